@@ -1,0 +1,1 @@
+package dev.sockbridge.api; /** Sockbridge API. */ final class Placeholder {}
