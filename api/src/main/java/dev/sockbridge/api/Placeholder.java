@@ -1,1 +1,0 @@
-package dev.sockbridge.api; /** Sockbridge API. */ final class Placeholder {}

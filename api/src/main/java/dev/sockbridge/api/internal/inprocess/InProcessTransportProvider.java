@@ -1,0 +1,109 @@
+package dev.sockbridge.api.internal.inprocess;
+
+import dev.sockbridge.api.transport.ServerTransport;
+import dev.sockbridge.api.transport.ServerTransportListener;
+import dev.sockbridge.api.transport.Transport;
+import dev.sockbridge.api.transport.TransportOptions;
+import dev.sockbridge.api.transport.TransportProvider;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.DefaultEventLoopGroup;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.URI;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * The in-process transport: {@code inprocess://NAME}. A server registers NAME in this JVM; clients
+ * connecting to it get one end of an in-memory pair. Frames still go through the codec, so it is a
+ * faithful, fast, socket-free way to run the whole stack (and the conformance suite).
+ */
+public final class InProcessTransportProvider implements TransportProvider {
+    private static final ConcurrentMap<String, Server> SERVERS = new ConcurrentHashMap<>();
+    private static final EventLoopGroup CLIENT_LOOPS = new DefaultEventLoopGroup(
+            Math.max(2, Runtime.getRuntime().availableProcessors()), new DefaultThreadFactory("inprocess-client", true));
+    private static final EventLoopGroup SERVER_LOOPS = new DefaultEventLoopGroup(
+            Math.max(2, Runtime.getRuntime().availableProcessors()), new DefaultThreadFactory("inprocess-server", true));
+
+    @Override
+    public Set<String> schemes() {
+        return Set.of("inprocess");
+    }
+
+    @Override
+    public CompletableFuture<Transport> connect(URI uri, TransportOptions options) {
+        Server s = SERVERS.get(name(uri));
+        if (s == null) {
+            return CompletableFuture.failedFuture(new java.net.ConnectException("no in-process server named '" + name(uri) + "'"));
+        }
+        return s.connect(options);
+    }
+
+    @Override
+    public ServerTransport newServer(URI uri, TransportOptions options) {
+        return new Server(name(uri), options);
+    }
+
+    static String name(URI uri) {
+        String n = uri.getAuthority() != null ? uri.getAuthority() : uri.getSchemeSpecificPart();
+        if (n == null || n.isEmpty()) {
+            throw new IllegalArgumentException("in-process URI needs a name: inprocess://NAME");
+        }
+        return n;
+    }
+
+    private static final class Server implements ServerTransport {
+        private final String name;
+        private final TransportOptions options;
+        private final Set<Transport> open = ConcurrentHashMap.newKeySet();
+        private volatile ServerTransportListener listener;
+
+        Server(String name, TransportOptions options) {
+            this.name = name;
+            this.options = options;
+        }
+
+        @Override
+        public CompletableFuture<URI> start(ServerTransportListener l) {
+            this.listener = l;
+            if (SERVERS.putIfAbsent(name, this) != null) {
+                return CompletableFuture.failedFuture(new IllegalStateException("in-process name in use: " + name));
+            }
+            return CompletableFuture.completedFuture(uri());
+        }
+
+        CompletableFuture<Transport> connect(TransportOptions clientOptions) {
+            long high = options.getInt(TransportOptions.HIGH_WATER_MARK, TransportOptions.DEFAULT_HIGH_WATER_MARK);
+            long low = options.getInt(TransportOptions.LOW_WATER_MARK, TransportOptions.DEFAULT_LOW_WATER_MARK);
+            InProcessTransport[] p = InProcessTransport.pair(name, CLIENT_LOOPS.next(), SERVER_LOOPS.next(),
+                    ByteBufAllocator.DEFAULT, high, low);
+            open.add(p[1]);
+            p[1].closeFuture().whenComplete((v, t) -> open.remove(p[1]));
+            p[1].executor().execute(() -> listener.transportCreated(p[1]));
+            return CompletableFuture.completedFuture(p[0]);
+        }
+
+        @Override
+        public URI uri() {
+            return URI.create("inprocess://" + name);
+        }
+
+        @Override
+        public CompletableFuture<Void> shutdown() {
+            SERVERS.remove(name, this);
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletableFuture<Void> shutdownNow() {
+            shutdown();
+            CompletableFuture<?>[] fs = open.stream().map(t -> {
+                t.close(1001, "server shutting down");
+                return t.closeFuture();
+            }).toArray(CompletableFuture[]::new);
+            return CompletableFuture.allOf(fs);
+        }
+    }
+}

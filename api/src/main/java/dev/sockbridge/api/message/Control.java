@@ -1,0 +1,39 @@
+package dev.sockbridge.api.message;
+
+import java.util.List;
+
+/** Session control: the version handshake, credit grants and the session's end. */
+public sealed interface Control extends Message {
+
+    /** The client's first message: the protocol versions it speaks and who it is. */
+    record Hello(List<Integer> versions, String agent) implements Control {
+        public Hello {
+            versions = List.copyOf(versions);
+        }
+        public MessageType messageType() { return MessageType.HELLO; }
+    }
+
+    /** The proxy's answer to {@link Hello}: the chosen version and the session's limits. */
+    record Welcome(int version, String agent, int maxFrameSize, int maxSockets, int maxOutstandingCalls,
+                   long maxBufferedBytes) implements Control {
+        public MessageType messageType() { return MessageType.WELCOME; }
+    }
+
+    /** The end of a session, from either side, with a close code (WebSocket numbering) and a reason. */
+    record Goodbye(int code, String reason) implements Control {
+        public static final int NORMAL = 1000;
+        public static final int GOING_AWAY = 1001;
+        public static final int PROTOCOL_ERROR = 1002;
+        public static final int POLICY_VIOLATION = 1008;
+        public static final int TOO_BIG = 1009;
+        public static final int INTERNAL_ERROR = 1011;
+        public static final int UNSUPPORTED_VERSION = 4001;
+        public static final int LIMIT_EXCEEDED = 4002;
+        public MessageType messageType() { return MessageType.GOODBYE; }
+    }
+
+    /** Grants {@code bytes} more credit to push-mode socket {@code fd}. */
+    record Credit(int fd, long bytes) implements Control {
+        public MessageType messageType() { return MessageType.CREDIT; }
+    }
+}

@@ -1,0 +1,229 @@
+package dev.sockbridge.transport.webtransport.internal;
+
+import dev.sockbridge.transport.webtransport.WebTransportSession;
+import dev.sockbridge.transport.webtransport.WebTransportSessionHandler;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamType;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+
+import java.net.SocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What WebTransport and raw QUIC sessions share: the stream set, datagram sending with drop counting and flush
+ * coalescing, the once-only close transition and handler calls that cannot throw.
+ *
+ * <p>Threading: fields marked "loop" are touched on {@link #loop} only; public methods hop there.
+ */
+abstract class AbstractQuicSession implements WebTransportSession {
+    private static final InternalLogger LOG = InternalLoggerFactory.getInstance(AbstractQuicSession.class);
+
+    final QuicChannel connection;
+    final EventLoop loop;
+    final WebTransportSessionHandler handler;
+    private final Set<QuicStreamChannel> streams = new LinkedHashSet<>(); // loop
+    private final CompletableFuture<CloseInfo> closeFuture = new CompletableFuture<>();
+    private final LongAdder datagramsDropped = new LongAdder();
+    private final ChannelFutureListener countFailedDatagram = f -> {
+        if (!f.isSuccess()) {
+            datagramsDropped.increment();
+        }
+    };
+    private final Runnable flushTask = this::flushDatagrams;
+    private boolean flushScheduled; // loop
+    private volatile boolean open = true;
+
+    AbstractQuicSession(QuicChannel connection, WebTransportSessionHandler handler) {
+        this.connection = connection;
+        this.loop = connection.eventLoop();
+        this.handler = handler;
+    }
+
+    /** Bytes written before anything else on a stream we open; {@code null} for none. */
+    abstract ByteBuf streamPrefix(QuicStreamType type);
+
+    /** Datagram bytes the session prefix takes. */
+    abstract int datagramPrefixLength();
+
+    abstract void writeDatagramPrefix(ByteBuf out);
+
+    /** The QUIC connection's datagram limit, 0 until the peer advertised it. */
+    abstract int quicMaxDatagramLength();
+
+    @Override
+    public QuicChannel connection() {
+        return connection;
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+        return connection.remoteSocketAddress();
+    }
+
+    @Override
+    public boolean isOpen() {
+        return open;
+    }
+
+    @Override
+    public CompletionStage<CloseInfo> closeFuture() {
+        return closeFuture;
+    }
+
+    @Override
+    public long datagramsDropped() {
+        return datagramsDropped.sum();
+    }
+
+    @Override
+    public int maxDatagramSize() {
+        return Math.max(0, quicMaxDatagramLength() - datagramPrefixLength());
+    }
+
+    @Override
+    public Future<QuicStreamChannel> openBidiStream(ChannelHandler streamHandler) {
+        return openStream(QuicStreamType.BIDIRECTIONAL, streamHandler);
+    }
+
+    @Override
+    public Future<QuicStreamChannel> openUniStream(ChannelHandler streamHandler) {
+        return openStream(QuicStreamType.UNIDIRECTIONAL, streamHandler);
+    }
+
+    private Future<QuicStreamChannel> openStream(QuicStreamType type, ChannelHandler streamHandler) {
+        Promise<QuicStreamChannel> promise = loop.newPromise();
+        if (!open) {
+            return promise.setFailure(new ClosedChannelException());
+        }
+        loop.execute(() -> {
+            if (!open) {
+                promise.tryFailure(new ClosedChannelException());
+                return;
+            }
+            connection.createStream(type, new ChannelInitializer<QuicStreamChannel>() {
+                @Override
+                protected void initChannel(QuicStreamChannel ch) {
+                    if (!open) {
+                        ch.close();
+                        return;
+                    }
+                    ByteBuf prefix = streamPrefix(type);
+                    if (prefix != null) {
+                        ch.writeAndFlush(prefix);
+                    }
+                    ch.pipeline().addLast(streamHandler);
+                    trackStream(ch);
+                }
+            }).addListener(f -> {
+                if (f.isSuccess()) {
+                    promise.trySuccess((QuicStreamChannel) f.getNow());
+                } else {
+                    promise.tryFailure(f.cause());
+                }
+            });
+        });
+        return promise;
+    }
+
+    /** Registers a stream of this session; it is reset when the session ends. Loop only. */
+    void trackStream(QuicStreamChannel stream) {
+        if (streams.add(stream)) {
+            stream.closeFuture().addListener(f -> streams.remove(stream));
+        }
+    }
+
+    @Override
+    public boolean sendDatagram(ByteBuf payload) {
+        try {
+            int length = payload.readableBytes();
+            if (!open || length > maxDatagramSize() || !connection.isActive()) {
+                datagramsDropped.increment();
+                return false;
+            }
+            ByteBuf framed = connection.alloc().directBuffer(datagramPrefixLength() + length);
+            writeDatagramPrefix(framed);
+            framed.writeBytes(payload, payload.readerIndex(), length);
+            if (loop.inEventLoop()) {
+                writeDatagram(framed);
+            } else {
+                loop.execute(() -> writeDatagram(framed));
+            }
+            return true;
+        } finally {
+            payload.release();
+        }
+    }
+
+    private void writeDatagram(ByteBuf framed) {
+        if (!open) {
+            framed.release();
+            datagramsDropped.increment();
+            return;
+        }
+        connection.write(framed).addListener(countFailedDatagram);
+        if (!flushScheduled) { // one flush for all datagrams written in this loop turn: several per packet
+            flushScheduled = true;
+            loop.execute(flushTask);
+        }
+    }
+
+    private void flushDatagrams() {
+        flushScheduled = false;
+        connection.flush();
+    }
+
+    /**
+     * The once-only end of the session. Loop only. Resets the session's streams, calls the handler and completes
+     * {@link #closeFuture()}.
+     *
+     * @return false if the session had already ended
+     */
+    boolean markClosed(int code, String reason, boolean byPeer) {
+        if (!open) {
+            return false;
+        }
+        open = false;
+        for (QuicStreamChannel stream : new ArrayList<>(streams)) {
+            if (stream.isActive()) {
+                stream.shutdown(WebTransportProtocol.WEBTRANSPORT_SESSION_GONE)
+                        .addListener(f -> stream.close());
+            }
+        }
+        streams.clear();
+        safely("sessionClosed", () -> handler.sessionClosed(this, code, reason));
+        closeFuture.complete(new CloseInfo(code, reason, byPeer));
+        return true;
+    }
+
+    /** Runs a handler callback; an exception is logged, never thrown into Netty. */
+    boolean safely(String what, Runnable callback) {
+        try {
+            callback.run();
+            return true;
+        } catch (RuntimeException | Error e) {
+            LOG.warn("{} of {} threw", what, handler.getClass().getName(), e);
+            return false;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "{id=" + id() + ", path=" + path() + ", remote=" + remoteAddress()
+                + ", open=" + open + "}";
+    }
+}

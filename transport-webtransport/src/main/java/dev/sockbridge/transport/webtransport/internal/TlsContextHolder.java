@@ -1,0 +1,49 @@
+package dev.sockbridge.transport.webtransport.internal;
+
+import dev.sockbridge.transport.webtransport.ServerCertificate;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
+import io.netty.handler.codec.quic.QuicSslEngine;
+
+import java.security.cert.X509Certificate;
+
+/**
+ * The server certificate in force and its QUIC TLS context. The QUIC codec asks for an engine per new
+ * connection ({@link #newEngine}), so {@link #replace} switches new connections to a new certificate without a
+ * restart while established connections keep the one they were accepted with.
+ *
+ * <p>Threading: safe from any thread; {@link #replace} builds the new context before publishing it.
+ */
+public final class TlsContextHolder {
+    private record Current(ServerCertificate certificate, QuicSslContext context) {
+    }
+
+    private final String[] applicationProtocols;
+    private volatile Current current;
+
+    public TlsContextHolder(ServerCertificate initial, String... applicationProtocols) {
+        this.applicationProtocols = applicationProtocols.clone();
+        this.current = build(initial);
+    }
+
+    private Current build(ServerCertificate certificate) {
+        QuicSslContext context = QuicSslContextBuilder
+                .forServer(certificate.privateKey(), null, certificate.chain().toArray(new X509Certificate[0]))
+                .applicationProtocols(applicationProtocols)
+                .build();
+        return new Current(certificate, context);
+    }
+
+    public ServerCertificate certificate() {
+        return current.certificate();
+    }
+
+    public void replace(ServerCertificate next) {
+        current = build(next);
+    }
+
+    public QuicSslEngine newEngine(QuicChannel channel) {
+        return current.context().newEngine(channel.alloc());
+    }
+}

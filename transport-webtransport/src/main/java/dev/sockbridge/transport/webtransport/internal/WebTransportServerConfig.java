@@ -1,0 +1,31 @@
+package dev.sockbridge.transport.webtransport.internal;
+
+import dev.sockbridge.transport.webtransport.WebTransportSessionHandler;
+
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * Immutable WebTransport routing and limits of one server.
+ *
+ * @param routes                   exact request path (no query) to handler; other paths get 404
+ * @param originAllowed            decides the {@code Origin} header; a request without one gets 403
+ * @param maxSessionsPerConnection concurrent sessions on one QUIC connection; more get 429
+ * @param maxPendingStreams        streams per connection held while their session's CONNECT is not yet accepted
+ * @param maxPendingDatagrams      datagrams per connection held likewise
+ * @param pendingTimeoutMillis     how long such streams and datagrams are held before they are dropped
+ */
+public record WebTransportServerConfig(Map<String, WebTransportSessionHandler> routes,
+                                       Predicate<String> originAllowed,
+                                       int maxSessionsPerConnection,
+                                       int maxPendingStreams,
+                                       int maxPendingDatagrams,
+                                       long pendingTimeoutMillis) {
+    public WebTransportServerConfig {
+        routes = Map.copyOf(routes);
+        if (maxSessionsPerConnection < 1 || maxPendingStreams < 0 || maxPendingDatagrams < 0
+                || pendingTimeoutMillis < 0) {
+            throw new IllegalArgumentException("negative or zero limit");
+        }
+    }
+}
