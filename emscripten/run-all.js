@@ -235,7 +235,7 @@ async function sockfsRoute(opts, prog, ports, closedPort) {
 async function main() {
   let opts;
   try { opts = parseArgs(process.argv.slice(2)); } catch (e) { console.error('run-all: ' + e.message); process.exit(2); }
-  if (opts.help) { console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 32).map((l) => l.replace(/^\/\/ ?/, '')).join('\n')); return 0; }
+  if (opts.help) { console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(1).filter((l, i, a) => a.slice(0, i + 1).every((x) => x.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n')); return 0; }
   if (opts.list) { for (const p of PROGRAMS) console.log(`${p.mode}\t${p.name}`); return 0; }
   const sockfsWanted = !!(opts.bridgeCmd || opts.bridgePort || opts.sockfsUrlTemplate || opts.bridgeUdpCmd ||
     opts.bridgeUdpPort || opts.sockfsUdpUrlTemplate);

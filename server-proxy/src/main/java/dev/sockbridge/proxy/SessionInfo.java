@@ -1,0 +1,14 @@
+package dev.sockbridge.proxy;
+
+import java.net.SocketAddress;
+
+/**
+ * Who a session is, for policies, listeners and logs.
+ *
+ * @param id       a number unique in this proxy
+ * @param remote   the client's address as the transport saw it (null for in-process clients)
+ * @param scheme   the transport scheme ("inprocess", "ws", "wss", ...)
+ * @param protocol the wire protocol ("sockbridge", "emscripten-posix", ...)
+ */
+public record SessionInfo(long id, SocketAddress remote, String scheme, String protocol) {
+}

@@ -1,0 +1,370 @@
+package dev.sockbridge.proxy.internal;
+
+import dev.sockbridge.api.Errno;
+import dev.sockbridge.api.Posix;
+import dev.sockbridge.api.SocketOption;
+import dev.sockbridge.api.message.Reply;
+import dev.sockbridge.api.message.Request;
+import dev.sockbridge.proxy.SocketPolicy;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.function.Consumer;
+
+/**
+ * A UDP socket. Datagram boundaries are kept end to end; a receive shorter than the datagram
+ * returns its first part with MSG_TRUNC. Datagrams from sources the policy would not let the session
+ * send to are dropped, so binding never opens a way in for strangers.
+ */
+final class DgramSocket extends ProxySocket {
+    private static final int MAX_UDP_PAYLOAD = 65507;
+
+    private DatagramChannel channel;
+    private boolean binding;
+    private final ArrayDeque<Consumer<Errno>> afterBind = new ArrayDeque<>();
+    private InetSocketAddress peer;
+    private boolean readPending;
+    private boolean writeShutdown;
+
+    DgramSocket(SessionCore session, int domain) {
+        super(session, domain, false);
+    }
+
+    private boolean familyFits(InetAddress a) {
+        return domain == Posix.AF_INET6 || !(a instanceof Inet6Address);
+    }
+
+    @Override
+    void bind(Request.Bind r, Object route) {
+        InetSocketAddress a = r.address();
+        if (channel != null || binding) {
+            session.error(route, r.callId(), Errno.EINVAL, "socket " + fd + " is already bound");
+            return;
+        }
+        if (a == null || a.isUnresolved() || !familyFits(a.getAddress())) {
+            session.error(route, r.callId(), Errno.EINVAL, "bind needs a numeric address of the socket's family");
+            return;
+        }
+        SocketPolicy.Decision d = session.policy().checkBind(session.info, a, true);
+        if (!d.allowed()) {
+            session.denied(route, r.callId(), "bind", d.reason());
+            return;
+        }
+        doBind(a, e -> {
+            if (e == null) {
+                session.reply(route, new Reply.Ok(r.callId()));
+            } else {
+                session.error(route, r.callId(), e, "bind " + a + " failed");
+            }
+        });
+    }
+
+    /** Binds (once); callbacks queued while a bind is under way run when it ends. */
+    private void doBind(InetSocketAddress local, Consumer<Errno> then) {
+        if (channel != null && !binding) {
+            then.accept(null);
+            return;
+        }
+        afterBind.add(then);
+        if (binding) {
+            return;
+        }
+        binding = true;
+        Bootstrap b = new Bootstrap()
+                .group(session.loop)
+                .channel(NativeIo.datagramChannel())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 << 10, 256 << 10))
+                .handler(new Handler());
+        ChannelFuture f = b.bind(local);
+        channel = (DatagramChannel) f.channel();
+        session.track(channel, "udp");
+        for (java.util.Map.Entry<SocketOption<?>, Long> e : options.entrySet()) {
+            applyOption(e.getKey(), e.getValue());
+        }
+        f.addListener(x -> {
+            binding = false;
+            Errno err = null;
+            if (!f.isSuccess()) {
+                err = ErrnoMapper.of(f.cause());
+                channel = null;
+            }
+            Consumer<Errno> c;
+            while ((c = afterBind.poll()) != null) {
+                if (!closed) {
+                    c.accept(err);
+                }
+            }
+            changed();
+        });
+    }
+
+    private void ensureBound(Consumer<Errno> then) {
+        if (channel != null && !binding) {
+            then.accept(null);
+            return;
+        }
+        InetAddress auto = session.policy().autoBindAddress(domain == Posix.AF_INET6);
+        doBind(new InetSocketAddress(auto, 0), then);
+    }
+
+    @Override
+    void connect(Request.Connect r, Object route) {
+        InetSocketAddress target = r.address();
+        if (target == null) {
+            session.error(route, r.callId(), Errno.EDESTADDRREQ, "no address");
+            return;
+        }
+        withResolved(target, r.callId(), route, t -> {
+            SocketPolicy.Decision d = session.policy().checkConnect(session.info, t, true);
+            if (!d.allowed()) {
+                session.denied(route, r.callId(), "connect", d.reason());
+                return;
+            }
+            ensureBound(e -> {
+                if (e != null) {
+                    session.error(route, r.callId(), e, "cannot bind for connect");
+                    return;
+                }
+                peer = t;
+                session.reply(route, new Reply.Ok(r.callId()));
+            });
+        });
+    }
+
+    private void withResolved(InetSocketAddress a, int callId, Object route, Consumer<InetSocketAddress> then) {
+        if (!a.isUnresolved()) {
+            if (!familyFits(a.getAddress())) {
+                session.error(route, callId, Errno.EAFNOSUPPORT, "address family does not match the socket");
+                return;
+            }
+            then.accept(a);
+            return;
+        }
+        session.resolve(a.getHostString(), addrs -> {
+            for (InetAddress ia : addrs) {
+                if (familyFits(ia)) {
+                    then.accept(new InetSocketAddress(ia, a.getPort()));
+                    return;
+                }
+            }
+            session.error(route, callId, Errno.EHOSTUNREACH, "no address of the socket's family for " + a.getHostString());
+        }, t -> session.error(route, callId, Errno.EHOSTUNREACH, "cannot resolve " + a.getHostString()));
+    }
+
+    @Override
+    void send(int callId, int flags, InetSocketAddress to, ByteBuf data, Object route) {
+        if (writeShutdown) {
+            data.release();
+            session.error(route, callId, Errno.EPIPE, "socket shut down for sending");
+            return;
+        }
+        InetSocketAddress target = to != null ? to : peer;
+        if (target == null) {
+            data.release();
+            session.error(route, callId, Errno.EDESTADDRREQ, "no destination: sendto needs an address on an unconnected socket");
+            return;
+        }
+        if (data.readableBytes() > MAX_UDP_PAYLOAD) {
+            data.release();
+            session.error(route, callId, Errno.EMSGSIZE, "datagram of " + data.readableBytes() + " bytes exceeds " + MAX_UDP_PAYLOAD);
+            return;
+        }
+        withResolved(target, callId, route, t -> {
+            SocketPolicy.Decision d = session.policy().checkConnect(session.info, t, true);
+            if (!d.allowed()) {
+                data.release();
+                session.denied(route, callId, "sendto", d.reason());
+                return;
+            }
+            ensureBound(e -> {
+                if (e != null || closed) {
+                    data.release();
+                    session.error(route, callId, e == null ? Errno.EBADF : e, "cannot bind for sendto");
+                    return;
+                }
+                int n = data.readableBytes();
+                if (!channel.isWritable()) {
+                    // like a full kernel queue for UDP: the datagram is dropped, the caller told
+                    data.release();
+                    session.ctx.datagramsDropped.increment();
+                    session.error(route, callId, nonBlocking || (flags & Posix.MSG_DONTWAIT) != 0 ? Errno.EAGAIN : Errno.ENOBUFS,
+                            "send queue full");
+                    return;
+                }
+                session.ctx.bytesOut.add(n);
+                channel.writeAndFlush(new DatagramPacket(data, t)).addListener(f -> {
+                    if (!f.isSuccess() && !closed) {
+                        pendingError = ErrnoMapper.of(f.cause()).code();
+                        changed();
+                    }
+                });
+                session.reply(route, new Reply.Value(callId, n));
+            });
+        });
+    }
+
+    private final class Handler extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            DatagramPacket p = (DatagramPacket) msg;
+            InetSocketAddress from = p.sender();
+            if (closed || readShutdown) {
+                p.release();
+                return;
+            }
+            if ((peer != null && !peer.equals(from))
+                    || !session.policy().checkConnect(session.info, from, true).allowed()
+                    || !hasRoom()) {
+                session.ctx.datagramsDropped.increment();
+                p.release();
+                return;
+            }
+            received(p.content(), from);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            readPending = false;
+            changed();
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            changed();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // ICMP port unreachable and the like: reported once, as Linux does on connected sockets
+            if (peer != null) {
+                pendingError = ErrnoMapper.of(cause).code();
+                changed();
+            }
+        }
+    }
+
+    @Override
+    boolean canReceive() {
+        return true;
+    }
+
+    @Override
+    void maybeRead() {
+        // keep one read armed at all times, so that a full buffer drops new datagrams (UDP semantics)
+        if (channel != null && !binding && !readPending && !closed && channel.isActive()) {
+            readPending = true;
+            channel.read();
+        }
+    }
+
+    @Override
+    void shutdown(Request.Shutdown r, Object route) {
+        if (peer == null) {
+            session.error(route, r.callId(), Errno.ENOTCONN, "socket " + fd + " is not connected");
+            return;
+        }
+        if (r.how() == Posix.SHUT_RD || r.how() == Posix.SHUT_RDWR) {
+            readShutdown = true;
+        }
+        if (r.how() == Posix.SHUT_WR || r.how() == Posix.SHUT_RDWR) {
+            writeShutdown = true;
+        }
+        session.reply(route, new Reply.Ok(r.callId()));
+        changed();
+    }
+
+    @Override
+    int readiness() {
+        int ev = 0;
+        if (!inbound.isEmpty() || readShutdown) {
+            ev |= Posix.POLLIN;
+        }
+        if (!writeShutdown && (channel == null || channel.isWritable())) {
+            ev |= Posix.POLLOUT;
+        }
+        if (pendingError != 0) {
+            ev |= Posix.POLLERR;
+        }
+        return ev;
+    }
+
+    @Override
+    InetSocketAddress localAddress() {
+        if (channel != null && channel.localAddress() != null) {
+            return channel.localAddress();
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(new byte[domain == Posix.AF_INET6 ? 16 : 4]), 0);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Override
+    InetSocketAddress peerAddress() {
+        return peer;
+    }
+
+    @Override
+    Long nativeOption(SocketOption<?> opt) {
+        if (channel == null || !channel.isOpen()) {
+            return null;
+        }
+        var cfg = channel.config();
+        if (opt == SocketOption.SO_RCVBUF) {
+            return (long) cfg.getReceiveBufferSize();
+        }
+        if (opt == SocketOption.SO_SNDBUF) {
+            return (long) cfg.getSendBufferSize();
+        }
+        if (opt == SocketOption.SO_BROADCAST) {
+            return cfg.isBroadcast() ? 1L : 0L;
+        }
+        if (opt == SocketOption.SO_REUSEADDR) {
+            return cfg.isReuseAddress() ? 1L : 0L;
+        }
+        return null;
+    }
+
+    @Override
+    void applyOption(SocketOption<?> opt, long v) {
+        if (channel == null || !channel.isOpen()) {
+            return;
+        }
+        var cfg = channel.config();
+        try {
+            if (opt == SocketOption.SO_RCVBUF) {
+                cfg.setReceiveBufferSize((int) v);
+            } else if (opt == SocketOption.SO_SNDBUF) {
+                cfg.setSendBufferSize((int) v);
+            } else if (opt == SocketOption.SO_BROADCAST) {
+                cfg.setBroadcast(v != 0);
+            } else if (opt == SocketOption.SO_REUSEADDR) {
+                cfg.setReuseAddress(v != 0);
+            } else if (opt == SocketOption.IP_TOS) {
+                cfg.setTrafficClass((int) v);
+            }
+        } catch (RuntimeException ignored) {
+            // the stored value still answers getsockopt
+        }
+    }
+
+    @Override
+    void closeNative() {
+        afterBind.clear();
+        if (channel != null) {
+            channel.close();
+        }
+    }
+}

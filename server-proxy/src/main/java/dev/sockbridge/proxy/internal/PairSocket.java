@@ -1,0 +1,136 @@
+package dev.sockbridge.proxy.internal;
+
+import dev.sockbridge.api.Errno;
+import dev.sockbridge.api.Posix;
+import dev.sockbridge.api.message.Reply;
+import dev.sockbridge.api.message.Request;
+import io.netty.buffer.ByteBuf;
+import java.net.InetSocketAddress;
+
+/**
+ * One end of a socketpair: both ends live in the session, and data moves between their queues
+ * without touching the network. A send waits (or says EAGAIN) while the other end's queue is full.
+ */
+final class PairSocket extends ProxySocket {
+    PairSocket peer;
+    private boolean writeShutdown;
+
+    PairSocket(SessionCore session, boolean stream) {
+        super(session, Posix.AF_UNIX, stream);
+    }
+
+    @Override
+    void send(int callId, int flags, InetSocketAddress to, ByteBuf data, Object route) {
+        Pending p = new Pending(callId, route) {
+            @Override
+            boolean attempt() {
+                return trySend(callId, data, route);
+            }
+
+            @Override
+            void expire() {
+                data.release();
+                session.error(route, callId, Errno.EAGAIN, "send timed out (SO_SNDTIMEO)");
+            }
+
+            @Override
+            void abort(Errno e, String reason) {
+                data.release();
+                session.error(route, callId, e, reason);
+            }
+        };
+        if (!sendWaiters.isEmpty() || !p.attempt()) {
+            if (nonBlocking || (flags & Posix.MSG_DONTWAIT) != 0) {
+                data.release();
+                session.error(route, callId, Errno.EAGAIN, "peer's queue is full");
+            } else {
+                session.park(sendWaiters, p, timeout(dev.sockbridge.api.SocketOption.SO_SNDTIMEO));
+            }
+        }
+    }
+
+    private boolean trySend(int callId, ByteBuf data, Object route) {
+        if (writeShutdown || peer == null || peer.closed || peer.readShutdown) {
+            data.release();
+            session.error(route, callId, Errno.EPIPE, "the other end is closed");
+            return true;
+        }
+        if (!peer.hasRoom()) {
+            return false;
+        }
+        int n = data.readableBytes();
+        peer.received(data, null);
+        session.ctx.bytesIn.add(-n); // not native traffic
+        session.reply(route, new Reply.Value(callId, n));
+        peer.changed();
+        return true;
+    }
+
+    @Override
+    void afterConsume() {
+        if (peer != null && !peer.closed) {
+            peer.changed();
+        }
+    }
+
+    @Override
+    void shutdown(Request.Shutdown r, Object route) {
+        int how = r.how();
+        if (how == Posix.SHUT_RD || how == Posix.SHUT_RDWR) {
+            readShutdown = true;
+        }
+        if (how == Posix.SHUT_WR || how == Posix.SHUT_RDWR) {
+            writeShutdown = true;
+            if (peer != null) {
+                peer.eof = true;
+                peer.changed();
+            }
+        }
+        session.reply(route, new Reply.Ok(r.callId()));
+        changed();
+    }
+
+    @Override
+    int readiness() {
+        int ev = 0;
+        if (!inbound.isEmpty() || eof || readShutdown) {
+            ev |= Posix.POLLIN;
+        }
+        if (!writeShutdown && peer != null && !peer.closed && peer.hasRoom()) {
+            ev |= Posix.POLLOUT;
+        }
+        if (peer == null || peer.closed) {
+            ev |= Posix.POLLHUP;
+        }
+        return ev;
+    }
+
+    @Override
+    boolean canReceive() {
+        return peer != null && !peer.closed;
+    }
+
+    @Override
+    void maybeRead() {
+    }
+
+    @Override
+    InetSocketAddress localAddress() {
+        return null;
+    }
+
+    @Override
+    InetSocketAddress peerAddress() {
+        return null;
+    }
+
+    @Override
+    void closeNative() {
+        if (peer != null) {
+            peer.eof = true;
+            PairSocket p = peer;
+            peer = null;
+            p.changed();
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.sockbridge.proxy.internal;
+
+import dev.sockbridge.proxy.ProxyListener;
+import dev.sockbridge.proxy.ProxyStats;
+import dev.sockbridge.proxy.SessionLimits;
+import dev.sockbridge.proxy.SocketPolicy;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/** What every session of one proxy shares: loops, policy, limits, listener, counters, resolver. */
+public final class ProxyContext {
+    public final EventLoopGroup group;
+    public final SocketPolicy policy;
+    public final SessionLimits limits;
+    public final ProxyListener listener;
+    public final Resolver resolver;
+
+    final AtomicLong sessionIds = new AtomicLong();
+    final AtomicInteger sessionsOpen = new AtomicInteger();
+    final LongAdder sessionsTotal = new LongAdder();
+    final AtomicInteger nativeOpen = new AtomicInteger();
+    final LongAdder calls = new LongAdder();
+    final LongAdder callErrors = new LongAdder();
+    final LongAdder denied = new LongAdder();
+    final LongAdder bytesOut = new LongAdder();
+    final LongAdder bytesIn = new LongAdder();
+    final LongAdder datagramsDropped = new LongAdder();
+    final LongAdder malformed = new LongAdder();
+
+    public ProxyContext(EventLoopGroup group, SocketPolicy policy, SessionLimits limits, ProxyListener listener) {
+        this.group = group;
+        this.policy = policy;
+        this.limits = limits;
+        this.listener = listener;
+        this.resolver = new Resolver();
+    }
+
+    public ProxyStats stats() {
+        return new ProxyStats(sessionsOpen.get(), sessionsTotal.sum(), nativeOpen.get(), calls.sum(), callErrors.sum(),
+                denied.sum(), bytesOut.sum(), bytesIn.sum(), datagramsDropped.sum(), malformed.sum());
+    }
+
+    public void countMalformed() {
+        malformed.increment();
+    }
+
+    public void countDatagramDropped() {
+        datagramsDropped.increment();
+    }
+
+    /** The loop a session runs on: the transport's own when it belongs to our group (no thread hop), else the next one. */
+    public EventLoop loopFor(EventExecutor transportExecutor) {
+        for (EventExecutor e : group) {
+            if (e == transportExecutor) {
+                return (EventLoop) e;
+            }
+        }
+        return group.next();
+    }
+
+    public long newSessionId() {
+        return sessionIds.incrementAndGet();
+    }
+
+    public void close() {
+        resolver.close();
+    }
+}

@@ -1,0 +1,425 @@
+package dev.sockbridge.proxy.internal;
+
+import dev.sockbridge.api.Errno;
+import dev.sockbridge.api.Posix;
+import dev.sockbridge.api.SocketOption;
+import dev.sockbridge.api.message.Event;
+import dev.sockbridge.api.message.Reply;
+import dev.sockbridge.api.message.Request;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One descriptor of a session. Holds what every kind shares: the receive queue (bounded; the
+ * subclass stops reading its native channel while it is full), the calls waiting on it, options,
+ * and push-mode credit. Confined to the session's loop.
+ */
+abstract class ProxySocket {
+    enum RecvKind { RECV, RECVFROM, RECVMSG }
+
+    /** A received piece: stream bytes or one datagram with its source. */
+    record Chunk(ByteBuf data, InetSocketAddress from) {
+    }
+
+    final SessionCore session;
+    final int domain;
+    final boolean stream;
+    int fd = -1;
+    boolean nonBlocking;
+    /** Receive-side calls (recv, accept) waiting, in arrival order. */
+    final ArrayDeque<Pending> waiters = new ArrayDeque<>();
+    /** Send-side calls (send, connect) waiting, in arrival order; separate so a stuck send never holds up a recv. */
+    final ArrayDeque<Pending> sendWaiters = new ArrayDeque<>();
+    final Map<SocketOption<?>, Long> options = new HashMap<>();
+
+    // receive side
+    final ArrayDeque<Chunk> inbound = new ArrayDeque<>();
+    int inboundBytes;
+    boolean eof;
+    boolean readShutdown;
+    int pendingError;
+
+    // push mode
+    boolean push;
+    long credit;
+    Object pushRoute;
+    private boolean eofPushed;
+    private int errorPushed;
+
+    boolean closed;
+
+    ProxySocket(SessionCore session, int domain, boolean stream) {
+        this.session = session;
+        this.domain = domain;
+        this.stream = stream;
+    }
+
+    // ------------------------------------------------------------------ calls (defaults refuse)
+
+    void bind(Request.Bind r, Object route) {
+        session.error(route, r.callId(), Errno.EOPNOTSUPP, "bind is not supported on this socket");
+    }
+
+    void connect(Request.Connect r, Object route) {
+        session.error(route, r.callId(), Errno.EOPNOTSUPP, "connect is not supported on this socket");
+    }
+
+    void listen(Request.Listen r, Object route) {
+        session.error(route, r.callId(), Errno.EOPNOTSUPP, "listen needs a SOCK_STREAM socket");
+    }
+
+    void accept(Request.Accept r, Object route) {
+        session.error(route, r.callId(), Errno.EOPNOTSUPP, "accept needs a listening SOCK_STREAM socket");
+    }
+
+    abstract void send(int callId, int flags, InetSocketAddress to, ByteBuf data, Object route);
+
+    abstract void shutdown(Request.Shutdown r, Object route);
+
+    abstract InetSocketAddress localAddress();
+
+    abstract InetSocketAddress peerAddress();
+
+    /** The poll events that hold now. */
+    abstract int readiness();
+
+    /** Whether the native side is connected or otherwise able to produce data (for ENOTCONN). */
+    abstract boolean canReceive();
+
+    /** Asks the native channel for more data if there is room. */
+    abstract void maybeRead();
+
+    /** Closes native resources; the base class has already answered waiters and freed buffers. */
+    abstract void closeNative();
+
+    // ------------------------------------------------------------------ receive
+
+    void recv(int callId, int length, int flags, RecvKind kind, Object route) {
+        if (length < 0) {
+            session.error(route, callId, Errno.EINVAL, "negative length");
+            return;
+        }
+        if (push) {
+            session.error(route, callId, Errno.EINVAL, "socket " + fd + " is in push mode: data arrives as events");
+            return;
+        }
+        int max = Math.min(length, session.ctx.limits.maxFrameSize() - 128);
+        if ((flags & Posix.MSG_WAITALL) != 0) {
+            max = Math.min(max, session.ctx.limits.socketReceiveBuffer());
+        }
+        final int len = max;
+        Pending p = new Pending(callId, route) {
+            @Override
+            boolean attempt() {
+                return tryRecv(callId, len, flags, kind, route, false);
+            }
+
+            @Override
+            void expire() {
+                session.error(route, callId, Errno.EAGAIN, "receive timed out (SO_RCVTIMEO)");
+            }
+
+            @Override
+            void abort(Errno e, String reason) {
+                session.error(route, callId, e, reason);
+            }
+        };
+        if (!waiters.isEmpty() || !tryRecv(callId, len, flags, kind, route, true)) {
+            boolean dontWait = nonBlocking || (flags & Posix.MSG_DONTWAIT) != 0;
+            if (dontWait && session.outputWritable(route) && waiters.isEmpty()) {
+                session.error(route, callId, Errno.EAGAIN, "no data available");
+                return;
+            }
+            session.park(waiters, p, dontWait ? 0 : timeout(SocketOption.SO_RCVTIMEO));
+            maybeRead();
+        }
+    }
+
+    /**
+     * Answers a receive if it can be answered now. Data waits while the client cannot take it
+     * (the output is not writable): that is how the client's slowness reaches the native socket.
+     */
+    private boolean tryRecv(int callId, int len, int flags, RecvKind kind, Object route, boolean first) {
+        if (!session.outputWritable(route)) {
+            return false;
+        }
+        if (!inbound.isEmpty() && !readShutdown) {
+            if ((flags & Posix.MSG_WAITALL) != 0 && stream && inboundBytes < len && !eof && pendingError == 0
+                    && canReceive()) {
+                return false;
+            }
+            boolean peek = (flags & Posix.MSG_PEEK) != 0;
+            Chunk head = inbound.peek();
+            ByteBuf data;
+            int outFlags = 0;
+            InetSocketAddress from = null;
+            if (stream) {
+                data = take(len, peek);
+            } else {
+                int n = head.data.readableBytes();
+                if (n > len) {
+                    outFlags |= Posix.MSG_TRUNC;
+                }
+                data = head.data.retainedSlice(head.data.readerIndex(), Math.min(n, len));
+                from = head.from;
+                if (!peek) {
+                    inbound.poll();
+                    inboundBytes -= n;
+                    session.buffered -= n;
+                    head.data.release();
+                }
+            }
+            if (kind == RecvKind.RECV) {
+                from = null;
+                if (!stream) {
+                    outFlags = 0;
+                }
+            }
+            session.reply(route, new Reply.Data(callId, outFlags, from, data));
+            afterConsume();
+            return true;
+        }
+        if (pendingError != 0) {
+            int e = pendingError;
+            pendingError = 0;
+            session.reply(route, new Reply.Error(callId, e, Errno.nameOf(e)));
+            return true;
+        }
+        if (eof || readShutdown || len == 0) {
+            session.reply(route, new Reply.Data(callId, 0, null, Unpooled.EMPTY_BUFFER));
+            return true;
+        }
+        if (!canReceive()) {
+            session.error(route, callId, Errno.ENOTCONN, "socket " + fd + " is not connected");
+            return true;
+        }
+        return false;
+    }
+
+    /** Takes up to {@code len} stream bytes off the queue, without copying. */
+    ByteBuf take(int len, boolean peek) {
+        Chunk head = inbound.peek();
+        int hn = head.data.readableBytes();
+        if (hn >= len || inbound.size() == 1) {
+            int n = Math.min(hn, len);
+            if (peek) {
+                return head.data.retainedSlice(head.data.readerIndex(), n);
+            }
+            ByteBuf b = head.data.readRetainedSlice(n);
+            consumed(n);
+            if (!head.data.isReadable()) {
+                inbound.poll().data.release();
+            }
+            return b;
+        }
+        CompositeByteBuf c = Unpooled.compositeBuffer(16);
+        int want = len;
+        if (peek) {
+            for (Chunk ch : inbound) {
+                if (want == 0) {
+                    break;
+                }
+                int n = Math.min(want, ch.data.readableBytes());
+                c.addComponent(true, ch.data.retainedSlice(ch.data.readerIndex(), n));
+                want -= n;
+            }
+            return c;
+        }
+        while (want > 0 && !inbound.isEmpty()) {
+            Chunk ch = inbound.peek();
+            int n = Math.min(want, ch.data.readableBytes());
+            c.addComponent(true, ch.data.readRetainedSlice(n));
+            consumed(n);
+            want -= n;
+            if (!ch.data.isReadable()) {
+                inbound.poll().data.release();
+            }
+            if (c.numComponents() >= 16 && want > 0) {
+                break;
+            }
+        }
+        return c;
+    }
+
+    private void consumed(int n) {
+        inboundBytes -= n;
+        session.buffered -= n;
+    }
+
+    /** Adds received data; the caller must stop reading once {@link #hasRoom()} turns false. */
+    void received(ByteBuf data, InetSocketAddress from) {
+        int n = data.readableBytes();
+        inbound.add(new Chunk(data, from));
+        inboundBytes += n;
+        session.buffered += n;
+        session.ctx.bytesIn.add(n);
+    }
+
+    boolean hasRoom() {
+        return inboundBytes < session.ctx.limits.socketReceiveBuffer()
+                && session.buffered < session.ctx.limits.maxBufferedBytes();
+    }
+
+    void afterConsume() {
+        maybeRead();
+    }
+
+    // ------------------------------------------------------------------ change propagation
+
+    /** Something about this socket changed: retry waiting calls, polls and push delivery. */
+    void changed() {
+        if (closed) {
+            return;
+        }
+        retry(sendWaiters);
+        retry(waiters);
+        if (push) {
+            pump();
+        }
+        session.wakePolls();
+        maybeRead();
+    }
+
+    private static void retry(ArrayDeque<Pending> q) {
+        while (!q.isEmpty()) {
+            Pending p = q.peek();
+            if (!p.attempt()) {
+                break; // first come, first served: later calls wait behind it
+            }
+            if (q.peek() == p) {
+                q.poll();
+            } else {
+                q.remove(p);
+            }
+            p.cancelTimer();
+        }
+    }
+
+    /** Push delivery: sends what is queued while there is credit and the client can take it. */
+    void pump() {
+        while (credit > 0 && session.outputWritable(pushRoute) && !inbound.isEmpty() && !readShutdown) {
+            if (stream) {
+                int n = (int) Math.min(Math.min(credit, 64 << 10), inboundBytes);
+                ByteBuf data = take(n, false);
+                credit -= data.readableBytes();
+                session.event(this, new Event.Data(fd, 0, null, data), false);
+            } else {
+                Chunk c = inbound.poll();
+                int n = c.data.readableBytes();
+                inboundBytes -= n;
+                session.buffered -= n;
+                credit -= Math.max(1, n);
+                session.event(this, new Event.Data(fd, 0, c.from, c.data), true);
+            }
+        }
+        pumpExtra();
+        if (inbound.isEmpty() && (eof || readShutdown) && !eofPushed) {
+            eofPushed = true;
+            session.event(this, new Event.Ready(fd, Posix.POLLIN | Posix.POLLRDHUP, 0), false);
+        }
+        if (pendingError != 0 && errorPushed != pendingError) {
+            errorPushed = pendingError;
+            session.event(this, new Event.Ready(fd, Posix.POLLERR, pendingError), false);
+        }
+    }
+
+    /** Subclass push work (accepted connections, connect completion). */
+    void pumpExtra() {
+    }
+
+    // ------------------------------------------------------------------ options
+
+    long timeout(SocketOption<?> opt) {
+        Long v = options.get(opt);
+        return v == null ? 0 : v;
+    }
+
+    /** The value getsockopt reports, or null when the option does not apply. */
+    Long getOption(SocketOption<?> opt) {
+        if (opt == SocketOption.SO_ERROR) {
+            int e = pendingError;
+            pendingError = 0;
+            return (long) e;
+        }
+        if (opt == SocketOption.SO_TYPE) {
+            return (long) (stream ? Posix.SOCK_STREAM : Posix.SOCK_DGRAM);
+        }
+        if (opt == SocketOption.SO_ACCEPTCONN) {
+            return 0L;
+        }
+        Long v = nativeOption(opt);
+        if (v != null) {
+            return v;
+        }
+        v = options.get(opt);
+        if (v != null) {
+            return v;
+        }
+        return defaultOption(opt);
+    }
+
+    /** The live value from the native channel, if it has one. */
+    Long nativeOption(SocketOption<?> opt) {
+        return null;
+    }
+
+    Long defaultOption(SocketOption<?> opt) {
+        if (opt == SocketOption.TCP_NODELAY) {
+            return stream ? 0L : null;
+        }
+        if (opt == SocketOption.SO_LINGER) {
+            return stream ? -1L : null;
+        }
+        if (opt == SocketOption.SO_RCVBUF) {
+            return 131072L;
+        }
+        if (opt == SocketOption.SO_SNDBUF) {
+            return 16384L;
+        }
+        if (opt == SocketOption.IP_TTL) {
+            return 64L;
+        }
+        return 0L;
+    }
+
+    /** Stores (and applies, where a channel exists) an option; returns an errno if it does not apply. */
+    Errno setOption(SocketOption<?> opt, long value) {
+        if ((opt == SocketOption.TCP_NODELAY || opt == SocketOption.SO_LINGER) && !stream) {
+            return Errno.ENOPROTOOPT;
+        }
+        options.put(opt, value);
+        applyOption(opt, value);
+        return null;
+    }
+
+    void applyOption(SocketOption<?> opt, long value) {
+    }
+
+    // ------------------------------------------------------------------ close
+
+    void close(String why) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (ArrayDeque<Pending> q : java.util.List.of(waiters, sendWaiters)) {
+            Pending p;
+            while ((p = q.poll()) != null) {
+                p.cancelTimer();
+                p.abort(Errno.EBADF, "socket " + fd + " was closed (" + why + ")");
+            }
+        }
+        Chunk c;
+        while ((c = inbound.poll()) != null) {
+            session.buffered -= c.data.readableBytes();
+            c.data.release();
+        }
+        inboundBytes = 0;
+        closeNative();
+    }
+}

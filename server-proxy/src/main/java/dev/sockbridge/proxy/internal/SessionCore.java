@@ -1,0 +1,550 @@
+package dev.sockbridge.proxy.internal;
+
+import dev.sockbridge.api.Errno;
+import dev.sockbridge.api.Posix;
+import dev.sockbridge.api.SocketOption;
+import dev.sockbridge.api.message.Event;
+import dev.sockbridge.api.message.Message;
+import dev.sockbridge.api.message.PollFd;
+import dev.sockbridge.api.message.Reply;
+import dev.sockbridge.api.message.Request;
+import dev.sockbridge.proxy.SessionInfo;
+import dev.sockbridge.proxy.SocketPolicy;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The engine of one session: its descriptor table and the execution of every call against native
+ * Netty channels. Protocol-neutral: front ends decode their wire format into {@link Request}s, hand
+ * them to {@link #handle}, and encode what comes out of their {@link SessionOutput}.
+ *
+ * <p><b>Threading.</b> Confined to {@link #loop}: every method must be called on it, and every
+ * native channel of the session is registered on it too, so no state here needs a lock.
+ *
+ * <p><b>Waiting.</b> A call that cannot finish now (a blocking recv, accept, connect, poll or a send
+ * with no room) becomes a {@link Pending} on its socket and is retried whenever that socket changes.
+ * Nothing ever blocks the loop.
+ */
+public final class SessionCore {
+    final ProxyContext ctx;
+    final EventLoop loop;
+    final SessionInfo info;
+    final SessionOutput out;
+
+    private final Map<Integer, ProxySocket> sockets = new LinkedHashMap<>();
+    private final List<PollWait> polls = new ArrayList<>();
+    private int nextFd = 3;
+    private volatile int outstanding;
+    long buffered;
+    private boolean closed;
+
+    public SessionCore(ProxyContext ctx, EventLoop loop, SessionInfo info, SessionOutput out) {
+        this.ctx = ctx;
+        this.loop = loop;
+        this.info = info;
+        this.out = out;
+        ctx.sessionsOpen.incrementAndGet();
+        ctx.sessionsTotal.increment();
+        ctx.listener.sessionOpened(info);
+    }
+
+    public EventLoop loop() {
+        return loop;
+    }
+
+    public SessionInfo info() {
+        return info;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Calls received and not yet answered. Read from any thread (an estimate there). */
+    public int outstandingCalls() {
+        return outstanding;
+    }
+
+    public int openSockets() {
+        return sockets.size();
+    }
+
+    // ------------------------------------------------------------------ replies
+
+    void reply(Object route, Reply r) {
+        if (r.callId() == 0) {
+            // fire-and-forget (datagram path): nothing to answer, but failures are counted
+            if (r instanceof Reply.Error) {
+                ctx.datagramsDropped.increment();
+            }
+            Message.release(r);
+            outstanding--;
+            return;
+        }
+        outstanding--;
+        if (r instanceof Reply.Error) {
+            ctx.callErrors.increment();
+        }
+        if (closed) {
+            Message.release(r);
+            return;
+        }
+        out.reply(r, route);
+    }
+
+    void error(Object route, int callId, Errno e, String reason) {
+        reply(route, new Reply.Error(callId, e, reason));
+    }
+
+    void denied(Object route, int callId, String call, String reason) {
+        ctx.denied.increment();
+        ctx.listener.callDenied(info, call, reason);
+        error(route, callId, Errno.EACCES, reason);
+    }
+
+    void event(ProxySocket s, Event e, boolean datagram) {
+        if (closed) {
+            Message.release(e);
+            return;
+        }
+        out.event(e, s.pushRoute, datagram);
+    }
+
+    boolean outputWritable(Object route) {
+        return out.isWritable(route);
+    }
+
+    // ------------------------------------------------------------------ requests
+
+    /** Executes one call; the answer comes through the output, now or later. Call on {@link #loop}. */
+    public void handle(Request r, Object route) {
+        assert loop.inEventLoop();
+        if (closed) {
+            Message.release(r);
+            return;
+        }
+        ctx.calls.increment();
+        outstanding++;
+        if (outstanding > ctx.limits.maxOutstandingCalls()) {
+            Message.release(r);
+            error(route, r.callId(), Errno.ENOBUFS, "too many outstanding calls (limit " + ctx.limits.maxOutstandingCalls() + ")");
+            return;
+        }
+        try {
+            dispatch(r, route);
+        } catch (RuntimeException e) {
+            Message.release(r);
+            error(route, r.callId(), Errno.EIO, "internal error: " + e);
+        }
+    }
+
+    /** Grants push credit to a socket. */
+    public void credit(int fd, long bytes) {
+        ProxySocket s = sockets.get(fd);
+        if (s != null && bytes > 0) {
+            s.credit = Math.min(Long.MAX_VALUE / 2, s.credit + bytes);
+            s.changed();
+        }
+    }
+
+    /** The output became writable again: resume what waited for it. */
+    public void outputWritabilityChanged() {
+        for (ProxySocket s : new ArrayList<>(sockets.values())) {
+            s.changed();
+        }
+    }
+
+    private void dispatch(Request r, Object route) {
+        switch (r.messageType()) {
+            case SOCKET:
+                socket((Request.Socket) r, route);
+                return;
+            case SOCKETPAIR:
+                socketPair((Request.SocketPair) r, route);
+                return;
+            case GETADDRINFO:
+                ctx.resolver.getAddrInfo(loop, (Request.GetAddrInfo) r, rep -> onLoop(() -> reply(route, rep)));
+                return;
+            case GETNAMEINFO:
+                ctx.resolver.getNameInfo(loop, (Request.GetNameInfo) r, rep -> onLoop(() -> reply(route, rep)));
+                return;
+            case POLL:
+                poll((Request.Poll) r, route);
+                return;
+            default:
+                break;
+        }
+        int fd = fdOf(r);
+        ProxySocket s = sockets.get(fd);
+        if (s == null) {
+            Message.release(r);
+            error(route, r.callId(), Errno.EBADF, "no socket " + fd + " in this session");
+            return;
+        }
+        switch (r.messageType()) {
+            case BIND:
+                s.bind((Request.Bind) r, route);
+                return;
+            case CONNECT:
+                s.connect((Request.Connect) r, route);
+                return;
+            case LISTEN:
+                s.listen((Request.Listen) r, route);
+                return;
+            case ACCEPT:
+                s.accept((Request.Accept) r, route);
+                return;
+            case SEND: {
+                Request.Send q = (Request.Send) r;
+                s.send(q.callId(), q.flags(), null, q.data(), route);
+                return;
+            }
+            case SENDTO: {
+                Request.SendTo q = (Request.SendTo) r;
+                s.send(q.callId(), q.flags(), q.address(), q.data(), route);
+                return;
+            }
+            case SENDMSG: {
+                Request.SendMsg q = (Request.SendMsg) r;
+                s.send(q.callId(), q.flags(), q.address(), q.data(), route);
+                return;
+            }
+            case RECV: {
+                Request.Recv q = (Request.Recv) r;
+                s.recv(q.callId(), q.length(), q.flags(), ProxySocket.RecvKind.RECV, route);
+                return;
+            }
+            case RECVFROM: {
+                Request.RecvFrom q = (Request.RecvFrom) r;
+                s.recv(q.callId(), q.length(), q.flags(), ProxySocket.RecvKind.RECVFROM, route);
+                return;
+            }
+            case RECVMSG: {
+                Request.RecvMsg q = (Request.RecvMsg) r;
+                s.recv(q.callId(), q.length(), q.flags(), ProxySocket.RecvKind.RECVMSG, route);
+                return;
+            }
+            case SHUTDOWN:
+                s.shutdown((Request.Shutdown) r, route);
+                return;
+            case CLOSE:
+                closeSocket(s, "closed by the client");
+                reply(route, new Reply.Ok(r.callId()));
+                return;
+            case GETSOCKOPT:
+                getSockOpt(s, (Request.GetSockOpt) r, route);
+                return;
+            case SETSOCKOPT:
+                setSockOpt(s, (Request.SetSockOpt) r, route);
+                return;
+            case GETSOCKNAME: {
+                InetSocketAddress a = s.localAddress();
+                reply(route, new Reply.Address(r.callId(), a));
+                return;
+            }
+            case GETPEERNAME: {
+                InetSocketAddress a = s.peerAddress();
+                if (a == null) {
+                    error(route, r.callId(), Errno.ENOTCONN, "socket " + fd + " is not connected");
+                } else {
+                    reply(route, new Reply.Address(r.callId(), a));
+                }
+                return;
+            }
+            case PUSH: {
+                Request.Push q = (Request.Push) r;
+                s.push = q.enabled();
+                s.credit = Math.max(0, q.credit());
+                s.pushRoute = route;
+                reply(route, new Reply.Ok(r.callId()));
+                s.changed();
+                return;
+            }
+            default:
+                Message.release(r);
+                error(route, r.callId(), Errno.ENOSYS, "unsupported call " + r.messageType());
+        }
+    }
+
+    private static int fdOf(Request r) {
+        switch (r.messageType()) {
+            case BIND: return ((Request.Bind) r).fd();
+            case CONNECT: return ((Request.Connect) r).fd();
+            case LISTEN: return ((Request.Listen) r).fd();
+            case ACCEPT: return ((Request.Accept) r).fd();
+            case SEND: return ((Request.Send) r).fd();
+            case SENDTO: return ((Request.SendTo) r).fd();
+            case SENDMSG: return ((Request.SendMsg) r).fd();
+            case RECV: return ((Request.Recv) r).fd();
+            case RECVFROM: return ((Request.RecvFrom) r).fd();
+            case RECVMSG: return ((Request.RecvMsg) r).fd();
+            case SHUTDOWN: return ((Request.Shutdown) r).fd();
+            case CLOSE: return ((Request.Close) r).fd();
+            case GETSOCKOPT: return ((Request.GetSockOpt) r).fd();
+            case SETSOCKOPT: return ((Request.SetSockOpt) r).fd();
+            case GETSOCKNAME: return ((Request.GetSockName) r).fd();
+            case GETPEERNAME: return ((Request.GetPeerName) r).fd();
+            case PUSH: return ((Request.Push) r).fd();
+            default: return -1;
+        }
+    }
+
+    void onLoop(Runnable r) {
+        if (loop.inEventLoop()) {
+            r.run();
+        } else {
+            loop.execute(r);
+        }
+    }
+
+    // ------------------------------------------------------------------ descriptors
+
+    private boolean roomForSocket(Object route, int callId, int n) {
+        if (sockets.size() + n > ctx.limits.maxSockets()) {
+            error(route, callId, Errno.EMFILE, "too many open sockets (limit " + ctx.limits.maxSockets() + ")");
+            return false;
+        }
+        return true;
+    }
+
+    /** Gives a socket the next free descriptor; null if the limit is reached. */
+    Integer register(ProxySocket s) {
+        if (sockets.size() >= ctx.limits.maxSockets()) {
+            return null;
+        }
+        int fd;
+        do {
+            fd = nextFd;
+            nextFd = nextFd >= (1 << 30) ? 3 : nextFd + 1;
+        } while (sockets.containsKey(fd));
+        s.fd = fd;
+        sockets.put(fd, s);
+        return fd;
+    }
+
+    private void socket(Request.Socket r, Object route) {
+        int domain = r.domain();
+        int type = r.type() & Posix.SOCK_TYPE_MASK;
+        boolean nonBlocking = (r.type() & Posix.SOCK_NONBLOCK) != 0;
+        if (domain != Posix.AF_INET && domain != Posix.AF_INET6) {
+            error(route, r.callId(), Errno.EAFNOSUPPORT, "address family " + domain + " not supported (AF_INET, AF_INET6 are)");
+            return;
+        }
+        if (type != Posix.SOCK_STREAM && type != Posix.SOCK_DGRAM) {
+            error(route, r.callId(), Errno.ESOCKTNOSUPPORT, "socket type " + type + " not supported (SOCK_STREAM, SOCK_DGRAM are)");
+            return;
+        }
+        int proto = r.protocol();
+        if (proto != 0 && proto != (type == Posix.SOCK_STREAM ? Posix.IPPROTO_TCP : Posix.IPPROTO_UDP)) {
+            error(route, r.callId(), Errno.EPROTONOSUPPORT, "protocol " + proto + " does not fit socket type " + type);
+            return;
+        }
+        if (!roomForSocket(route, r.callId(), 1)) {
+            return;
+        }
+        ProxySocket s = type == Posix.SOCK_STREAM ? new StreamSocket(this, domain) : new DgramSocket(this, domain);
+        s.nonBlocking = nonBlocking;
+        int fd = register(s);
+        reply(route, new Reply.Value(r.callId(), fd));
+    }
+
+    private void socketPair(Request.SocketPair r, Object route) {
+        int type = r.type() & Posix.SOCK_TYPE_MASK;
+        if (r.domain() != Posix.AF_UNIX) {
+            error(route, r.callId(), Errno.EOPNOTSUPP, "socketpair supports AF_UNIX only");
+            return;
+        }
+        if (type != Posix.SOCK_STREAM && type != Posix.SOCK_DGRAM) {
+            error(route, r.callId(), Errno.ESOCKTNOSUPPORT, "socket type " + type + " not supported");
+            return;
+        }
+        if (!roomForSocket(route, r.callId(), 2)) {
+            return;
+        }
+        PairSocket a = new PairSocket(this, type == Posix.SOCK_STREAM);
+        PairSocket b = new PairSocket(this, type == Posix.SOCK_STREAM);
+        a.peer = b;
+        b.peer = a;
+        a.nonBlocking = b.nonBlocking = (r.type() & Posix.SOCK_NONBLOCK) != 0;
+        int fa = register(a);
+        int fb = register(b);
+        reply(route, new Reply.SocketPair(r.callId(), fa, fb));
+    }
+
+    void closeSocket(ProxySocket s, String why) {
+        sockets.remove(s.fd);
+        s.close(why);
+        wakePolls();
+    }
+
+    // ------------------------------------------------------------------ options
+
+    private void getSockOpt(ProxySocket s, Request.GetSockOpt r, Object route) {
+        SocketOption<?> opt = SocketOption.of(r.level(), r.name());
+        if (opt == null) {
+            error(route, r.callId(), Errno.ENOPROTOOPT, "unknown option level " + r.level() + " name " + r.name());
+            return;
+        }
+        Long v = s.getOption(opt);
+        if (v == null) {
+            error(route, r.callId(), Errno.ENOPROTOOPT, opt.name() + " does not apply to this socket");
+            return;
+        }
+        reply(route, new Reply.Value(r.callId(), v));
+    }
+
+    private void setSockOpt(ProxySocket s, Request.SetSockOpt r, Object route) {
+        SocketOption<?> opt = SocketOption.of(r.level(), r.name());
+        if (opt == null) {
+            error(route, r.callId(), Errno.ENOPROTOOPT, "unknown option level " + r.level() + " name " + r.name());
+            return;
+        }
+        if (opt.readOnly()) {
+            error(route, r.callId(), Errno.ENOPROTOOPT, opt.name() + " is read-only");
+            return;
+        }
+        if ((opt.kind() == SocketOption.Kind.INT && (r.value() < 0 || r.value() > Integer.MAX_VALUE))
+                || (opt.kind() == SocketOption.Kind.TIMEOUT && r.value() < 0)) {
+            error(route, r.callId(), Errno.EINVAL, "bad value " + r.value() + " for " + opt.name());
+            return;
+        }
+        Errno e = s.setOption(opt, r.value());
+        if (e != null) {
+            error(route, r.callId(), e, opt.name() + " does not apply to this socket");
+        } else {
+            reply(route, new Reply.Ok(r.callId()));
+        }
+    }
+
+    // ------------------------------------------------------------------ waiting
+
+    /** Parks a call on a socket; {@code timeoutMicros} > 0 arms a timer that calls {@link Pending#expire()}. */
+    void park(java.util.ArrayDeque<Pending> queue, Pending p, long timeoutMicros) {
+        queue.add(p);
+        if (timeoutMicros > 0) {
+            p.timer = loop.schedule(() -> {
+                if (queue.remove(p)) {
+                    p.timer = null;
+                    p.expire();
+                }
+            }, timeoutMicros, TimeUnit.MICROSECONDS);
+        }
+    }
+
+    private final class PollWait {
+        final Request.Poll req;
+        final Object route;
+        io.netty.util.concurrent.ScheduledFuture<?> timer;
+
+        PollWait(Request.Poll req, Object route) {
+            this.req = req;
+            this.route = route;
+        }
+
+        List<PollFd> ready() {
+            List<PollFd> out = new ArrayList<>();
+            for (PollFd p : req.fds()) {
+                if (p.fd() < 0) {
+                    continue;
+                }
+                ProxySocket s = sockets.get(p.fd());
+                int rev = s == null ? Posix.POLLNVAL
+                        : s.readiness() & (p.events() | Posix.POLLERR | Posix.POLLHUP | Posix.POLLNVAL);
+                if (rev != 0) {
+                    out.add(new PollFd(p.fd(), rev));
+                }
+            }
+            return out;
+        }
+    }
+
+    private void poll(Request.Poll r, Object route) {
+        if (r.fds().size() > ctx.limits.maxSockets() * 2 + 16) {
+            error(route, r.callId(), Errno.EINVAL, "too many descriptors in poll");
+            return;
+        }
+        PollWait w = new PollWait(r, route);
+        List<PollFd> ready = w.ready();
+        if (!ready.isEmpty() || r.timeoutMillis() == 0) {
+            reply(route, new Reply.Poll(r.callId(), ready));
+            return;
+        }
+        polls.add(w);
+        if (r.timeoutMillis() > 0) {
+            w.timer = loop.schedule(() -> {
+                if (polls.remove(w)) {
+                    reply(route, new Reply.Poll(r.callId(), List.of()));
+                }
+            }, r.timeoutMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Re-checks every waiting poll; called whenever any socket changes. */
+    void wakePolls() {
+        if (polls.isEmpty()) {
+            return;
+        }
+        for (Iterator<PollWait> it = polls.iterator(); it.hasNext(); ) {
+            PollWait w = it.next();
+            List<PollFd> ready = w.ready();
+            if (!ready.isEmpty()) {
+                it.remove();
+                if (w.timer != null) {
+                    w.timer.cancel(false);
+                }
+                reply(w.route, new Reply.Poll(w.req.callId(), ready));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ policy and channels
+
+    SocketPolicy policy() {
+        return ctx.policy;
+    }
+
+    /** Counts a native channel from open to close, so a leak shows in the stats. */
+    void track(Channel ch, String kind) {
+        ctx.nativeOpen.incrementAndGet();
+        ctx.listener.nativeChannelOpened(info, kind);
+        ch.closeFuture().addListener(f -> {
+            ctx.nativeOpen.decrementAndGet();
+            ctx.listener.nativeChannelClosed(info, kind);
+        });
+    }
+
+    void resolve(String host, Consumer<List<InetAddress>> ok, Consumer<Throwable> fail) {
+        ctx.resolver.resolveHost(loop, host, a -> onLoop(() -> ok.accept(a)), t -> onLoop(() -> fail.accept(t)));
+    }
+
+    // ------------------------------------------------------------------ end
+
+    /** Ends the session: closes every socket and native channel it owns. Idempotent. */
+    public void close(int code, String reason) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (ProxySocket s : new ArrayList<>(sockets.values())) {
+            s.close("session ended");
+        }
+        sockets.clear();
+        for (PollWait w : polls) {
+            if (w.timer != null) {
+                w.timer.cancel(false);
+            }
+        }
+        polls.clear();
+        ctx.sessionsOpen.decrementAndGet();
+        ctx.listener.sessionClosed(info, code, reason);
+    }
+}

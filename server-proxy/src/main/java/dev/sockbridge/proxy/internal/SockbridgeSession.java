@@ -1,0 +1,261 @@
+package dev.sockbridge.proxy.internal;
+
+import dev.sockbridge.api.Errno;
+import dev.sockbridge.api.codec.MessageCodec;
+import dev.sockbridge.api.codec.ProtocolException;
+import dev.sockbridge.api.message.Control;
+import dev.sockbridge.api.message.Event;
+import dev.sockbridge.api.message.Message;
+import dev.sockbridge.api.message.MessageType;
+import dev.sockbridge.api.message.Reply;
+import dev.sockbridge.api.message.Request;
+import dev.sockbridge.api.transport.Transport;
+import dev.sockbridge.api.transport.TransportListener;
+import dev.sockbridge.proxy.SessionInfo;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The Sockbridge CBOR protocol front end: one per transport. Decodes frames, does the version
+ * handshake, feeds requests to a {@link SessionCore} and encodes what it answers. Extra streams of
+ * the transport (WebTransport, in-process) carry calls too; their answers and push events go back on
+ * the stream the call came in on.
+ *
+ * <pre>
+ *  Transport ─frame─▶ decode ─Request─▶ SessionCore ─▶ native channels
+ *            ◀─frame─ encode ◀─Reply/Event─┘
+ * </pre>
+ */
+public final class SockbridgeSession implements TransportListener, SessionOutput {
+    public static final String AGENT = "sockbridge-proxy/0.1";
+
+    private final ProxyContext ctx;
+    private final Transport transport;
+    private final EventLoop loop;
+    private final MessageCodec codec = MessageCodec.cbor();
+    private final SessionCore core;
+    private final Set<Transport> streams = ConcurrentHashMap.newKeySet();
+    private boolean welcomed;
+    private volatile boolean ended;
+
+    public SockbridgeSession(ProxyContext ctx, Transport transport) {
+        this.ctx = ctx;
+        this.transport = transport;
+        this.loop = ctx.loopFor(transport.executor());
+        SessionInfo info = new SessionInfo(ctx.newSessionId(), transport.remoteAddress(), transport.scheme(), "sockbridge");
+        this.core = new SessionCore(ctx, loop, info, this);
+    }
+
+    public SessionCore core() {
+        return core;
+    }
+
+    public void start() {
+        transport.start(this);
+    }
+
+    // ------------------------------------------------------------------ inbound
+
+    @Override
+    public void frameReceived(ByteBuf frame) {
+        onLoop(() -> frame(frame, transport));
+    }
+
+    private void onLoop(Runnable r) {
+        if (loop.inEventLoop()) {
+            r.run();
+        } else {
+            loop.execute(r);
+        }
+    }
+
+    private void frame(ByteBuf frame, Transport from) {
+        if (ended) {
+            frame.release();
+            return;
+        }
+        Message m;
+        try {
+            if (frame.readableBytes() > ctx.limits.maxFrameSize()) {
+                goodbye(Control.Goodbye.TOO_BIG, "frame of " + frame.readableBytes() + " bytes exceeds the limit of "
+                        + ctx.limits.maxFrameSize());
+                return;
+            }
+            m = codec.decode(frame);
+        } catch (ProtocolException e) {
+            ctx.countMalformed();
+            MessageType t = MessageType.of(e.messageType());
+            boolean request = e.messageType() >= 0x10 && e.messageType() < 0x40;
+            if (welcomed && e.callId() > 0 && (request || t == null)) {
+                Errno errno = t == null ? Errno.ENOSYS : Errno.EINVAL;
+                send(new Reply.Error(e.callId(), errno, e.getMessage()), from);
+            } else {
+                goodbye(Control.Goodbye.PROTOCOL_ERROR, e.getMessage());
+            }
+            return;
+        } finally {
+            frame.release();
+        }
+        if (!welcomed) {
+            hello(m);
+            return;
+        }
+        if (m instanceof Request) {
+            core.handle((Request) m, from);
+        } else if (m instanceof Control.Credit) {
+            Control.Credit c = (Control.Credit) m;
+            core.credit(c.fd(), c.bytes());
+        } else if (m instanceof Control.Goodbye) {
+            Control.Goodbye g = (Control.Goodbye) m;
+            end(g.code(), "client said goodbye: " + g.reason());
+            transport.close(Control.Goodbye.NORMAL, "goodbye");
+        } else {
+            Message.release(m);
+            ctx.countMalformed();
+            goodbye(Control.Goodbye.PROTOCOL_ERROR, "a client may not send " + m.messageType());
+        }
+    }
+
+    private void hello(Message m) {
+        if (!(m instanceof Control.Hello)) {
+            Message.release(m);
+            goodbye(Control.Goodbye.PROTOCOL_ERROR, "the first message must be HELLO, not " + m.messageType());
+            return;
+        }
+        Control.Hello h = (Control.Hello) m;
+        if (!h.versions().contains(MessageCodec.VERSION)) {
+            goodbye(Control.Goodbye.UNSUPPORTED_VERSION, "protocol versions " + h.versions() + " not supported; this proxy speaks "
+                    + MessageCodec.VERSION);
+            return;
+        }
+        welcomed = true;
+        send(new Control.Welcome(MessageCodec.VERSION, AGENT, ctx.limits.maxFrameSize(), ctx.limits.maxSockets(),
+                ctx.limits.maxOutstandingCalls(), ctx.limits.maxBufferedBytes()), transport);
+    }
+
+    @Override
+    public void datagramReceived(ByteBuf datagram) {
+        onLoop(() -> {
+            try {
+                if (ended || !welcomed) {
+                    return;
+                }
+                Message m;
+                try {
+                    m = codec.decode(datagram);
+                } catch (ProtocolException e) {
+                    ctx.countMalformed();
+                    ctx.countDatagramDropped();
+                    return;
+                }
+                if (m instanceof Request.SendTo && ((Request.SendTo) m).callId() == 0) {
+                    core.handle((Request) m, transport);
+                } else {
+                    Message.release(m);
+                    ctx.countDatagramDropped();
+                }
+            } finally {
+                datagram.release();
+            }
+        });
+    }
+
+    @Override
+    public void streamOpened(Transport stream) {
+        streams.add(stream);
+        stream.start(new TransportListener() {
+            @Override
+            public void frameReceived(ByteBuf frame) {
+                onLoop(() -> frame(frame, stream));
+            }
+
+            @Override
+            public void writabilityChanged(boolean writable) {
+                onLoop(core::outputWritabilityChanged);
+            }
+
+            @Override
+            public void closed(int code, String reason) {
+                streams.remove(stream);
+            }
+        });
+    }
+
+    @Override
+    public void writabilityChanged(boolean writable) {
+        if (writable) {
+            onLoop(core::outputWritabilityChanged);
+        }
+    }
+
+    @Override
+    public void closed(int code, String reason) {
+        onLoop(() -> end(code, reason));
+    }
+
+    // ------------------------------------------------------------------ outbound
+
+    private void send(Message m, Transport to) {
+        to.send(codec.encode(m, to.alloc()));
+    }
+
+    @Override
+    public void reply(Reply reply, Object route) {
+        Transport t = route instanceof Transport ? (Transport) route : transport;
+        send(reply, t);
+    }
+
+    @Override
+    public void event(Event event, Object route, boolean datagram) {
+        Transport t = route instanceof Transport ? (Transport) route : transport;
+        if (datagram && transport.capabilities().contains(Transport.Capability.DATAGRAMS)) {
+            ByteBuf b = codec.encode(event, transport.alloc());
+            if (b.readableBytes() <= transport.maxDatagramSize()) {
+                if (!transport.sendDatagram(b)) {
+                    ctx.countDatagramDropped();
+                }
+                return;
+            }
+            // too large for one datagram: the reliable path still carries it
+            t.send(b);
+            return;
+        }
+        send(event, t);
+    }
+
+    @Override
+    public boolean isWritable(Object route) {
+        Transport t = route instanceof Transport ? (Transport) route : transport;
+        return t.isWritable();
+    }
+
+    // ------------------------------------------------------------------ end
+
+    private void goodbye(int code, String reason) {
+        if (ended) {
+            return;
+        }
+        send(new Control.Goodbye(code, reason), transport);
+        end(code, reason);
+        transport.close(code, reason);
+    }
+
+    private void end(int code, String reason) {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        core.close(code, reason);
+    }
+
+    /** Ends the session from the proxy's side (shutdown). */
+    public void close(int code, String reason) {
+        onLoop(() -> goodbye(code, reason));
+    }
+
+    public boolean isEnded() {
+        return ended;
+    }
+}

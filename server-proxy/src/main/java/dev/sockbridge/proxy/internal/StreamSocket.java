@@ -1,0 +1,734 @@
+package dev.sockbridge.proxy.internal;
+
+import dev.sockbridge.api.Errno;
+import dev.sockbridge.api.Posix;
+import dev.sockbridge.api.SocketOption;
+import dev.sockbridge.api.message.Event;
+import dev.sockbridge.api.message.Reply;
+import dev.sockbridge.api.message.Request;
+import dev.sockbridge.proxy.SocketPolicy;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.SocketChannel;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.ArrayDeque;
+import java.util.List;
+
+/** A TCP socket: unconnected, connecting, connected (its own or accepted), or listening. */
+final class StreamSocket extends ProxySocket {
+    enum State { NEW, CONNECTING, CONNECTED, LISTENING }
+
+    private static final int DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+    private static final WriteBufferWaterMark WATER = new WriteBufferWaterMark(128 << 10, 256 << 10);
+
+    State state = State.NEW;
+    private SocketChannel channel;
+    private Channel server;
+    private InetSocketAddress bound;
+    private boolean readPending;
+    private boolean writeShutdown;
+    private boolean everConnected;
+    private boolean connectReportPending; // push mode: tell the client how a non-blocking connect ended
+
+    // listening
+    private final ArrayDeque<StreamSocket> acceptQueue = new ArrayDeque<>();
+    private int backlog;
+    private boolean acceptReadPending;
+
+    // sends waiting for room
+    private final ArrayDeque<PendingSend> sends = new ArrayDeque<>();
+
+    StreamSocket(SessionCore session, int domain) {
+        super(session, domain, true);
+    }
+
+    // ------------------------------------------------------------------ bind / listen
+
+    @Override
+    void bind(Request.Bind r, Object route) {
+        InetSocketAddress a = r.address();
+        if (state != State.NEW || bound != null) {
+            session.error(route, r.callId(), Errno.EINVAL, "socket " + fd + " is already bound");
+            return;
+        }
+        if (a == null || a.isUnresolved()) {
+            session.error(route, r.callId(), Errno.EINVAL, "bind needs a numeric address");
+            return;
+        }
+        if (!familyFits(a.getAddress())) {
+            session.error(route, r.callId(), Errno.EAFNOSUPPORT, "address family does not match the socket");
+            return;
+        }
+        SocketPolicy.Decision d = session.policy().checkBind(session.info, a, false);
+        if (!d.allowed()) {
+            session.denied(route, r.callId(), "bind", d.reason());
+            return;
+        }
+        if (a.getPort() != 0 && !Boolean.TRUE.equals(flag(SocketOption.SO_REUSEPORT))) {
+            // probe now so EADDRINUSE comes from bind, as POSIX callers expect
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.setReuseAddress(Boolean.TRUE.equals(flag(SocketOption.SO_REUSEADDR)));
+                probe.bind(a, 1);
+            } catch (java.io.IOException e) {
+                session.error(route, r.callId(), ErrnoMapper.of(e), ErrnoMapper.reason(e));
+                return;
+            }
+        }
+        bound = a;
+        session.reply(route, new Reply.Ok(r.callId()));
+    }
+
+    private Boolean flag(SocketOption<?> o) {
+        Long v = options.get(o);
+        return v == null ? null : v != 0;
+    }
+
+    private boolean familyFits(InetAddress a) {
+        return domain == Posix.AF_INET6 || !(a instanceof Inet6Address);
+    }
+
+    @Override
+    void listen(Request.Listen r, Object route) {
+        int bl = Math.max(1, Math.min(r.backlog() <= 0 ? 128 : r.backlog(), 4096));
+        if (state == State.LISTENING) {
+            backlog = bl;
+            session.reply(route, new Reply.Ok(r.callId()));
+            return;
+        }
+        if (state != State.NEW) {
+            session.error(route, r.callId(), Errno.EINVAL, "socket " + fd + " is connected");
+            return;
+        }
+        InetSocketAddress local = bound != null ? bound
+                : new InetSocketAddress(session.policy().autoBindAddress(domain == Posix.AF_INET6), 0);
+        SocketPolicy.Decision d = session.policy().checkBind(session.info, local, false);
+        if (!d.allowed()) {
+            session.denied(route, r.callId(), "listen", d.reason());
+            return;
+        }
+        backlog = bl;
+        ServerBootstrap b = new ServerBootstrap()
+                .group(session.loop, session.loop)
+                .channel(NativeIo.serverSocketChannel())
+                .option(ChannelOption.SO_BACKLOG, bl)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.SO_REUSEADDR, !Boolean.FALSE.equals(flag(SocketOption.SO_REUSEADDR)))
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        accepted(ch);
+                    }
+                });
+        state = State.LISTENING;
+        ChannelFuture f = b.bind(local);
+        server = f.channel();
+        session.track(server, "tcp-listen");
+        f.addListener(x -> {
+            if (closed) {
+                server.close();
+                return;
+            }
+            if (f.isSuccess()) {
+                session.reply(route, new Reply.Ok(r.callId()));
+                readAccepts();
+            } else {
+                state = State.NEW;
+                server = null;
+                session.error(route, r.callId(), ErrnoMapper.of(f.cause()), ErrnoMapper.reason(f.cause()));
+            }
+        });
+    }
+
+    private void readAccepts() {
+        if (server != null && server.isActive() && !acceptReadPending && acceptQueue.size() < backlog) {
+            acceptReadPending = true;
+            server.read();
+        }
+    }
+
+    /** A native client connected; it waits in the accept queue, already reading into its own buffer. */
+    private void accepted(SocketChannel ch) {
+        acceptReadPending = false;
+        if (closed) {
+            ch.close();
+            return;
+        }
+        session.track(ch, "tcp-accepted");
+        StreamSocket child = new StreamSocket(session, domain);
+        child.options.putAll(options);
+        child.attach(ch);
+        acceptQueue.add(child);
+        session.loop.execute(() -> {
+            changed();
+            readAccepts();
+        });
+    }
+
+    @Override
+    void accept(Request.Accept r, Object route) {
+        if (state != State.LISTENING) {
+            session.error(route, r.callId(), Errno.EINVAL, "socket " + fd + " is not listening");
+            return;
+        }
+        if (push) {
+            session.error(route, r.callId(), Errno.EINVAL, "socket " + fd + " is in push mode: connections arrive as events");
+            return;
+        }
+        boolean childNonBlocking = (r.flags() & Posix.SOCK_NONBLOCK) != 0;
+        Pending p = new Pending(r.callId(), route) {
+            @Override
+            boolean attempt() {
+                return tryAccept(r.callId(), childNonBlocking, route);
+            }
+
+            @Override
+            void expire() {
+                session.error(route, r.callId(), Errno.EAGAIN, "accept timed out (SO_RCVTIMEO)");
+            }
+
+            @Override
+            void abort(Errno e, String reason) {
+                session.error(route, r.callId(), e, reason);
+            }
+        };
+        if (!waiters.isEmpty() || !p.attempt()) {
+            if (nonBlocking) {
+                session.error(route, r.callId(), Errno.EAGAIN, "no connection waiting");
+            } else {
+                session.park(waiters, p, timeout(SocketOption.SO_RCVTIMEO));
+            }
+        }
+    }
+
+    private boolean tryAccept(int callId, boolean childNonBlocking, Object route) {
+        StreamSocket child = acceptQueue.poll();
+        if (child == null) {
+            return false;
+        }
+        Integer nfd = session.register(child);
+        if (nfd == null) {
+            child.close("descriptor limit");
+            session.error(route, callId, Errno.EMFILE, "too many open sockets (limit " + session.ctx.limits.maxSockets() + ")");
+        } else {
+            child.nonBlocking = childNonBlocking;
+            session.reply(route, new Reply.Accept(callId, nfd, child.peerAddress()));
+            child.changed();
+        }
+        readAccepts();
+        return true;
+    }
+
+    @Override
+    void pumpExtra() {
+        while (state == State.LISTENING && credit > 0 && session.outputWritable(pushRoute) && !acceptQueue.isEmpty()) {
+            StreamSocket child = acceptQueue.poll();
+            Integer nfd = session.register(child);
+            if (nfd == null) {
+                child.close("descriptor limit");
+                session.event(this, new Event.Ready(fd, Posix.POLLERR, Errno.EMFILE.code()), false);
+                continue;
+            }
+            credit--;
+            session.event(this, new Event.Accept(fd, nfd, child.peerAddress()), false);
+            child.changed();
+            readAccepts();
+        }
+        if (connectReportPending && state != State.CONNECTING) {
+            connectReportPending = false;
+            if (state == State.CONNECTED) {
+                session.event(this, new Event.Ready(fd, Posix.POLLOUT, 0), false);
+            }
+            // a failure is reported by the base class from pendingError
+        }
+    }
+
+    // ------------------------------------------------------------------ connect
+
+    @Override
+    void connect(Request.Connect r, Object route) {
+        switch (state) {
+            case CONNECTING:
+                session.error(route, r.callId(), Errno.EALREADY, "connect already in progress");
+                return;
+            case CONNECTED:
+                session.error(route, r.callId(), Errno.EISCONN, "socket " + fd + " is already connected");
+                return;
+            case LISTENING:
+                session.error(route, r.callId(), Errno.EISCONN, "socket " + fd + " is listening");
+                return;
+            default:
+                break;
+        }
+        if (pendingError != 0 && everConnected) {
+            int e = pendingError;
+            pendingError = 0;
+            session.reply(route, new Reply.Error(r.callId(), e, Errno.nameOf(e)));
+            return;
+        }
+        InetSocketAddress target = r.address();
+        if (target == null) {
+            session.error(route, r.callId(), Errno.EDESTADDRREQ, "no address");
+            return;
+        }
+        state = State.CONNECTING;
+        if (target.isUnresolved()) {
+            session.resolve(target.getHostString(), addrs -> {
+                InetAddress pick = null;
+                for (InetAddress a : addrs) {
+                    if (familyFits(a)) {
+                        pick = a;
+                        break;
+                    }
+                }
+                if (pick == null) {
+                    state = State.NEW;
+                    session.error(route, r.callId(), Errno.EHOSTUNREACH, "no address of the socket's family for " + target.getHostString());
+                } else if (!closed) {
+                    connectTo(r.callId(), new InetSocketAddress(pick, target.getPort()), route);
+                }
+            }, t -> {
+                state = State.NEW;
+                session.error(route, r.callId(), Errno.EHOSTUNREACH, "cannot resolve " + target.getHostString());
+            });
+            return;
+        }
+        connectTo(r.callId(), target, route);
+    }
+
+    private void connectTo(int callId, InetSocketAddress target, Object route) {
+        if (!familyFits(target.getAddress())) {
+            state = State.NEW;
+            session.error(route, callId, Errno.EAFNOSUPPORT, "address family does not match the socket");
+            return;
+        }
+        SocketPolicy.Decision d = session.policy().checkConnect(session.info, target, false);
+        if (!d.allowed()) {
+            state = State.NEW;
+            session.denied(route, callId, "connect", d.reason());
+            return;
+        }
+        long sndTimeoutMs = timeout(SocketOption.SO_SNDTIMEO) / 1000;
+        Bootstrap b = new Bootstrap()
+                .group(session.loop)
+                .channel(NativeIo.socketChannel())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                        (int) (sndTimeoutMs > 0 ? Math.min(sndTimeoutMs, Integer.MAX_VALUE) : DEFAULT_CONNECT_TIMEOUT_MS))
+                .handler(new Handler());
+        ChannelFuture f = bound != null ? b.connect(target, bound) : b.connect(target);
+        channel = (SocketChannel) f.channel();
+        session.track(channel, "tcp");
+        for (java.util.Map.Entry<SocketOption<?>, Long> e : options.entrySet()) {
+            applyOption(e.getKey(), e.getValue());
+        }
+        boolean blocking = !nonBlocking;
+        if (!blocking) {
+            connectReportPending = true;
+            session.error(route, callId, Errno.EINPROGRESS, "connecting to " + target);
+        }
+        f.addListener(x -> {
+            if (closed) {
+                return;
+            }
+            if (f.isSuccess()) {
+                state = State.CONNECTED;
+                everConnected = true;
+                if (blocking) {
+                    session.reply(route, new Reply.Ok(callId));
+                }
+            } else {
+                state = State.NEW;
+                everConnected = true;
+                Errno e = ErrnoMapper.of(f.cause());
+                channel = null;
+                if (blocking) {
+                    session.error(route, callId, e, "connect to " + target + ": " + ErrnoMapper.reason(f.cause()));
+                } else {
+                    pendingError = e.code();
+                }
+            }
+            changed();
+        });
+    }
+
+    /** Adopts an accepted channel. */
+    private void attach(SocketChannel ch) {
+        channel = ch;
+        state = State.CONNECTED;
+        everConnected = true;
+        ch.pipeline().addLast(new Handler());
+        for (java.util.Map.Entry<SocketOption<?>, Long> e : options.entrySet()) {
+            applyOption(e.getKey(), e.getValue());
+        }
+        maybeRead();
+    }
+
+    // ------------------------------------------------------------------ data
+
+    @Override
+    boolean canReceive() {
+        // a connecting socket blocks (or says EAGAIN) on recv, as Linux does in SYN_SENT
+        return state == State.CONNECTED || state == State.CONNECTING;
+    }
+
+    @Override
+    void maybeRead() {
+        if (channel != null && state == State.CONNECTED && !readPending && !eof && !readShutdown && !closed
+                && channel.isActive() && hasRoom()) {
+            readPending = true;
+            channel.read();
+        }
+    }
+
+    private final class Handler extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf b = (ByteBuf) msg;
+            if (closed || readShutdown || !b.isReadable()) {
+                b.release();
+                return;
+            }
+            received(b, null);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            readPending = false;
+            changed();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                eof = true;
+                readPending = false;
+                changed();
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable()) {
+                flushSends();
+                changed();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (state == State.CONNECTED) {
+                eof = true;
+                failSends(pendingError != 0 ? Errno.of(pendingError) : Errno.EPIPE);
+            }
+            readPending = false;
+            changed();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            Errno e = ErrnoMapper.of(cause);
+            if (state == State.CONNECTED && pendingError == 0) {
+                pendingError = e.code();
+            }
+            ctx.close();
+        }
+    }
+
+    private record PendingSend(int callId, ByteBuf data, Object route) {
+    }
+
+    @Override
+    void send(int callId, int flags, InetSocketAddress to, ByteBuf data, Object route) {
+        if (state != State.CONNECTED) {
+            data.release();
+            session.error(route, callId, everConnected && channel == null && pendingError != 0 ? Errno.of(pendingError)
+                    : state == State.LISTENING || state == State.NEW || state == State.CONNECTING ? Errno.ENOTCONN : Errno.EPIPE,
+                    "socket " + fd + " is not connected");
+            return;
+        }
+        if (writeShutdown || !channel.isActive()) {
+            data.release();
+            int e = pendingError;
+            if (e != 0) {
+                pendingError = 0;
+                session.reply(route, new Reply.Error(callId, e, Errno.nameOf(e)));
+            } else {
+                session.error(route, callId, Errno.EPIPE, "connection closed for sending");
+            }
+            return;
+        }
+        int n = data.readableBytes();
+        if (sends.isEmpty() && channel.isWritable()) {
+            write(data);
+            session.reply(route, new Reply.Value(callId, n));
+            return;
+        }
+        if (nonBlocking || (flags & Posix.MSG_DONTWAIT) != 0) {
+            data.release();
+            session.error(route, callId, Errno.EAGAIN, "send buffer full");
+            return;
+        }
+        if (session.buffered + n > session.ctx.limits.maxBufferedBytes()) {
+            data.release();
+            session.error(route, callId, Errno.ENOBUFS, "session buffer limit reached (" + session.ctx.limits.maxBufferedBytes() + " bytes)");
+            return;
+        }
+        session.buffered += n;
+        sends.add(new PendingSend(callId, data, route));
+    }
+
+    private void write(ByteBuf data) {
+        session.ctx.bytesOut.add(data.readableBytes());
+        channel.writeAndFlush(data).addListener(f -> {
+            if (!f.isSuccess() && pendingError == 0 && !closed) {
+                pendingError = ErrnoMapper.of(f.cause()).code();
+                changed();
+            }
+        });
+    }
+
+    private void flushSends() {
+        while (!sends.isEmpty() && channel != null && channel.isWritable()) {
+            PendingSend s = sends.poll();
+            int n = s.data.readableBytes();
+            session.buffered -= n;
+            write(s.data);
+            session.reply(s.route, new Reply.Value(s.callId, n));
+        }
+        if (sends.isEmpty() && shutdownWriteAfterSends) {
+            shutdownWriteAfterSends = false;
+            channel.shutdownOutput();
+        }
+    }
+
+    private boolean shutdownWriteAfterSends;
+
+    private void failSends(Errno e) {
+        PendingSend s;
+        while ((s = sends.poll()) != null) {
+            session.buffered -= s.data.readableBytes();
+            s.data.release();
+            session.error(s.route, s.callId, e, "connection closed");
+        }
+    }
+
+    @Override
+    void shutdown(Request.Shutdown r, Object route) {
+        int how = r.how();
+        if (how < Posix.SHUT_RD || how > Posix.SHUT_RDWR) {
+            session.error(route, r.callId(), Errno.EINVAL, "bad shutdown mode " + how);
+            return;
+        }
+        if (state == State.LISTENING) {
+            // stops accepting; waiting accepts fail as on Linux
+            if (server != null) {
+                server.close();
+            }
+            for (StreamSocket c : acceptQueue) {
+                c.close("listener shut down");
+            }
+            acceptQueue.clear();
+            readShutdown = true;
+            Pending p;
+            while ((p = waiters.poll()) != null) {
+                p.cancelTimer();
+                p.abort(Errno.EINVAL, "listening socket shut down");
+            }
+            session.reply(route, new Reply.Ok(r.callId()));
+            return;
+        }
+        if (state != State.CONNECTED) {
+            session.error(route, r.callId(), Errno.ENOTCONN, "socket " + fd + " is not connected");
+            return;
+        }
+        if (how == Posix.SHUT_RD || how == Posix.SHUT_RDWR) {
+            readShutdown = true;
+            ProxySocket.Chunk c;
+            while ((c = inbound.poll()) != null) {
+                session.buffered -= c.data().readableBytes();
+                c.data().release();
+            }
+            inboundBytes = 0;
+        }
+        if ((how == Posix.SHUT_WR || how == Posix.SHUT_RDWR) && !writeShutdown) {
+            writeShutdown = true;
+            if (channel.isActive()) {
+                if (sends.isEmpty()) {
+                    channel.shutdownOutput();
+                } else {
+                    shutdownWriteAfterSends = true;
+                }
+            }
+        }
+        session.reply(route, new Reply.Ok(r.callId()));
+        changed();
+    }
+
+    // ------------------------------------------------------------------ state
+
+    @Override
+    int readiness() {
+        int ev = 0;
+        switch (state) {
+            case LISTENING:
+                if (!acceptQueue.isEmpty()) {
+                    ev |= Posix.POLLIN;
+                }
+                break;
+            case CONNECTING:
+                break;
+            case NEW:
+                ev |= Posix.POLLOUT | Posix.POLLHUP;
+                if (pendingError != 0) {
+                    ev |= Posix.POLLERR;
+                }
+                break;
+            case CONNECTED:
+                if (!inbound.isEmpty() || eof || readShutdown) {
+                    ev |= Posix.POLLIN;
+                }
+                if (eof) {
+                    ev |= Posix.POLLRDHUP;
+                }
+                boolean active = channel != null && channel.isActive();
+                if (active && !writeShutdown && channel.isWritable() && sends.isEmpty()) {
+                    ev |= Posix.POLLOUT;
+                }
+                if (!active || (eof && writeShutdown)) {
+                    ev |= Posix.POLLHUP;
+                }
+                if (pendingError != 0) {
+                    ev |= Posix.POLLERR;
+                }
+                break;
+            default:
+                break;
+        }
+        return ev;
+    }
+
+    @Override
+    InetSocketAddress localAddress() {
+        if (channel != null && channel.localAddress() != null) {
+            return channel.localAddress();
+        }
+        if (server != null && server.localAddress() != null) {
+            return (InetSocketAddress) server.localAddress();
+        }
+        if (bound != null) {
+            return bound;
+        }
+        return new InetSocketAddress(anyAddress(), 0);
+    }
+
+    private InetAddress anyAddress() {
+        try {
+            return InetAddress.getByAddress(new byte[domain == Posix.AF_INET6 ? 16 : 4]);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Override
+    InetSocketAddress peerAddress() {
+        return state == State.CONNECTED && channel != null ? channel.remoteAddress() : null;
+    }
+
+    @Override
+    Long getOption(SocketOption<?> opt) {
+        if (opt == SocketOption.SO_ACCEPTCONN) {
+            return state == State.LISTENING ? 1L : 0L;
+        }
+        return super.getOption(opt);
+    }
+
+    @Override
+    Long nativeOption(SocketOption<?> opt) {
+        if (channel == null || !channel.isOpen()) {
+            return null;
+        }
+        var cfg = channel.config();
+        if (opt == SocketOption.SO_RCVBUF) {
+            return (long) cfg.getReceiveBufferSize();
+        }
+        if (opt == SocketOption.SO_SNDBUF) {
+            return (long) cfg.getSendBufferSize();
+        }
+        if (opt == SocketOption.TCP_NODELAY) {
+            return cfg.isTcpNoDelay() ? 1L : 0L;
+        }
+        if (opt == SocketOption.SO_KEEPALIVE) {
+            return cfg.isKeepAlive() ? 1L : 0L;
+        }
+        if (opt == SocketOption.SO_REUSEADDR) {
+            return cfg.isReuseAddress() ? 1L : 0L;
+        }
+        if (opt == SocketOption.SO_LINGER) {
+            return (long) cfg.getSoLinger();
+        }
+        return null;
+    }
+
+    @Override
+    void applyOption(SocketOption<?> opt, long v) {
+        if (channel == null || !channel.isOpen()) {
+            return;
+        }
+        var cfg = channel.config();
+        try {
+            if (opt == SocketOption.SO_RCVBUF) {
+                cfg.setReceiveBufferSize((int) v);
+            } else if (opt == SocketOption.SO_SNDBUF) {
+                cfg.setSendBufferSize((int) v);
+            } else if (opt == SocketOption.TCP_NODELAY) {
+                cfg.setTcpNoDelay(v != 0);
+            } else if (opt == SocketOption.SO_KEEPALIVE) {
+                cfg.setKeepAlive(v != 0);
+            } else if (opt == SocketOption.SO_REUSEADDR) {
+                cfg.setReuseAddress(v != 0);
+            } else if (opt == SocketOption.SO_LINGER) {
+                cfg.setSoLinger((int) v);
+            } else if (opt == SocketOption.IP_TOS) {
+                cfg.setTrafficClass((int) v);
+            }
+        } catch (RuntimeException ignored) {
+            // the stored value still answers getsockopt; the kernel refused this one
+        }
+    }
+
+    @Override
+    void closeNative() {
+        failSends(Errno.EBADF);
+        if (channel != null) {
+            channel.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        for (StreamSocket c : acceptQueue) {
+            c.close("listener closed");
+        }
+        acceptQueue.clear();
+    }
+
+    static List<State> states() {
+        return List.of(State.values());
+    }
+}
