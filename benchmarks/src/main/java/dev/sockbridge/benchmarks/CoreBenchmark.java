@@ -1,0 +1,206 @@
+package dev.sockbridge.benchmarks;
+
+import dev.sockbridge.api.Posix;
+import dev.sockbridge.api.message.Control;
+import dev.sockbridge.api.message.Event;
+import dev.sockbridge.api.message.Message;
+import dev.sockbridge.api.message.Reply;
+import dev.sockbridge.api.message.Request;
+import dev.sockbridge.api.transport.TransportOptions;
+import dev.sockbridge.api.transport.Transports;
+import dev.sockbridge.proxy.SockbridgeProxy;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Bulk throughput and 64-byte round trips through the proxy, next to direct loopback TCP in the
+ * same run. The transport is chosen by URI; {@code main} runs the in-process transport.
+ *
+ * <pre>mvn -q -pl benchmarks -am package -DskipTests && java -cp ... dev.sockbridge.benchmarks.CoreBenchmark [MiB] [roundTrips]</pre>
+ */
+public final class CoreBenchmark {
+    static final int CHUNK = 64 << 10;
+
+    public static void main(String[] args) throws Exception {
+        int mib = args.length > 0 ? Integer.parseInt(args[0]) : 256;
+        int trips = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
+        try (NativeEchoServer echo = new NativeEchoServer()) {
+            SockbridgeProxy proxy = SockbridgeProxy.builder().build();
+            URI name = URI.create("inprocess://bench");
+            URI uri = proxy.serve(Transports.forUri(name).newServer(name, TransportOptions.defaults())).get();
+            System.out.println("Sockbridge core benchmark: " + mib + " MiB echoed, " + trips + " round trips of 64 bytes; "
+                    + Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version"));
+            List<String[]> rows = run(echo.address(), uri, TransportOptions.defaults(), "proxy, in-process transport", mib, trips);
+            Stats.table(rows);
+            proxy.shutdown(Duration.ofSeconds(1)).get();
+        }
+    }
+
+    /** Measures direct TCP and the proxy path; returns table rows (header first). */
+    static List<String[]> run(InetSocketAddress echo, URI uri, TransportOptions opts, String label, int mib, int trips)
+            throws Exception {
+        long bytes = (long) mib << 20;
+        // warm-up of both paths, not reported
+        directBulk(echo, Math.min(bytes, 32L << 20));
+        proxyBulk(echo, uri, opts, Math.min(bytes, 32L << 20));
+        directRoundTrips(echo, 2000);
+        proxyRoundTrips(echo, uri, opts, 2000);
+
+        double directMBs = directBulk(echo, bytes);
+        double proxyMBs = proxyBulk(echo, uri, opts, bytes);
+        long[] d = Stats.sorted(directRoundTrips(echo, trips));
+        long[] p = Stats.sorted(proxyRoundTrips(echo, uri, opts, trips));
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"path", "bulk echo MB/s", "64 B RTT p50 µs", "64 B RTT p99 µs", "round trips/s"});
+        rows.add(new String[] {"direct loopback TCP", Stats.f1(directMBs), Stats.f1(Stats.percentile(d, 50)),
+            Stats.f1(Stats.percentile(d, 99)), Stats.f1(trips / (sum(d) / 1e9))});
+        rows.add(new String[] {label, Stats.f1(proxyMBs), Stats.f1(Stats.percentile(p, 50)), Stats.f1(Stats.percentile(p, 99)),
+            Stats.f1(trips / (sum(p) / 1e9))});
+        rows.add(new String[] {"proxy / direct", String.format("%.2f", proxyMBs / directMBs), "", "", ""});
+        return rows;
+    }
+
+    private static long sum(long[] a) {
+        long s = 0;
+        for (long v : a) {
+            s += v;
+        }
+        return s;
+    }
+
+    /** A writer thread and a reader thread on one blocking socket; MB/s of payload echoed back. */
+    static double directBulk(InetSocketAddress echo, long bytes) throws Exception {
+        try (Socket s = new Socket(echo.getAddress(), echo.getPort())) {
+            s.setTcpNoDelay(true);
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            byte[] chunk = new byte[CHUNK];
+            long start = System.nanoTime();
+            Thread writer = new Thread(() -> {
+                try {
+                    for (long sent = 0; sent < bytes; sent += CHUNK) {
+                        out.write(chunk, 0, (int) Math.min(CHUNK, bytes - sent));
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            writer.start();
+            byte[] buf = new byte[CHUNK];
+            long got = 0;
+            while (got < bytes) {
+                int n = in.read(buf);
+                if (n < 0) {
+                    throw new IllegalStateException("EOF");
+                }
+                got += n;
+            }
+            writer.join();
+            return bytes / 1e6 / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    static long[] directRoundTrips(InetSocketAddress echo, int n) throws Exception {
+        try (Socket s = new Socket(echo.getAddress(), echo.getPort())) {
+            s.setTcpNoDelay(true);
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            byte[] msg = new byte[64];
+            long[] t = new long[n];
+            for (int i = 0; i < n; i++) {
+                long a = System.nanoTime();
+                out.write(msg);
+                if (in.readNBytes(msg, 0, 64) != 64) {
+                    throw new IllegalStateException("EOF");
+                }
+                t[i] = System.nanoTime() - a;
+            }
+            return t;
+        }
+    }
+
+    static int connectThroughProxy(ProtocolDriver c, InetSocketAddress echo) throws Exception {
+        int fd = (int) ((Reply.Value) c.sync(new Request.Socket(c.nextId(), Posix.AF_INET, Posix.SOCK_STREAM, 0))).value();
+        c.sync(new Request.SetSockOpt(c.nextId(), fd, Posix.IPPROTO_TCP, 1, 1));
+        c.sync(new Request.Connect(c.nextId(), fd, echo));
+        return fd;
+    }
+
+    /**
+     * Sends keep a window of calls in flight; receives come by push with credit handed back as the
+     * data is consumed: the way a streaming client uses the protocol.
+     */
+    static double proxyBulk(InetSocketAddress echo, URI uri, TransportOptions opts, long bytes) throws Exception {
+        try (ProtocolDriver c = ProtocolDriver.connect(uri, opts)) {
+            int fd = connectThroughProxy(c, echo);
+            AtomicLong received = new AtomicLong();
+            AtomicLong uncredited = new AtomicLong();
+            CountDownLatch done = new CountDownLatch(1);
+            long window = 4L << 20;
+            c.onEvent = e -> {
+                if (e instanceof Event.Data) {
+                    int n = ((Event.Data) e).data().readableBytes();
+                    Message.release(e);
+                    if (received.addAndGet(n) >= bytes) {
+                        done.countDown();
+                    }
+                    long u = uncredited.addAndGet(n);
+                    if (u >= window / 4 && uncredited.compareAndSet(u, 0)) {
+                        c.send(new Control.Credit(fd, u));
+                    }
+                } else {
+                    Message.release(e);
+                }
+            };
+            c.sync(new Request.Push(c.nextId(), fd, true, window));
+            Semaphore inFlight = new Semaphore(16);
+            ByteBuf chunk = Unpooled.directBuffer(CHUNK).writeZero(CHUNK);
+            long start = System.nanoTime();
+            for (long sent = 0; sent < bytes; sent += CHUNK) {
+                inFlight.acquire();
+                int n = (int) Math.min(CHUNK, bytes - sent);
+                c.call(new Request.Send(c.nextId(), fd, 0, chunk.retainedSlice(0, n))).whenComplete((r, t) -> {
+                    inFlight.release();
+                    if (r instanceof Reply.Error) {
+                        System.err.println("send failed: " + r);
+                    }
+                });
+            }
+            if (!done.await(120, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("bulk echo did not finish: " + received.get() + " of " + bytes);
+            }
+            double mbs = bytes / 1e6 / ((System.nanoTime() - start) / 1e9);
+            chunk.release();
+            return mbs;
+        }
+    }
+
+    static long[] proxyRoundTrips(InetSocketAddress echo, URI uri, TransportOptions opts, int n) throws Exception {
+        try (ProtocolDriver c = ProtocolDriver.connect(uri, opts)) {
+            int fd = connectThroughProxy(c, echo);
+            ByteBuf msg = Unpooled.directBuffer(64).writeZero(64);
+            long[] t = new long[n];
+            for (int i = 0; i < n; i++) {
+                long a = System.nanoTime();
+                c.call(new Request.Send(c.nextId(), fd, 0, msg.retainedSlice())).get(10, TimeUnit.SECONDS);
+                Reply r = c.call(new Request.Recv(c.nextId(), fd, 64, Posix.MSG_WAITALL)).get(10, TimeUnit.SECONDS);
+                Message.release(r);
+                t[i] = System.nanoTime() - a;
+            }
+            msg.release();
+            return t;
+        }
+    }
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs a benchmark program and prints its table.  usage: scripts/bench.sh core|websocket|... [args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which="${1:-core}"; shift || true
+if [ ! -f benchmarks/target/classpath.txt ] || [ -n "$(find . -name '*.java' -newer benchmarks/target/classpath.txt -not -path '*/target/*' | head -1)" ]; then
+  mvn -q -B -ntp install -DskipTests -pl benchmarks -am
+  mvn -q -B -ntp -pl benchmarks dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+fi
+CP="benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)"
+case "$which" in
+  core) main=dev.sockbridge.benchmarks.CoreBenchmark ;;
+  websocket) main=dev.sockbridge.benchmarks.WebSocketBenchmark ;;
+  emscripten) main=dev.sockbridge.benchmarks.EmscriptenBenchmark ;;
+  webtransport) main=dev.sockbridge.benchmarks.WebTransportBenchmark ;;
+  *) echo "unknown benchmark: $which" >&2; exit 2 ;;
+esac
+exec java -Xmx2g -Djava.util.logging.config.file=scripts/logging-quiet.properties -cp "$CP" "$main" "$@"
