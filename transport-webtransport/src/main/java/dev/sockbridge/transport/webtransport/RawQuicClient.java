@@ -4,6 +4,7 @@ import dev.sockbridge.transport.webtransport.internal.PinnedCertificateTrustMana
 import dev.sockbridge.transport.webtransport.internal.QuicOptions;
 import dev.sockbridge.transport.webtransport.internal.RawQuicSession;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
@@ -51,7 +52,8 @@ public final class RawQuicClient implements AutoCloseable {
     private final QuicSslContext sslContext;
     private final QuicOptions options;
     private final String alpn;
-    private final List<Channel> sockets = new ArrayList<>();
+    private final List<Channel> sockets = new ArrayList<>(); // guarded by itself
+    private final List<QuicChannel> connections = new ArrayList<>(); // guarded by sockets
 
     private RawQuicClient(EventLoopGroup group, QuicSslContext sslContext, QuicOptions options, String alpn) {
         this.group = group;
@@ -99,7 +101,15 @@ public final class RawQuicClient implements AutoCloseable {
                                 @Override
                                 protected void initChannel(QuicChannel ch) {
                                     RawQuicSession.install(ch, alpn, handler, opened);
-                                    ch.closeFuture().addListener(f -> udp.close());
+                                    synchronized (sockets) {
+                                        connections.add(ch);
+                                    }
+                                    ch.closeFuture().addListener(f -> {
+                                        synchronized (sockets) {
+                                            connections.remove(ch);
+                                        }
+                                        udp.close();
+                                    });
                                 }
                             })
                             .remoteAddress(server)
@@ -114,11 +124,17 @@ public final class RawQuicClient implements AutoCloseable {
         return opened;
     }
 
+    /** Closes every connection (application close, code 0), then the sockets and the event loop. */
     @Override
     public void close() {
         List<Channel> open;
+        List<QuicChannel> live;
         synchronized (sockets) {
             open = new ArrayList<>(sockets);
+            live = new ArrayList<>(connections);
+        }
+        for (QuicChannel quic : live) {
+            quic.close(true, 0, Unpooled.EMPTY_BUFFER).awaitUninterruptibly(2, TimeUnit.SECONDS);
         }
         for (Channel udp : open) {
             udp.close().awaitUninterruptibly(2, TimeUnit.SECONDS);

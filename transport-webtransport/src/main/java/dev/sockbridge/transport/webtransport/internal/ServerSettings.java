@@ -1,6 +1,7 @@
 package dev.sockbridge.transport.webtransport.internal;
 
 import dev.sockbridge.transport.webtransport.ServerCertificate;
+import dev.sockbridge.transport.webtransport.internal.tls.SelfSignedCertificateGenerator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.quic.QuicChannel;
 
@@ -34,7 +35,7 @@ public final class ServerSettings {
         if (every.isNegative() || every.isZero() || every.compareTo(validity) >= 0) {
             throw new IllegalArgumentException("renewEvery must be positive and shorter than the validity");
         }
-        ServerCertificate.selfSigned(validity); // fail fast on a validity Chromium would refuse
+        SelfSignedCertificateGenerator.loopback(validity); // fails fast on a validity Chromium would refuse
         this.certificate = null;
         this.selfSignedValidity = validity;
         this.renewEvery = every;

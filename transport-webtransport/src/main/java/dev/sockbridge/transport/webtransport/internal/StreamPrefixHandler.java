@@ -37,10 +37,6 @@ final class StreamPrefixHandler extends ChannelInboundHandlerAdapter {
     /** Receives the parsed prefix. */
     interface Sink {
         void streamPrefixed(StreamPrefixHandler prefix, QuicStreamChannel stream, long sessionId, boolean bidi);
-
-        /** A peer bidi stream turned out to be an HTTP/3 request stream. */
-        default void requestStream(QuicStreamChannel stream) {
-        }
     }
 
     private enum State { SNIFF_BIDI, SESSION_ID, WAITING, RELEASED }
@@ -107,8 +103,7 @@ final class StreamPrefixHandler extends ChannelInboundHandlerAdapter {
             long type = Varint.read(buffered);
             if (type != WebTransportProtocol.BIDI_STREAM_SIGNAL) {
                 buffered.readerIndex(start);
-                sink.requestStream(stream);
-                release();
+                release(); // an HTTP/3 request stream: the codec behind us gets every byte
                 return;
             }
             removeOthers(ctx);
@@ -147,7 +142,6 @@ final class StreamPrefixHandler extends ChannelInboundHandlerAdapter {
         if (evt instanceof ChannelInputShutdownReadComplete) {
             if (state == State.SNIFF_BIDI) {
                 // FIN before a whole first varint: not ours, let the HTTP/3 codec judge it
-                sink.requestStream((QuicStreamChannel) ctx.channel());
                 release();
             } else if (state == State.SESSION_ID) {
                 ctx.close(); // FIN inside the prefix: nothing to deliver

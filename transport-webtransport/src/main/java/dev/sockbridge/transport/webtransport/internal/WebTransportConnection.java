@@ -4,8 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http3.Http3ErrorCode;
-import io.netty.handler.codec.http3.Http3RequestStreamInitializer;
 import io.netty.handler.codec.http3.Http3ServerConnectionHandler;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicDatagramExtensionEvent;
@@ -19,8 +19,9 @@ import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,16 +39,19 @@ import java.util.concurrent.TimeUnit;
  *    [this]         QUIC datagrams (ByteBuf) -> quarter stream id -> session; datagram size event; connection end
  * </pre>
  *
- * <p>Unknown session ids: a stream or datagram is held (autoRead off, bounded count, bounded time) if its
- * session id can still become a session: a client bidi stream id that is above every peer bidi stream seen so
- * far, or whose stream is open and not yet answered. Everything else is dropped at once; streams are reset with
- * {@code H3_ID_ERROR}.
+ * <p>Unknown session ids: a stream or datagram is held (autoRead off, at most {@code maxPendingStreams} /
+ * {@code maxPendingDatagrams}, at most {@code pendingTimeoutMillis}) if its session id can still become a
+ * session: a client-initiated bidi stream id that is not known to be settled (answered with an error, ended,
+ * or a WebTransport data stream; the last {@value #SETTLED_MEMORY} such ids are remembered). The peer may
+ * legitimately send a session's streams before the CONNECT stream's first bytes arrive: QUIC does not order
+ * streams. Everything else is dropped at once; streams are reset with {@code H3_ID_ERROR}.
  *
  * <p>Threading: the QuicChannel's event loop only.
  */
 public final class WebTransportConnection extends ChannelInboundHandlerAdapter implements StreamPrefixHandler.Sink {
     private static final InternalLogger LOG = InternalLoggerFactory.getInstance(WebTransportConnection.class);
     private static final int H3_ID_ERROR = Http3ErrorCode.H3_ID_ERROR.code();
+    static final int SETTLED_MEMORY = 256;
 
     private record PendingStream(StreamPrefixHandler prefix, QuicStreamChannel stream, long sessionId, boolean bidi,
                                  long deadlineNanos) {
@@ -59,8 +63,12 @@ public final class WebTransportConnection extends ChannelInboundHandlerAdapter i
     private final WebTransportServerConfig config;
     private final InboundDropCounter drops;
     private final Map<Long, WebTransportSessionImpl> sessions = new HashMap<>();
-    private final Set<Long> unansweredPeerBidi = new HashSet<>();
-    private long highestPeerBidiId = -1;
+    private final Set<Long> settled = Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+            return size() > SETTLED_MEMORY;
+        }
+    });
     private final ArrayDeque<PendingStream> pendingStreams = new ArrayDeque<>();
     private final ArrayDeque<PendingDatagram> pendingDatagrams = new ArrayDeque<>();
     private ScheduledFuture<?> expiryTimer;
@@ -75,9 +83,10 @@ public final class WebTransportConnection extends ChannelInboundHandlerAdapter i
     /** Installs the WebTransport + HTTP/3 handlers on a new server-side QuicChannel. */
     public static void install(QuicChannel channel, WebTransportServerConfig config, InboundDropCounter drops) {
         WebTransportConnection connection = new WebTransportConnection(config, drops);
-        ChannelHandler requestStreams = new Http3RequestStreamInitializer() {
+        // Not Http3RequestStreamInitializer: that one is for locally opened streams and adds a second codec.
+        ChannelHandler requestStreams = new ChannelInitializer<QuicStreamChannel>() {
             @Override
-            protected void initRequestStream(QuicStreamChannel stream) {
+            protected void initChannel(QuicStreamChannel stream) {
                 stream.pipeline().addLast(new ConnectStreamHandler(connection, config));
             }
         };
@@ -108,8 +117,6 @@ public final class WebTransportConnection extends ChannelInboundHandlerAdapter i
                 QuicStreamChannel stream = (QuicStreamChannel) msg;
                 if (stream.type() == QuicStreamType.BIDIRECTIONAL && !stream.isLocalCreated()) {
                     long id = stream.streamId();
-                    highestPeerBidiId = Math.max(highestPeerBidiId, id);
-                    unansweredPeerBidi.add(id);
                     stream.closeFuture().addListener(f -> requestStreamDone(id));
                     stream.pipeline().addFirst(StreamPrefixHandler.sniffBidi(WebTransportConnection.this));
                 }
@@ -123,7 +130,6 @@ public final class WebTransportConnection extends ChannelInboundHandlerAdapter i
     /** The CONNECT was answered with 200. Registers the session, tells the handler, then releases held items. */
     void sessionAccepted(WebTransportSessionImpl session) {
         long id = session.id();
-        unansweredPeerBidi.remove(id);
         sessions.put(id, session);
         if (!session.safely("sessionOpened", () -> session.handler.sessionOpened(session))) {
             session.close(0, "session handler failed");
@@ -147,32 +153,29 @@ public final class WebTransportConnection extends ChannelInboundHandlerAdapter i
     }
 
     void sessionEnded(WebTransportSessionImpl session) {
-        sessions.remove(session.id(), session);
+        if (sessions.remove(session.id(), session)) {
+            settled.add(session.id());
+        }
     }
 
-    /** A peer bidi stream that is no CONNECT-in-waiting any more (answered, rejected or closed). */
+    /** A peer bidi stream that will never be an open session: refused, closed, or a WebTransport data stream. */
     void requestStreamDone(long id) {
-        if (unansweredPeerBidi.remove(id) && !sessions.containsKey(id)) {
+        if (!sessions.containsKey(id) && settled.add(id)) {
             dropPendingFor(id);
         }
     }
 
     private boolean mayBecomeSession(long sessionId) {
-        return WebTransportProtocol.isClientBidiStreamId(sessionId)
-                && (sessionId > highestPeerBidiId || unansweredPeerBidi.contains(sessionId));
+        return WebTransportProtocol.isClientBidiStreamId(sessionId) && !settled.contains(sessionId)
+                && !sessions.containsKey(sessionId);
     }
 
     // ---- streams ----
 
     @Override
-    public void requestStream(QuicStreamChannel stream) {
-        // stays in unansweredPeerBidi until the ConnectStreamHandler answers or the stream closes
-    }
-
-    @Override
     public void streamPrefixed(StreamPrefixHandler prefix, QuicStreamChannel stream, long sessionId, boolean bidi) {
         if (bidi) {
-            unansweredPeerBidi.remove(stream.streamId()); // a data stream, never a CONNECT
+            requestStreamDone(stream.streamId()); // a data stream, never a CONNECT
         }
         WebTransportSessionImpl session = sessions.get(sessionId);
         if (session != null && session.isOpen()) {

@@ -127,6 +127,7 @@ final class WebTransportSessionImpl extends AbstractQuicSession {
         peerCloseReason = reason;
         sendFin(Unpooled.EMPTY_BUFFER);
         end(code, reason, true);
+        closeConnectStreamLater();
     }
 
     void peerDrain() {

@@ -1,0 +1,110 @@
+package dev.sockbridge.transport.webtransport.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CapsulesTest {
+    private static final class Recorder implements Capsules.Listener {
+        final List<String> events = new ArrayList<>();
+
+        @Override
+        public void closeSessionCapsule(int code, String reason) {
+            events.add("close " + Integer.toUnsignedString(code) + " " + reason);
+        }
+
+        @Override
+        public void drainSessionCapsule() {
+            events.add("drain");
+        }
+
+        @Override
+        public void malformedCapsule(String why) {
+            events.add("malformed");
+        }
+    }
+
+    private static ByteBuf hex(String hex) {
+        return Unpooled.wrappedBuffer(HexFormat.of().parseHex(hex));
+    }
+
+    @Test
+    void parsesChromiumsCloseCapsuleAfterAGreaseCapsule() {
+        Recorder r = new Recorder();
+        Capsules.Parser parser = new Capsules.Parser(r);
+        // GREASE capsule type 0x0c15ca8292ac6fe88 style: 8-byte varint type, length 13, 13 random bytes
+        parser.feed(hex("c15ca8292ac6fe88" + "0d" + "00112233445566778899aabbcc"));
+        // as sent by Chromium on close(): type 0x2843, length 8, code 0, "done"
+        parser.feed(hex("6843" + "08" + "00000000" + "646f6e65"));
+        assertEquals(List.of("close 0 done"), r.events);
+    }
+
+    @Test
+    void capsulesSplitAnywhereAcrossDataFramesStillParse() {
+        ByteBuf all = Unpooled.buffer();
+        all.writeBytes(HexFormat.of().parseHex("7fff" + "4100" + "00".repeat(256))); // unknown, 256-byte payload
+        all.writeBytes(Capsules.drainSession(ByteBufAllocator.DEFAULT));
+        all.writeBytes(Capsules.closeSession(ByteBufAllocator.DEFAULT, 0xfffffffe, "bye ✓"));
+        for (int split = 1; split < all.readableBytes(); split += 7) {
+            Recorder r = new Recorder();
+            Capsules.Parser parser = new Capsules.Parser(r);
+            int i = 0;
+            while (i < all.readableBytes()) {
+                int n = Math.min(split, all.readableBytes() - i);
+                parser.feed(all.retainedSlice(i, n));
+                i += n;
+            }
+            assertEquals(List.of("drain", "close 4294967294 bye ✓"), r.events, "split " + split);
+            parser.release();
+        }
+        all.release();
+    }
+
+    @Test
+    void oversizedCloseCapsuleIsMalformed() {
+        Recorder r = new Recorder();
+        new Capsules.Parser(r).feed(hex("6843" + "4800")); // length 2048 > 4 + 1024
+        assertEquals(List.of("malformed"), r.events);
+    }
+
+    @Test
+    void closeReasonIsTruncatedToWholeUtf8CharactersWithin1024Bytes() {
+        String reason = "é".repeat(600); // 1200 bytes
+        ByteBuf capsule = Capsules.closeSession(ByteBufAllocator.DEFAULT, 5, reason);
+        assertEquals(WebTransportProtocol.CAPSULE_CLOSE_SESSION, Varint.read(capsule));
+        long length = Varint.read(capsule);
+        assertEquals(5, capsule.readInt());
+        String text = capsule.readCharSequence((int) length - 4, StandardCharsets.UTF_8).toString();
+        assertEquals("é".repeat(512), text);
+        capsule.release();
+    }
+
+    @Test
+    void varintsRoundTripAtEveryLength() {
+        for (long v : new long[] {0, 63, 64, 16383, 16384, (1L << 30) - 1, 1L << 30, Varint.MAX}) {
+            ByteBuf b = Unpooled.buffer();
+            Varint.write(b, v);
+            assertEquals(Varint.size(v), b.readableBytes());
+            assertTrue(Varint.isReadable(b));
+            assertEquals(v, Varint.read(b));
+        }
+        assertEquals("4041", HexFormat.of().formatHex(ByteBufUtilHex.bytes(Varint.write(Unpooled.buffer(), 0x41))));
+    }
+
+    private static final class ByteBufUtilHex {
+        static byte[] bytes(ByteBuf b) {
+            byte[] out = new byte[b.readableBytes()];
+            b.readBytes(out);
+            return out;
+        }
+    }
+}
