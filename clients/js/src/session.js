@@ -1,0 +1,435 @@
+import { MessageType as T, MessageTypeName, PROTOCOL_VERSION, Posix, CloseCode } from './constants.js';
+import { buildMessage, encodeFrame, decodeFrame, parseMessage, typeCode, isRequest, ProtocolError } from './codec.js';
+import { familyOf, toSocketAddress } from './address.js';
+import { SockbridgeError } from './errors.js';
+import { TcpSocket, UdpSocket, TcpListener } from './sockets.js';
+
+/** The agent string this client sends in HELLO. */
+export const AGENT = 'sockbridge-js/0.1';
+
+/**
+ * The limits the proxy announced in WELCOME.
+ * @typedef {object} Welcome
+ * @property {number} version
+ * @property {string} agent
+ * @property {number} maxFrameSize         largest frame, bytes
+ * @property {number} maxSockets           open sockets per session
+ * @property {number} maxOutstandingCalls  calls in flight (the client queues beyond this)
+ * @property {number} maxBufferedBytes     bytes the proxy buffers for the session
+ */
+
+/**
+ * One Sockbridge session: the socket calls of one client over one transport. Made by
+ * {@link connect}.
+ *
+ * Calls: every request gets a fresh positive call id and exactly one reply, in any order. The
+ * session keeps at most `welcome.maxOutstandingCalls` in flight and queues the rest locally.
+ *
+ * Lifecycle: open after the handshake; ends when {@link Session#close} is called, the proxy says
+ * GOODBYE, or the transport closes. Then every pending call and every socket fails with a
+ * SockbridgeError of code `'SESSION_CLOSED'`, and {@link Session#closed} resolves with that error.
+ */
+export class Session {
+  /** @type {Welcome} */
+  welcome;
+  /**
+   * Resolves (never rejects) when the session has ended, with the SockbridgeError that says why.
+   * @type {Promise<SockbridgeError>}
+   */
+  closed;
+  /**
+   * Events (DATA_EVENT, ACCEPT_EVENT, READY_EVENT in object form) for descriptors that no socket
+   * object of this session owns: for power users driving push mode with {@link Session#call}.
+   * @type {((event: object) => void)|null}
+   */
+  onevent = null;
+  /** Replies received for no waiting call (ignored). */
+  strayReplies = 0;
+
+  #t;
+  #pending = new Map();
+  #queue = [];
+  #nextId = 1;
+  #owners = new Map();
+  #ended = null;
+  #resolveClosed;
+  #goodbye = null;
+
+  /** @internal use {@link connect} */
+  constructor(transport, welcome) {
+    this.#t = transport;
+    this.welcome = welcome;
+    this.closed = new Promise((r) => { this.#resolveClosed = r; });
+    transport.onframe = (f) => this.#frame(f);
+    if ('ondatagram' in transport) transport.ondatagram = (f) => this.#frame(f);
+    transport.onclose = ({ code, reason, error }) => {
+      const g = this.#goodbye;
+      this.#end(g ? SockbridgeError.closed(g.code, g.reason) : SockbridgeError.closed(code, reason, error));
+    };
+  }
+
+  /**
+   * Does the HELLO/WELCOME handshake on an open transport.
+   * @param {import('./transport.js').Transport} transport
+   * @param {{agent?: string, timeout?: number}} [o]
+   * @returns {Promise<Session>}
+   */
+  static handshake(transport, { agent = AGENT, timeout = 10000 } = {}) {
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const finish = (err, value) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (err) {
+          transport.onframe = null;
+          transport.onclose = null;
+          transport.close(CloseCode.NORMAL, err.reason);
+          reject(err);
+        } else {
+          resolve(value);
+        }
+      };
+      const timer = setTimeout(() => finish(new SockbridgeError({ code: 'TIMEOUT', reason: `no WELCOME in ${timeout} ms` })), timeout);
+      transport.onclose = ({ code, reason, error }) => finish(SockbridgeError.closed(code, reason || 'closed during the handshake', error));
+      transport.onframe = (frame) => {
+        let m;
+        try {
+          m = parseMessage(decodeFrame(frame));
+        } catch (e) {
+          finish(new SockbridgeError({ code: 'PROTOCOL', reason: e.message, cause: e }));
+          return;
+        }
+        if (m.kind === 'WELCOME') {
+          if (m.version !== PROTOCOL_VERSION) {
+            finish(new SockbridgeError({ code: 'HANDSHAKE', reason: `the proxy chose protocol version ${m.version}` }));
+            return;
+          }
+          const { kind, ...welcome } = m;
+          transport.onframe = null;
+          finish(null, new Session(transport, welcome));
+        } else if (m.kind === 'GOODBYE') {
+          finish(SockbridgeError.closed(m.code, m.reason));
+        } else {
+          finish(new SockbridgeError({ code: 'PROTOCOL', reason: `expected WELCOME, got ${m.kind}` }));
+        }
+      };
+      try {
+        transport.send(encodeFrame(buildMessage(T.HELLO, null, [[PROTOCOL_VERSION], agent])));
+      } catch (e) {
+        finish(e instanceof SockbridgeError ? e : SockbridgeError.closed(1006, e.message, e));
+      }
+    });
+  }
+
+  /** True once the session has ended. */
+  get isClosed() {
+    return this.#ended !== null;
+  }
+
+  /** The largest data one SEND/SENDTO frame carries, after the message's own fields. */
+  get maxDataPerFrame() {
+    return Math.max(1024, this.welcome.maxFrameSize - 64);
+  }
+
+  /** Calls sent and not yet answered. */
+  get outstandingCalls() {
+    return this.#pending.size;
+  }
+
+  /** The transport's own send queue in bytes, when it reports one. */
+  get bufferedAmount() {
+    return this.#t.bufferedAmount ?? 0;
+  }
+
+  /** True when the transport has an unreliable datagram path (WebTransport). */
+  get hasDatagrams() {
+    return typeof this.#t.sendDatagram === 'function';
+  }
+
+  /**
+   * Any socket call, by type: `call('connect', fd, {host: '127.0.0.1', port: 7})`. `type` is the
+   * request's name in any case (`'recvfrom'`, `'GETADDRINFO'`) or its code (`MessageType.SEND`);
+   * `fields` follow the call id in wire order (see codec.js: fieldNames), with addresses as
+   * `{host, port}` or `"host:port"`, data as Uint8Array/ArrayBuffer/string, poll lists as
+   * `[{fd, events}]`.
+   *
+   * Resolves with the reply in object form: `{kind: 'VALUE_REPLY', callId, value}`,
+   * `{kind: 'DATA_REPLY', flags, from, data}`, ... Rejects with a SockbridgeError (errno, code,
+   * reason) on ERROR_REPLY or when the session ends.
+   *
+   * @param {string|number} type
+   * @param {...*} fields
+   * @returns {Promise<object>}
+   */
+  call(type, ...fields) {
+    let code;
+    try {
+      code = typeCode(type);
+      if (!isRequest(code)) throw new TypeError(`${MessageTypeName[code]} is not a request`);
+      return this.#call(buildMessage(code, 0, fields));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** @internal a built wire array whose call id (index 1) is assigned here */
+  #call(wire) {
+    if (this.#ended) return Promise.reject(this.#ended);
+    return new Promise((resolve, reject) => {
+      const entry = { wire, resolve, reject, name: MessageTypeName[wire[0]].toLowerCase() };
+      if (this.#pending.size >= this.welcome.maxOutstandingCalls) this.#queue.push(entry);
+      else this.#dispatch(entry);
+    });
+  }
+
+  #dispatch(entry) {
+    let id = this.#nextId;
+    while (this.#pending.has(id)) id = id >= 0x7fffffff ? 1 : id + 1;
+    this.#nextId = id >= 0x7fffffff ? 1 : id + 1;
+    entry.wire[1] = id;
+    this.#pending.set(id, entry);
+    try {
+      this.#t.send(encodeFrame(entry.wire));
+    } catch (e) {
+      this.#pending.delete(id);
+      entry.reject(e instanceof SockbridgeError ? e : SockbridgeError.closed(1006, e.message, e));
+    }
+    entry.wire = null;
+  }
+
+  /** @internal calls for the socket classes: by code with prebuilt fields */
+  _call(code, fields) {
+    try {
+      return this.#call(buildMessage(code, 0, fields));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Grants `bytes` more push credit to socket `fd` (CREDIT). The socket classes do this
+   * themselves as their data is consumed.
+   */
+  credit(fd, bytes) {
+    if (this.#ended || bytes <= 0) return;
+    this.#sendControl(buildMessage(T.CREDIT, null, [fd, bytes]));
+  }
+
+  /**
+   * Sends a SENDTO with call id 0 on the transport's datagram path: fire and forget, no reply.
+   * @returns {boolean} false when it could not be sent (no datagram path, too big, congested)
+   */
+  sendDatagram(fd, data, address) {
+    if (this.#ended || !this.hasDatagrams) return false;
+    return this.#t.sendDatagram(encodeFrame(buildMessage(T.SENDTO, 0, [fd, 0, address, data])));
+  }
+
+  #sendControl(wire) {
+    try {
+      this.#t.send(encodeFrame(wire));
+    } catch {
+      // the transport is closing; onclose ends the session
+    }
+  }
+
+  /** @internal routes push events for `fd` to `owner._event(m)` */
+  _own(fd, owner) {
+    this.#owners.set(fd, owner);
+  }
+
+  /** @internal */
+  _disown(fd, owner) {
+    if (this.#owners.get(fd) === owner) this.#owners.delete(fd);
+  }
+
+  #frame(bytes) {
+    if (this.#ended) return;
+    let m;
+    try {
+      m = parseMessage(decodeFrame(bytes));
+    } catch (e) {
+      // a malformed reply whose call is waiting fails that call; anything else ends the session
+      const entry = e instanceof ProtocolError && e.type >= 0x40 ? this.#pending.get(e.callId) : undefined;
+      if (entry) {
+        this.#settled(e.callId);
+        entry.reject(SockbridgeError.fromErrno(71, `malformed reply: ${e.message}`, entry.name));
+      } else {
+        this.#protocolError(e instanceof ProtocolError ? e.message : String(e));
+      }
+      return;
+    }
+    const code = T[m.kind];
+    if (code >= 0x40) {
+      const entry = this.#pending.get(m.callId);
+      if (!entry) {
+        this.strayReplies++; // a reply to no waiting call: ignored (docs/protocol.md section 8)
+        return;
+      }
+      this.#settled(m.callId);
+      if (code === T.ERROR_REPLY) entry.reject(SockbridgeError.fromErrno(m.code, m.reason, entry.name));
+      else entry.resolve(m);
+    } else if (code === T.DATA_EVENT || code === T.ACCEPT_EVENT || code === T.READY_EVENT) {
+      const owner = this.#owners.get(m.fd);
+      if (owner) owner._event(m);
+      else this.onevent?.(m);
+    } else if (code === T.GOODBYE) {
+      this.#goodbye = { code: m.code, reason: m.reason };
+      this.#end(SockbridgeError.closed(m.code, m.reason));
+      this.#t.close(CloseCode.NORMAL, 'goodbye');
+    } else {
+      this.#protocolError(`a proxy may not send ${m.kind}`);
+    }
+  }
+
+  #settled(callId) {
+    this.#pending.delete(callId);
+    if (this.#queue.length) this.#dispatch(this.#queue.shift());
+  }
+
+  #protocolError(reason) {
+    this.#sendControl(buildMessage(T.GOODBYE, null, [CloseCode.PROTOCOL_ERROR, reason]));
+    this.#end(new SockbridgeError({ code: 'PROTOCOL', reason, closeCode: CloseCode.PROTOCOL_ERROR }));
+    this.#t.close(CloseCode.NORMAL, 'protocol error');
+  }
+
+  #end(err) {
+    if (this.#ended) return;
+    this.#ended = err;
+    const pending = [...this.#pending.values(), ...this.#queue];
+    this.#pending.clear();
+    this.#queue = [];
+    for (const p of pending) p.reject(err);
+    for (const owner of new Set(this.#owners.values())) owner._sessionClosed(err);
+    this.#owners.clear();
+    this.#resolveClosed(err);
+  }
+
+  /**
+   * Ends the session: says GOODBYE and closes the transport. The proxy closes every socket of the
+   * session. Resolves once the transport is closed (bounded: after 2 s it stops waiting).
+   * @param {number} [code] default 1000
+   * @param {string} [reason]
+   */
+  async close(code = CloseCode.NORMAL, reason = '') {
+    if (!this.#ended) {
+      this.#goodbye = { code, reason: reason || 'closed by the client' };
+      this.#sendControl(buildMessage(T.GOODBYE, null, [code, reason]));
+      this.#t.close(CloseCode.NORMAL, reason);
+      let timer;
+      const timeout = new Promise((r) => { timer = setTimeout(r, 2000); });
+      await Promise.race([this.closed, timeout]);
+      clearTimeout(timer);
+      this.#end(SockbridgeError.closed(code, reason || 'closed by the client'));
+    }
+  }
+
+  // ------------------------------------------------------------------ friendly API
+
+  /**
+   * Opens a TCP connection through the proxy: socket, connect, then push mode with a receive
+   * window of `window` bytes.
+   *
+   * @param {string} host  IPv4/IPv6 literal or a name (resolved by the proxy)
+   * @param {number} port
+   * @param {object} [o]
+   * @param {number} [o.family]  Posix.AF_INET (default for names) or AF_INET6
+   * @param {number} [o.window]  receive window (push credit) in bytes, default 256 KiB
+   * @param {boolean} [o.noDelay]  set TCP_NODELAY
+   * @param {number} [o.timeout]  ms for the connect, default 30000; on expiry the socket is closed
+   *        and the promise rejects with ETIMEDOUT
+   * @returns {Promise<TcpSocket>}
+   */
+  async connect(host, port, { family, window, noDelay = false, timeout = 30000 } = {}) {
+    const remote = toSocketAddress(host, port);
+    const af = family ?? familyOf(remote.host, Posix.AF_INET);
+    const fd = (await this._call(T.SOCKET, [af, Posix.SOCK_STREAM, 0])).value;
+    const sock = new TcpSocket(this, fd, { window, remote });
+    try {
+      let timer;
+      const expired = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(SockbridgeError.fromErrno(110, `no connection in ${timeout} ms`, 'connect')), timeout);
+      });
+      const steps = Promise.all([
+        this._call(T.CONNECT, [fd, remote]),
+        noDelay ? this._call(T.SETSOCKOPT, [fd, Posix.IPPROTO_TCP, 1, 1]) : null,
+        sock._startPush(),
+      ]);
+      try {
+        await Promise.race([steps, expired]);
+      } finally {
+        clearTimeout(timer);
+        steps.catch(() => {});
+      }
+    } catch (e) {
+      sock.close().catch(() => {});
+      throw e;
+    }
+    return sock;
+  }
+
+  /**
+   * Opens a UDP socket through the proxy, bound if `bind` is given (else bound by its first
+   * sendTo), in push mode: datagrams arrive through `onMessage` or async iteration.
+   *
+   * @param {object} [o]
+   * @param {string|{host: string, port: number}} [o.bind]  local address, e.g. `'127.0.0.1:0'`
+   * @param {number} [o.family]  Posix.AF_INET (default) or AF_INET6; inferred from `bind`
+   * @param {number} [o.window]  receive window in bytes (each datagram costs max(1, length)), default 256 KiB
+   * @param {boolean} [o.datagrams]  send with the transport's unreliable datagram path when it has one
+   * @returns {Promise<UdpSocket>}
+   */
+  async udp({ bind, family, window, datagrams = false } = {}) {
+    const local = bind == null ? null : toSocketAddress(bind);
+    const af = family ?? (local ? familyOf(local.host, Posix.AF_INET) : Posix.AF_INET);
+    const fd = (await this._call(T.SOCKET, [af, Posix.SOCK_DGRAM, 0])).value;
+    const sock = new UdpSocket(this, fd, { window, datagrams });
+    try {
+      await Promise.all([local ? this._call(T.BIND, [fd, local]) : null, sock._startPush()]);
+    } catch (e) {
+      sock.close().catch(() => {});
+      throw e;
+    }
+    return sock;
+  }
+
+  /**
+   * Listens for TCP connections on the proxy's side: socket, bind, listen, push mode. Accepted
+   * connections arrive as TcpSockets through `accept()` or async iteration.
+   *
+   * @param {object} [o]
+   * @param {string} [o.host]  default '127.0.0.1'
+   * @param {number} [o.port]  default 0 (any free port; see `listener.address`)
+   * @param {number} [o.backlog]  default 128
+   * @param {number} [o.window]  receive window of each accepted socket
+   * @returns {Promise<TcpListener>}
+   */
+  async listen({ host = '127.0.0.1', port = 0, backlog = 128, window } = {}) {
+    const af = familyOf(host, Posix.AF_INET);
+    const fd = (await this._call(T.SOCKET, [af, Posix.SOCK_STREAM, 0])).value;
+    const l = new TcpListener(this, fd, { window });
+    try {
+      await this._call(T.SETSOCKOPT, [fd, Posix.SOL_SOCKET, 2, 1]);
+      await this._call(T.BIND, [fd, { host, port }]);
+      await this._call(T.LISTEN, [fd, backlog]);
+      l.address = (await this._call(T.GETSOCKNAME, [fd])).address;
+      await l._startPush();
+    } catch (e) {
+      l.close().catch(() => {});
+      throw e;
+    }
+    return l;
+  }
+
+  /**
+   * Resolves a host name on the proxy (getaddrinfo): the distinct addresses in the resolver's order.
+   * @param {string} host
+   * @param {object} [o]
+   * @param {number} [o.family]  0 (any, default), Posix.AF_INET or AF_INET6
+   * @returns {Promise<string[]>}  e.g. `['127.0.0.1', '::1']`; rejects with EAI_NONAME etc.
+   */
+  async resolve(host, { family = 0 } = {}) {
+    const r = await this._call(T.GETADDRINFO, [host, null, 0, family, Posix.SOCK_STREAM, 0]);
+    return [...new Set(r.results.map((ai) => ai.address?.host).filter(Boolean))];
+  }
+}
