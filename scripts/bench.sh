@@ -4,8 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-core}"; shift || true
 if [ ! -f benchmarks/target/classpath.txt ] || [ -n "$(find . -name '*.java' -newer benchmarks/target/classpath.txt -not -path '*/target/*' | head -1)" ]; then
-  mvn -q -B -ntp install -DskipTests -pl benchmarks -am
-  mvn -q -B -ntp -pl benchmarks dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+  mvn -q -B -ntp -Dstyle.color=never install -DskipTests -pl benchmarks -am
+  mvn -q -B -ntp -Dstyle.color=never -pl benchmarks dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 fi
 CP="benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)"
 case "$which" in

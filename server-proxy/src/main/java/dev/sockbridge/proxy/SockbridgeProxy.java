@@ -5,6 +5,7 @@ import dev.sockbridge.api.transport.ServerTransport;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.api.transport.Transports;
+import dev.sockbridge.proxy.internal.FrontEnd;
 import dev.sockbridge.proxy.internal.NativeIo;
 import dev.sockbridge.proxy.internal.ProxyContext;
 import dev.sockbridge.proxy.internal.SockbridgeSession;
@@ -47,7 +48,7 @@ public final class SockbridgeProxy implements AutoCloseable {
     private final ProxyContext ctx;
     private final boolean ownGroup;
     private final List<ServerTransport> servers = new CopyOnWriteArrayList<>();
-    private final Set<SockbridgeSession> sessions = ConcurrentHashMap.newKeySet();
+    private final Set<FrontEnd> sessions = ConcurrentHashMap.newKeySet();
     private volatile boolean shuttingDown;
 
     private SockbridgeProxy(Builder b) {
@@ -94,9 +95,23 @@ public final class SockbridgeProxy implements AutoCloseable {
             return;
         }
         SockbridgeSession s = new SockbridgeSession(ctx, transport);
-        sessions.add(s);
-        transport.closeFuture().whenComplete((v, t) -> sessions.remove(s));
+        register(s, transport);
         s.start();
+    }
+
+    /**
+     * For protocol front ends in this module (Emscripten, websockify bridge): lets {@link #shutdown}
+     * wait for and then end {@code session}, until {@code transport} closes. Returns false when the
+     * proxy is shutting down; the caller then closes the transport instead of serving it.
+     * Not a stable API.
+     */
+    public boolean register(FrontEnd session, Transport transport) {
+        if (shuttingDown) {
+            return false;
+        }
+        sessions.add(session);
+        transport.closeFuture().whenComplete((v, t) -> sessions.remove(session));
+        return true;
     }
 
     public ProxyStats stats() {
@@ -141,7 +156,7 @@ public final class SockbridgeProxy implements AutoCloseable {
             for (ServerTransport s : servers) {
                 closes.add(s.shutdownNow());
             }
-            for (SockbridgeSession s : sessions) {
+            for (FrontEnd s : sessions) {
                 s.close(Control.Goodbye.GOING_AWAY, "proxy shutting down");
             }
             return CompletableFuture.allOf(closes.toArray(new CompletableFuture[0]));
@@ -154,7 +169,7 @@ public final class SockbridgeProxy implements AutoCloseable {
     }
 
     private void waitIdle(long deadline, CompletableFuture<Void> done) {
-        boolean idle = sessions.stream().allMatch(s -> s.core().outstandingCalls() <= 0 || s.isEnded());
+        boolean idle = sessions.stream().allMatch(s -> s.outstandingCalls() <= 0 || s.isEnded());
         if (idle || System.nanoTime() >= deadline) {
             done.complete(null);
         } else {

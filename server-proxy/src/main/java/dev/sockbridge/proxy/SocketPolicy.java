@@ -293,8 +293,12 @@ public interface SocketPolicy {
         }
     }
 
-    /** True for 127.0.0.0/8 and ::1 (and v4-mapped loopback). */
+    /** True for 127.0.0.0/8, ::1 and v4-mapped 127.0.0.0/8. */
     static boolean isLoopback(InetAddress a) {
-        return a.isLoopbackAddress() || (a instanceof Inet4Address && (a.getAddress()[0] == 127));
+        byte[] b = a.getAddress();
+        if (b.length == 16 && b[10] == (byte) 0xff && b[11] == (byte) 0xff && java.util.Arrays.equals(b, 0, 10, new byte[10], 0, 10)) {
+            return b[12] == 127;
+        }
+        return a.isLoopbackAddress() || (a instanceof Inet4Address && b[0] == 127);
     }
 }

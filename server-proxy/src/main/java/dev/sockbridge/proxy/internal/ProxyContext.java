@@ -2,8 +2,10 @@ package dev.sockbridge.proxy.internal;
 
 import dev.sockbridge.proxy.ProxyListener;
 import dev.sockbridge.proxy.ProxyStats;
+import dev.sockbridge.proxy.SessionInfo;
 import dev.sockbridge.proxy.SessionLimits;
 import dev.sockbridge.proxy.SocketPolicy;
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
@@ -50,6 +52,44 @@ public final class ProxyContext {
 
     public void countDatagramDropped() {
         datagramsDropped.increment();
+    }
+
+    // For front ends that move bytes without a SessionCore (the websockify bridge): the same counters
+    // and listener events the engine uses, so their sessions and channels show in the stats too.
+
+    /** Counts a session as open and tells the listener; pair with {@link #sessionEnded}. */
+    public void sessionStarted(SessionInfo info) {
+        sessionsOpen.incrementAndGet();
+        sessionsTotal.increment();
+        listener.sessionOpened(info);
+    }
+
+    public void sessionEnded(SessionInfo info, int code, String reason) {
+        sessionsOpen.decrementAndGet();
+        listener.sessionClosed(info, code, reason);
+    }
+
+    /** Counts a native channel from open to close, so a leak shows in the stats. */
+    public void trackNative(Channel ch, SessionInfo info, String kind) {
+        nativeOpen.incrementAndGet();
+        listener.nativeChannelOpened(info, kind);
+        ch.closeFuture().addListener(f -> {
+            nativeOpen.decrementAndGet();
+            listener.nativeChannelClosed(info, kind);
+        });
+    }
+
+    public void countBytesToNative(long n) {
+        bytesOut.add(n);
+    }
+
+    public void countBytesFromNative(long n) {
+        bytesIn.add(n);
+    }
+
+    public void countDenied(SessionInfo info, String call, String reason) {
+        denied.increment();
+        listener.callDenied(info, call, reason);
     }
 
     /** The loop a session runs on: the transport's own when it belongs to our group (no thread hop), else the next one. */

@@ -58,7 +58,7 @@ public final class Resolver {
     }
 
     /** Resolves a host name to its addresses (numeric strings without a lookup). */
-    void resolveHost(EventLoop loop, String host, Consumer<List<InetAddress>> ok, Consumer<Throwable> fail) {
+    public void resolveHost(EventLoop loop, String host, Consumer<List<InetAddress>> ok, Consumer<Throwable> fail) {
         byte[] numeric = NetUtil.createByteArrayFromIpAddressString(host);
         if (numeric != null) {
             try {

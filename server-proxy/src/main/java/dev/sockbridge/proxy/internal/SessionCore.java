@@ -514,12 +514,7 @@ public final class SessionCore {
 
     /** Counts a native channel from open to close, so a leak shows in the stats. */
     void track(Channel ch, String kind) {
-        ctx.nativeOpen.incrementAndGet();
-        ctx.listener.nativeChannelOpened(info, kind);
-        ch.closeFuture().addListener(f -> {
-            ctx.nativeOpen.decrementAndGet();
-            ctx.listener.nativeChannelClosed(info, kind);
-        });
+        ctx.trackNative(ch, info, kind);
     }
 
     void resolve(String host, Consumer<List<InetAddress>> ok, Consumer<Throwable> fail) {

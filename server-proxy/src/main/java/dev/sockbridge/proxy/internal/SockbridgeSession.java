@@ -28,7 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *            ◀─frame─ encode ◀─Reply/Event─┘
  * </pre>
  */
-public final class SockbridgeSession implements TransportListener, SessionOutput {
+public final class SockbridgeSession implements TransportListener, SessionOutput, FrontEnd {
     public static final String AGENT = "sockbridge-proxy/0.1";
 
     private final ProxyContext ctx;
@@ -50,6 +50,11 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
 
     public SessionCore core() {
         return core;
+    }
+
+    @Override
+    public int outstandingCalls() {
+        return core.outstandingCalls();
     }
 
     public void start() {
@@ -251,10 +256,12 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
     }
 
     /** Ends the session from the proxy's side (shutdown). */
+    @Override
     public void close(int code, String reason) {
         onLoop(() -> goodbye(code, reason));
     }
 
+    @Override
     public boolean isEnded() {
         return ended;
     }

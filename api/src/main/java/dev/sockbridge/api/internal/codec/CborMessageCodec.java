@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import com.fasterxml.jackson.dataformat.cbor.CBORGenerator;
 import com.fasterxml.jackson.dataformat.cbor.CBORParser;
+import com.fasterxml.jackson.dataformat.cbor.CBORReadContext;
 import dev.sockbridge.api.codec.MessageCodec;
 import dev.sockbridge.api.codec.ProtocolException;
 import dev.sockbridge.api.message.AddrInfo;
@@ -25,6 +26,7 @@ import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -393,11 +395,16 @@ public final class CborMessageCodec implements MessageCodec {
         }
     }
 
+    /**
+     * null, or a definite-length text string. (Jackson's {@code writeString} switches to indefinite-length
+     * chunks above about 4000 characters; the protocol uses definite lengths throughout.)
+     */
     private static void str(CBORGenerator g, String s) throws IOException {
         if (s == null) {
             g.writeNull();
         } else {
-            g.writeString(s);
+            byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+            g.writeUTF8String(utf8, 0, utf8.length);
         }
     }
 
@@ -420,7 +427,7 @@ public final class CborMessageCodec implements MessageCodec {
         if (ia == null) {
             g.writeStartArray(null, 3);
             g.writeNumber(0);
-            g.writeString(a.getHostString());
+            str(g, a.getHostString());
             g.writeNumber(a.getPort());
         } else if (ia instanceof Inet6Address && ((Inet6Address) ia).getScopeId() != 0) {
             g.writeStartArray(null, 4);
@@ -472,7 +479,7 @@ public final class CborMessageCodec implements MessageCodec {
     private Message decode(ByteBuf frame, byte[] arr, int off, int len, boolean complete) throws ProtocolException {
         Reader r = null;
         try (CBORParser p = (CBORParser) factory.createParser(arr, off, len)) {
-            r = new Reader(p, frame, complete);
+            r = new Reader(p, frame, off, complete);
             return r.message();
         } catch (Truncated t) {
             throw t;
@@ -503,13 +510,16 @@ public final class CborMessageCodec implements MessageCodec {
     private static final class Reader {
         final CBORParser p;
         final ByteBuf frame;
+        /** Where the frame's first byte is in the array the parser reads (its byte offsets count from the array's start). */
+        final int arrayOffset;
         final boolean complete;
         int type = -1;
         int callId = -1;
 
-        Reader(CBORParser p, ByteBuf frame, boolean complete) {
+        Reader(CBORParser p, ByteBuf frame, int arrayOffset, boolean complete) {
             this.p = p;
             this.frame = frame;
+            this.arrayOffset = arrayOffset;
             this.complete = complete;
         }
 
@@ -773,11 +783,14 @@ public final class CborMessageCodec implements MessageCodec {
                 int port = port();
                 InetAddress ia;
                 JsonToken next = p.nextToken();
-                if (next == JsonToken.VALUE_NUMBER_INT && fam == 10) {
+                if (fam == 2) {
+                    ia = InetAddress.getByAddress(b);
+                } else if (next == JsonToken.VALUE_NUMBER_INT) {
                     ia = Inet6Address.getByAddress(null, b, p.getIntValue());
                     next = p.nextToken();
                 } else {
-                    ia = InetAddress.getByAddress(b);
+                    // an Inet6Address even for ::ffff:a.b.c.d, which InetAddress.getByAddress would turn into IPv4
+                    ia = Inet6Address.getByAddress(null, b, -1);
                 }
                 if (next != JsonToken.END_ARRAY) {
                     throw new ProtocolException("bad address", type, callId, null);
@@ -802,9 +815,12 @@ public final class CborMessageCodec implements MessageCodec {
         private ByteBuf data() throws IOException, ProtocolException {
             JsonToken t = p.nextToken();
             check(JsonToken.VALUE_EMBEDDED_OBJECT, "data bytes");
-            long at = p.currentTokenLocation().getByteOffset();
-            int base = frame.readerIndex();
-            int pos = base + (int) at;
+            CBORReadContext ctx = p.getParsingContext();
+            if (!ctx.hasExpectedLength() || ctx.getCurrentIndex() + 1 != ctx.getExpectedLength()) {
+                throw new ProtocolException("data must be the last element of a definite-length array", type, callId, null);
+            }
+            long at = p.currentTokenLocation().getByteOffset() - arrayOffset;
+            int pos = frame.readerIndex() + (int) at;
             int initial = frame.getUnsignedByte(pos);
             if ((initial >> 5) != 2) {
                 throw new ProtocolException("data is not a byte string", type, callId, null);

@@ -11,14 +11,25 @@ import java.util.ArrayDeque;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One end of an in-process pair. Frames are handed over as buffers (encoded, so the codec runs as it
  * would on a wire) and queued on the receiving end's executor. The bytes queued there and not yet
  * taken by its listener count against the sender's water marks, so {@code setAutoRead(false)} on one
  * end makes the other end unwritable: the same backpressure a socket gives.
+ *
+ * <p>As on a wire, the receiving end enforces its own maximum frame size: a larger frame is not
+ * delivered, and the receiving end closes with 1009.
+ *
+ * <p><b>Close.</b> The peer sees a close after the frames sent before it. An end that is not
+ * started yet keeps those frames and delivers them, then {@code closed}, once started. An end whose
+ * reading is paused ({@code setAutoRead(false)}) learns of the close at once, and frames it had not
+ * taken yet are dropped: a paused session is told its peer is gone rather than kept waiting.
+ *
+ * <p><b>Streams.</b> A stream the peer opens is announced at once, even while reading of this end's
+ * frames is paused: streams are independent of the main flow and of each other.
  */
 final class InProcessTransport implements Transport {
     static final int MAX_DATAGRAM = 1200;
@@ -27,6 +38,8 @@ final class InProcessTransport implements Transport {
     private final ByteBufAllocator alloc;
     private final long highWater;
     private final long lowWater;
+    /** The largest frame this end accepts from its peer. */
+    private final int maxFrameSize;
     private final String name;
     private InProcessTransport peer;
 
@@ -34,27 +47,46 @@ final class InProcessTransport implements Transport {
     private final ArrayDeque<Object> inbound = new ArrayDeque<>();
     private TransportListener listener;
     private boolean autoRead = true;
+    /** The transport is over: nothing but a pending {@code closed} call is delivered any more. */
+    private boolean ended;
     private boolean closedDelivered;
+    private int endCode;
+    private String endReason;
+    private boolean reportedWritable = true;
 
-    /** Bytes this end has sent that the peer's listener has not taken yet. */
-    private final AtomicLong unconsumed = new AtomicLong();
+    // writability accounting, shared by the sending thread(s) and the peer's executor
+    private final Object waterLock = new Object();
+    /** Bytes this end has sent that the peer's listener has not taken yet. Guarded by waterLock. */
+    private long unconsumed;
     private volatile boolean writable = true;
+
+    private final AtomicBoolean started = new AtomicBoolean();
+    /** Set once a close has begun, from either side: sends are released from then on. */
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+    /** Streams opened on this transport (by either side): closed with it. */
+    private final Set<InProcessTransport> streams = ConcurrentHashMap.newKeySet();
 
-    private InProcessTransport(String name, EventExecutor executor, ByteBufAllocator alloc, long highWater, long lowWater) {
+    private InProcessTransport(String name, EventExecutor executor, ByteBufAllocator alloc, long highWater,
+                               long lowWater, int maxFrameSize) {
         this.name = name;
         this.executor = executor;
         this.alloc = alloc;
         this.highWater = highWater;
         this.lowWater = lowWater;
+        this.maxFrameSize = maxFrameSize;
     }
 
-    /** Makes a connected pair; {@code [0]} is the client end. */
+    /**
+     * Makes a connected pair; {@code [0]} is the client end. Each end refuses frames larger than its
+     * own maximum ({@code clientMaxFrame} for what the client receives, {@code serverMaxFrame} for the
+     * server).
+     */
     static InProcessTransport[] pair(String name, EventExecutor clientExec, EventExecutor serverExec,
-                                     ByteBufAllocator alloc, long highWater, long lowWater) {
-        InProcessTransport c = new InProcessTransport(name, clientExec, alloc, highWater, lowWater);
-        InProcessTransport s = new InProcessTransport(name, serverExec, alloc, highWater, lowWater);
+                                     ByteBufAllocator alloc, long highWater, long lowWater,
+                                     int clientMaxFrame, int serverMaxFrame) {
+        InProcessTransport c = new InProcessTransport(name, clientExec, alloc, highWater, lowWater, clientMaxFrame);
+        InProcessTransport s = new InProcessTransport(name, serverExec, alloc, highWater, lowWater, serverMaxFrame);
         c.peer = s;
         s.peer = c;
         return new InProcessTransport[] {c, s};
@@ -62,12 +94,22 @@ final class InProcessTransport implements Transport {
 
     @Override
     public void start(TransportListener l) {
+        if (l == null) {
+            throw new NullPointerException("listener");
+        }
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("already started");
+        }
         executor.execute(() -> {
-            if (listener != null) {
-                throw new IllegalStateException("already started");
-            }
             listener = l;
-            drain();
+            // changes before start were not told: the listener starts from the state as it is now
+            reportedWritable = writable;
+            if (ended) {
+                // it ended before anyone listened: still tell the listener, once
+                notifyClosed();
+            } else {
+                drain();
+            }
         });
     }
 
@@ -78,21 +120,22 @@ final class InProcessTransport implements Transport {
             return;
         }
         long n = Math.max(1, frame.readableBytes());
-        if (unconsumed.addAndGet(n) > highWater && writable) {
-            writable = false;
-            executor.execute(this::fireWritability);
-        }
+        charge(n);
         peer.enqueue(new Frame(frame, n));
     }
 
     @Override
     public boolean sendDatagram(ByteBuf datagram) {
-        if (closed.get() || datagram.readableBytes() > MAX_DATAGRAM || unconsumed.get() > highWater) {
+        boolean full;
+        synchronized (waterLock) {
+            full = unconsumed > highWater;
+        }
+        if (closed.get() || datagram.readableBytes() > MAX_DATAGRAM || full) {
             datagram.release();
             return false;
         }
         long n = Math.max(1, datagram.readableBytes());
-        unconsumed.addAndGet(n);
+        charge(n);
         peer.enqueue(new Datagram(datagram, n));
         return true;
     }
@@ -107,17 +150,63 @@ final class InProcessTransport implements Transport {
         if (closed.get()) {
             return CompletableFuture.failedFuture(new IllegalStateException("closed"));
         }
-        InProcessTransport[] p = pair(name + "/stream", executor, peer.executor, alloc, highWater, lowWater);
-        closeFuture.whenComplete((v, t) -> p[0].close(1001, "parent closed"));
-        peer.closeFuture.whenComplete((v, t) -> p[1].close(1001, "parent closed"));
+        InProcessTransport[] p = pair(name + "/stream", executor, peer.executor, alloc, highWater, lowWater,
+                maxFrameSize, peer.maxFrameSize);
+        adoptStream(p[0]);
+        peer.adoptStream(p[1]);
         peer.enqueue(new StreamOpen(p[1]));
         return CompletableFuture.completedFuture(p[0]);
     }
 
+    private void adoptStream(InProcessTransport stream) {
+        streams.add(stream);
+        stream.closeFuture.whenComplete((v, t) -> streams.remove(stream));
+        if (closed.get()) {
+            stream.close(1001, "parent closed");
+        }
+    }
+
+    /**
+     * Counts bytes sent and not yet taken; turns unwritable above the high-water mark. Each change is
+     * queued under the lock, so the listener hears the changes in the order they happened.
+     */
+    private void charge(long n) {
+        synchronized (waterLock) {
+            unconsumed += n;
+            if (writable && unconsumed > highWater) {
+                writable = false;
+                executor.execute(() -> fireWritability(false));
+            }
+        }
+    }
+
+    /** The peer's listener took {@code n} bytes; turns writable again at the low-water mark. */
+    private void consumed(long n) {
+        synchronized (waterLock) {
+            unconsumed -= n;
+            if (!writable && unconsumed <= lowWater) {
+                writable = true;
+                executor.execute(() -> fireWritability(true));
+            }
+        }
+    }
+
+    private void fireWritability(boolean w) {
+        if (listener != null && !ended && w != reportedWritable) {
+            reportedWritable = w;
+            listener.writabilityChanged(w);
+        }
+    }
+
     private void enqueue(Object item) {
         executor.execute(() -> {
-            if (closedDelivered) {
-                ReferenceCountUtil.release(payload(item));
+            if (ended) {
+                discard(item);
+                return;
+            }
+            if (item instanceof StreamOpen && listener != null) {
+                // streams do not wait behind the main flow
+                listener.streamOpened(((StreamOpen) item).stream);
                 return;
             }
             inbound.add(item);
@@ -125,22 +214,18 @@ final class InProcessTransport implements Transport {
         });
     }
 
-    private static Object payload(Object item) {
-        if (item instanceof Frame) {
-            return ((Frame) item).buf;
-        }
-        if (item instanceof Datagram) {
-            return ((Datagram) item).buf;
-        }
-        return null;
-    }
-
     private void drain() {
-        while (listener != null && autoRead && !closedDelivered && !inbound.isEmpty()) {
+        while (listener != null && autoRead && !ended && !inbound.isEmpty()) {
             Object item = inbound.poll();
             if (item instanceof Frame) {
                 Frame f = (Frame) item;
                 peer.consumed(f.cost);
+                int size = f.buf.readableBytes();
+                if (size > maxFrameSize) {
+                    f.buf.release();
+                    closeNow(1009, "frame of " + size + " bytes is larger than the maximum of " + maxFrameSize);
+                    return;
+                }
                 listener.frameReceived(f.buf);
             } else if (item instanceof Datagram) {
                 Datagram d = (Datagram) item;
@@ -152,19 +237,6 @@ final class InProcessTransport implements Transport {
                 PeerClosed pc = (PeerClosed) item;
                 deliverClosed(pc.code, pc.reason);
             }
-        }
-    }
-
-    private void consumed(long n) {
-        if (unconsumed.addAndGet(-n) <= lowWater && !writable) {
-            writable = true;
-            executor.execute(this::fireWritability);
-        }
-    }
-
-    private void fireWritability() {
-        if (listener != null && !closedDelivered) {
-            listener.writabilityChanged(writable);
         }
     }
 
@@ -197,14 +269,31 @@ final class InProcessTransport implements Transport {
         executor.execute(() -> deliverClosed(code, reason));
     }
 
+    /** Closes from the executor, outside any listener callback, without waiting for another turn. */
+    private void closeNow(int code, String reason) {
+        if (closed.compareAndSet(false, true)) {
+            peer.closed.set(true);
+            peer.enqueueClose(code, reason);
+        }
+        deliverClosed(code, reason);
+    }
+
     private void enqueueClose(int code, String reason) {
         executor.execute(() -> {
-            inbound.add(new PeerClosed(code, reason));
-            if (listener == null || !autoRead) {
-                // a paused or unstarted end still learns of the close
-                releaseQueued();
+            if (ended) {
+                return;
+            }
+            if (listener == null) {
+                // not started: the transport is over, but what came before the close is kept for the
+                // listener, then closed() (see start)
+                inbound.add(new PeerClosed(code, reason));
+                closeStreams();
+                closeFuture.complete(null);
+            } else if (!autoRead) {
+                // a paused end still learns of the close
                 deliverClosed(code, reason);
             } else {
+                inbound.add(new PeerClosed(code, reason));
                 drain();
             }
         });
@@ -213,26 +302,49 @@ final class InProcessTransport implements Transport {
     private void releaseQueued() {
         Object o;
         while ((o = inbound.poll()) != null) {
-            ReferenceCountUtil.release(payload(o));
-            if (o instanceof StreamOpen) {
-                ((StreamOpen) o).stream.close(1001, "parent closed");
-            }
+            discard(o);
+        }
+    }
+
+    private static void discard(Object item) {
+        if (item instanceof Frame) {
+            ReferenceCountUtil.release(((Frame) item).buf);
+        } else if (item instanceof Datagram) {
+            ReferenceCountUtil.release(((Datagram) item).buf);
+        } else if (item instanceof StreamOpen) {
+            ((StreamOpen) item).stream.close(1001, "parent closed");
+        }
+    }
+
+    private void closeStreams() {
+        for (InProcessTransport s : streams) {
+            s.close(1001, "parent closed");
         }
     }
 
     private void deliverClosed(int code, String reason) {
-        if (closedDelivered) {
+        if (ended) {
             return;
         }
-        closedDelivered = true;
+        ended = true;
+        endCode = code;
+        endReason = reason;
         closed.set(true);
         releaseQueued();
+        closeStreams();
         try {
             if (listener != null) {
-                listener.closed(code, reason);
+                notifyClosed();
             }
         } finally {
             closeFuture.complete(null);
+        }
+    }
+
+    private void notifyClosed() {
+        if (!closedDelivered) {
+            closedDelivered = true;
+            listener.closed(endCode, endReason);
         }
     }
 

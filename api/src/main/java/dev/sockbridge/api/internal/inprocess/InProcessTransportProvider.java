@@ -38,7 +38,7 @@ public final class InProcessTransportProvider implements TransportProvider {
         if (s == null) {
             return CompletableFuture.failedFuture(new java.net.ConnectException("no in-process server named '" + name(uri) + "'"));
         }
-        return s.connect(options);
+        return s.connect(options == null ? TransportOptions.defaults() : options);
     }
 
     @Override
@@ -59,6 +59,8 @@ public final class InProcessTransportProvider implements TransportProvider {
         private final TransportOptions options;
         private final Set<Transport> open = ConcurrentHashMap.newKeySet();
         private volatile ServerTransportListener listener;
+        private volatile boolean accepting;
+        private volatile boolean closingAll;
 
         Server(String name, TransportOptions options) {
             this.name = name;
@@ -66,21 +68,32 @@ public final class InProcessTransportProvider implements TransportProvider {
         }
 
         @Override
-        public CompletableFuture<URI> start(ServerTransportListener l) {
-            this.listener = l;
+        public synchronized CompletableFuture<URI> start(ServerTransportListener l) {
+            if (listener != null) {
+                return CompletableFuture.failedFuture(new IllegalStateException("already started"));
+            }
             if (SERVERS.putIfAbsent(name, this) != null) {
                 return CompletableFuture.failedFuture(new IllegalStateException("in-process name in use: " + name));
             }
+            this.listener = l;
+            this.accepting = true;
             return CompletableFuture.completedFuture(uri());
         }
 
         CompletableFuture<Transport> connect(TransportOptions clientOptions) {
+            if (!accepting) {
+                return CompletableFuture.failedFuture(new java.net.ConnectException("in-process server '" + name + "' is shut down"));
+            }
             long high = options.getInt(TransportOptions.HIGH_WATER_MARK, TransportOptions.DEFAULT_HIGH_WATER_MARK);
             long low = options.getInt(TransportOptions.LOW_WATER_MARK, TransportOptions.DEFAULT_LOW_WATER_MARK);
             InProcessTransport[] p = InProcessTransport.pair(name, CLIENT_LOOPS.next(), SERVER_LOOPS.next(),
-                    ByteBufAllocator.DEFAULT, high, low);
+                    ByteBufAllocator.DEFAULT, high, low, clientOptions.maxFrameSize(), options.maxFrameSize());
             open.add(p[1]);
             p[1].closeFuture().whenComplete((v, t) -> open.remove(p[1]));
+            if (closingAll) {
+                // shutdownNow ran between the check above and open.add: it may have missed this one
+                p[1].close(1001, "server shutting down");
+            }
             p[1].executor().execute(() -> listener.transportCreated(p[1]));
             return CompletableFuture.completedFuture(p[0]);
         }
@@ -92,6 +105,7 @@ public final class InProcessTransportProvider implements TransportProvider {
 
         @Override
         public CompletableFuture<Void> shutdown() {
+            accepting = false;
             SERVERS.remove(name, this);
             return CompletableFuture.completedFuture(null);
         }
@@ -99,6 +113,7 @@ public final class InProcessTransportProvider implements TransportProvider {
         @Override
         public CompletableFuture<Void> shutdownNow() {
             shutdown();
+            closingAll = true;
             CompletableFuture<?>[] fs = open.stream().map(t -> {
                 t.close(1001, "server shutting down");
                 return t.closeFuture();

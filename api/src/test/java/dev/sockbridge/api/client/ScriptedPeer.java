@@ -1,0 +1,141 @@
+package dev.sockbridge.api.client;
+
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.sockbridge.api.codec.MessageCodec;
+import dev.sockbridge.api.codec.ProtocolException;
+import dev.sockbridge.api.message.Control;
+import dev.sockbridge.api.message.Message;
+import dev.sockbridge.api.message.Request;
+import dev.sockbridge.api.transport.ServerTransport;
+import dev.sockbridge.api.transport.Transport;
+import dev.sockbridge.api.transport.TransportListener;
+import dev.sockbridge.api.transport.TransportOptions;
+import dev.sockbridge.api.transport.Transports;
+import io.netty.buffer.ByteBuf;
+import java.net.URI;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * A stand-in proxy that speaks the protocol by hand over the real in-process transport: it answers
+ * Hello with a Welcome (or what the test says), records everything else, and sends what the test
+ * scripts. An optional responder answers requests automatically.
+ */
+final class ScriptedPeer implements AutoCloseable {
+    private static final AtomicInteger NAMES = new AtomicInteger();
+    static final long TIMEOUT_SECONDS = 5;
+
+    final URI uri = URI.create("inprocess://scripted-peer-" + NAMES.incrementAndGet());
+    final BlockingQueue<Message> frames = new LinkedBlockingQueue<>();
+    final BlockingQueue<Message> datagrams = new LinkedBlockingQueue<>();
+    final CompletableFuture<Transport> transport = new CompletableFuture<>();
+    final CompletableFuture<String> closed = new CompletableFuture<>();
+    private final MessageCodec codec = MessageCodec.cbor();
+    private final ServerTransport server;
+    volatile Message answerToHello = new Control.Welcome(1, "scripted-peer", 1 << 20, 64, 64, 1 << 20);
+    /** Answers requests as they come (null: no answer); they are recorded all the same. */
+    volatile Function<Request, Message> responder;
+
+    ScriptedPeer() {
+        server = Transports.forUri(uri).newServer(uri, TransportOptions.defaults());
+        server.start(t -> {
+            t.start(new TransportListener() {
+                @Override
+                public void frameReceived(ByteBuf frame) {
+                    Message m = decode(frame);
+                    if (m instanceof Control.Hello) {
+                        ScriptedPeer.this.send(answerToHello);
+                        return;
+                    }
+                    frames.add(m);
+                    Function<Request, Message> r = responder;
+                    if (r != null && m instanceof Request) {
+                        Message answer = r.apply((Request) m);
+                        if (answer != null) {
+                            ScriptedPeer.this.send(answer);
+                        }
+                    }
+                }
+
+                @Override
+                public void datagramReceived(ByteBuf datagram) {
+                    datagrams.add(decode(datagram));
+                }
+
+                @Override
+                public void closed(int code, String reason) {
+                    closed.complete(code + " " + reason);
+                }
+            });
+            transport.complete(t);
+        }).join();
+    }
+
+    private Message decode(ByteBuf frame) {
+        try {
+            return codec.decode(frame);
+        } catch (ProtocolException e) {
+            throw new AssertionError("the client sent a malformed frame", e);
+        } finally {
+            frame.release();
+        }
+    }
+
+    SockbridgeClient connect() throws Exception {
+        return SockbridgeClient.connect(uri).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    Transport transport() {
+        return transport.join();
+    }
+
+    void send(Message m) {
+        Transport t = transport();
+        t.send(codec.encode(m, t.alloc()));
+    }
+
+    void sendDatagram(Message m) {
+        Transport t = transport();
+        if (!t.sendDatagram(codec.encode(m, t.alloc()))) {
+            fail("datagram dropped");
+        }
+    }
+
+    /** The next frame the client sent (Hello excluded). */
+    Message take() throws InterruptedException {
+        Message m = frames.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        assertNotNull(m, "the client sent nothing");
+        return m;
+    }
+
+    <T extends Message> T take(Class<T> type) throws InterruptedException {
+        return assertInstanceOf(type, take());
+    }
+
+    /** Fails if the client sends a frame within {@code millis}. */
+    void expectNothing(long millis) throws InterruptedException {
+        Message m = frames.poll(millis, TimeUnit.MILLISECONDS);
+        if (m != null) {
+            fail("unexpected frame from the client: " + m);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.shutdownNow().join();
+        Message m;
+        while ((m = frames.poll()) != null) {
+            Message.release(m);
+        }
+        while ((m = datagrams.poll()) != null) {
+            Message.release(m);
+        }
+    }
+}

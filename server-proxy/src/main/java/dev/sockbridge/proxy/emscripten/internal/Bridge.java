@@ -1,0 +1,306 @@
+package dev.sockbridge.proxy.emscripten.internal;
+
+import dev.sockbridge.api.transport.Transport;
+import dev.sockbridge.api.transport.TransportListener;
+import dev.sockbridge.proxy.SessionInfo;
+import dev.sockbridge.proxy.SocketPolicy;
+import dev.sockbridge.proxy.emscripten.BridgeTargets;
+import dev.sockbridge.proxy.internal.FrontEnd;
+import dev.sockbridge.proxy.internal.ProxyContext;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * One WebSocket bridged to one native channel (SOCKFS mode): the WebSocket payload is the socket's
+ * data, no call protocol. Resolves the target, asks the policy, opens the channel on the session's
+ * event loop (counted in the proxy's stats), then pumps in both directions with backpressure.
+ *
+ * <p>Confined to {@link #loop} after construction. Close codes: 1000 when the target ends the
+ * connection, 1008 when there is no target or the policy denies it, 1011 when the target cannot
+ * be reached or fails, 1001 when the proxy shuts down.
+ */
+public abstract class Bridge implements TransportListener, FrontEnd {
+    public static final int NORMAL = 1000;
+    public static final int GOING_AWAY = 1001;
+    public static final int POLICY = 1008;
+    public static final int TOO_BIG = 1009;
+    public static final int ERROR = 1011;
+
+    final ProxyContext ctx;
+    final Transport ws;
+    final EventLoop loop;
+    final SessionInfo info;
+    final BridgeTargets.Target target;
+    /** The native channel, once created. */
+    Channel channel;
+    /** Frames that arrived before the channel was ready (reading is off until then, so few). */
+    private final ArrayDeque<ByteBuf> early = new ArrayDeque<>();
+    private long earlyBytes;
+    boolean ready;
+    private volatile boolean ended;
+    private boolean pausedForWs;
+    /** The client closed while the target was still connecting: deliver {@link #early} once it is up. */
+    private boolean drainEarly;
+    private io.netty.util.concurrent.ScheduledFuture<?> recheck;
+    private static final long RECHECK_MS = 50;
+
+    Bridge(ProxyContext ctx, Transport ws, BridgeTargets.Target target, String protocol) {
+        this.ctx = ctx;
+        this.ws = ws;
+        this.loop = ctx.loopFor(ws.executor());
+        this.target = target;
+        this.info = new SessionInfo(ctx.newSessionId(), ws.remoteAddress(), ws.scheme(), protocol);
+        ctx.sessionStarted(info);
+    }
+
+    /** Starts the WebSocket (reading off until the target is connected) and connects the target. */
+    public void start() {
+        ws.setAutoRead(false);
+        ws.start(this);
+        onLoop(this::resolve);
+    }
+
+    void onLoop(Runnable r) {
+        if (loop.inEventLoop()) {
+            r.run();
+        } else {
+            loop.execute(r);
+        }
+    }
+
+    private void resolve() {
+        if (ended) {
+            return;
+        }
+        byte[] numeric = NetUtil.createByteArrayFromIpAddressString(target.host());
+        if (numeric != null) {
+            try {
+                checked(new InetSocketAddress(InetAddress.getByAddress(numeric), target.port()));
+            } catch (UnknownHostException e) {
+                end(ERROR, "bad target address " + target.host());
+            }
+            return;
+        }
+        ctx.resolver.resolveHost(loop, target.host(), (List<InetAddress> addrs) -> onLoop(() -> {
+            if (addrs.isEmpty()) {
+                end(ERROR, "no address for " + target.host());
+            } else {
+                checked(new InetSocketAddress(addrs.get(0), target.port()));
+            }
+        }), t -> onLoop(() -> end(ERROR, "cannot resolve " + target.host())));
+    }
+
+    private void checked(InetSocketAddress to) {
+        if (ended) {
+            return;
+        }
+        boolean udp = target.kind() == BridgeTargets.Kind.UDP;
+        SocketPolicy.Decision d = ctx.policy.checkConnect(info, to, udp);
+        if (!d.allowed()) {
+            ctx.countDenied(info, udp ? "bridge-udp" : "bridge-tcp", d.reason());
+            end(POLICY, d.reason());
+            return;
+        }
+        open(to);
+    }
+
+    /** Creates and connects the native channel; calls {@link #connected()} or {@link #end}. */
+    abstract void open(InetSocketAddress to);
+
+    /** Writes one WebSocket message to the native channel (takes ownership). */
+    abstract void toNative(ByteBuf data);
+
+    /** The native side is up: deliver what waited, start reading the WebSocket. */
+    void connected() {
+        ready = true;
+        ByteBuf b;
+        while ((b = early.poll()) != null) {
+            earlyBytes -= b.readableBytes();
+            toNative(b);
+        }
+        if (!ended) {
+            ws.setAutoRead(channel.isWritable());
+        }
+    }
+
+    void track(Channel ch, String kind) {
+        channel = ch;
+        ctx.trackNative(ch, info, kind);
+    }
+
+    // ------------------------------------------------------------------ WebSocket side
+
+    @Override
+    public void frameReceived(ByteBuf frame) {
+        onLoop(() -> {
+            if (ended) {
+                frame.release();
+                return;
+            }
+            if (!ready) {
+                early.add(frame);
+                earlyBytes += frame.readableBytes();
+                if (earlyBytes > ctx.limits.maxBufferedBytes()) {
+                    end(TOO_BIG, "too much data before the target connected");
+                }
+                return;
+            }
+            toNative(frame);
+        });
+    }
+
+    @Override
+    public void writabilityChanged(boolean writable) {
+        onLoop(() -> {
+            if (ws.isWritable()) {
+                resumeNativeReads();
+            } else {
+                pauseNativeReads();
+            }
+        });
+    }
+
+    /**
+     * The WebSocket cannot take more: stop reading the target. Resumed by writabilityChanged, and
+     * also by a slow re-check while paused, because a transport may coalesce a quick
+     * unwritable→writable flip into no event at all (seen with the in-process transport), and a
+     * missed wake-up would stall the bridge for good.
+     */
+    void pauseNativeReads() {
+        if (ended || !ready || channel == null) {
+            return;
+        }
+        channel.config().setAutoRead(false);
+        pausedForWs = true;
+        if (recheck == null) {
+            recheck = loop.schedule(() -> {
+                recheck = null;
+                if (pausedForWs) {
+                    if (ws.isWritable()) {
+                        resumeNativeReads();
+                    } else {
+                        pauseNativeReads();
+                    }
+                }
+            }, RECHECK_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+
+    void resumeNativeReads() {
+        pausedForWs = false;
+        if (recheck != null) {
+            recheck.cancel(false);
+            recheck = null;
+        }
+        if (!ended && ready && channel != null) {
+            channel.config().setAutoRead(true);
+        }
+    }
+
+    /** The native channel's writability changed: pause or resume reading the WebSocket. */
+    void nativeWritabilityChanged() {
+        if (!ended && ready) {
+            ws.setAutoRead(channel.isWritable());
+        }
+    }
+
+    @Override
+    public void closed(int code, String reason) {
+        onLoop(() -> {
+            // what the client sent before closing still goes to the target, even if the connect is
+            // still under way (a short-lived client can send and close before it completes)
+            drainEarly = !ended && !ready && channel != null && channel.isOpen() && !early.isEmpty();
+            end(code, "WebSocket closed: " + reason);
+        });
+    }
+
+    /**
+     * Called by the connect listener when the bridge ended while connecting: delivers what the
+     * client sent before it closed (if it connected), then closes the channel.
+     */
+    void connectedAfterEnd(boolean success) {
+        ByteBuf b;
+        while ((b = early.poll()) != null) {
+            if (success && drainEarly) {
+                toNative(b);
+            } else {
+                b.release();
+            }
+        }
+        earlyBytes = 0;
+        drainEarly = false;
+        closeNative();
+    }
+
+    // ------------------------------------------------------------------ end
+
+    /**
+     * Ends the bridge once: closes the WebSocket with {@code code} (after the messages already sent)
+     * and the native channel (after the data already written, but at most a few seconds later).
+     */
+    void end(int code, String reason) {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        if (recheck != null) {
+            recheck.cancel(false);
+            recheck = null;
+        }
+        ws.close(code, reason);
+        if (!drainEarly) {
+            ByteBuf b;
+            while ((b = early.poll()) != null) {
+                b.release();
+            }
+            earlyBytes = 0;
+            closeNative();
+        }
+        ctx.sessionEnded(info, code, reason);
+    }
+
+    /** Closes the native channel, letting queued writes go first but never waiting more than a few seconds. */
+    void closeNative() {
+        Channel ch = channel;
+        if (ch == null) {
+            return;
+        }
+        if (!ch.isActive()) {
+            ch.close();
+            return;
+        }
+        ch.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> ch.close());
+        java.util.concurrent.Future<?> hard = ch.eventLoop().schedule(() -> ch.close(), 5, java.util.concurrent.TimeUnit.SECONDS);
+        ch.closeFuture().addListener(f -> hard.cancel(false));
+    }
+
+    @Override
+    public int outstandingCalls() {
+        return 0;
+    }
+
+    @Override
+    public boolean isEnded() {
+        return ended;
+    }
+
+    @Override
+    public void close(int code, String reason) {
+        onLoop(() -> end(code, reason));
+    }
+
+    public SessionInfo info() {
+        return info;
+    }
+
+    public BridgeTargets.Target target() {
+        return target;
+    }
+}
