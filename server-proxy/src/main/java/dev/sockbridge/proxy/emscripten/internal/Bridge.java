@@ -40,7 +40,9 @@ public abstract class Bridge implements TransportListener, FrontEnd {
     final BridgeTargets.Target target;
     /** The native channel, once created. */
     Channel channel;
-    /** Frames that arrived before the channel was ready (reading is off until then, so few). */
+    /** Bytes queued before the target is connected above which the WebSocket is no longer read. */
+    static final int EARLY_PAUSE = 256 << 10;
+    /** Frames that arrived before the channel was ready. */
     private final ArrayDeque<ByteBuf> early = new ArrayDeque<>();
     private long earlyBytes;
     boolean ready;
@@ -60,9 +62,12 @@ public abstract class Bridge implements TransportListener, FrontEnd {
         ctx.sessionStarted(info);
     }
 
-    /** Starts the WebSocket (reading off until the target is connected) and connects the target. */
+    /**
+     * Starts the WebSocket and connects the target. What the client sends meanwhile waits in a
+     * small queue (reading pauses once it holds {@link #EARLY_PAUSE} bytes), so a client that
+     * sends and closes at once still gets its bytes delivered.
+     */
     public void start() {
-        ws.setAutoRead(false);
         ws.start(this);
         onLoop(this::resolve);
     }
@@ -149,6 +154,8 @@ public abstract class Bridge implements TransportListener, FrontEnd {
                 earlyBytes += frame.readableBytes();
                 if (earlyBytes > ctx.limits.maxBufferedBytes()) {
                     end(TOO_BIG, "too much data before the target connected");
+                } else if (earlyBytes > EARLY_PAUSE) {
+                    ws.setAutoRead(false); // resumed by connected()
                 }
                 return;
             }
