@@ -90,8 +90,10 @@ public final class ProxyMain {
         // made here so it outlives the proxy's own shutdown and stops last
         group = NativeIo.newGroup(opts.getInt("threads", Math.max(1, Runtime.getRuntime().availableProcessors())), "sockbridge");
         proxy = SockbridgeProxy.builder().policy(opts.policy()).limits(opts.limits()).eventLoopGroup(group).build();
+        // Emscripten's client cannot split a send: its messages may be as large as one send() call.
+        // Sockbridge sessions still enforce their own (smaller) frame limit.
         TransportOptions wsOpts = TransportOptions.defaults()
-                .with(TransportOptions.MAX_FRAME_SIZE, proxy.limits().maxFrameSize())
+                .with(TransportOptions.MAX_FRAME_SIZE, Math.max(proxy.limits().maxFrameSize(), 16 << 20) + 4096)
                 .with(WebSocketOptions.IDLE_TIMEOUT_MILLIS, opts.getInt("idle-timeout", 300) * 1000L)
                 .with(WebSocketOptions.PING_INTERVAL_MILLIS, opts.getInt("ping-interval", 30) * 1000L);
         if (opts.has("origin")) {
@@ -125,8 +127,8 @@ public final class ProxyMain {
             Protocols.mountEmscripten(proxy, s, opts);
             System.out.println("Sockbridge protocol:   " + u + "  (subprotocol " + WebSocketOptions.SUBPROTOCOL + ")");
             System.out.println("Emscripten POSIX proxy: " + s.uri("/emscripten") + "  (-sPROXY_POSIX_SOCKETS)");
-            System.out.println("websockify bridge:      " + s.uri("/websockify")
-                    + (opts.has("bridge-target") ? "  -> " + opts.get("bridge-target", "") : opts.has("bridge-tokens") ? "  (token file)" : "  (no target configured)"));
+            System.out.println("websockify bridge:      " + s.uri("/websockify") + " (TCP), " + s.uri("/websockify-udp")
+                    + " (UDP)  " + Protocols.describeBridge(opts));
         }
         extras.addAll(Protocols.startQuic(proxy, opts));
         System.out.println("policy: " + proxy.policy().describe()

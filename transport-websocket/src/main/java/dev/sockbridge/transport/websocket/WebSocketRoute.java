@@ -1,0 +1,107 @@
+package dev.sockbridge.transport.websocket;
+
+import dev.sockbridge.api.transport.ServerTransportListener;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A path on a {@link WebSocketServer} and the {@link WebSocketHandler} that serves upgrades to it,
+ * with the subprotocols the route speaks. Immutable.
+ *
+ * <p><b>Subprotocols.</b> A client that offers subprotocols gets the first of its offers that the
+ * route accepts, in the client's order; if it offers only others, the upgrade is refused with HTTP
+ * 400. A client that offers none is served without a {@code Sec-WebSocket-Protocol} header, unless the
+ * route {@link Builder#requireSubprotocol requires} one (then 400). The server never answers with a
+ * subprotocol the client did not offer.
+ */
+public final class WebSocketRoute {
+    private final String path;
+    private final List<String> subprotocols;
+    private final boolean requireSubprotocol;
+    private final WebSocketHandler handler;
+
+    private WebSocketRoute(Builder b) {
+        this.path = b.path;
+        this.subprotocols = List.copyOf(b.subprotocols);
+        this.requireSubprotocol = b.requireSubprotocol;
+        this.handler = b.handler;
+    }
+
+    /**
+     * The Sockbridge route: subprotocol {@value WebSocketOptions#SUBPROTOCOL} (or none), each session
+     * handed to {@code listener} as a transport.
+     */
+    public static WebSocketRoute sockbridge(String path, ServerTransportListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        return builder(path, listener::transportCreated).subprotocols(WebSocketOptions.SUBPROTOCOL).build();
+    }
+
+    /** A route for a handler of raw binary sessions; by default it accepts no subprotocol. */
+    public static Builder builder(String path, WebSocketHandler handler) {
+        return new Builder(path, handler);
+    }
+
+    public String path() {
+        return path;
+    }
+
+    /** The subprotocols the route accepts; empty when it speaks none. */
+    public List<String> subprotocols() {
+        return subprotocols;
+    }
+
+    /** Whether a client that offers no subprotocol is refused. */
+    public boolean requiresSubprotocol() {
+        return requireSubprotocol;
+    }
+
+    public WebSocketHandler handler() {
+        return handler;
+    }
+
+    @Override
+    public String toString() {
+        return "WebSocketRoute[" + path + " " + subprotocols + (requireSubprotocol ? " required" : "") + "]";
+    }
+
+    /** Builds a {@link WebSocketRoute}. */
+    public static final class Builder {
+        private final String path;
+        private final WebSocketHandler handler;
+        private List<String> subprotocols = List.of();
+        private boolean requireSubprotocol;
+
+        private Builder(String path, WebSocketHandler handler) {
+            Objects.requireNonNull(path, "path");
+            if (!path.startsWith("/")) {
+                throw new IllegalArgumentException("a route path starts with '/': " + path);
+            }
+            this.path = path;
+            this.handler = Objects.requireNonNull(handler, "handler");
+        }
+
+        /** The subprotocols this route accepts (e.g. {@code "binary"} for a websockify bridge). */
+        public Builder subprotocols(String... names) {
+            for (String n : names) {
+                if (n == null || n.isBlank() || n.contains(",")) {
+                    throw new IllegalArgumentException("bad subprotocol name: " + n);
+                }
+            }
+            this.subprotocols = List.of(names);
+            return this;
+        }
+
+        /** Refuse clients that offer no subprotocol (default false: they are served). */
+        public Builder requireSubprotocol(boolean require) {
+            this.requireSubprotocol = require;
+            return this;
+        }
+
+        public WebSocketRoute build() {
+            if (requireSubprotocol && subprotocols.isEmpty()) {
+                throw new IllegalStateException("a route that requires a subprotocol must accept one");
+            }
+            return new WebSocketRoute(this);
+        }
+    }
+}

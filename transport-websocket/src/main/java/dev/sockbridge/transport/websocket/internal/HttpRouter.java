@@ -1,0 +1,289 @@
+package dev.sockbridge.transport.websocket.internal;
+
+import dev.sockbridge.transport.websocket.StaticContent;
+import dev.sockbridge.transport.websocket.WebSocketRoute;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker13;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The HTTP phase of a server connection: routes each request by path.
+ *
+ * <ul>
+ *   <li>A WebSocket upgrade goes to the route at its path: 404 without one, 403 when an Origin
+ *       allowlist is set and the Origin is missing or not in it, 426 for a WebSocket version other
+ *       than 13, 400 when the client offers subprotocols and none is the route's (or offers none and
+ *       the route requires one). Otherwise the handshake answers 101, with the chosen subprotocol
+ *       (always one the client offered) or without any, and the pipeline becomes a
+ *       {@link WebSocketChannelTransport}.</li>
+ *   <li>A plain GET/HEAD is answered from the static content or the {@code HttpHandler}, else 404
+ *       (426 on a route's path); other methods get 405.</li>
+ * </ul>
+ *
+ * <p>Refusals carry a short text body and close the connection.
+ */
+final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final InternalLogger LOG = InternalLoggerFactory.getInstance(HttpRouter.class);
+
+    private final ServerEngine engine;
+
+    HttpRouter(ServerEngine engine) {
+        this.engine = engine;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (!req.decoderResult().isSuccess()) {
+            Throwable cause = req.decoderResult().cause();
+            HttpResponseStatus status = cause instanceof TooLongFrameException
+                    ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE : HttpResponseStatus.BAD_REQUEST;
+            refuse(ctx, status, "bad request");
+            return;
+        }
+        QueryStringDecoder qs = new QueryStringDecoder(req.uri());
+        String path = qs.path();
+        int q = req.uri().indexOf('?');
+        String query = q < 0 ? null : req.uri().substring(q + 1);
+        if (isUpgrade(req.headers())) {
+            upgrade(ctx, req, path, query);
+        } else {
+            serve(ctx, req, path, query);
+        }
+    }
+
+    static boolean isUpgrade(HttpHeaders h) {
+        return h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+                && h.containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
+    }
+
+    private void upgrade(ChannelHandlerContext ctx, FullHttpRequest req, String path, String query) {
+        WebSocketRoute route = engine.route(path);
+        if (route == null) {
+            refuse(ctx, HttpResponseStatus.NOT_FOUND, "no WebSocket endpoint at " + path);
+            return;
+        }
+        if (!HttpMethod.GET.equals(req.method())) {
+            refuse(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "a WebSocket upgrade is a GET");
+            return;
+        }
+        WebSocketConfig config = engine.config();
+        if (!config.allowedOrigins().isEmpty()) {
+            String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+            if (origin == null || !config.allowedOrigins().contains(WebSocketConfig.normalizeOrigin(origin))) {
+                LOG.debug("{}: refused origin {}", ctx.channel(), origin);
+                refuse(ctx, HttpResponseStatus.FORBIDDEN,
+                        origin == null ? "an Origin header is required" : "origin not allowed: " + origin);
+                return;
+            }
+        }
+        String version = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION);
+        if (!"13".equals(version == null ? null : version.trim())) {
+            FullHttpResponse res = response(HttpResponseStatus.UPGRADE_REQUIRED, "WebSocket version 13 only");
+            res.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
+            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        if (req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_KEY) == null) {
+            refuse(ctx, HttpResponseStatus.BAD_REQUEST, "missing Sec-WebSocket-Key");
+            return;
+        }
+        List<String> offered = offeredSubprotocols(req.headers());
+        String chosen = chooseSubprotocol(route, offered);
+        if (chosen == null && !offered.isEmpty()) {
+            refuse(ctx, HttpResponseStatus.BAD_REQUEST, "none of the offered subprotocols " + offered
+                    + " is spoken at " + path + "; it speaks " + route.subprotocols());
+            return;
+        }
+        if (chosen == null && route.requiresSubprotocol()) {
+            refuse(ctx, HttpResponseStatus.BAD_REQUEST, "a subprotocol is required at " + path + ": one of "
+                    + route.subprotocols());
+            return;
+        }
+        handshake(ctx, req, route, path, query, chosen);
+    }
+
+    /** Every subprotocol the client offered, over all Sec-WebSocket-Protocol headers, in order. */
+    static List<String> offeredSubprotocols(HttpHeaders h) {
+        List<String> out = new ArrayList<>();
+        for (String v : h.getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL)) {
+            for (String p : v.split(",")) {
+                String t = p.trim();
+                if (!t.isEmpty()) {
+                    out.add(t);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The first offer the route accepts, in the client's order; null if none (or none offered). */
+    static String chooseSubprotocol(WebSocketRoute route, List<String> offered) {
+        for (String o : offered) {
+            if (route.subprotocols().contains(o)) {
+                return o;
+            }
+        }
+        return null;
+    }
+
+    private void handshake(ChannelHandlerContext ctx, FullHttpRequest req, WebSocketRoute route, String path,
+                           String query, String chosen) {
+        Channel ch = ctx.channel();
+        WebSocketConfig config = engine.config();
+        String scheme = engine.secure() ? "wss" : "ws";
+        WebSocketDecoderConfig decoder = WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(config.maxFrameSize())
+                .expectMaskedFrames(true)
+                .allowMaskMismatch(false)
+                .allowExtensions(false)
+                .closeOnProtocolViolation(false)
+                .withUTF8Validator(false)
+                .build();
+        // no subprotocols for Netty to pick from: the one chosen above goes in as the only header
+        WebSocketServerHandshaker13 handshaker = new WebSocketServerHandshaker13(
+                scheme + "://" + req.headers().get(HttpHeaderNames.HOST, "localhost") + req.uri(), null, decoder);
+        HttpHeaders extra = new DefaultHttpHeaders();
+        if (chosen != null) {
+            extra.set(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL, chosen);
+        }
+        WebSocketChannelTransport session = new WebSocketChannelTransport(ch, scheme, config, path, query, chosen,
+                req.headers().copy());
+        ch.attr(ServerEngine.SESSION).set(session);
+
+        ChannelPipeline p = ctx.pipeline();
+        p.remove("http-idle");
+        ChannelFuture done = handshaker.handshake(ch, req, extra, ch.newPromise());
+        // handshake() put "wsdecoder" and "wsencoder" in place of the HTTP codec (removed once the 101 is out)
+        p.addAfter("wsdecoder", "ws-aggregator", new WebSocketFrameAggregator(config.maxFrameSize()));
+        if (config.idleTimeoutMillis() > 0) {
+            p.addAfter("ws-aggregator", "ws-idle",
+                    new IdleStateHandler(config.idleTimeoutMillis(), 0, 0, TimeUnit.MILLISECONDS));
+        }
+        p.replace(this, "ws-session", session);
+        done.addListener(f -> {
+            if (!f.isSuccess()) {
+                LOG.debug("{}: handshake failed", ch, f.cause());
+                ch.close();
+                return;
+            }
+            try {
+                route.handler().sessionOpened(session);
+            } catch (Throwable t) {
+                LOG.warn("{}: handler of {} failed", ch, route, t);
+                session.close(1011, "internal error");
+            }
+        });
+    }
+
+    private void serve(ChannelHandlerContext ctx, FullHttpRequest req, String path, String query) {
+        boolean head = HttpMethod.HEAD.equals(req.method());
+        if (!head && !HttpMethod.GET.equals(req.method())) {
+            FullHttpResponse res = response(HttpResponseStatus.METHOD_NOT_ALLOWED, "GET or HEAD only");
+            res.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        StaticContent content;
+        try {
+            content = engine.content(path, query);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: HTTP handler failed for {}", ctx.channel(), path, e);
+            refuse(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
+            return;
+        }
+        if (content == null) {
+            if (engine.route(path) != null) {
+                FullHttpResponse res = response(HttpResponseStatus.UPGRADE_REQUIRED,
+                        "a WebSocket endpoint: connect with a WebSocket client");
+                res.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+                ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+            } else {
+                refuse(ctx, HttpResponseStatus.NOT_FOUND, "not found: " + path);
+            }
+            return;
+        }
+        ByteBuf body = head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(content.body());
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+        res.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, content.contentType())
+                .set(HttpHeaderNames.CONTENT_LENGTH, content.body().length)
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
+                .set("X-Content-Type-Options", "nosniff");
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        HttpUtil.setKeepAlive(res, keepAlive);
+        ChannelFuture f = ctx.writeAndFlush(res);
+        if (!keepAlive) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        } else if (!ctx.channel().isWritable()) {
+            // a client that sends requests without reading the answers gets no more reading from us
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isWritable()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    private static FullHttpResponse response(HttpResponseStatus status, String text) {
+        ByteBuf body = Unpooled.copiedBuffer(text + "\n", StandardCharsets.UTF_8);
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        res.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        return res;
+    }
+
+    private static void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String text) {
+        ctx.writeAndFlush(response(status, text)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            LOG.debug("{}: no complete request within the handshake timeout", ctx.channel());
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("{}: {}", ctx.channel(), cause.toString());
+        ctx.close();
+    }
+}

@@ -1,0 +1,552 @@
+package dev.sockbridge.transport.websocket.internal;
+
+import dev.sockbridge.api.transport.TransportListener;
+import dev.sockbridge.transport.websocket.WebSocketSession;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A {@link WebSocketSession} over one upgraded Netty channel, and the last handler of its pipeline.
+ *
+ * <pre>
+ *  [ssl] ─ ws decoder ─ WebSocketFrameAggregator ─ [IdleStateHandler] ─ WebSocketChannelTransport ─▶ listener
+ *        ─ ws encoder ◀──────────────────────────────────────────────── send(): BinaryWebSocketFrame(buf)
+ * </pre>
+ *
+ * <p><b>Reading.</b> The channel reads only while the session is started, {@code setAutoRead(true)}
+ * and not closed; the few messages one socket read decoded after reading stopped wait in a small
+ * queue, so a listener is never called before {@link #start} or while paused.
+ *
+ * <p><b>Closing.</b> {@link #close} (or an error: 1003 text, 1009 too large, 1002 protocol, 1001
+ * idle) sends a close frame, tells the listener at once, then waits up to the close timeout for the
+ * peer's close frame, still reading (and dropping data) so that the connection ends with FIN and not
+ * RST. A close frame from the peer is answered with the same code and the connection closed once the
+ * answer is written. A connection lost without a close frame reports 1006.
+ */
+public final class WebSocketChannelTransport extends ChannelDuplexHandler implements WebSocketSession {
+    private static final InternalLogger LOG = InternalLoggerFactory.getInstance(WebSocketChannelTransport.class);
+
+    private final Channel channel;
+    private final String scheme;
+    private final int maxFrameSize;
+    private final long pingIntervalMillis;
+    private final long closeTimeoutMillis;
+    private final String path;
+    private final String query;
+    private final String subprotocol;
+    private final HttpHeaders requestHeaders;
+
+    // event loop only
+    private ChannelHandlerContext ctx;
+    private TransportListener listener;
+    private boolean userAutoRead = true;
+    private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>();
+    private boolean delivering;
+    private boolean ended;
+    private int endCode;
+    private String endReason;
+    private boolean closedDelivered;
+    private boolean closeFrameSent;
+    private boolean closeFrameReceived;
+    private boolean reportedWritable = true;
+    private String failure;
+    private ScheduledFuture<?> pingTask;
+    private ScheduledFuture<?> closeTimer;
+
+    private final AtomicBoolean started = new AtomicBoolean();
+    /** isWritable() answered false since the listener was last told. */
+    private final AtomicBoolean observedUnwritable = new AtomicBoolean();
+    /** Set when a close began, from either side: sends are released from then on. */
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+
+    /**
+     * Makes the session for an upgraded channel; add it to the pipeline as its last handler. Reading
+     * stops until {@link #start}.
+     */
+    public WebSocketChannelTransport(Channel channel, String scheme, WebSocketConfig config,
+                                     String path, String query, String subprotocol, HttpHeaders requestHeaders) {
+        this.channel = channel;
+        this.scheme = scheme;
+        this.maxFrameSize = config.maxFrameSize();
+        this.pingIntervalMillis = config.pingIntervalMillis();
+        this.closeTimeoutMillis = config.closeTimeoutMillis();
+        this.path = path;
+        this.query = query;
+        this.subprotocol = subprotocol;
+        this.requestHeaders = requestHeaders;
+        channel.config().setAutoRead(false);
+        channel.closeFuture().addListener(f -> onChannelClosed());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Transport
+
+    @Override
+    public void start(TransportListener l) {
+        if (l == null) {
+            throw new NullPointerException("listener");
+        }
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("already started");
+        }
+        onLoop(() -> {
+            listener = l;
+            if (ended) {
+                // it ended before anyone listened: hand over what came before the end, then the end
+                while (!pending.isEmpty()) {
+                    deliverFrame(pending.poll());
+                }
+                notifyClosed();
+            } else {
+                drainPending();
+                updateAutoRead();
+            }
+        });
+    }
+
+    @Override
+    public void send(ByteBuf frame) {
+        if (closing.get()) {
+            frame.release();
+            return;
+        }
+        channel.writeAndFlush(new BinaryWebSocketFrame(frame), channel.voidPromise());
+    }
+
+    @Override
+    public boolean isWritable() {
+        if (closing.get()) {
+            return false;
+        }
+        if (channel.isWritable()) {
+            return true;
+        }
+        // whoever saw this will wait for writabilityChanged(true): make sure the listener hears of it
+        if (observedUnwritable.compareAndSet(false, true)) {
+            channel.eventLoop().execute(this::reconcileWritability);
+        }
+        return false;
+    }
+
+    @Override
+    public void setAutoRead(boolean autoRead) {
+        onLoop(() -> {
+            userAutoRead = autoRead;
+            if (autoRead) {
+                drainPending();
+            }
+            updateAutoRead();
+        });
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return EnumSet.noneOf(Capability.class);
+    }
+
+    @Override
+    public void close(int code, String reason) {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        onLoop(() -> closeLocally(code, reason == null ? "" : reason));
+    }
+
+    @Override
+    public CompletableFuture<Void> closeFuture() {
+        return closeFuture;
+    }
+
+    @Override
+    public EventExecutor executor() {
+        return channel.eventLoop();
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+        return channel.alloc();
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+        return channel.remoteAddress();
+    }
+
+    @Override
+    public String scheme() {
+        return scheme;
+    }
+
+    @Override
+    public String path() {
+        return path;
+    }
+
+    @Override
+    public String query() {
+        return query;
+    }
+
+    @Override
+    public String subprotocol() {
+        return subprotocol;
+    }
+
+    @Override
+    public String requestHeader(String name) {
+        return requestHeaders == null ? null : requestHeaders.get(name);
+    }
+
+    /** The channel under this session, for tests and the server's bookkeeping. */
+    public Channel channel() {
+        return channel;
+    }
+
+    @Override
+    public String toString() {
+        return scheme + " session " + channel.id().asShortText() + " " + channel.remoteAddress() + " " + path;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // pipeline
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        if (pingIntervalMillis > 0) {
+            pingTask = ctx.executor().scheduleAtFixedRate(this::ping, pingIntervalMillis, pingIntervalMillis,
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof BinaryWebSocketFrame) {
+            ByteBuf content = ((BinaryWebSocketFrame) msg).content();
+            if (ended || closeFrameSent) {
+                content.release();
+            } else if (content.readableBytes() > maxFrameSize) {
+                content.release();
+                fail(1009, "message larger than the maximum of " + maxFrameSize + " bytes");
+            } else {
+                pending.add(content);
+                drainPending();
+            }
+        } else if (msg instanceof CloseWebSocketFrame) {
+            onCloseFrame((CloseWebSocketFrame) msg);
+        } else if (msg instanceof PingWebSocketFrame) {
+            ByteBuf data = ((PingWebSocketFrame) msg).content();
+            if (ended || closeFrameSent) {
+                data.release();
+            } else {
+                ctx.writeAndFlush(new PongWebSocketFrame(data), ctx.voidPromise());
+            }
+        } else if (msg instanceof TextWebSocketFrame) {
+            ReferenceCountUtil.release(msg);
+            fail(1003, "text messages are not accepted: Sockbridge speaks binary");
+        } else {
+            // pongs (they only count as activity) and anything unexpected
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (closeFrameSent && msg instanceof BinaryWebSocketFrame) {
+            // nothing may follow a close frame
+            ReferenceCountUtil.release(msg);
+            promise.trySuccess();
+            return;
+        }
+        ctx.write(msg, promise);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        // never inside another callback (a send() from frameReceived may cross the mark): a turn later
+        ctx.executor().execute(this::reconcileWritability);
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /**
+     * Tells the listener the channel's writability as it is now, if it differs from what it was last
+     * told. Netty's events may arrive late or out of order when other threads write, so the state is
+     * read, not taken from the event; and if isWritable() answered false in between, the listener is
+     * told false (then true, if writable again), so that a sender waiting for true is never stranded.
+     * The listener hears false and true alternately.
+     */
+    private void reconcileWritability() {
+        if (listener == null || ended) {
+            return;
+        }
+        boolean sawFalse = observedUnwritable.getAndSet(false);
+        boolean w = channel.isWritable();
+        try {
+            if (reportedWritable && (sawFalse || !w)) {
+                reportedWritable = false;
+                listener.writabilityChanged(false);
+            }
+            if (!reportedWritable && w && !ended) {
+                reportedWritable = true;
+                listener.writabilityChanged(true);
+            }
+        } catch (Throwable t) {
+            listenerFailed(t);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent && ((IdleStateEvent) evt).state() == IdleState.READER_IDLE) {
+            // while the application does not read, silence says nothing about the peer
+            if (!ended && (listener == null || userAutoRead)) {
+                fail(1001, "idle timeout");
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof CorruptedWebSocketFrameException) {
+            CorruptedWebSocketFrameException e = (CorruptedWebSocketFrameException) cause;
+            LOG.debug("{}: {}", this, e.getMessage());
+            fail(e.closeStatus().code(), e.getMessage());
+        } else if (cause instanceof TooLongFrameException) {
+            LOG.debug("{}: {}", this, cause.getMessage());
+            fail(1009, "message larger than the maximum of " + maxFrameSize + " bytes");
+        } else if (cause instanceof IOException || cause.getCause() instanceof IOException) {
+            LOG.debug("{}: {}", this, cause.toString());
+            if (failure == null) {
+                failure = "connection lost: " + cause.getMessage();
+            }
+            ctx.close();
+        } else {
+            LOG.warn("{}: unexpected error", this, cause);
+            fail(1011, "internal error");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // internals (event loop)
+
+    private void onLoop(Runnable r) {
+        EventExecutor loop = channel.eventLoop();
+        if (loop.inEventLoop()) {
+            r.run();
+        } else {
+            loop.execute(r);
+        }
+    }
+
+    /** Hands queued frames to the listener while it reads; never re-entrantly. */
+    private void drainPending() {
+        if (delivering) {
+            // called from inside a callback (setAutoRead(true) in frameReceived, say): go on afterwards
+            if (!pending.isEmpty()) {
+                channel.eventLoop().execute(this::drainPending);
+            }
+            return;
+        }
+        while (!pending.isEmpty() && listener != null && userAutoRead && !ended) {
+            deliverFrame(pending.poll());
+        }
+    }
+
+    private void deliverFrame(ByteBuf frame) {
+        delivering = true;
+        try {
+            listener.frameReceived(frame);
+        } catch (Throwable t) {
+            listenerFailed(t);
+        } finally {
+            delivering = false;
+        }
+    }
+
+    private void listenerFailed(Throwable t) {
+        LOG.warn("{}: listener failed", this, t);
+        fail(1011, "internal error");
+    }
+
+    /** Reads while there is someone to read for, or while a close is waiting for the peer's answer. */
+    private void updateAutoRead() {
+        boolean read = channel.isActive() && (ended || (listener != null && userAutoRead));
+        channel.config().setAutoRead(read);
+    }
+
+    private void ping() {
+        if (!ended && !closeFrameSent && channel.isActive() && channel.isWritable()) {
+            ByteBuf b = ctx.alloc().buffer(8).writeLong(System.nanoTime());
+            ctx.writeAndFlush(new PingWebSocketFrame(b), ctx.voidPromise());
+        }
+    }
+
+    /** Closes from this side because of an error the peer caused. */
+    private void fail(int code, String reason) {
+        closing.set(true);
+        closeLocally(code, reason);
+    }
+
+    private void closeLocally(int code, String reason) {
+        if (ended) {
+            return;
+        }
+        boolean active = channel.isActive();
+        // first settle how it ended: closing the channel below may report 1006 at once
+        end(code, reason, false);
+        if (!closeFrameSent && active) {
+            closeFrameSent = true;
+            ctx.writeAndFlush(closeFrame(code, reason)).addListener((ChannelFutureListener) f -> {
+                if (!f.isSuccess()) {
+                    f.channel().close();
+                }
+            });
+            if (channel.isOpen()) {
+                closeTimer = ctx.executor().schedule(() -> {
+                    LOG.debug("{}: no close frame from the peer within {} ms", this, closeTimeoutMillis);
+                    channel.close();
+                }, closeTimeoutMillis, TimeUnit.MILLISECONDS);
+            }
+        } else {
+            channel.close();
+        }
+    }
+
+    private void onCloseFrame(CloseWebSocketFrame frame) {
+        int code = frame.statusCode();
+        String reason = code == -1 ? "" : frame.reasonText();
+        frame.release();
+        closeFrameReceived = true;
+        if (code == -1) {
+            code = 1005;
+        }
+        if (closeFrameSent) {
+            // the answer to our close: done
+            channel.close();
+            return;
+        }
+        closing.set(true);
+        end(code, reason, true);
+        closeFrameSent = true;
+        CloseWebSocketFrame answer = code == 1005 || !sendable(code) ? new CloseWebSocketFrame() : closeFrame(code, "");
+        ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void onChannelClosed() {
+        if (pingTask != null) {
+            pingTask.cancel(false);
+        }
+        if (closeTimer != null) {
+            closeTimer.cancel(false);
+        }
+        end(1006, failure != null ? failure : "connection closed without a close frame", true);
+        closeFuture.complete(null);
+    }
+
+    /**
+     * The session is over with {@code code}: tell the listener (or, if not started, the listener to
+     * come). Frames read before a close the peer made are kept for a listener that has not started.
+     */
+    private void end(int code, String reason, boolean peerEnded) {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        endCode = code;
+        endReason = reason;
+        closing.set(true);
+        if (pingTask != null) {
+            pingTask.cancel(false);
+        }
+        if (listener != null || !peerEnded) {
+            releasePending();
+        }
+        if (listener != null) {
+            notifyClosed();
+        }
+        if (channel.isActive()) {
+            updateAutoRead();
+        }
+    }
+
+    private void notifyClosed() {
+        if (closedDelivered) {
+            return;
+        }
+        closedDelivered = true;
+        releasePending();
+        try {
+            listener.closed(endCode, endReason);
+        } catch (Throwable t) {
+            LOG.warn("{}: listener failed in closed()", this, t);
+        }
+    }
+
+    private void releasePending() {
+        ByteBuf b;
+        while ((b = pending.poll()) != null) {
+            b.release();
+        }
+    }
+
+    /** A close frame that fits the 125-byte limit, with a code that may go on the wire. */
+    private CloseWebSocketFrame closeFrame(int code, String reason) {
+        int wire = sendable(code) ? code : 1000;
+        byte[] r = truncateUtf8(reason, 123);
+        ByteBuf b = channel.alloc().buffer(2 + r.length);
+        b.writeShort(wire).writeBytes(r);
+        return new CloseWebSocketFrame(true, 0, b);
+    }
+
+    /** Close codes an endpoint may send (RFC 6455 7.4): not 1004-1006, 1015, nor unassigned ones. */
+    static boolean sendable(int code) {
+        return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+    }
+
+    static byte[] truncateUtf8(String s, int maxBytes) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        if (b.length <= maxBytes) {
+            return b;
+        }
+        int end = maxBytes;
+        // do not cut a multi-byte character: back up to the start of one
+        while (end > 0 && (b[end] & 0xC0) == 0x80) {
+            end--;
+        }
+        byte[] out = new byte[end];
+        System.arraycopy(b, 0, out, 0, end);
+        return out;
+    }
+}
