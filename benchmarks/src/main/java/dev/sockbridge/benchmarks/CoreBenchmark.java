@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>mvn -q -pl benchmarks -am package -DskipTests && java -cp ... dev.sockbridge.benchmarks.CoreBenchmark [MiB] [roundTrips]</pre>
  */
 public final class CoreBenchmark {
-    static final int CHUNK = 64 << 10;
+    static final int CHUNK = Integer.getInteger("bench.chunk", 64 << 10);
 
     public static void main(String[] args) throws Exception {
         int mib = args.length > 0 ? Integer.parseInt(args[0]) : 256;
@@ -148,7 +148,7 @@ public final class CoreBenchmark {
             AtomicLong received = new AtomicLong();
             AtomicLong uncredited = new AtomicLong();
             CountDownLatch done = new CountDownLatch(1);
-            long window = 4L << 20;
+            long window = Long.getLong("bench.credit", 4L << 20);
             c.onEvent = e -> {
                 if (e instanceof Event.Data) {
                     int n = ((Event.Data) e).data().readableBytes();
@@ -165,7 +165,7 @@ public final class CoreBenchmark {
                 }
             };
             c.sync(new Request.Push(c.nextId(), fd, true, window));
-            Semaphore inFlight = new Semaphore(16);
+            Semaphore inFlight = new Semaphore(Integer.getInteger("bench.window", 16));
             ByteBuf chunk = Unpooled.directBuffer(CHUNK).writeZero(CHUNK);
             long start = System.nanoTime();
             for (long sent = 0; sent < bytes; sent += CHUNK) {

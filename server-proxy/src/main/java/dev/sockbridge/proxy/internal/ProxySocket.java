@@ -304,7 +304,7 @@ abstract class ProxySocket {
     void pump() {
         while (credit > 0 && session.outputWritable(pushRoute) && !inbound.isEmpty() && !readShutdown) {
             if (stream) {
-                int n = (int) Math.min(Math.min(credit, 64 << 10), inboundBytes);
+                int n = (int) Math.min(Math.min(credit, session.ctx.limits.maxFrameSize() - 128), inboundBytes);
                 ByteBuf data = take(n, false);
                 credit -= data.readableBytes();
                 session.event(this, new Event.Data(fd, 0, null, data), false);

@@ -514,11 +514,42 @@ final class StreamSocket extends ProxySocket {
         }
         if (sends.isEmpty() && shutdownWriteAfterSends) {
             shutdownWriteAfterSends = false;
-            channel.shutdownOutput();
+            shutdownOutputAfterFlush();
         }
     }
 
     private boolean shutdownWriteAfterSends;
+
+    /**
+     * Netty's shutdownOutput fails writes still in its outbound buffer; the kernel's would send them
+     * first. So the FIN goes out once everything written before it has been flushed.
+     */
+    private void shutdownOutputAfterFlush() {
+        SocketChannel ch = channel;
+        ch.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> {
+            if (ch.isActive()) {
+                ch.shutdownOutput();
+            }
+        });
+    }
+
+    /** Like close(2) without SO_LINGER: data already sent still reaches the peer, for a bounded time. */
+    private static void closeAfterFlush(SocketChannel ch) {
+        if (!ch.isActive()) {
+            ch.close();
+            return;
+        }
+        ch.config().setAutoRead(false);
+        var timer = ch.eventLoop().schedule(() -> {
+            ch.close();
+        }, LINGER_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        ch.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> {
+            timer.cancel(false);
+            ch.close();
+        });
+    }
+
+    private static final int LINGER_SECONDS = 10;
 
     private void failSends(Errno e) {
         PendingSend s;
@@ -571,7 +602,7 @@ final class StreamSocket extends ProxySocket {
             writeShutdown = true;
             if (channel.isActive()) {
                 if (sends.isEmpty()) {
-                    channel.shutdownOutput();
+                    shutdownOutputAfterFlush();
                 } else {
                     shutdownWriteAfterSends = true;
                 }
@@ -717,7 +748,12 @@ final class StreamSocket extends ProxySocket {
     void closeNative() {
         failSends(Errno.EBADF);
         if (channel != null) {
-            channel.close();
+            Long linger = options.get(SocketOption.SO_LINGER);
+            if (linger != null && linger == 0) {
+                channel.close(); // SO_LINGER 0: reset at once, as Linux does
+            } else {
+                closeAfterFlush(channel);
+            }
         }
         if (server != null) {
             server.close();
