@@ -158,8 +158,9 @@ class BackpressureMemoryTest {
             client.close();
         } finally {
             sampling.set(false);
+            // the server runs on the proxy's event loops: stop it before the proxy stops them
+            ws.shutdownNow().get(30, TimeUnit.SECONDS);
             proxy.shutdown(Duration.ofSeconds(1)).get(30, TimeUnit.SECONDS);
-            ws.shutdownNow().get(10, TimeUnit.SECONDS);
         }
     }
 }

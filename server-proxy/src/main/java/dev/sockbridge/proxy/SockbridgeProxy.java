@@ -126,6 +126,10 @@ public final class SockbridgeProxy implements AutoCloseable {
         return ctx.limits;
     }
 
+    /**
+     * The event loops sessions run on. A server that shares them (to save a thread hop per frame) must
+     * be stopped before {@link #shutdown}, which stops loops the proxy made itself.
+     */
     public EventLoopGroup eventLoopGroup() {
         return ctx.group;
     }

@@ -162,43 +162,60 @@ final class DgramSocket extends ProxySocket {
         }, t -> session.error(route, callId, Errno.EHOSTUNREACH, "cannot resolve " + a.getHostString()));
     }
 
+    /**
+     * A send that failed. A fire-and-forget send (call id 0) is a dropped datagram of this socket; the proxy-wide
+     * count of those is kept by the reply to call 0.
+     */
+    private void sendFailed(Object route, int callId, Errno e, String reason) {
+        if (callId == 0) {
+            datagramsDropped++;
+        }
+        session.error(route, callId, e, reason);
+    }
+
     @Override
     void send(int callId, int flags, InetSocketAddress to, ByteBuf data, Object route) {
         if (writeShutdown) {
             data.release();
-            session.error(route, callId, Errno.EPIPE, "socket shut down for sending");
+            sendFailed(route, callId, Errno.EPIPE, "socket shut down for sending");
             return;
         }
         InetSocketAddress target = to != null ? to : peer;
         if (target == null) {
             data.release();
-            session.error(route, callId, Errno.EDESTADDRREQ, "no destination: sendto needs an address on an unconnected socket");
+            sendFailed(route, callId, Errno.EDESTADDRREQ, "no destination: sendto needs an address on an unconnected socket");
             return;
         }
         if (data.readableBytes() > MAX_UDP_PAYLOAD) {
             data.release();
-            session.error(route, callId, Errno.EMSGSIZE, "datagram of " + data.readableBytes() + " bytes exceeds " + MAX_UDP_PAYLOAD);
+            sendFailed(route, callId, Errno.EMSGSIZE, "datagram of " + data.readableBytes() + " bytes exceeds " + MAX_UDP_PAYLOAD);
             return;
         }
         withResolved(target, callId, route, t -> {
             SocketPolicy.Decision d = session.policy().checkConnect(session.info, t, true);
             if (!d.allowed()) {
                 data.release();
+                if (callId == 0) {
+                    datagramsDropped++;
+                }
                 session.denied(route, callId, "sendto", d.reason());
                 return;
             }
             ensureBound(e -> {
                 if (e != null || closed) {
                     data.release();
-                    session.error(route, callId, e == null ? Errno.EBADF : e, "cannot bind for sendto");
+                    sendFailed(route, callId, e == null ? Errno.EBADF : e, "cannot bind for sendto");
                     return;
                 }
                 int n = data.readableBytes();
                 if (!channel.isWritable()) {
                     // like a full kernel queue for UDP: the datagram is dropped, the caller told
                     data.release();
-                    session.ctx.datagramsDropped.increment();
-                    session.error(route, callId, nonBlocking || (flags & Posix.MSG_DONTWAIT) != 0 ? Errno.EAGAIN : Errno.ENOBUFS,
+                    if (callId != 0) {
+                        datagramsDropped++;
+                        session.ctx.datagramsDropped.increment();
+                    }
+                    sendFailed(route, callId, nonBlocking || (flags & Posix.MSG_DONTWAIT) != 0 ? Errno.EAGAIN : Errno.ENOBUFS,
                             "send queue full");
                     return;
                 }
@@ -226,6 +243,7 @@ final class DgramSocket extends ProxySocket {
             if ((peer != null && !peer.equals(from))
                     || !session.policy().checkConnect(session.info, from, true).allowed()
                     || !hasRoom()) {
+                datagramsDropped++;
                 session.ctx.datagramsDropped.increment();
                 p.release();
                 return;

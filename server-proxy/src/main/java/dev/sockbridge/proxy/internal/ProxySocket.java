@@ -44,6 +44,13 @@ abstract class ProxySocket {
     boolean readShutdown;
     int pendingError;
 
+    /**
+     * Datagrams of this socket the proxy dropped: received ones with no room or not allowed, sends refused for a
+     * full queue, fire-and-forget sends (call id 0) that failed, push events the transport's datagram path refused.
+     * Read by getsockopt {@link SessionCore#SOL_SOCKBRIDGE} / {@link SessionCore#SB_DATAGRAMS_DROPPED}.
+     */
+    long datagramsDropped;
+
     // push mode
     boolean push;
     long credit;

@@ -35,6 +35,15 @@ import java.util.function.Consumer;
  * Nothing ever blocks the loop.
  */
 public final class SessionCore {
+    /** Socket option level of Sockbridge's own options ('SB'); the proxy answers them, no native socket has them. */
+    public static final int SOL_SOCKBRIDGE = 0x5342;
+    /**
+     * Read-only: datagrams of this socket the proxy dropped so far (received with no room or from a source not
+     * allowed, sends refused for a full queue, failed fire-and-forget sends, push events the transport's datagram
+     * path refused). Datagrams lost on the wire are not counted: nobody sees them go.
+     */
+    public static final int SB_DATAGRAMS_DROPPED = 1;
+
     final ProxyContext ctx;
     final EventLoop loop;
     final SessionInfo info;
@@ -145,6 +154,15 @@ public final class SessionCore {
             Message.release(r);
             error(route, r.callId(), Errno.EIO, "internal error: " + e);
         }
+    }
+
+    /** A datagram of socket {@code fd} was dropped by the front end (its datagram path refused it). */
+    public void datagramDropped(int fd) {
+        ProxySocket s = sockets.get(fd);
+        if (s != null) {
+            s.datagramsDropped++;
+        }
+        ctx.datagramsDropped.increment();
     }
 
     /** Grants push credit to a socket. */
@@ -389,6 +407,10 @@ public final class SessionCore {
     // ------------------------------------------------------------------ options
 
     private void getSockOpt(ProxySocket s, Request.GetSockOpt r, Object route) {
+        if (r.level() == SOL_SOCKBRIDGE && r.name() == SB_DATAGRAMS_DROPPED) {
+            reply(route, new Reply.Value(r.callId(), s.datagramsDropped));
+            return;
+        }
         SocketOption<?> opt = SocketOption.of(r.level(), r.name());
         if (opt == null) {
             error(route, r.callId(), Errno.ENOPROTOOPT, "unknown option level " + r.level() + " name " + r.name());
@@ -403,6 +425,10 @@ public final class SessionCore {
     }
 
     private void setSockOpt(ProxySocket s, Request.SetSockOpt r, Object route) {
+        if (r.level() == SOL_SOCKBRIDGE && r.name() == SB_DATAGRAMS_DROPPED) {
+            error(route, r.callId(), Errno.ENOPROTOOPT, "SB_DATAGRAMS_DROPPED is read-only");
+            return;
+        }
         SocketOption<?> opt = SocketOption.of(r.level(), r.name());
         if (opt == null) {
             error(route, r.callId(), Errno.ENOPROTOOPT, "unknown option level " + r.level() + " name " + r.name());

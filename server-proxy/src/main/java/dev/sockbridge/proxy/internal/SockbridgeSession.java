@@ -216,10 +216,11 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
     public void event(Event event, Object route, boolean datagram) {
         Transport t = route instanceof Transport ? (Transport) route : transport;
         if (datagram && transport.capabilities().contains(Transport.Capability.DATAGRAMS)) {
+            int fd = event instanceof Event.Data ? ((Event.Data) event).fd() : -1;
             ByteBuf b = codec.encode(event, transport.alloc());
             if (b.readableBytes() <= transport.maxDatagramSize()) {
                 if (!transport.sendDatagram(b)) {
-                    ctx.countDatagramDropped();
+                    core.datagramDropped(fd);
                 }
                 return;
             }
