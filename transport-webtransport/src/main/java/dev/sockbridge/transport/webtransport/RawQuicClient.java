@@ -1,6 +1,7 @@
 package dev.sockbridge.transport.webtransport;
 
 import dev.sockbridge.transport.webtransport.internal.PinnedCertificateTrustManager;
+import dev.sockbridge.transport.webtransport.internal.QuicClientSupport;
 import dev.sockbridge.transport.webtransport.internal.QuicOptions;
 import dev.sockbridge.transport.webtransport.internal.RawQuicSession;
 import io.netty.bootstrap.Bootstrap;
@@ -9,6 +10,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -49,17 +51,22 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RawQuicClient implements AutoCloseable {
     private final EventLoopGroup group;
+    private final boolean ownsGroup;
     private final QuicSslContext sslContext;
     private final QuicOptions options;
     private final String alpn;
+    private final Duration connectTimeout;
     private final List<Channel> sockets = new ArrayList<>(); // guarded by itself
     private final List<QuicChannel> connections = new ArrayList<>(); // guarded by sockets
 
-    private RawQuicClient(EventLoopGroup group, QuicSslContext sslContext, QuicOptions options, String alpn) {
+    private RawQuicClient(EventLoopGroup group, boolean ownsGroup, QuicSslContext sslContext, QuicOptions options,
+                          String alpn, Duration connectTimeout) {
         this.group = group;
+        this.ownsGroup = ownsGroup;
         this.sslContext = sslContext;
         this.options = options;
         this.alpn = alpn;
+        this.connectTimeout = connectTimeout;
     }
 
     public static Builder builder() {
@@ -70,76 +77,27 @@ public final class RawQuicClient implements AutoCloseable {
      * Opens a QUIC connection from a new UDP socket (loopback-bound for a loopback server).
      *
      * @return completes with the session once the handshake is done (after {@code handler.sessionOpened}),
-     *         fails if the handshake or the trust check fails
+     *         fails if the handshake or the trust check fails, or it takes longer than the connect timeout
      */
     public Future<WebTransportSession> connect(InetSocketAddress server, WebTransportSessionHandler handler) {
         Objects.requireNonNull(handler, "handler");
-        Promise<WebTransportSession> opened = group.next().newPromise();
+        EventLoop loop = group.next();
+        Promise<WebTransportSession> opened = loop.newPromise();
         ChannelHandler codec = options.applyTo(new QuicClientCodecBuilder())
                 .sslContext(sslContext)
                 .build();
-        InetAddress local = server.getAddress().isLoopbackAddress()
-                ? server.getAddress() : new InetSocketAddress(0).getAddress();
-        new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec)
-                .bind(new InetSocketAddress(local, 0))
-                .addListener(bound -> {
-                    if (!bound.isSuccess()) {
-                        opened.tryFailure(bound.cause());
-                        return;
-                    }
-                    Channel udp = ((ChannelFuture) bound).channel();
-                    synchronized (sockets) {
-                        sockets.add(udp);
-                    }
-                    udp.closeFuture().addListener(f -> {
-                        synchronized (sockets) {
-                            sockets.remove(udp);
-                        }
-                    });
-                    QuicChannel.newBootstrap(udp)
-                            .handler(new ChannelInitializer<QuicChannel>() {
-                                @Override
-                                protected void initChannel(QuicChannel ch) {
-                                    RawQuicSession.install(ch, alpn, handler, opened);
-                                    synchronized (sockets) {
-                                        connections.add(ch);
-                                    }
-                                    ch.closeFuture().addListener(f -> {
-                                        synchronized (sockets) {
-                                            connections.remove(ch);
-                                        }
-                                        udp.close();
-                                    });
-                                }
-                            })
-                            .remoteAddress(server)
-                            .connect()
-                            .addListener(f -> {
-                                if (!f.isSuccess()) {
-                                    opened.tryFailure(f.cause());
-                                    udp.close();
-                                }
-                            });
-                });
+        QuicClientSupport.connect(loop, server, codec, ch -> RawQuicSession.install(ch, alpn, handler, opened),
+                opened, connectTimeout, sockets, connections);
         return opened;
     }
 
-    /** Closes every connection (application close, code 0), then the sockets and the event loop. */
+    /** Closes every connection (application close, code 0), then the sockets and, if it made it, the event loop. */
     @Override
     public void close() {
-        List<Channel> open;
-        List<QuicChannel> live;
-        synchronized (sockets) {
-            open = new ArrayList<>(sockets);
-            live = new ArrayList<>(connections);
+        QuicClientSupport.closeAll(sockets, connections);
+        if (ownsGroup) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(4, TimeUnit.SECONDS);
         }
-        for (QuicChannel quic : live) {
-            quic.close(true, 0, Unpooled.EMPTY_BUFFER).awaitUninterruptibly(2, TimeUnit.SECONDS);
-        }
-        for (Channel udp : open) {
-            udp.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
-        }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(4, TimeUnit.SECONDS);
     }
 
     /** Configures a {@link RawQuicClient}. Threading: one thread at a time. */
@@ -148,6 +106,8 @@ public final class RawQuicClient implements AutoCloseable {
         private final List<byte[]> pins = new ArrayList<>();
         private TrustManagerFactory trustManagerFactory;
         private String alpn = RawQuicServer.DEFAULT_ALPN;
+        private EventLoopGroup eventLoopGroup;
+        private Duration connectTimeout = Duration.ofSeconds(10);
 
         private Builder() {
         }
@@ -183,6 +143,18 @@ public final class RawQuicClient implements AutoCloseable {
             return this;
         }
 
+        /** Runs on these event loops instead of an own single thread; the caller shuts them down. */
+        public Builder eventLoopGroup(EventLoopGroup group) {
+            this.eventLoopGroup = Objects.requireNonNull(group, "group");
+            return this;
+        }
+
+        /** How long {@link #connect} may take before it fails (default 10 s). */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
         public RawQuicClient build() {
             QuicSslContextBuilder tls = QuicSslContextBuilder.forClient().applicationProtocols(alpn);
             if (!pins.isEmpty()) {
@@ -192,9 +164,10 @@ public final class RawQuicClient implements AutoCloseable {
             } else {
                 throw new IllegalStateException("set pinCertificateSha256 or trustManager");
             }
-            EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
-                    new DefaultThreadFactory("raw-quic-client", true), NioIoHandler.newFactory());
-            return new RawQuicClient(group, tls.build(), options.copy(), alpn);
+            boolean own = eventLoopGroup == null;
+            EventLoopGroup group = own ? new MultiThreadIoEventLoopGroup(1,
+                    new DefaultThreadFactory("raw-quic-client", true), NioIoHandler.newFactory()) : eventLoopGroup;
+            return new RawQuicClient(group, own, tls.build(), options.copy(), alpn, connectTimeout);
         }
     }
 }

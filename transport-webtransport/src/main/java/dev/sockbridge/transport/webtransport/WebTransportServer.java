@@ -209,7 +209,7 @@ public final class WebTransportServer implements AutoCloseable {
             Predicate<String> extra = originPredicate;
             Predicate<String> originAllowed = o -> allowed.contains(o) || (extra != null && extra.test(o));
             WebTransportServerConfig config = new WebTransportServerConfig(routes, originAllowed,
-                    maxSessionsPerConnection, maxPendingStreams, maxPendingDatagrams, pendingTimeout.toMillis());
+                    maxSessionsPerConnection, maxPendingStreams, maxPendingDatagrams, pendingTimeout.toMillis(), () -> true);
             InboundDropCounter drops = new InboundDropCounter();
             QuicServerRuntime runtime = settings.start(Http3.supportedApplicationProtocols(),
                     ch -> WebTransportConnection.install(ch, config, drops), "webtransport-server");

@@ -8,18 +8,7 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.ByteArrayOutputStream;
-import java.io.File;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,8 +24,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @Timeout(240)
 class ChromiumWebTransportTest {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path JS_DIR = Path.of("src/test/js").toAbsolutePath();
     private static final int STREAM_BYTES = 1 << 20;
     private static final int DATAGRAMS = 200;
     private static final int CLOSE_CODE = 4242;
@@ -57,13 +44,13 @@ class ChromiumWebTransportTest {
 
     @Test
     void chromiumSessionEchoesStreamsAndDatagramsClosesAndIsRefusedForOtherOriginsAndPaths() throws Exception {
-        assumeTrue(Files.isExecutable(CHROMIUM), "no " + CHROMIUM);
-        String node = findOnPath("node");
+        assumeTrue(Files.isExecutable(BrowserHarness.CHROMIUM), "no " + BrowserHarness.CHROMIUM);
+        String node = BrowserHarness.findOnPath("node");
         assumeTrue(node != null, "no node on PATH");
-        ensurePlaywrightInstalled();
+        BrowserHarness.ensurePlaywrightInstalled();
 
-        HttpServer page = pageServer();
-        HttpServer otherOriginPage = pageServer();
+        HttpServer page = BrowserHarness.pageServer();
+        HttpServer otherOriginPage = BrowserHarness.pageServer();
         String origin = "http://127.0.0.1:" + page.getAddress().getPort();
         EchoSessionHandler echo = new EchoSessionHandler(true);
         try (WebTransportServer server = WebTransportServer.builder()
@@ -73,7 +60,7 @@ class ChromiumWebTransportTest {
                 .start()) {
             ObjectMapper json = new ObjectMapper();
             ObjectNode cfg = json.createObjectNode()
-                    .put("chromium", CHROMIUM.toString())
+                    .put("chromium", BrowserHarness.CHROMIUM.toString())
                     .put("pageUrl", origin + "/")
                     .put("otherOriginPageUrl", "http://127.0.0.1:" + otherOriginPage.getAddress().getPort() + "/")
                     .put("timeoutMs", 150_000);
@@ -87,7 +74,7 @@ class ChromiumWebTransportTest {
                     .put("closeReason", CLOSE_REASON)
                     .put("stepTimeoutMs", 30_000);
 
-            String out = runNode(node, json.writeValueAsString(cfg));
+            String out = BrowserHarness.runNode(node, "wt-e2e.mjs", json.writeValueAsString(cfg));
             String line = out.lines().filter(l -> l.startsWith("WT-RESULT ")).findFirst()
                     .orElseThrow(() -> new AssertionError("no result from the browser run:\n" + out));
             JsonNode result = json.readTree(line.substring("WT-RESULT ".length()));
@@ -134,68 +121,5 @@ class ChromiumWebTransportTest {
             page.stop(0);
             otherOriginPage.stop(0);
         }
-    }
-
-    private static HttpServer pageServer() throws IOException {
-        HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        byte[] body = "<!doctype html><meta charset=utf-8><title>sockbridge webtransport test</title>"
-                .getBytes(StandardCharsets.UTF_8);
-        http.createContext("/", exchange -> {
-            exchange.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
-            exchange.sendResponseHeaders(exchange.getRequestURI().getPath().equals("/") ? 200 : 404, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        http.start();
-        return http;
-    }
-
-    /** {@code npm ci} from the lockfile when node_modules is missing; playwright-core downloads no browser. */
-    private static void ensurePlaywrightInstalled() throws Exception {
-        if (Files.exists(JS_DIR.resolve("node_modules/playwright-core/package.json"))) {
-            return;
-        }
-        String npm = findOnPath("npm");
-        assertTrue(npm != null, "node is installed but npm is not");
-        Process p = new ProcessBuilder(npm, "ci", "--no-audit", "--no-fund")
-                .directory(JS_DIR.toFile()).redirectErrorStream(true).start();
-        String log = drain(p.getInputStream(), p, 180);
-        assertEquals(0, p.exitValue(), "npm ci failed:\n" + log);
-    }
-
-    private static String runNode(String node, String config) throws Exception {
-        Process p = new ProcessBuilder(node, "wt-e2e.mjs", config)
-                .directory(JS_DIR.toFile()).redirectErrorStream(true).start();
-        return drain(p.getInputStream(), p, 200);
-    }
-
-    /** Reads the process output until it exits, killing it after {@code seconds}. */
-    private static String drain(InputStream in, Process p, long seconds) throws Exception {
-        CompletableFuture<String> text = CompletableFuture.supplyAsync(() -> {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            try {
-                in.transferTo(buf);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return buf.toString(StandardCharsets.UTF_8);
-        });
-        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-            throw new AssertionError("process timed out after " + seconds + " s:\n" + text.get(10, SECONDS));
-        }
-        return text.get(10, SECONDS);
-    }
-
-    private static String findOnPath(String program) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path candidate = Path.of(dir, program);
-            if (Files.isExecutable(candidate)) {
-                return candidate.toString();
-            }
-        }
-        return null;
     }
 }

@@ -47,6 +47,7 @@ abstract class AbstractQuicSession implements WebTransportSession {
     private final Runnable flushTask = this::flushDatagrams;
     private boolean flushScheduled; // loop
     private volatile boolean open = true;
+    private volatile boolean closedCleanly;
 
     AbstractQuicSession(QuicChannel connection, WebTransportSessionHandler handler) {
         this.connection = connection;
@@ -194,10 +195,19 @@ abstract class AbstractQuicSession implements WebTransportSession {
      * @return false if the session had already ended
      */
     boolean markClosed(int code, String reason, boolean byPeer) {
+        return markClosed(code, reason, byPeer, true);
+    }
+
+    /**
+     * As {@link #markClosed(int, String, boolean)}; {@code clean} is false when the session was lost (connection
+     * gone, CONNECT stream reset) rather than closed by either side.
+     */
+    boolean markClosed(int code, String reason, boolean byPeer, boolean clean) {
         if (!open) {
             return false;
         }
         open = false;
+        closedCleanly = clean;
         for (QuicStreamChannel stream : new ArrayList<>(streams)) {
             if (stream.isActive()) {
                 stream.shutdown(WebTransportProtocol.WEBTRANSPORT_SESSION_GONE)
@@ -208,6 +218,14 @@ abstract class AbstractQuicSession implements WebTransportSession {
         safely("sessionClosed", () -> handler.sessionClosed(this, code, reason));
         closeFuture.complete(new CloseInfo(code, reason, byPeer));
         return true;
+    }
+
+    /**
+     * True once the session was ended by a close from either side (a close capsule, the CONNECT stream's FIN, an
+     * application CONNECTION_CLOSE, or {@link #close}); false while open or when it was lost.
+     */
+    public boolean closedCleanly() {
+        return closedCleanly;
     }
 
     /** Runs a handler callback; an exception is logged, never thrown into Netty. */

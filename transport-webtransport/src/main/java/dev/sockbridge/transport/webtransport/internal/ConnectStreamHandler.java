@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * path from an allowed origin (200, no FIN, {@code sec-webtransport-http3-draft: draft02}), and then parses the
  * capsules the peer sends on it. Anything else is answered with a final status and FIN:
  * 404 unknown path or not a WebTransport CONNECT, 403 missing or refused {@code Origin}, 429 too many sessions
- * on the connection.
+ * on the connection, 503 while the server refuses new sessions.
  *
  * <p>Threading: the stream's event loop.
  */
@@ -61,6 +61,10 @@ final class ConnectStreamHandler extends Http3RequestStreamInboundHandler implem
         String origin = originHeader == null ? null : originHeader.toString();
         if (origin == null || !config.originAllowed().test(origin)) {
             reject(ctx, "403");
+            return;
+        }
+        if (!config.accepting().getAsBoolean()) {
+            reject(ctx, "503");
             return;
         }
         if (connection.sessionCount() >= config.maxSessionsPerConnection()) {

@@ -159,11 +159,16 @@ public final class RawQuicSession extends AbstractQuicSession {
         public void channelInactive(ChannelHandlerContext ctx) {
             int code = 0;
             String reason = "QUIC connection closed";
-            if (peerClose != null && peerClose.isApplicationClose()) {
+            boolean clean = peerClose != null && peerClose.isApplicationClose();
+            if (clean) {
                 code = peerClose.error();
                 reason = new String(peerClose.reason(), StandardCharsets.UTF_8);
+            } else if (peerClose != null) {
+                reason = "QUIC connection closed with transport error 0x" + Integer.toHexString(peerClose.error());
+            } else if (connection.isTimedOut()) {
+                reason = "QUIC connection timed out";
             }
-            markClosed(code, reason, true);
+            markClosed(code, reason, true, clean);
             if (opened != null) {
                 opened.tryFailure(new ClosedChannelException());
             }

@@ -59,6 +59,15 @@ public final class WebTransportProtocol {
         return new DefaultHttp3SettingsFrame(settings);
     }
 
+    /** The client SETTINGS frame: HTTP datagrams (both ids) and WebTransport draft-02. */
+    public static Http3SettingsFrame clientSettings() {
+        Http3Settings settings = new Http3Settings(ACCEPT_ALL_SETTINGS);
+        settings.enableH3Datagram(true);
+        settings.put(SETTINGS_H3_DATAGRAM_DRAFT04, 1L);
+        settings.put(SETTINGS_ENABLE_WEBTRANSPORT_DRAFT02, 1L);
+        return new DefaultHttp3SettingsFrame(settings);
+    }
+
     /** Datagram prefix: the quarter stream id of the session's CONNECT stream. */
     public static long quarterStreamId(long sessionId) {
         return sessionId >>> 2;

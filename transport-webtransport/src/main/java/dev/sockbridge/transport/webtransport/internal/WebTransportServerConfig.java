@@ -3,6 +3,7 @@ package dev.sockbridge.transport.webtransport.internal;
 import dev.sockbridge.transport.webtransport.WebTransportSessionHandler;
 
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
 /**
@@ -14,13 +15,15 @@ import java.util.function.Predicate;
  * @param maxPendingStreams        streams per connection held while their session's CONNECT is not yet accepted
  * @param maxPendingDatagrams      datagrams per connection held likewise
  * @param pendingTimeoutMillis     how long such streams and datagrams are held before they are dropped
+ * @param accepting                false while the server refuses new sessions (they get 503)
  */
 public record WebTransportServerConfig(Map<String, WebTransportSessionHandler> routes,
                                        Predicate<String> originAllowed,
                                        int maxSessionsPerConnection,
                                        int maxPendingStreams,
                                        int maxPendingDatagrams,
-                                       long pendingTimeoutMillis) {
+                                       long pendingTimeoutMillis,
+                                       BooleanSupplier accepting) {
     public WebTransportServerConfig {
         routes = Map.copyOf(routes);
         if (maxSessionsPerConnection < 1 || maxPendingStreams < 0 || maxPendingDatagrams < 0

@@ -116,8 +116,12 @@ final class WebTransportSessionImpl extends AbstractQuicSession {
     }
 
     private void end(int code, String reason, boolean byPeer) {
+        end(code, reason, byPeer, true);
+    }
+
+    private void end(int code, String reason, boolean byPeer, boolean clean) {
         owner.sessionEnded(this);
-        markClosed(code, reason, byPeer);
+        markClosed(code, reason, byPeer, clean);
     }
 
     // ---- events from the CONNECT stream (loop) ----
@@ -155,7 +159,7 @@ final class WebTransportSessionImpl extends AbstractQuicSession {
     }
 
     void connectStreamGone(String why) {
-        end(peerCloseCode, peerCloseCode == 0 && peerCloseReason.isEmpty() ? why : peerCloseReason, true);
+        end(peerCloseCode, peerCloseCode == 0 && peerCloseReason.isEmpty() ? why : peerCloseReason, true, false);
     }
 
     void protocolError(String why) {

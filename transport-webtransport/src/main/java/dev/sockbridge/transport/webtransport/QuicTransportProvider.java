@@ -1,0 +1,185 @@
+package dev.sockbridge.transport.webtransport;
+
+import dev.sockbridge.api.transport.ServerTransport;
+import dev.sockbridge.api.transport.Transport;
+import dev.sockbridge.api.transport.TransportOptions;
+import dev.sockbridge.api.transport.TransportProvider;
+import dev.sockbridge.transport.webtransport.internal.QuicEventLoops;
+import dev.sockbridge.transport.webtransport.internal.QuicOptions;
+import dev.sockbridge.transport.webtransport.internal.SockbridgeSessionHandler;
+import dev.sockbridge.transport.webtransport.internal.StreamSettings;
+import dev.sockbridge.transport.webtransport.internal.tls.Pem;
+import io.netty.handler.codec.quic.Quic;
+import io.netty.util.concurrent.Future;
+
+import javax.net.ssl.TrustManagerFactory;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Sockbridge over QUIC: {@code webtransport://HOST:PORT/PATH} (WebTransport over HTTP/3, what browsers speak) and
+ * {@code quic://HOST:PORT} (raw QUIC with ALPN {@code sockbridge}). Both carry the session's frames on QUIC streams
+ * (length-prefixed, see {@link QuicServerTransport}), offer {@code DATAGRAMS} (QUIC datagrams) and {@code STREAMS}
+ * (more bidirectional streams), and read the options of {@link QuicTransportOptions}.
+ *
+ * <p>{@link #newServer} makes a {@link QuicServerTransport}; {@link #connect} opens a client transport with
+ * {@link WebTransportClient} or {@link RawQuicClient}, trusting the certificate pins of {@code certificateSha256},
+ * the certificates of {@code tlsTrustCertFile}, or else the JDK's CAs. Unavailable (skipped by
+ * {@code Transports}) where Netty's native QUIC library does not load.
+ *
+ * <p>Threading: stateless and thread-safe; transports run on shared event loops ({@code sockbridge-quic-*} daemon
+ * threads).
+ */
+public final class QuicTransportProvider implements TransportProvider {
+    private static final int MAX_CLIENTS = 32;
+    private static final Map<String, Object> CLIENTS = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Object> eldest) {
+            return size() > MAX_CLIENTS;
+        }
+    };
+
+    @Override
+    public Set<String> schemes() {
+        return Set.of(QuicOptionValues.WEBTRANSPORT, QuicOptionValues.QUIC);
+    }
+
+    @Override
+    public boolean isAvailable() {
+        try {
+            return Quic.isAvailable();
+        } catch (LinkageError e) {
+            return false;
+        }
+    }
+
+    @Override
+    public ServerTransport newServer(URI uri, TransportOptions options) {
+        return new QuicServerTransport(uri, options);
+    }
+
+    @Override
+    public CompletableFuture<Transport> connect(URI uri, TransportOptions options) {
+        TransportOptions o = options == null ? TransportOptions.defaults() : options;
+        try {
+            boolean webTransport = QuicOptionValues.isWebTransport(uri);
+            if (uri.getPort() <= 0) {
+                throw new IllegalArgumentException("URI needs a port: " + uri);
+            }
+            StreamSettings settings = QuicOptionValues.streamSettings(o, webTransport, false);
+            SockbridgeSessionHandler handler = SockbridgeSessionHandler.client(settings);
+            Future<WebTransportSession> session;
+            if (webTransport) {
+                String authority = uri.getRawAuthority();
+                URI https = new URI("https", authority, QuicOptionValues.path(uri), uri.getRawQuery(), null);
+                String origin = o.get(QuicTransportOptions.ORIGIN, "https://" + authority);
+                WebTransportClient client = (WebTransportClient) client(o, true);
+                session = client.connect(https, origin, handler);
+            } else {
+                RawQuicClient client = (RawQuicClient) client(o, false);
+                session = client.connect(new InetSocketAddress(QuicOptionValues.host(uri), uri.getPort()), handler);
+            }
+            CompletableFuture<Transport> result = new CompletableFuture<>();
+            session.addListener(f -> {
+                if (!f.isSuccess()) {
+                    result.completeExceptionally(f.cause());
+                    return;
+                }
+                WebTransportSession s = (WebTransportSession) f.getNow();
+                handler.openMain(s).whenComplete((t, e) -> {
+                    if (e != null) {
+                        s.close(1011, "cannot open the main stream");
+                        result.completeExceptionally(e);
+                    } else if (!result.complete(t)) {
+                        t.close(1001, "connect abandoned");
+                    }
+                });
+            });
+            return result;
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * A client for these options (TLS trust, QUIC parameters, ALPN), made once and reused: a QUIC TLS context is not
+     * free to make. At most {@value #MAX_CLIENTS} are kept; one dropped from the cache stays valid for the
+     * connections it made.
+     */
+    private static Object client(TransportOptions o, boolean webTransport) throws IOException, GeneralSecurityException {
+        String key = (webTransport ? "wt " : "quic ") + o.asMap();
+        synchronized (CLIENTS) {
+            Object c = CLIENTS.get(key);
+            if (c != null) {
+                return c;
+            }
+        }
+        List<byte[]> pins = QuicOptionValues.pins(o);
+        TrustManagerFactory trust = pins.isEmpty() ? trust(o) : null;
+        QuicOptions q = new QuicOptions();
+        QuicOptionValues.applyQuic(o, q);
+        Duration connectTimeout = Duration.ofMillis(o.getInt(QuicTransportOptions.CONNECT_TIMEOUT_MILLIS,
+                QuicTransportOptions.DEFAULT_CONNECT_TIMEOUT_MILLIS));
+        Object client;
+        if (webTransport) {
+            WebTransportClient.Builder b = WebTransportClient.builder()
+                    .eventLoopGroup(QuicEventLoops.client())
+                    .connectTimeout(connectTimeout)
+                    .idleTimeout(q.idleTimeout)
+                    .flowControlWindows(q.initialMaxData, q.initialMaxStreamData)
+                    .maxStreams(q.maxBidiStreams, q.maxUniStreams);
+            pins.forEach(b::pinCertificateSha256);
+            if (trust != null) {
+                b.trustManager(trust);
+            }
+            client = b.build();
+        } else {
+            RawQuicClient.Builder b = RawQuicClient.builder()
+                    .applicationProtocol(QuicOptionValues.alpn(o))
+                    .eventLoopGroup(QuicEventLoops.client())
+                    .connectTimeout(connectTimeout)
+                    .idleTimeout(q.idleTimeout)
+                    .flowControlWindows(q.initialMaxData, q.initialMaxStreamData);
+            pins.forEach(b::pinCertificateSha256);
+            if (trust != null) {
+                b.trustManager(trust);
+            }
+            client = b.build();
+        }
+        synchronized (CLIENTS) {
+            Object raced = CLIENTS.putIfAbsent(key, client);
+            return raced != null ? raced : client;
+        }
+    }
+
+    /** The certificates of {@code tlsTrustCertFile}, or the JDK's CAs. */
+    private static TrustManagerFactory trust(TransportOptions o) throws IOException, GeneralSecurityException {
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        String file = o.get(QuicTransportOptions.TLS_TRUST_CERT_FILE, null);
+        if (file == null) {
+            tmf.init((KeyStore) null);
+            return tmf;
+        }
+        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+        ks.load(null, null);
+        int i = 0;
+        for (X509Certificate c : Pem.readCertificates(Files.readString(Path.of(file), StandardCharsets.US_ASCII))) {
+            ks.setCertificateEntry("trusted-" + i++, c);
+        }
+        tmf.init(ks);
+        return tmf;
+    }
+}

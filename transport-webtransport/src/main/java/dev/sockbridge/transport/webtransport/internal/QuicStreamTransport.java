@@ -1,0 +1,691 @@
+package dev.sockbridge.transport.webtransport.internal;
+
+import dev.sockbridge.api.transport.Transport;
+import dev.sockbridge.api.transport.TransportListener;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.quic.DefaultQuicStreamFrame;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A Sockbridge {@link Transport} over one bidirectional QUIC stream, framed as {@link StreamFraming} says: the
+ * session's main channel (with {@link Capability#DATAGRAMS} and {@link Capability#STREAMS}) or one of its extra
+ * streams (frames only).
+ *
+ * <pre>
+ *  send(frame) ─▶ outbound queue (any thread) ─▶ loop: one batched write of [len][frame][len][frame]... ─▶ QUIC
+ *  QUIC ─▶ Handler: cumulate ─▶ [len][frame] ─▶ listener.frameReceived   (only once started, while autoRead)
+ *                              [0x8.. close record] ─▶ closed(code, reason); the main channel ends the session
+ * </pre>
+ *
+ * <p><b>Close.</b> {@link #close} writes a close record and FIN after every frame sent before it and reports
+ * {@code closed} locally at once. The peer reports the record's code and reason after the frames before it; for
+ * the main channel it then ends the session (WebTransport close capsule / QUIC application close with the same
+ * code and reason), for an extra stream it answers with its own record and FIN. A main channel whose peer has not
+ * ended the session within {@link StreamSettings#closeTimeoutMillis} ends it itself; so a peer that does not read
+ * still learns of the close, from the session. A session that ends otherwise ends its streams: the main channel
+ * reports the session's code and reason (1006 when the connection was lost), extra streams 1001.
+ *
+ * <p><b>Threading.</b> Methods are safe from any thread. Everything happens on the QUIC connection's event loop,
+ * which is {@link #executor()}.
+ *
+ * <p><b>Backpressure.</b> {@link #isWritable()} is false while the bytes handed to {@link #send} and not yet taken
+ * by QUIC (which holds at most the peer's flow-control window per stream) are above the high-water mark, until they
+ * are back at the low-water mark. {@code setAutoRead(false)} stops reading the stream, so the peer's window closes.
+ */
+final class QuicStreamTransport implements Transport {
+    private static final InternalLogger LOG = InternalLoggerFactory.getInstance(QuicStreamTransport.class);
+    private static final int MAX_BATCH_BYTES = 256 << 10;
+    private static final int MAX_BATCH_FRAMES = 128;
+
+    private static final Set<Capability> ALL =
+            Collections.unmodifiableSet(EnumSet.of(Capability.DATAGRAMS, Capability.STREAMS));
+    private static final Set<Capability> STREAMS_ONLY = Collections.unmodifiableSet(EnumSet.of(Capability.STREAMS));
+    private static final Set<Capability> NONE = Collections.unmodifiableSet(EnumSet.noneOf(Capability.class));
+
+    enum Kind { UNKNOWN, MAIN, EXTRA }
+
+    private record Outbound(ByteBuf header, ByteBuf frame, long cost) {
+    }
+
+    private final QuicSessionLink link;
+    private final StreamSettings settings;
+    private final QuicStreamChannel stream;
+    private final boolean local;
+    private final EventLoop loop;
+    private final Handler handler = new Handler();
+
+    // loop
+    private Kind kind;
+    private TransportListener listener;
+    private boolean autoRead = true;
+    private boolean delivering;
+    private ByteBuf cumulation;
+    private boolean peerFin;
+    private boolean ended;
+    private boolean closedNotified;
+    private int endCode;
+    private String endReason = "";
+    private boolean finSent;
+    private boolean reportedWritable = true;
+    private ScheduledFuture<?> linger;
+    private final List<QuicStreamTransport> unannounced = new ArrayList<>();
+    /** Raw QUIC client main channel: completed by the server's accept byte, failed if the session ends first. */
+    private final CompletableFuture<Transport> acceptance;
+
+    // any thread
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+    private final Queue<Outbound> outbound = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final Runnable drainTask = this::drain;
+    private final Object waterLock = new Object();
+    private long pendingBytes; // guarded by waterLock
+    private volatile boolean overHigh;
+
+    QuicStreamTransport(QuicSessionLink link, QuicStreamChannel stream, Kind kind, boolean local) {
+        this.link = link;
+        this.settings = link.settings;
+        this.stream = stream;
+        this.kind = kind;
+        this.local = local;
+        this.loop = stream.eventLoop();
+        this.acceptance = local && settings.raw() && kind == Kind.MAIN ? new CompletableFuture<>() : null;
+    }
+
+    /** Raw QUIC client main channel: completes once the server accepted the session (its 0x00 byte). */
+    CompletableFuture<Transport> acceptance() {
+        return acceptance != null ? acceptance : CompletableFuture.completedFuture(this);
+    }
+
+    private boolean awaitingAcceptance() {
+        return acceptance != null && !acceptance.isDone();
+    }
+
+    /** The handler to add to the stream's pipeline, before it reads anything. */
+    ChannelHandler handler() {
+        return handler;
+    }
+
+    QuicStreamChannel stream() {
+        return stream;
+    }
+
+    boolean isMain() {
+        return kind == Kind.MAIN;
+    }
+
+    // ------------------------------------------------------------------ Transport
+
+    @Override
+    public void start(TransportListener l) {
+        if (l == null) {
+            throw new NullPointerException("listener");
+        }
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("already started");
+        }
+        onLoop(() -> {
+            listener = l;
+            if (ended) {
+                notifyClosed();
+                return;
+            }
+            List<QuicStreamTransport> held = new ArrayList<>(unannounced);
+            unannounced.clear();
+            for (QuicStreamTransport s : held) {
+                announce(s);
+            }
+            updateWritability();
+            deliver();
+        });
+    }
+
+    @Override
+    public void send(ByteBuf frame) {
+        if (closing.get()) {
+            frame.release();
+            return;
+        }
+        int n = frame.readableBytes();
+        ByteBuf header = alloc().directBuffer(StreamFraming.HEADER_BYTES).writeInt(n);
+        long cost = n + (long) StreamFraming.HEADER_BYTES;
+        charge(cost);
+        outbound.add(new Outbound(header, frame, cost));
+        if (drainScheduled.compareAndSet(false, true)) {
+            loop.execute(drainTask);
+        }
+    }
+
+    @Override
+    public boolean isWritable() {
+        return !closing.get() && !overHigh;
+    }
+
+    @Override
+    public void setAutoRead(boolean on) {
+        onLoop(() -> {
+            autoRead = on;
+            if (!delivering) {
+                deliver();
+            }
+        });
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        if (!isMain()) {
+            return NONE;
+        }
+        // datagrams only where the peer took part in QUIC DATAGRAM (every browser with WebTransport does)
+        return link.session.maxDatagramSize() > 0 || closing.get() ? ALL : STREAMS_ONLY;
+    }
+
+    @Override
+    public boolean sendDatagram(ByteBuf datagram) {
+        if (!isMain() || closing.get()) {
+            datagram.release();
+            return false;
+        }
+        return link.session.sendDatagram(datagram);
+    }
+
+    @Override
+    public int maxDatagramSize() {
+        return isMain() && !closing.get() ? link.session.maxDatagramSize() : 0;
+    }
+
+    @Override
+    public CompletableFuture<Transport> openStream() {
+        if (!isMain()) {
+            return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                    "extra streams are opened on the main transport"));
+        }
+        if (closing.get()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("closed"));
+        }
+        return link.openStream(Kind.EXTRA);
+    }
+
+    @Override
+    public void close(int code, String reason) {
+        if (closing.compareAndSet(false, true)) {
+            onLoop(() -> localClose(code, reason == null ? "" : reason, false));
+        }
+    }
+
+    /** Closes and, for the main channel, ends the session at once instead of waiting for the peer (shutdown). */
+    void closeNow(int code, String reason) {
+        closing.set(true);
+        onLoop(() -> {
+            if (!ended) {
+                localClose(code, reason, true);
+            } else if (isMain()) {
+                link.closeSession(endCode, endReason);
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> closeFuture() {
+        return closeFuture;
+    }
+
+    @Override
+    public EventExecutor executor() {
+        return loop;
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+        return stream.alloc();
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+        return link.session.remoteAddress();
+    }
+
+    @Override
+    public String scheme() {
+        return settings.scheme();
+    }
+
+    @Override
+    public String toString() {
+        return settings.scheme() + "{" + kind.name().toLowerCase() + " stream " + stream.streamId() + " of "
+                + link.session + "}";
+    }
+
+    // ------------------------------------------------------------------ used by the session link (loop)
+
+    /** A stream the peer opened on this (main) transport's session: told now, or once started. */
+    void announce(QuicStreamTransport s) {
+        if (ended) {
+            s.parentGone();
+        } else if (listener == null) {
+            unannounced.add(s);
+        } else {
+            listener.streamOpened(s);
+        }
+    }
+
+    /** A datagram of the session (retained for the listener, who releases it). */
+    void datagram(ByteBuf payload) {
+        if (listener != null && !ended) {
+            listener.datagramReceived(payload.retain());
+        }
+    }
+
+    /** The session ended without this transport having closed first. */
+    void sessionEnded(int code, String reason) {
+        end(code, reason);
+    }
+
+    /** The main channel ended: this extra stream goes with it. */
+    void parentGone() {
+        if (end(1001, "session closed") && stream.isActive()) {
+            stream.close();
+        }
+    }
+
+    /** A raw QUIC stream whose header byte said it is of {@code k}. */
+    void classified(Kind k) {
+        kind = k;
+        applyAutoRead();
+    }
+
+    // ------------------------------------------------------------------ outbound (loop)
+
+    private void onLoop(Runnable r) {
+        if (loop.inEventLoop()) {
+            r.run();
+        } else {
+            loop.execute(r);
+        }
+    }
+
+    private void charge(long n) {
+        boolean changed;
+        synchronized (waterLock) {
+            pendingBytes += n;
+            changed = !overHigh && pendingBytes > settings.highWaterMark();
+            if (changed) {
+                overHigh = true;
+            }
+        }
+        if (changed) {
+            loop.execute(this::updateWritability);
+        }
+    }
+
+    private void consumed(long n) {
+        boolean changed;
+        synchronized (waterLock) {
+            pendingBytes -= n;
+            changed = overHigh && pendingBytes <= settings.lowWaterMark();
+            if (changed) {
+                overHigh = false;
+            }
+        }
+        if (changed) {
+            updateWritability();
+        }
+    }
+
+    private void updateWritability() {
+        boolean w = !overHigh;
+        if (listener != null && !ended && w != reportedWritable) {
+            reportedWritable = w;
+            listener.writabilityChanged(w);
+        }
+    }
+
+    /** Writes every queued frame, several per QUIC write (one quiche send for many small frames). */
+    private void drain() {
+        drainScheduled.set(false);
+        CompositeByteBuf batch = null;
+        long cost = 0;
+        int frames = 0;
+        Outbound o;
+        while ((o = outbound.poll()) != null) {
+            if (ended || finSent || !stream.isActive()) {
+                o.header.release();
+                o.frame.release();
+                consumed(o.cost);
+                continue;
+            }
+            if (batch == null) {
+                batch = alloc().compositeDirectBuffer(MAX_BATCH_FRAMES * 2 + 2);
+            }
+            batch.addComponent(true, o.header);
+            batch.addComponent(true, o.frame);
+            cost += o.cost;
+            if (++frames >= MAX_BATCH_FRAMES || batch.readableBytes() >= MAX_BATCH_BYTES) {
+                write(batch, cost);
+                batch = null;
+                cost = 0;
+                frames = 0;
+            }
+        }
+        if (batch != null) {
+            write(batch, cost);
+        }
+    }
+
+    private void write(ByteBuf batch, long cost) {
+        stream.writeAndFlush(batch).addListener(f -> consumed(cost));
+    }
+
+    /** Ends our direction: a close record and FIN, after whatever was queued before. */
+    private void writeCloseRecord(int code, String reason) {
+        drain();
+        if (finSent || !stream.isActive()) {
+            return;
+        }
+        finSent = true;
+        stream.writeAndFlush(new DefaultQuicStreamFrame(StreamFraming.closeRecord(alloc(), code, reason), true));
+    }
+
+    // ------------------------------------------------------------------ close (loop)
+
+    private void localClose(int code, String reason, boolean now) {
+        if (ended) {
+            return;
+        }
+        writeCloseRecord(code, reason);
+        end(code, reason);
+        if (kind == Kind.MAIN) {
+            link.mainClosed(code, reason, now);
+        } else {
+            lingerThenClose();
+        }
+    }
+
+    /** This side found the peer at fault (frame too large, malformed record): close with {@code code}. */
+    private void protocolClose(int code, String reason) {
+        closing.set(true);
+        LOG.debug("{}: {}", this, reason);
+        localClose(code, reason, false);
+    }
+
+    private void peerCloseRecord(int code, String reason) {
+        if (!ended) {
+            closing.set(true);
+            end(code, reason);
+            if (kind == Kind.MAIN) {
+                link.closeSession(code, reason);
+            } else {
+                writeCloseRecord(code, reason);
+                lingerThenClose();
+            }
+        } else if (kind == Kind.MAIN) {
+            link.closeSession(endCode, endReason); // the answer to ours, or a close that crossed ours
+        }
+    }
+
+    /** The peer's FIN came after the last whole frame, with no close record. */
+    private void peerFinished() {
+        if (cumulation != null && cumulation.isReadable()) {
+            streamGone(1006, "the stream ended inside a frame");
+            return;
+        }
+        closing.set(true);
+        end(1000, "");
+        if (kind == Kind.MAIN) {
+            link.closeSession(1000, "");
+        } else {
+            writeCloseRecord(1000, "");
+            lingerThenClose();
+        }
+    }
+
+    /** The stream went away under us (reset, connection lost); the session's own end, if any, has precedence. */
+    private void streamGone(int code, String reason) {
+        if (ended) {
+            return;
+        }
+        closing.set(true);
+        end(code, reason);
+        if (kind == Kind.MAIN) {
+            link.closeSession(code, reason);
+        }
+        if (stream.isActive()) {
+            stream.close();
+        }
+    }
+
+    /** An extra stream closes by itself once FIN went both ways; this only ends one whose peer never answers. */
+    private void lingerThenClose() {
+        if (linger == null && stream.isActive()) {
+            linger = loop.schedule(() -> {
+                stream.close();
+            }, settings.closeTimeoutMillis(), TimeUnit.MILLISECONDS);
+            stream.closeFuture().addListener(f -> linger.cancel(false));
+        }
+    }
+
+    /** The once-only end: releases what is held, tells the listener (now or at start), completes closeFuture. */
+    private boolean end(int code, String reason) {
+        if (ended) {
+            return false;
+        }
+        ended = true;
+        closing.set(true);
+        endCode = code;
+        endReason = reason == null ? "" : reason;
+        if (cumulation != null) {
+            cumulation.release();
+            cumulation = null;
+        }
+        Outbound o;
+        while ((o = outbound.poll()) != null) {
+            o.header.release();
+            o.frame.release();
+            consumed(o.cost);
+        }
+        for (QuicStreamTransport s : unannounced) {
+            s.parentGone();
+        }
+        unannounced.clear();
+        if (acceptance != null) {
+            acceptance.completeExceptionally(new java.net.ConnectException(
+                    "the server did not accept the session: " + code + (endReason.isEmpty() ? "" : " " + endReason)));
+        }
+        link.transportEnded(this);
+        applyAutoRead(); // keep reading (and discarding) so that the peer's FIN can close the stream
+        try {
+            notifyClosed();
+        } finally {
+            closeFuture.complete(null);
+        }
+        return true;
+    }
+
+    private void notifyClosed() {
+        if (listener != null && !closedNotified) {
+            closedNotified = true;
+            listener.closed(endCode, endReason);
+        }
+    }
+
+    // ------------------------------------------------------------------ inbound (loop)
+
+    private void applyAutoRead() {
+        if (stream.isOpen()) {
+            boolean read = ended || kind == Kind.UNKNOWN || awaitingAcceptance() || (listener != null && autoRead);
+            if (stream.config().isAutoRead() != read) {
+                stream.config().setAutoRead(read);
+            }
+        }
+    }
+
+    private void process() {
+        if (awaitingAcceptance()) {
+            if (cumulation != null && cumulation.isReadable()) {
+                int b = cumulation.readUnsignedByte();
+                if (b != StreamFraming.RAW_MAIN_STREAM) {
+                    closing.set(true);
+                    localClose(1002, "unexpected acceptance byte 0x" + Integer.toHexString(b), true);
+                    return;
+                }
+                acceptance.complete(this);
+            } else {
+                if (peerFin) {
+                    streamGone(1006, "the server ended the main stream without accepting the session");
+                }
+                return;
+            }
+        }
+        if (kind == Kind.UNKNOWN) {
+            if (cumulation != null && cumulation.isReadable()) {
+                link.classify(this, cumulation.readUnsignedByte());
+            } else if (peerFin) {
+                stream.close();
+            }
+            if (kind == Kind.UNKNOWN) {
+                return;
+            }
+        }
+        if (!delivering) {
+            deliver();
+        }
+    }
+
+    /** Hands complete frames to the listener while it is started and reading; handles records and the FIN. */
+    private void deliver() {
+        if (ended) {
+            return;
+        }
+        delivering = true;
+        try {
+            while (listener != null && autoRead && !ended && kind != Kind.UNKNOWN && !awaitingAcceptance()) {
+                ByteBuf c = cumulation;
+                if (c == null || c.readableBytes() < StreamFraming.HEADER_BYTES) {
+                    break;
+                }
+                int word = c.getInt(c.readerIndex());
+                if ((word & StreamFraming.CLOSE_FLAG) != 0) {
+                    int n = word & ~StreamFraming.CLOSE_FLAG;
+                    if (n < 4 || n > 4 + StreamFraming.MAX_CLOSE_REASON_BYTES) {
+                        protocolClose(1002, "malformed close record of " + n + " bytes");
+                        return;
+                    }
+                    if (c.readableBytes() < StreamFraming.HEADER_BYTES + n) {
+                        break;
+                    }
+                    c.skipBytes(StreamFraming.HEADER_BYTES);
+                    int code = c.readInt();
+                    String reason = c.readCharSequence(n - 4, StandardCharsets.UTF_8).toString();
+                    peerCloseRecord(code, reason);
+                    return;
+                }
+                if (word > settings.maxFrameSize()) {
+                    protocolClose(1009, "frame of " + word + " bytes is larger than the maximum of "
+                            + settings.maxFrameSize());
+                    return;
+                }
+                if (c.readableBytes() < StreamFraming.HEADER_BYTES + word) {
+                    break;
+                }
+                c.skipBytes(StreamFraming.HEADER_BYTES);
+                listener.frameReceived(c.readRetainedSlice(word));
+            }
+            if (cumulation != null) {
+                if (!cumulation.isReadable()) {
+                    cumulation.release();
+                    cumulation = null;
+                } else if (cumulation.refCnt() == 1) {
+                    cumulation.discardSomeReadBytes();
+                }
+            }
+            if (peerFin && !ended && listener != null && autoRead && kind != Kind.UNKNOWN) {
+                peerFinished();
+            }
+        } finally {
+            delivering = false;
+            applyAutoRead();
+        }
+    }
+
+    /** The stream's pipeline end: bytes, FIN, errors and the end of the stream. */
+    private final class Handler extends ChannelInboundHandlerAdapter {
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            if (local && settings.raw()) {
+                ctx.writeAndFlush(ctx.alloc().directBuffer(1).writeByte(
+                        kind == Kind.MAIN ? StreamFraming.RAW_MAIN_STREAM : StreamFraming.RAW_EXTRA_STREAM));
+            }
+            applyAutoRead();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof ByteBuf) || ended) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            ByteBuf in = (ByteBuf) msg;
+            cumulation = ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(),
+                    cumulation == null ? ctx.alloc().buffer(0) : cumulation, in);
+            process();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownReadComplete) {
+                peerFin = true;
+                if (!ended) {
+                    process();
+                }
+            }
+            ReferenceCountUtil.release(evt);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (ended) {
+                return;
+            }
+            if (!stream.parent().isActive()) {
+                // the connection is going: its session reports the real code and reason, on this loop, shortly
+                loop.schedule(() -> streamGone(1006, "QUIC connection closed"), 1, TimeUnit.SECONDS);
+                return;
+            }
+            // later, so that a session ending (which resets its streams first) reports its own code
+            loop.execute(() -> streamGone(1006, "stream closed"));
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.debug("{}: stream error", QuicStreamTransport.this, cause);
+            loop.execute(() -> streamGone(1006, "stream failed: " + cause));
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.sockbridge.transport.webtransport.internal;
+
+import dev.sockbridge.api.transport.Transport;
+import dev.sockbridge.transport.webtransport.WebTransportSession;
+import dev.sockbridge.transport.webtransport.WebTransportSessionHandler;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * Turns WebTransport sessions / raw QUIC connections into Sockbridge {@link Transport}s (see
+ * {@link QuicSessionLink}). A server handler serves every session of one server and hands each main channel to a
+ * consumer; a client handler serves the one session of one connect.
+ *
+ * <p>Threading: callbacks arrive on each session's event loop; the handler keeps per-session state only.
+ */
+public final class SockbridgeSessionHandler implements WebTransportSessionHandler {
+    private final StreamSettings settings;
+    private final boolean server;
+    private final BooleanSupplier accepting;
+    private final Consumer<Transport> mainArrived;
+    private final Map<WebTransportSession, QuicSessionLink> links = new ConcurrentHashMap<>();
+
+    private SockbridgeSessionHandler(StreamSettings settings, boolean server, BooleanSupplier accepting,
+                                     Consumer<Transport> mainArrived) {
+        this.settings = settings;
+        this.server = server;
+        this.accepting = accepting;
+        this.mainArrived = mainArrived;
+    }
+
+    /**
+     * For a server: sessions opened while {@code accepting} is false are closed with 1001; every main channel goes
+     * to {@code mainArrived} (on its event loop), not started.
+     */
+    public static SockbridgeSessionHandler server(StreamSettings settings, BooleanSupplier accepting,
+                                                  Consumer<Transport> mainArrived) {
+        return new SockbridgeSessionHandler(settings, true, accepting, mainArrived);
+    }
+
+    /** For one client connection. */
+    public static SockbridgeSessionHandler client(StreamSettings settings) {
+        return new SockbridgeSessionHandler(settings, false, () -> true, t -> { });
+    }
+
+    /** Client side: opens the main channel on {@code session}, which this handler was told of. Any thread. */
+    public CompletableFuture<Transport> openMain(WebTransportSession session) {
+        QuicSessionLink link = links.get(session);
+        if (link == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("session closed: " + session));
+        }
+        return link.openStream(QuicStreamTransport.Kind.MAIN);
+    }
+
+    /** Server side: closes every main channel at once (their sessions too), with {@code code}. Any thread. */
+    public static void closeNow(Transport transport, int code, String reason) {
+        if (transport instanceof QuicStreamTransport) {
+            ((QuicStreamTransport) transport).closeNow(code, reason);
+        } else {
+            transport.close(code, reason);
+        }
+    }
+
+    @Override
+    public void sessionOpened(WebTransportSession session) {
+        if (!accepting.getAsBoolean()) {
+            session.close(1001, "server is not accepting sessions");
+            return;
+        }
+        QuicSessionLink link = new QuicSessionLink(session, settings, server, mainArrived::accept);
+        links.put(session, link);
+        link.opened();
+    }
+
+    @Override
+    public void streamOpened(WebTransportSession session, QuicStreamChannel stream, boolean bidirectional) {
+        QuicSessionLink link = links.get(session);
+        if (link == null || !bidirectional) {
+            stream.close();
+            return;
+        }
+        link.peerStream(stream);
+    }
+
+    @Override
+    public void datagramReceived(WebTransportSession session, ByteBuf payload) {
+        QuicSessionLink link = links.get(session);
+        if (link != null) {
+            link.datagram(payload);
+        }
+    }
+
+    @Override
+    public void sessionClosed(WebTransportSession session, int code, String reason) {
+        QuicSessionLink link = links.remove(session);
+        if (link != null) {
+            boolean clean = !(session instanceof AbstractQuicSession) || ((AbstractQuicSession) session).closedCleanly();
+            link.sessionClosed(code, reason, clean);
+        }
+    }
+}
