@@ -1,6 +1,12 @@
 package dev.sockbridge.samples;
 
+import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.proxy.SockbridgeProxy;
+import dev.sockbridge.transport.webtransport.QuicServerTransport;
+import dev.sockbridge.transport.webtransport.QuicTransportOptions;
+import dev.sockbridge.transport.webtransport.ServerCertificate;
+import java.net.URI;
+import java.util.concurrent.TimeUnit;
 import dev.sockbridge.proxy.emscripten.BridgeTargets;
 import dev.sockbridge.proxy.emscripten.EmscriptenPosixSession;
 import dev.sockbridge.proxy.emscripten.WebsockifyBridge;
@@ -66,7 +72,58 @@ final class Protocols {
         };
     }
 
-    static List<AutoCloseable> startQuic(SockbridgeProxy proxy, ProxyOptions opts) {
-        return List.of();
+    /** What the demo page needs to open a WebTransport session: the URL and the certificate's hash. */
+    static volatile String webTransportJson = "{}";
+
+    /**
+     * --webtransport-listen: Sockbridge over WebTransport (HTTP/3) at /sockbridge, for browsers; its
+     * certificate (PEM from --tls-cert/--tls-key, else self-signed ECDSA P-256 for at most 14 days,
+     * renewed without restart) is published with its SHA-256 at /webtransport.json for
+     * serverCertificateHashes. Origins: --origin, else only the proxy's own page origins.
+     * --quic-listen: Sockbridge over raw QUIC for native clients.
+     */
+    static List<AutoCloseable> startQuic(SockbridgeProxy proxy, ProxyOptions opts, List<String> pageOrigins) throws Exception {
+        List<AutoCloseable> out = new ArrayList<>();
+        TransportOptions base = TransportOptions.defaults().with(TransportOptions.MAX_FRAME_SIZE, proxy.limits().maxFrameSize());
+        if (opts.has("tls-cert")) {
+            base = base.with(QuicTransportOptions.TLS_CERT_FILE, opts.get("tls-cert", null))
+                    .with(QuicTransportOptions.TLS_KEY_FILE, opts.get("tls-key", null));
+        }
+        if (opts.has("webtransport-listen")) {
+            String[] hp = ProxyMain.hostAndPort(opts.get("webtransport-listen", null));
+            String origins = opts.has("origin") ? String.join(",", opts.all("origin")) : String.join(",", pageOrigins);
+            QuicServerTransport wt = QuicServerTransport.create(
+                    URI.create("webtransport://" + bracket(hp[0]) + ":" + hp[1] + "/sockbridge"),
+                    base.with(QuicTransportOptions.ALLOWED_ORIGINS, origins));
+            URI uri = proxy.serve(wt).get(10, TimeUnit.SECONDS);
+            publish(uri, wt.certificate());
+            wt.onCertificateChange(c -> {
+                publish(uri, c);
+                System.out.println("WebTransport certificate renewed, SHA-256 " + c.sha256Base64());
+            });
+            System.out.println("WebTransport:           " + uri + "  (origins " + origins + ")");
+            System.out.println("  certificate SHA-256:  " + wt.certificate().sha256Base64() + "  (valid until "
+                    + wt.certificate().notAfter() + "; served at /webtransport.json)");
+            out.add(() -> wt.shutdownNow().get(10, TimeUnit.SECONDS));
+        }
+        if (opts.has("quic-listen")) {
+            String[] hp = ProxyMain.hostAndPort(opts.get("quic-listen", null));
+            QuicServerTransport q = QuicServerTransport.create(URI.create("quic://" + bracket(hp[0]) + ":" + hp[1]), base);
+            URI uri = proxy.serve(q).get(10, TimeUnit.SECONDS);
+            System.out.println("raw QUIC:               " + uri + "  (ALPN sockbridge; certificate SHA-256 "
+                    + q.certificate().sha256Base64() + ")");
+            out.add(() -> q.shutdownNow().get(10, TimeUnit.SECONDS));
+        }
+        return out;
+    }
+
+    private static String bracket(String host) {
+        return host.contains(":") ? "[" + host + "]" : host;
+    }
+
+    private static void publish(URI uri, ServerCertificate c) {
+        String url = "https://" + uri.getHost() + ":" + uri.getPort() + (uri.getPath() == null || uri.getPath().isEmpty() ? "/sockbridge" : uri.getPath());
+        webTransportJson = "{\"url\":\"" + url + "\",\"certificateHashes\":[\"" + c.sha256Base64() + "\"],\"notAfter\":\""
+                + c.notAfter() + "\"}";
     }
 }

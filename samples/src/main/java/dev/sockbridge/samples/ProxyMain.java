@@ -130,7 +130,15 @@ public final class ProxyMain {
             System.out.println("websockify bridge:      " + s.uri("/websockify") + " (TCP), " + s.uri("/websockify-udp")
                     + " (UDP)  " + Protocols.describeBridge(opts));
         }
-        extras.addAll(Protocols.startQuic(proxy, opts));
+        List<String> pageOrigins = new ArrayList<>();
+        for (WebSocketServer s : servers) {
+            URI u = s.uri("/");
+            pageOrigins.add((s.isSecure() ? "https://" : "http://") + u.getHost() + ":" + u.getPort());
+            if (u.getHost().equals("127.0.0.1")) {
+                pageOrigins.add((s.isSecure() ? "https://" : "http://") + "localhost:" + u.getPort());
+            }
+        }
+        extras.addAll(Protocols.startQuic(proxy, opts, pageOrigins));
         System.out.println("policy: " + proxy.policy().describe()
                 + (opts.has("allow") || opts.has("allow-bind") ? "" : "  [default: loopback only]"));
         System.out.println("limits: " + proxy.limits());
@@ -149,6 +157,9 @@ public final class ProxyMain {
                 .httpHandler((path, query) -> {
                     if (path.equals("/stats")) {
                         return StaticContent.of("application/json", statsJson().getBytes(StandardCharsets.UTF_8));
+                    }
+                    if (path.equals("/webtransport.json")) {
+                        return StaticContent.of("application/json", Protocols.webTransportJson.getBytes(StandardCharsets.UTF_8));
                     }
                     if (path.equals("/demo.json")) {
                         return StaticContent.of("application/json", demoJson(demo).getBytes(StandardCharsets.UTF_8));
