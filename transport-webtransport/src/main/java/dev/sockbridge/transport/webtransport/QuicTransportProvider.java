@@ -8,7 +8,7 @@ import dev.sockbridge.transport.webtransport.internal.QuicEventLoops;
 import dev.sockbridge.transport.webtransport.internal.QuicOptions;
 import dev.sockbridge.transport.webtransport.internal.SockbridgeSessionHandler;
 import dev.sockbridge.transport.webtransport.internal.StreamSettings;
-import dev.sockbridge.transport.webtransport.internal.tls.Pem;
+import dev.sockbridge.api.internal.tls.Pem;
 import io.netty.handler.codec.quic.Quic;
 import io.netty.util.concurrent.Future;
 

@@ -1,8 +1,8 @@
 package dev.sockbridge.transport.webtransport;
 
-import dev.sockbridge.transport.webtransport.internal.tls.Pem;
-import dev.sockbridge.transport.webtransport.internal.tls.SelfSignedCertificate;
-import dev.sockbridge.transport.webtransport.internal.tls.SelfSignedCertificateGenerator;
+import dev.sockbridge.api.internal.tls.Pem;
+import dev.sockbridge.api.internal.tls.SelfSignedCertificate;
+import dev.sockbridge.api.internal.tls.SelfSignedCertificateGenerator;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

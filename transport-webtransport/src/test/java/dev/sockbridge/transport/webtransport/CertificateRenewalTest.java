@@ -1,6 +1,6 @@
 package dev.sockbridge.transport.webtransport;
 
-import dev.sockbridge.transport.webtransport.internal.tls.Pem;
+import dev.sockbridge.api.internal.tls.Pem;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.quic.DefaultQuicStreamFrame;
 import io.netty.handler.codec.quic.QuicStreamChannel;

@@ -16,24 +16,6 @@ import org.junit.jupiter.api.Test;
 class SelfSignedCertificateTest {
 
     @Test
-    void derLengthsAndOidsEncodeAsX690Says() {
-        assertArrayEquals(new byte[] {0x04, 0x00}, Der.octetString(new byte[0]));
-        assertEquals(2 + 127, Der.octetString(new byte[127]).length);
-        byte[] l128 = Der.octetString(new byte[128]);
-        assertArrayEquals(new byte[] {0x04, (byte) 0x81, (byte) 0x80}, java.util.Arrays.copyOf(l128, 3));
-        byte[] l256 = Der.octetString(new byte[256]);
-        assertArrayEquals(new byte[] {0x04, (byte) 0x82, 0x01, 0x00}, java.util.Arrays.copyOf(l256, 4));
-        assertArrayEquals(new byte[] {0x06, 0x08, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x04, 0x03, 0x02},
-                Der.oid("1.2.840.10045.4.3.2"));
-        assertArrayEquals(new byte[] {0x02, 0x01, 0x00}, Der.integer(BigInteger.ZERO));
-        assertArrayEquals(new byte[] {0x02, 0x02, 0x00, (byte) 0x80}, Der.integer(128));
-        assertEquals(Der.UTC_TIME, Der.time(Instant.parse("2049-12-31T23:59:59Z"))[0]);
-        assertEquals(Der.GENERALIZED_TIME, Der.time(Instant.parse("2050-01-01T00:00:00Z"))[0]);
-        assertEquals("491231235959Z", new String(Der.time(Instant.parse("2049-12-31T23:59:59Z")), 2, 13,
-                java.nio.charset.StandardCharsets.US_ASCII));
-    }
-
-    @Test
     void certificateIsAValidSelfSignedEcdsaServerCertificateForTheHosts() throws Exception {
         SelfSignedCertificate ss = SelfSignedCertificate.generate(SelfSignedCertificate.defaultHosts("10.1.2.3"),
                 Duration.ofDays(14));

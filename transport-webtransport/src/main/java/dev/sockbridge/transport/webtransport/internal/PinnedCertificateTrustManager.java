@@ -1,6 +1,6 @@
 package dev.sockbridge.transport.webtransport.internal;
 
-import dev.sockbridge.transport.webtransport.internal.tls.Pem;
+import dev.sockbridge.api.internal.tls.Pem;
 
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;

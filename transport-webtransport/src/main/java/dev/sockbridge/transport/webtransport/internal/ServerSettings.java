@@ -1,7 +1,7 @@
 package dev.sockbridge.transport.webtransport.internal;
 
 import dev.sockbridge.transport.webtransport.ServerCertificate;
-import dev.sockbridge.transport.webtransport.internal.tls.SelfSignedCertificateGenerator;
+import dev.sockbridge.api.internal.tls.SelfSignedCertificateGenerator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.quic.QuicChannel;
 

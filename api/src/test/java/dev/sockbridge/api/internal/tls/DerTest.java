@@ -1,4 +1,4 @@
-package dev.sockbridge.transport.webtransport.internal.tls;
+package dev.sockbridge.api.internal.tls;
 
 import org.junit.jupiter.api.Test;
 

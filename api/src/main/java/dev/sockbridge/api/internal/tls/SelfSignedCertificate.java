@@ -1,4 +1,4 @@
-package dev.sockbridge.transport.webtransport.internal.tls;
+package dev.sockbridge.api.internal.tls;
 
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;

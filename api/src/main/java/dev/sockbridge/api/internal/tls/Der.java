@@ -1,4 +1,4 @@
-package dev.sockbridge.transport.webtransport.internal.tls;
+package dev.sockbridge.api.internal.tls;
 
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
