@@ -1,8 +1,12 @@
 // The demo: echoes bytes over TCP and UDP through a Sockbridge proxy and reports PASS or FAIL.
-// In a page it reads ?proxy=ws://...&tcp=host:port&udp=host:port&timeout=ms and writes to #log and
-// #result; `run()` is exported so Node can drive the same steps (test/proxy.test.js).
+// In a page it reads ?proxy=ws://...&tcp=host:port&udp=host:port&timeout=ms&transport=... and writes
+// to #log and #result; `run()` is exported so Node can drive the same steps (test/proxy.test.js).
+//
+// Transport: the page fetches /webtransport.json from its origin; when that names a URL and the
+// browser has WebTransport, the session goes over WebTransport (else, or if it does not open, over
+// WebSocket). `transport=websocket` or `transport=webtransport` forces one (no fallback).
 
-import { connect, SockbridgeError } from '../src/sockbridge.js';
+import { connect, connectBest, fetchWebTransportInfo, SockbridgeError } from '../src/sockbridge.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -56,7 +60,7 @@ async function readExactly(sock, n) {
 async function tcpEcho(session, target, log) {
   const t0 = performance.now();
   const sock = await session.connect(target.host, target.port, { noDelay: true });
-  log(`tcp: connected to ${target.host}:${target.port} as fd ${sock.fd} in ${(performance.now() - t0).toFixed(1)} ms`);
+  log(`tcp: connected to ${target.host}:${target.port} as fd ${sock.fd} in ${(performance.now() - t0).toFixed(1)} ms${sock.onOwnStream ? ' (on its own WebTransport stream)' : ''}`);
   try {
     const hello = enc.encode('hello, sockbridge');
     await sock.write(hello);
@@ -121,10 +125,82 @@ async function udpEcho(session, target, log) {
     if (bad) throw new Error(bad);
     if (got.size < sizes.length) throw new Error(`udp: ${got.size} of ${sizes.length} datagrams came back`);
     const from = got.get(1);
-    log(`udp: ${sizes.length} datagrams (${sizes.join(', ')} bytes) echoed from ${from.host}:${from.port}`);
+    const st = udp.stats;
+    const how = session.hasDatagrams ? ` (echoes: ${st.datagramsReceived} as QUIC datagrams, ${st.receivedOnStream} on the stream)` : '';
+    log(`udp: ${sizes.length} datagrams (${sizes.join(', ')} bytes) echoed from ${from.host}:${from.port}${how}`);
   } finally {
     await udp.close();
   }
+}
+
+/**
+ * WebTransport only: UDP sent as fire-and-forget QUIC datagrams (`datagrams: true`), echoes
+ * pushed back as QUIC datagrams; a payload too large for one datagram is refused with EMSGSIZE.
+ */
+async function udpDatagrams(session, target, log) {
+  const udp = await session.udp({ bind: '127.0.0.1:0', datagrams: true });
+  try {
+    const count = 20;
+    const payload = (i) => pattern(64 + i * 47, 1000 + i); // 64 .. 957 bytes
+    const got = new Set();
+    let bad = null;
+    let onAll;
+    const all = new Promise((r) => { onAll = r; });
+    udp.onMessage((data) => {
+      const i = (data.length - 64) / 47;
+      if (!Number.isInteger(i) || i < 0 || i >= count || !equal(data, payload(i))) bad = `udp datagrams: unexpected echo of ${data.length} bytes`;
+      else got.add(i);
+      if (bad || got.size === count) onAll();
+    });
+    for (let attempt = 1; attempt <= 3 && got.size < count && !bad; attempt++) {
+      for (let i = 0; i < count; i++) {
+        if (got.has(i)) continue;
+        await udp.sendTo(payload(i), target.host, target.port);
+        await new Promise((r) => setTimeout(r, 2)); // paced: browsers drop bursts of datagrams
+      }
+      await Promise.race([all, new Promise((r) => setTimeout(r, 1500))]);
+    }
+    if (bad) throw new Error(bad);
+    const st = udp.stats;
+    if (got.size < count) throw new Error(`udp datagrams: ${got.size} of ${count} echoed (${st.datagramsSent} sent as datagrams)`);
+    if (st.datagramsReceived === 0) throw new Error('udp datagrams: no echo came as a QUIC datagram');
+    let refused;
+    try {
+      await udp.sendTo(pattern(1400, 5), target.host, target.port);
+      refused = 'sent';
+    } catch (e) {
+      if (!(e instanceof SockbridgeError) || e.code !== 'EMSGSIZE') throw e;
+      refused = `${e.code} (errno ${e.errno})`;
+    }
+    if (refused === 'sent') throw new Error('udp datagrams: a 1400-byte datagram was not refused');
+    const dropped = await udp.droppedByProxy();
+    log(`udp datagrams: ${got.size}/${count} echoed (64..957 bytes; ${st.datagramsSent} sent as QUIC datagrams, echoes: ${st.datagramsReceived} as QUIC datagrams, ${st.receivedOnStream} on the stream); 1400 bytes refused with ${refused}; dropped by the proxy: ${dropped}`);
+    const ds = session.datagramStats;
+    log(`datagrams: session sent ${ds.sent}, received ${ds.received}, too large ${ds.droppedTooLarge}, malformed ${ds.droppedMalformed}, keep-alives ${ds.keepAlivesSent}; max datagram ${session.maxDatagramSize} bytes`);
+  } finally {
+    await udp.close();
+  }
+}
+
+/**
+ * Opens the session the parameters ask for: `transport` 'websocket' or 'webtransport' forces one;
+ * otherwise WebTransport when `webTransport` (what /webtransport.json says) has a URL and this
+ * runtime has WebTransport, falling back to WebSocket.
+ */
+async function openSession(params, log, connectOptions) {
+  const forced = params.transport && params.transport !== 'auto' ? params.transport : null;
+  const wt = params.webTransport;
+  const options = { timeout: 10000, ...connectOptions };
+  if (forced === 'webtransport') {
+    if (!wt?.url) throw new Error('transport=webtransport, but the proxy publishes no WebTransport URL (/webtransport.json)');
+    if (!(connectOptions.WebTransport ?? globalThis.WebTransport)) throw new Error('transport=webtransport, but this browser has no WebTransport');
+    return connect(wt.url, { ...options, certificateHashes: wt.certificateHashes });
+  }
+  if (forced === 'websocket' || !wt?.url) return connect(params.proxy, options);
+  if (forced) throw new Error(`unknown transport=${forced} (websocket or webtransport)`);
+  const session = await connectBest({ webTransport: wt, webSocket: params.proxy }, options);
+  if (session.fallbackReason) log(`transport: WebTransport did not open (${session.fallbackReason.message}); using WebSocket`);
+  return session;
 }
 
 /** A listener on the proxy's loopback, a connection to it through the same session, both ways. */
@@ -166,7 +242,8 @@ async function refused(session, log) {
 
 /**
  * Runs every step; resolves on success, rejects with the first failure.
- * @param {{proxy: string, tcp: string, udp: string, timeout?: number}} params
+ * @param {{proxy: string, tcp: string, udp: string, timeout?: number, transport?: string,
+ *          webTransport?: {url: string, certificateHashes: string[]}|null}} params
  * @param {(line: string) => void} log
  * @param {object} [connectOptions] passed to connect() (Node: {WebSocket})
  */
@@ -178,9 +255,12 @@ export async function run(params, log, connectOptions = {}) {
   const timeout = Number(params.timeout ?? 30000);
   const work = async () => {
     const t0 = performance.now();
-    const session = await connect(params.proxy, { timeout: 10000, ...connectOptions });
+    const session = await openSession(params, log, connectOptions);
     const w = session.welcome;
-    log(`session: ${params.proxy} welcomed us (${w.agent}, protocol ${w.version}, max frame ${w.maxFrameSize}, max sockets ${w.maxSockets}) in ${(performance.now() - t0).toFixed(1)} ms`);
+    const kind = session.transportKind;
+    const where = kind === 'webtransport' ? params.webTransport.url : params.proxy;
+    log(`transport: ${kind} (${where}${kind === 'webtransport' ? `; max datagram ${session.maxDatagramSize} bytes, ${session.streamPerSocket ? 'a stream per TCP socket' : 'one stream'}` : ''})`);
+    log(`session: ${where} welcomed us (${w.agent}, protocol ${w.version}, max frame ${w.maxFrameSize}, max sockets ${w.maxSockets}) in ${(performance.now() - t0).toFixed(1)} ms`);
     try {
       try {
         log(`resolve: localhost is ${(await session.resolve('localhost')).join(', ')}`);
@@ -189,6 +269,7 @@ export async function run(params, log, connectOptions = {}) {
       }
       await tcpEcho(session, parse(params.tcp), log);
       await udpEcho(session, parse(params.udp), log);
+      if (session.hasDatagrams) await udpDatagrams(session, parse(params.udp), log);
       await loopback(session, log);
       await refused(session, log);
     } finally {
@@ -208,6 +289,8 @@ if (typeof document !== 'undefined') {
     tcp: q.get('tcp') || '127.0.0.1:7',
     udp: q.get('udp') || '127.0.0.1:7',
     timeout: q.get('timeout') || 30000,
+    transport: q.get('transport') || 'auto',
+    webTransport: null,
   };
   const logEl = document.getElementById('log');
   const result = document.getElementById('result');
@@ -215,8 +298,15 @@ if (typeof document !== 'undefined') {
     console.log(line);
     logEl.textContent += `${line}\n`;
   };
-  log(`params: proxy=${params.proxy} tcp=${params.tcp} udp=${params.udp}`);
-  run(params, log).then(() => {
+  log(`params: proxy=${params.proxy} tcp=${params.tcp} udp=${params.udp} transport=${params.transport}`);
+  const info = params.transport === 'websocket' ? Promise.resolve(null)
+    : fetchWebTransportInfo(new URL('/webtransport.json', location.href).href);
+  info.then((wt) => {
+    params.webTransport = wt;
+    const published = params.transport === 'websocket' ? 'not asked (transport=websocket)' : (wt ? wt.url : 'no WebTransport URL');
+    log(`webtransport.json: ${published}; this browser ${typeof WebTransport === 'function' ? 'has' : 'has no'} WebTransport`);
+    return run(params, log);
+  }).then(() => {
     result.className = 'pass';
     result.textContent = 'PASS';
     console.log('RESULT: PASS');

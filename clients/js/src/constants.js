@@ -78,7 +78,12 @@ export const SocketOption = Object.freeze({
   SO_RCVBUF: [1, 8], SO_KEEPALIVE: [1, 9], SO_OOBINLINE: [1, 10], SO_LINGER: [1, 13], SO_REUSEPORT: [1, 15],
   SO_RCVTIMEO: [1, 20], SO_SNDTIMEO: [1, 21], SO_ACCEPTCONN: [1, 30], TCP_NODELAY: [6, 1],
   IP_TTL: [0, 2], IP_TOS: [0, 1], IPV6_V6ONLY: [41, 26],
+  /** Sockbridge's own, read-only: datagrams of this socket the proxy dropped (level SOL_SOCKBRIDGE 0x5342). */
+  SB_DATAGRAMS_DROPPED: [0x5342, 1],
 });
+
+/** The socket option level of Sockbridge's own options (getsockopt only). */
+export const SOL_SOCKBRIDGE = 0x5342;
 
 /** GOODBYE / close codes (WebSocket numbering plus Sockbridge's own 4xxx). */
 export const CloseCode = Object.freeze({

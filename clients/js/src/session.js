@@ -45,6 +45,11 @@ export class Session {
   onevent = null;
   /** Replies received for no waiting call (ignored). */
   strayReplies = 0;
+  /**
+   * Why WebTransport was not used when {@link connectBest} fell back to WebSocket (else null).
+   * @type {SockbridgeError|null}
+   */
+  fallbackReason = null;
 
   #t;
   #pending = new Map();
@@ -54,14 +59,19 @@ export class Session {
   #ended = null;
   #resolveClosed;
   #goodbye = null;
+  #streamPerSocket;
+  #routes = new Map(); // fd -> extra channel its calls and push events use
+  #channels = new Set();
+  #dg = { tooLarge: 0, dropped: 0, received: 0, sent: 0 };
 
   /** @internal use {@link connect} */
-  constructor(transport, welcome) {
+  constructor(transport, welcome, { streamPerSocket } = {}) {
     this.#t = transport;
     this.welcome = welcome;
+    this.#streamPerSocket = (streamPerSocket ?? true) && typeof transport.openStream === 'function';
     this.closed = new Promise((r) => { this.#resolveClosed = r; });
     transport.onframe = (f) => this.#frame(f);
-    if ('ondatagram' in transport) transport.ondatagram = (f) => this.#frame(f);
+    if ('ondatagram' in transport) transport.ondatagram = (f) => this.#datagram(f);
     transport.onclose = ({ code, reason, error }) => {
       const g = this.#goodbye;
       this.#end(g ? SockbridgeError.closed(g.code, g.reason) : SockbridgeError.closed(code, reason, error));
@@ -74,7 +84,7 @@ export class Session {
    * @param {{agent?: string, timeout?: number}} [o]
    * @returns {Promise<Session>}
    */
-  static handshake(transport, { agent = AGENT, timeout = 10000 } = {}) {
+  static handshake(transport, { agent = AGENT, timeout = 10000, streamPerSocket } = {}) {
     return new Promise((resolve, reject) => {
       let done = false;
       const finish = (err, value) => {
@@ -107,7 +117,7 @@ export class Session {
           }
           const { kind, ...welcome } = m;
           transport.onframe = null;
-          finish(null, new Session(transport, welcome));
+          finish(null, new Session(transport, welcome, { streamPerSocket }));
         } else if (m.kind === 'GOODBYE') {
           finish(SockbridgeError.closed(m.code, m.reason));
         } else {
@@ -144,7 +154,51 @@ export class Session {
 
   /** True when the transport has an unreliable datagram path (WebTransport). */
   get hasDatagrams() {
-    return typeof this.#t.sendDatagram === 'function';
+    return typeof this.#t.sendDatagram === 'function' && (this.#t.maxDatagramSize ?? 1) > 0;
+  }
+
+  /** The largest datagram (one encoded SENDTO) the transport sends now; 0 without a datagram path. */
+  get maxDatagramSize() {
+    return this.hasDatagrams ? (this.#t.maxDatagramSize ?? Infinity) : 0;
+  }
+
+  /** `'webtransport'`, `'websocket'`, or the custom transport's `kind` (else `'custom'`). */
+  get transportKind() {
+    return this.#t.kind ?? 'custom';
+  }
+
+  /** The transport (a WebSocketTransport, WebTransportTransport or your own). */
+  get transport() {
+    return this.#t;
+  }
+
+  /** True when each TCP socket gets a stream of its own (WebTransport; option `streamPerSocket`). */
+  get streamPerSocket() {
+    return this.#streamPerSocket;
+  }
+
+  /** Extra streams open now (one per TCP socket over WebTransport). */
+  get openStreams() {
+    return this.#channels.size;
+  }
+
+  /**
+   * Datagram counters of the session: `sent` (SENDTO datagrams handed to the transport),
+   * `received` (DATA_EVENTs that came as datagrams), `droppedTooLarge` (sends refused because the
+   * encoded SENDTO is larger than `maxDatagramSize`), `droppedMalformed` (datagrams received that
+   * were not a DATA_EVENT, dropped), plus the transport's own counters when it has them
+   * (`keepAlivesSent`, `failed`).
+   */
+  get datagramStats() {
+    const t = this.#t.stats ?? {};
+    return {
+      sent: this.#dg.sent,
+      received: this.#dg.received,
+      droppedTooLarge: this.#dg.tooLarge,
+      droppedMalformed: this.#dg.dropped,
+      keepAlivesSent: t.keepAlivesSent ?? 0,
+      failed: t.datagramsFailed ?? 0,
+    };
   }
 
   /**
@@ -173,11 +227,12 @@ export class Session {
     }
   }
 
-  /** @internal a built wire array whose call id (index 1) is assigned here */
-  #call(wire) {
+  /** @internal a built wire array whose call id (index 1) is assigned here, sent on `channel` (default the main one) */
+  #call(wire, channel = null) {
     if (this.#ended) return Promise.reject(this.#ended);
+    if (channel && !this.#channels.has(channel)) channel = null;
     return new Promise((resolve, reject) => {
-      const entry = { wire, resolve, reject, name: MessageTypeName[wire[0]].toLowerCase() };
+      const entry = { wire, resolve, reject, channel, name: MessageTypeName[wire[0]].toLowerCase() };
       if (this.#pending.size >= this.welcome.maxOutstandingCalls) this.#queue.push(entry);
       else this.#dispatch(entry);
     });
@@ -190,7 +245,7 @@ export class Session {
     entry.wire[1] = id;
     this.#pending.set(id, entry);
     try {
-      this.#t.send(encodeFrame(entry.wire));
+      (entry.channel ?? this.#t).send(encodeFrame(entry.wire));
     } catch (e) {
       this.#pending.delete(id);
       entry.reject(e instanceof SockbridgeError ? e : SockbridgeError.closed(1006, e.message, e));
@@ -198,10 +253,10 @@ export class Session {
     entry.wire = null;
   }
 
-  /** @internal calls for the socket classes: by code with prebuilt fields */
-  _call(code, fields) {
+  /** @internal calls for the socket classes: by code with prebuilt fields, on the descriptor's channel */
+  _call(code, fields, fd) {
     try {
-      return this.#call(buildMessage(code, 0, fields));
+      return this.#call(buildMessage(code, 0, fields), fd === undefined ? null : this.#routes.get(fd) ?? null);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -213,23 +268,108 @@ export class Session {
    */
   credit(fd, bytes) {
     if (this.#ended || bytes <= 0) return;
-    this.#sendControl(buildMessage(T.CREDIT, null, [fd, bytes]));
+    this.#sendControl(buildMessage(T.CREDIT, null, [fd, bytes]), this.#routes.get(fd));
   }
 
   /**
    * Sends a SENDTO with call id 0 on the transport's datagram path: fire and forget, no reply.
-   * @returns {boolean} false when it could not be sent (no datagram path, too big, congested)
+   * @returns {boolean} false when it was not sent (no datagram path, too big, closing)
    */
   sendDatagram(fd, data, address) {
-    if (this.#ended || !this.hasDatagrams) return false;
-    return this.#t.sendDatagram(encodeFrame(buildMessage(T.SENDTO, 0, [fd, 0, address, data])));
+    return this.#sendDatagram(fd, data, address) === 'sent';
   }
 
-  #sendControl(wire) {
+  /** @returns {'sent'|'too-large'|'unavailable'} */
+  #sendDatagram(fd, data, address) {
+    if (this.#ended || !this.hasDatagrams) return 'unavailable';
+    const frame = encodeFrame(buildMessage(T.SENDTO, 0, [fd, 0, address, data]));
+    if (frame.length > this.maxDatagramSize) {
+      this.#dg.tooLarge++;
+      return 'too-large';
+    }
+    if (!this.#t.sendDatagram(frame)) return 'unavailable';
+    this.#dg.sent++;
+    return 'sent';
+  }
+
+  /**
+   * @internal for UdpSocket: waits (bounded by the session's end) until the transport's datagram
+   * queue has room, then sends.
+   * @returns {Promise<'sent'|'too-large'|'unavailable'>}
+   */
+  async _sendDatagram(fd, data, address) {
+    if (!this.hasDatagrams) return 'unavailable';
+    await this.#t.datagramReady?.();
+    return this.#sendDatagram(fd, data, address);
+  }
+
+  #sendControl(wire, channel) {
     try {
-      this.#t.send(encodeFrame(wire));
+      (channel && this.#channels.has(channel) ? channel : this.#t).send(encodeFrame(wire));
     } catch {
       // the transport is closing; onclose ends the session
+    }
+  }
+
+  /**
+   * @internal opens an extra stream for one socket (WebTransport, `streamPerSocket`), null when
+   * the session does not use them or the transport refused (then the main channel is used).
+   */
+  async _openChannel() {
+    if (!this.#streamPerSocket || this.#ended) return null;
+    let ch;
+    try {
+      ch = await this.#t.openStream();
+    } catch {
+      return null;
+    }
+    if (this.#ended) {
+      ch.close(CloseCode.GOING_AWAY, 'session closed');
+      return null;
+    }
+    this.#channels.add(ch);
+    ch.onframe = (f) => this.#frame(f);
+    ch.onclose = (info) => this.#channelClosed(ch, info);
+    return ch;
+  }
+
+  /** @internal calls and credit of `fd` go on `channel` from now on */
+  _route(fd, channel) {
+    if (channel) this.#routes.set(fd, channel);
+  }
+
+  /** @internal `fd` is closed: its channel, if it had one, is closed too */
+  _unroute(fd) {
+    const ch = this.#routes.get(fd);
+    if (!ch) return;
+    this.#routes.delete(fd);
+    this.#channels.delete(ch);
+    ch.close(CloseCode.NORMAL, '');
+  }
+
+  /** An extra stream ended while in use: its calls fail, its sockets end, the proxy closes them. */
+  #channelClosed(ch, { code, reason, error }) {
+    if (!this.#channels.delete(ch) || this.#ended) return;
+    const err = new SockbridgeError({ code: 'STREAM_CLOSED', reason: `the socket's stream closed: ${code}${reason ? ` ${reason}` : ''}`, closeCode: code, cause: error });
+    for (const [id, entry] of [...this.#pending]) {
+      if (entry.channel === ch) {
+        this.#settled(id);
+        entry.reject(err);
+      }
+    }
+    this.#queue = this.#queue.filter((entry) => {
+      if (entry.channel !== ch) return true;
+      entry.reject(err);
+      return false;
+    });
+    for (const [fd, c] of [...this.#routes]) {
+      if (c !== ch) continue;
+      this.#routes.delete(fd);
+      const owner = this.#owners.get(fd);
+      this.#owners.delete(fd);
+      owner?._sessionClosed(err);
+      // its push events went to that stream: release the descriptor
+      this.#call(buildMessage(T.CLOSE, 0, [fd])).catch(() => {});
     }
   }
 
@@ -241,6 +381,26 @@ export class Session {
   /** @internal */
   _disown(fd, owner) {
     if (this.#owners.get(fd) === owner) this.#owners.delete(fd);
+  }
+
+  /** A datagram from the proxy: only DATA_EVENTs (UDP in push mode) are allowed; others are dropped. */
+  #datagram(bytes) {
+    if (this.#ended) return;
+    let m;
+    try {
+      m = parseMessage(decodeFrame(bytes));
+    } catch {
+      this.#dg.dropped++;
+      return;
+    }
+    if (m.kind !== 'DATA_EVENT') {
+      this.#dg.dropped++;
+      return;
+    }
+    this.#dg.received++;
+    const owner = this.#owners.get(m.fd);
+    if (owner) owner._event(m, 'datagram');
+    else this.onevent?.(m);
   }
 
   #frame(bytes) {
@@ -271,7 +431,7 @@ export class Session {
       else entry.resolve(m);
     } else if (code === T.DATA_EVENT || code === T.ACCEPT_EVENT || code === T.READY_EVENT) {
       const owner = this.#owners.get(m.fd);
-      if (owner) owner._event(m);
+      if (owner) owner._event(m, 'stream');
       else this.onevent?.(m);
     } else if (code === T.GOODBYE) {
       this.#goodbye = { code: m.code, reason: m.reason };
@@ -302,6 +462,8 @@ export class Session {
     for (const p of pending) p.reject(err);
     for (const owner of new Set(this.#owners.values())) owner._sessionClosed(err);
     this.#owners.clear();
+    this.#routes.clear();
+    this.#channels.clear();
     this.#resolveClosed(err);
   }
 
@@ -312,6 +474,7 @@ export class Session {
    * @param {string} [reason]
    */
   async close(code = CloseCode.NORMAL, reason = '') {
+    if (!this.#ended && this.#t.settle) await this.#t.settle(); // WebTransport: let closing socket streams finish
     if (!this.#ended) {
       this.#goodbye = { code, reason: reason || 'closed by the client' };
       this.#sendControl(buildMessage(T.GOODBYE, null, [code, reason]));
@@ -350,11 +513,12 @@ export class Session {
       const expired = new Promise((_, reject) => {
         timer = setTimeout(() => reject(SockbridgeError.fromErrno(110, `no connection in ${timeout} ms`, 'connect')), timeout);
       });
-      const steps = Promise.all([
-        this._call(T.CONNECT, [fd, remote]),
-        noDelay ? this._call(T.SETSOCKOPT, [fd, Posix.IPPROTO_TCP, 1, 1]) : null,
+      // over WebTransport the socket's stream first: connect, options, push and data all go on it
+      const steps = sock._attach().then(() => Promise.all([
+        this._call(T.CONNECT, [fd, remote], fd),
+        noDelay ? this._call(T.SETSOCKOPT, [fd, Posix.IPPROTO_TCP, 1, 1], fd) : null,
         sock._startPush(),
-      ]);
+      ]));
       try {
         await Promise.race([steps, expired]);
       } finally {
@@ -376,10 +540,15 @@ export class Session {
    * @param {string|{host: string, port: number}} [o.bind]  local address, e.g. `'127.0.0.1:0'`
    * @param {number} [o.family]  Posix.AF_INET (default) or AF_INET6; inferred from `bind`
    * @param {number} [o.window]  receive window in bytes (each datagram costs max(1, length)), default 256 KiB
-   * @param {boolean} [o.datagrams]  send with the transport's unreliable datagram path when it has one
+   * @param {boolean|'auto'} [o.datagrams]  how sendTo sends on a transport with a datagram path
+   *        (WebTransport): false (default) SENDTO calls; true fire-and-forget datagrams, EMSGSIZE
+   *        when one does not fit; 'auto' a datagram when it fits, else a call (see UdpSocket)
    * @returns {Promise<UdpSocket>}
    */
   async udp({ bind, family, window, datagrams = false } = {}) {
+    if (datagrams !== true && datagrams !== false && datagrams !== 'auto') {
+      throw new TypeError(`datagrams must be true, false or 'auto', not ${datagrams}`);
+    }
     const local = bind == null ? null : toSocketAddress(bind);
     const af = family ?? (local ? familyOf(local.host, Posix.AF_INET) : Posix.AF_INET);
     const fd = (await this._call(T.SOCKET, [af, Posix.SOCK_DGRAM, 0])).value;

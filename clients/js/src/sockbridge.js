@@ -9,14 +9,22 @@
 // See README.md for the API; every message layout is in docs/protocol.md.
 
 import { openWebSocket } from './transport.js';
+import { openWebTransport } from './webtransport.js';
 import { Session, AGENT } from './session.js';
+import { SockbridgeError } from './errors.js';
 
 export { Session, AGENT } from './session.js';
 export { TcpSocket, UdpSocket, TcpListener } from './sockets.js';
 export { SockbridgeError } from './errors.js';
-export { WebSocketTransport, openWebSocket, LengthPrefixedFramer, FrameInbox } from './transport.js';
 export {
-  MessageType, MessageTypeName, Posix, Errno, GaiError, SocketOption, CloseCode, errnoName,
+  WebSocketTransport, openWebSocket, LengthPrefixedFramer, FrameInbox, CLOSE_FLAG, MAX_CLOSE_REASON_BYTES,
+} from './transport.js';
+export {
+  WebTransportTransport, WebTransportStream, openWebTransport, fetchWebTransportInfo, certificateHashes,
+  toWebTransportUrl, KEEPALIVE_DATAGRAM,
+} from './webtransport.js';
+export {
+  MessageType, MessageTypeName, Posix, Errno, GaiError, SocketOption, SOL_SOCKBRIDGE, CloseCode, errnoName,
   PROTOCOL_VERSION, SUBPROTOCOL,
 } from './constants.js';
 export {
@@ -25,23 +33,111 @@ export {
 export { parseHostPort, toWireAddress, fromWireAddress } from './address.js';
 
 /**
+ * Which transport a URL names: `'webtransport'` for `https://` and `webtransport://`,
+ * `'websocket'` for `ws://`, `wss://` (and `http://`, which browsers open as ws://).
+ * @param {string} url
+ * @returns {'webtransport'|'websocket'}
+ */
+export function transportKindOf(url) {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(String(url))?.[1]?.toLowerCase();
+  if (scheme === 'https' || scheme === 'webtransport') return 'webtransport';
+  if (scheme === 'ws' || scheme === 'wss' || scheme === 'http') return 'websocket';
+  throw new TypeError(`not a Sockbridge URL (ws://, wss://, https:// or webtransport://): ${url}`);
+}
+
+/**
  * Opens a session with a Sockbridge proxy: opens the transport, sends HELLO [1, [1], agent] and
  * waits for WELCOME.
  *
- * @param {string} url  the proxy's WebSocket endpoint, e.g. `ws://127.0.0.1:8080/sockbridge`
- *        (ignored when `options.transport` is given)
+ * The URL chooses the transport: `ws://` / `wss://` a WebSocket, `https://` / `webtransport://` a
+ * WebTransport session (pass the proxy's `certificateHashes` for a self-signed certificate).
+ * `connect({webTransport: {url, certificateHashes}, webSocket: url}, options)` or
+ * `connect(wsUrl, {prefer: 'webtransport', webTransport: {...}})` is {@link connectBest}.
+ *
+ * @param {string|{webTransport?: object, webSocket?: string}} url  e.g. `ws://127.0.0.1:8080/sockbridge`
+ *        or `https://127.0.0.1:4433/sockbridge` (ignored when `options.transport` is given)
  * @param {object} [options]
- * @param {string[]} [options.protocols]  WebSocket subprotocols, default `['sockbridge.v1']`
  * @param {number} [options.timeout]  ms for opening and the handshake, default 10000
  * @param {string} [options.agent]  the agent string sent in HELLO
+ * @param {string[]} [options.protocols]  WebSocket subprotocols, default `['sockbridge.v1']`
  * @param {typeof WebSocket} [options.WebSocket]  WebSocket constructor (Node: `import {WebSocket} from 'ws'`)
+ * @param {Array|string} [options.certificateHashes]  WebTransport: SHA-256 of the proxy's
+ *        certificate, base64 (as `/webtransport.json` publishes them)
+ * @param {number} [options.keepAlive]  WebTransport: ms between keep-alive datagrams when idle, default 10000
+ * @param {boolean} [options.streamPerSocket]  WebTransport: each TCP socket on its own stream, default true
+ * @param {typeof WebTransport} [options.WebTransport]  WebTransport constructor, default the global one
+ * @param {'webtransport'|'websocket'} [options.prefer]  with `options.webTransport`: see connectBest
  * @param {import('./transport.js').Transport} [options.transport]  an already open transport to use instead
  * @returns {Promise<Session>}  rejects with a SockbridgeError: code 'SESSION_CLOSED' (GOODBYE or
  *          closed, `closeCode` says which, 4001 for an unsupported version), 'TIMEOUT',
  *          'HANDSHAKE' or 'PROTOCOL'
  */
 export async function connect(url, options = {}) {
-  const { timeout = 10000, agent = AGENT, protocols, WebSocket } = options;
-  const transport = options.transport ?? await openWebSocket(url, { protocols, WebSocket, timeout });
-  return Session.handshake(transport, { agent, timeout });
+  const { timeout = 10000, agent = AGENT, protocols, WebSocket, streamPerSocket } = options;
+  if (options.transport) return Session.handshake(options.transport, { agent, timeout, streamPerSocket });
+  if (url && typeof url === 'object') return connectBest(url, options);
+  if (options.prefer || options.webTransport) {
+    return connectBest({ webTransport: options.webTransport, webSocket: url }, options);
+  }
+  const kind = transportKindOf(url);
+  const started = Date.now();
+  const transport = kind === 'webtransport'
+    ? await openWebTransport(url, {
+      certificateHashes: options.certificateHashes, timeout, keepAlive: options.keepAlive,
+      closeTimeout: options.closeTimeout, webTransportOptions: options.webTransportOptions, WebTransport: options.WebTransport,
+    })
+    : await openWebSocket(url, { protocols, WebSocket, timeout });
+  return Session.handshake(transport, { agent, timeout: Math.max(1, timeout - (Date.now() - started)), streamPerSocket });
+}
+
+/**
+ * Opens a session over WebTransport where the browser has it and the session opens, else over
+ * WebSocket. `session.transportKind` says which; `session.fallbackReason` why WebTransport was not
+ * used (null when it was, or was not tried for want of a URL or of `WebTransport`).
+ *
+ * @param {object} endpoints
+ * @param {{url: string, certificateHashes?: Array|string}|null} [endpoints.webTransport]  e.g.
+ *        what `/webtransport.json` says (see fetchWebTransportInfo)
+ * @param {string} [endpoints.webSocket]  `ws://host:port/sockbridge`
+ * @param {object} [options]  as for {@link connect}, plus
+ * @param {'webtransport'|'websocket'} [options.prefer]  'websocket' tries WebSocket first; default 'webtransport'
+ * @param {number} [options.webTransportTimeout]  ms for the WebTransport attempt (open + handshake)
+ *        before falling back, default min(timeout, 5000)
+ * @returns {Promise<Session>}
+ */
+export async function connectBest({ webTransport = null, webSocket = null } = {}, options = {}) {
+  const { prefer = 'webtransport', timeout = 10000, ...rest } = options;
+  delete rest.webTransport;
+  const WT = options.WebTransport ?? globalThis.WebTransport;
+  const wtUsable = Boolean(webTransport?.url && WT);
+  const tryWt = () => connect(webTransport.url, {
+    ...rest, timeout: options.webTransportTimeout ?? (webSocket ? Math.min(timeout, 5000) : timeout),
+    certificateHashes: webTransport.certificateHashes ?? options.certificateHashes,
+  });
+  const tryWs = () => connect(webSocket, { ...rest, timeout });
+  if (prefer === 'websocket' && webSocket) {
+    try {
+      return await tryWs();
+    } catch (e) {
+      if (!wtUsable) throw e;
+    }
+    return tryWt();
+  }
+  let why = null;
+  if (wtUsable) {
+    try {
+      return await tryWt();
+    } catch (e) {
+      if (!webSocket) throw e;
+      why = e;
+    }
+  } else if (!webSocket) {
+    throw new SockbridgeError({
+      code: 'SESSION_CLOSED', closeCode: 1006,
+      reason: webTransport?.url ? 'this browser has no WebTransport and no WebSocket URL was given' : 'no WebTransport or WebSocket URL',
+    });
+  }
+  const s = await tryWs();
+  s.fallbackReason = why;
+  return s;
 }

@@ -1,7 +1,7 @@
 // Socket objects on top of a Session: TCP connections, UDP sockets and TCP listeners, all in push
 // mode (the proxy pushes data as events, spending credit the client grants as data is consumed).
 
-import { MessageType as T, Posix } from './constants.js';
+import { MessageType as T, Posix, SocketOption } from './constants.js';
 import { toBytes } from './codec.js';
 import { toSocketAddress } from './address.js';
 import { SockbridgeError } from './errors.js';
@@ -143,6 +143,8 @@ export class TcpSocket {
   #resolveClosed;
   #readable = null;
   #writable = null;
+  #attached = null;
+  #ownStream = false;
 
   /** @internal */
   constructor(session, fd, { window = DEFAULT_WINDOW, remote = null } = {}) {
@@ -155,9 +157,29 @@ export class TcpSocket {
     session._own(fd, this);
   }
 
+  /**
+   * True when this socket's calls and data use a stream of their own (WebTransport with
+   * `streamPerSocket`, the default there), so a stalled socket never holds up another.
+   */
+  get onOwnStream() {
+    return this.#ownStream;
+  }
+
+  /** @internal opens this socket's own stream when the session gives sockets one (once) */
+  _attach() {
+    this.#attached ??= this.#session._openChannel().then((ch) => {
+      if (ch) {
+        this.#session._route(this.fd, ch); // close() waits for this and releases it
+        this.#ownStream = true;
+      }
+    });
+    return this.#attached;
+  }
+
   /** @internal */
-  _startPush() {
-    return this.#session._call(T.PUSH, [this.fd, true, this.#inbox.window]);
+  async _startPush() {
+    await this._attach();
+    return this.#session._call(T.PUSH, [this.fd, true, this.#inbox.window], this.fd);
   }
 
   /** @internal a push event for this descriptor */
@@ -241,7 +263,7 @@ export class TcpSocket {
         throw this.#session.isClosed ? await this.#session.closed : SockbridgeError.fromErrno(32, 'socket closed', 'send');
       }
       this.#inflight += part.length;
-      const reply = this.#session._call(T.SEND, [this.fd, Posix.MSG_NOSIGNAL, part]).then(
+      const reply = this.#session._call(T.SEND, [this.fd, Posix.MSG_NOSIGNAL, part], this.fd).then(
         (r) => { this.#release(part.length); return r.value; },
         (e) => { this.#release(part.length); throw e; });
       reply.catch(() => {});
@@ -270,7 +292,7 @@ export class TcpSocket {
     if (this.#writeEnded) return;
     this.#writeEnded = true;
     await this.#writeTail;
-    await this.#session._call(T.SHUTDOWN, [this.fd, Posix.SHUT_WR]);
+    await this.#session._call(T.SHUTDOWN, [this.fd, Posix.SHUT_WR], this.fd);
   }
 
   /**
@@ -284,28 +306,30 @@ export class TcpSocket {
     this.#inbox.discard();
     this.#wakeWriter();
     try {
-      await this.#session._call(T.CLOSE, [this.fd]);
+      await this.#attached;
+      await this.#session._call(T.CLOSE, [this.fd], this.fd);
     } catch (e) {
       if (!(e instanceof SockbridgeError)) throw e;
     } finally {
       this.#session._disown(this.fd, this);
+      this.#session._unroute(this.fd);
       this.#resolveClosed();
     }
   }
 
   /** Sets or clears TCP_NODELAY. */
   async setNoDelay(on = true) {
-    await this.#session._call(T.SETSOCKOPT, [this.fd, Posix.IPPROTO_TCP, 1, on ? 1 : 0]);
+    await this.#session._call(T.SETSOCKOPT, [this.fd, Posix.IPPROTO_TCP, 1, on ? 1 : 0], this.fd);
   }
 
   /** The proxy-side local address (getsockname). @returns {Promise<import('./address.js').SocketAddress>} */
   async localAddress() {
-    return (await this.#session._call(T.GETSOCKNAME, [this.fd])).address;
+    return (await this.#session._call(T.GETSOCKNAME, [this.fd], this.fd)).address;
   }
 
   /** The peer's address (getpeername). @returns {Promise<import('./address.js').SocketAddress>} */
   async peerAddress() {
-    return (await this.#session._call(T.GETPEERNAME, [this.fd])).address;
+    return (await this.#session._call(T.GETPEERNAME, [this.fd], this.fd)).address;
   }
 
   /**
@@ -322,7 +346,7 @@ export class TcpSocket {
       },
       cancel: async () => {
         this.#inbox.discard();
-        if (!this.#closing) await this.#session._call(T.SHUTDOWN, [this.fd, Posix.SHUT_RD]).catch(() => {});
+        if (!this.#closing) await this.#session._call(T.SHUTDOWN, [this.fd, Posix.SHUT_RD], this.fd).catch(() => {});
       },
     }, { highWaterMark: 0 });
     return this.#readable;
@@ -374,14 +398,35 @@ export class TcpSocket {
  *
  * Receiving: either `onMessage((data, {host, port}) => ...)`, or
  * `for await (const {data, host, port} of socket)` / `receive()`. Unconsumed datagrams queue up to
- * the window (each costs max(1, length) bytes); beyond it the proxy drops them.
- * Sending: `await socket.sendTo(bytes, host, port)` resolves with the bytes sent; datagrams over
- * 65507 bytes fail with EMSGSIZE. With `{datagrams: true}` on a transport with a datagram path,
- * sendTo is fire and forget.
+ * the window (each costs max(1, length) bytes); beyond it the proxy drops them. Over WebTransport
+ * the proxy pushes each datagram as a QUIC datagram when the encoded event fits one (about 1150
+ * bytes of payload), else on the session's stream; both arrive here alike (`stats` counts which).
+ *
+ * Sending: `await socket.sendTo(bytes, host, port)`. What `datagrams` (an option of
+ * `session.udp`) chooses, on a session with a datagram path (WebTransport):
+ *
+ * | `datagrams` | path | resolves | too large for one datagram |
+ * | --- | --- | --- | --- |
+ * | `false` (default) | a SENDTO call on the stream | bytes sent, as the proxy reports | sent (up to 65507) |
+ * | `true` | a QUIC datagram, fire and forget | at once, with the length | rejects, `EMSGSIZE` (errno 90) |
+ * | `'auto'` | datagram when it fits, else a SENDTO call | at once / as the proxy reports | sent on the stream |
+ *
+ * On a session without a datagram path (WebSocket) every mode is a SENDTO call. Fire-and-forget
+ * datagrams can be lost and their failures (e.g. a destination the policy refuses) are not
+ * reported: the proxy counts them, see {@link UdpSocket#droppedByProxy}.
  */
 export class UdpSocket {
   fd;
   closed;
+  /**
+   * Counters of this socket: `datagramsSent` (sendTo as a QUIC datagram), `sentOnStream` (sendTo
+   * as a SENDTO call), `droppedTooLarge` (sendTo refused for the datagram path because the
+   * encoded message was larger than the session's `maxDatagramSize`; with `datagrams: true`
+   * those rejected with EMSGSIZE, with `'auto'` those then sent on the stream),
+   * `datagramsReceived` (events that came as QUIC datagrams), `receivedOnStream` (events that came
+   * on the stream).
+   */
+  stats = { datagramsSent: 0, sentOnStream: 0, droppedTooLarge: 0, datagramsReceived: 0, receivedOnStream: 0 };
 
   #session;
   #inbox;
@@ -392,6 +437,9 @@ export class UdpSocket {
 
   /** @internal */
   constructor(session, fd, { window = DEFAULT_WINDOW, datagrams = false } = {}) {
+    if (datagrams !== true && datagrams !== false && datagrams !== 'auto') {
+      throw new TypeError(`datagrams must be true, false or 'auto', not ${datagrams}`);
+    }
     this.#session = session;
     this.fd = fd;
     this.#datagrams = datagrams;
@@ -400,14 +448,26 @@ export class UdpSocket {
     session._own(fd, this);
   }
 
+  /** The `datagrams` mode: false, true or 'auto'. */
+  get datagramMode() {
+    return this.#datagrams;
+  }
+
+  /** True when sendTo uses the session's datagram path (a mode other than false, on WebTransport). */
+  get usesDatagrams() {
+    return this.#datagrams !== false && this.#session.hasDatagrams;
+  }
+
   /** @internal */
   _startPush() {
     return this.#session._call(T.PUSH, [this.fd, true, this.#inbox.window]);
   }
 
-  /** @internal */
-  _event(m) {
+  /** @internal `via`: 'datagram' or 'stream' */
+  _event(m, via = 'stream') {
     if (m.kind === 'DATA_EVENT') {
+      if (via === 'datagram') this.stats.datagramsReceived++;
+      else this.stats.receivedOnStream++;
       const from = m.from ?? { host: '', port: 0 };
       const item = { data: m.data, host: from.host, port: from.port, truncated: (m.flags & Posix.MSG_TRUNC) !== 0, cost: Math.max(1, m.data.length) };
       this.#inbox.push(item);
@@ -472,15 +532,31 @@ export class UdpSocket {
   }
 
   /**
-   * Sends one datagram.
+   * Sends one datagram; the path follows the socket's `datagrams` mode (see the class).
    * @param {Uint8Array|ArrayBuffer|ArrayBufferView|string} data
    * @param {string|{host: string, port: number}} host  or "host:port" / an address object when port is omitted
    * @param {number} [port]
-   * @returns {Promise<number>} bytes sent
+   * @returns {Promise<number>} bytes sent (on the datagram path: handed to the browser)
    */
   async sendTo(data, host, port) {
     const to = toSocketAddress(host, port);
-    if (this.#datagrams && this.#session.sendDatagram(this.fd, data, to)) return toBytes(data).length;
+    if (this.#closing) throw SockbridgeError.fromErrno(9, 'socket closed', 'sendto');
+    if (this.#datagrams !== false && this.#session.hasDatagrams) {
+      const bytes = toBytes(data);
+      const r = await this.#session._sendDatagram(this.fd, bytes, to);
+      if (r === 'sent') {
+        this.stats.datagramsSent++;
+        return bytes.length;
+      }
+      if (r === 'too-large') {
+        this.stats.droppedTooLarge++;
+        if (this.#datagrams === true) {
+          throw SockbridgeError.fromErrno(90, `${bytes.length} bytes do not fit one datagram of this session (at most ${this.#session.maxDatagramSize} bytes with the message's fields)`, 'sendto');
+        }
+      }
+      // 'auto' too large, or the datagram path went away: the reliable way
+    }
+    this.stats.sentOnStream++;
     return (await this.#session._call(T.SENDTO, [this.fd, 0, to, data])).value;
   }
 
@@ -489,14 +565,27 @@ export class UdpSocket {
     await this.#session._call(T.CONNECT, [this.fd, toSocketAddress(host, port)]);
   }
 
-  /** Sends to the connected destination. @returns {Promise<number>} */
+  /** Sends to the connected destination (always a SENDTO call). @returns {Promise<number>} */
   async send(data) {
+    this.stats.sentOnStream++;
     return (await this.#session._call(T.SENDTO, [this.fd, 0, null, data])).value;
   }
 
   /** The proxy-side local address (getsockname). */
   async localAddress() {
     return (await this.#session._call(T.GETSOCKNAME, [this.fd])).address;
+  }
+
+  /**
+   * How many datagrams of this socket the proxy has dropped: no room, source not allowed, send
+   * queue full, failed fire-and-forget sends, push events the datagram path refused
+   * (getsockopt SOL_SOCKBRIDGE 0x5342 / SB_DATAGRAMS_DROPPED 1). Datagrams lost on the network
+   * are counted by nobody.
+   * @returns {Promise<number>}
+   */
+  async droppedByProxy() {
+    const [level, name] = SocketOption.SB_DATAGRAMS_DROPPED;
+    return (await this.#session._call(T.GETSOCKOPT, [this.fd, level, name])).value;
   }
 
   /** Closes the socket; iteration ends. Idempotent. */

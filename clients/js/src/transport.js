@@ -1,6 +1,7 @@
 // Transports carry whole frames (one CBOR message each) between the client and the proxy. The
-// session needs only this small interface, so another transport (WebTransport: one bidirectional
-// stream of 4-byte big-endian length-prefixed frames plus datagrams) can be swapped in.
+// session needs only this small interface: WebSocketTransport (one binary message per frame, here)
+// and WebTransportTransport (length-prefixed frames on QUIC streams plus datagrams, webtransport.js)
+// implement it, and so can your own.
 
 import { SUBPROTOCOL } from './constants.js';
 import { SockbridgeError } from './errors.js';
@@ -16,11 +17,18 @@ import { SockbridgeError } from './errors.js';
  *           before it is set are kept and delivered when it is
  * @property {((info: {code: number, reason: string, error?: unknown}) => void)|null} onclose
  *           called once when the transport is closed, by either side or by an error
+ * @property {string} [kind]   'websocket', 'webtransport', ...
  * @property {number} [bufferedAmount]   bytes queued for sending, if the transport knows
  * @property {(frame: Uint8Array) => boolean} [sendDatagram]   optional unreliable path (WebTransport
- *           datagrams): SENDTO with call id 0 from the client; false if it could not be sent
- * @property {number} [maxDatagramSize]
+ *           datagrams): SENDTO with call id 0 from the client; false if it was not sent (too large
+ *           for `maxDatagramSize`, no datagram path, closing)
+ * @property {number} [maxDatagramSize]   the largest datagram now (0: none)
  * @property {((frame: Uint8Array) => void)|null} [ondatagram]   DATA_EVENTs for UDP from the proxy
+ * @property {() => Promise<void>} [datagramReady]   resolves when the datagram queue has room
+ * @property {(o?: {timeout?: number}) => Promise<Transport>} [openStream]   another ordered channel
+ *           of the same session (WebTransport: a bidirectional stream); calls sent on it are
+ *           answered on it, push events of a socket come on the channel its PUSH went on
+ * @property {(ms?: number) => Promise<void>} [settle]   waits (bounded) for channels being closed
  */
 
 /** A frame queue in front of `onframe`, shared by transports. */
@@ -53,6 +61,8 @@ export class FrameInbox {
  * @implements {Transport}
  */
 export class WebSocketTransport {
+  /** @type {'websocket'} */
+  kind = 'websocket';
   #ws;
   #inbox = new FrameInbox();
   #closed = false;
@@ -170,45 +180,165 @@ export function openWebSocket(url, { protocols = [SUBPROTOCOL], WebSocket: WS = 
   });
 }
 
+/** The flag of a close record's first word: `[u32 BE 0x80000000 | n][u32 BE code][n - 4 bytes UTF-8 reason]`. */
+export const CLOSE_FLAG = 0x80000000;
+/** The longest close reason in bytes (UTF-8). */
+export const MAX_CLOSE_REASON_BYTES = 1024;
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+/** `reason` as UTF-8, cut at a character boundary to at most `max` bytes. */
+export function utf8Truncated(reason, max) {
+  let bytes = utf8Encoder.encode(String(reason ?? ''));
+  if (bytes.length <= max) return bytes;
+  let end = max;
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--; // not inside a multi-byte character
+  return bytes.slice(0, end);
+}
+
 /**
- * Splits a byte stream of 4-byte big-endian length-prefixed frames (the WebTransport session
- * stream) into frames, and prefixes frames for sending.
+ * Splits a byte stream of 4-byte big-endian length-prefixed frames (a WebTransport / QUIC stream
+ * of a Sockbridge session) into frames, and encodes frames and close records for sending.
+ *
+ * On the stream: `[u32 BE length L][L bytes: one CBOR message]` back to back, L < 2^31; a word with
+ * the top bit set starts a close record `[u32 BE 0x80000000 | n][u32 BE code][n - 4 bytes UTF-8
+ * reason]` (4 <= n <= 1028), after which the sender sends nothing more (FIN).
+ *
+ * Bytes are kept as the chunks they came in; a frame inside one chunk is a view into it (no copy),
+ * one spanning chunks is copied once, so a large frame arriving in small pieces costs linear time.
  */
 export class LengthPrefixedFramer {
-  #buf = new Uint8Array(0);
+  #chunks = [];
+  #head = 0; // offset into #chunks[0]
+  #size = 0; // bytes held
+  #need = -1; // length of the frame whose header was read, -1 before a header
   #maxFrame;
+  /** The peer's close record once one was read (`{code, reason}`), else null. Later bytes are ignored. */
+  closeRecord = null;
 
-  /** @param {number} [maxFrame] the largest frame accepted; longer ones throw */
+  /** @param {number} [maxFrame] the largest frame accepted; longer ones throw a RangeError */
   constructor(maxFrame = 16 << 20) {
     this.#maxFrame = maxFrame;
   }
 
-  /** The frames completed by `chunk` (views into its memory or a copy). */
+  /** Bytes received and not yet part of a returned frame. */
+  get pending() {
+    return this.#size;
+  }
+
+  /**
+   * The frames completed by `chunk` (views into received memory; do not modify it). Stops at a
+   * close record (see `closeRecord`). Throws a RangeError for a frame over the limit or a
+   * malformed close record; the stream is unusable after that.
+   * @param {Uint8Array} chunk
+   * @returns {Uint8Array[]}
+   */
   push(chunk) {
-    let buf = chunk;
-    if (this.#buf.length) {
-      buf = new Uint8Array(this.#buf.length + chunk.length);
-      buf.set(this.#buf);
-      buf.set(chunk, this.#buf.length);
-    }
     const frames = [];
-    let off = 0;
-    while (buf.length - off >= 4) {
-      const len = ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) >>> 0;
-      if (len > this.#maxFrame) throw new RangeError(`frame of ${len} bytes exceeds ${this.#maxFrame}`);
-      if (buf.length - off - 4 < len) break;
-      frames.push(buf.subarray(off + 4, off + 4 + len));
-      off += 4 + len;
+    if (this.closeRecord) return frames;
+    if (chunk.length) {
+      this.#chunks.push(chunk);
+      this.#size += chunk.length;
     }
-    this.#buf = off === buf.length ? new Uint8Array(0) : buf.slice(off);
+    for (;;) {
+      if (this.#need < 0) {
+        if (this.#size < 4) break;
+        const word = this.#peekU32();
+        if (word >= CLOSE_FLAG) {
+          const n = word - CLOSE_FLAG;
+          if (n < 4 || n > 4 + MAX_CLOSE_REASON_BYTES) throw new RangeError(`malformed close record of ${n} bytes`);
+          if (this.#size < 4 + n) break;
+          const rec = this.#take(4 + n);
+          const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
+          this.closeRecord = { code: v.getUint32(4), reason: utf8Decoder.decode(rec.subarray(8)) };
+          this.#chunks = [];
+          this.#head = 0;
+          this.#size = 0;
+          break;
+        }
+        if (word > this.#maxFrame) throw new RangeError(`frame of ${word} bytes exceeds ${this.#maxFrame}`);
+        this.#need = word;
+      }
+      if (this.#size < 4 + this.#need) break;
+      frames.push(this.#take(4 + this.#need).subarray(4));
+      this.#need = -1;
+    }
     return frames;
   }
 
-  /** One frame with its length prefix. */
+  #peekU32() {
+    let v = 0;
+    let i = 0;
+    let c = 0;
+    let off = this.#head;
+    while (i < 4) {
+      const chunk = this.#chunks[c];
+      if (off >= chunk.length) { c++; off = 0; continue; }
+      v = v * 256 + chunk[off++];
+      i++;
+    }
+    return v;
+  }
+
+  /** The next `n` held bytes: a view when they are in one chunk, else a copy. */
+  #take(n) {
+    this.#size -= n;
+    const first = this.#chunks[0];
+    if (first.length - this.#head >= n) {
+      const out = first.subarray(this.#head, this.#head + n);
+      this.#head += n;
+      if (this.#head === first.length) {
+        this.#chunks.shift();
+        this.#head = 0;
+      }
+      return out;
+    }
+    const out = new Uint8Array(n);
+    let off = 0;
+    while (off < n) {
+      const c = this.#chunks[0];
+      const k = Math.min(c.length - this.#head, n - off);
+      out.set(c.subarray(this.#head, this.#head + k), off);
+      off += k;
+      this.#head += k;
+      if (this.#head === c.length) {
+        this.#chunks.shift();
+        this.#head = 0;
+      }
+    }
+    return out;
+  }
+
+  /** One frame with its length prefix (a copy). */
   static encode(frame) {
     const out = new Uint8Array(frame.length + 4);
     new DataView(out.buffer).setUint32(0, frame.length);
     out.set(frame, 4);
+    return out;
+  }
+
+  /** The 4-byte length prefix of a frame of `length` bytes. */
+  static header(length) {
+    if (!Number.isInteger(length) || length < 0 || length >= CLOSE_FLAG) throw new RangeError(`bad frame length ${length}`);
+    const out = new Uint8Array(4);
+    new DataView(out.buffer).setUint32(0, length);
+    return out;
+  }
+
+  /**
+   * A close record: `[u32 BE 0x80000000 | n][u32 BE code][UTF-8 reason]`, the reason cut to 1024
+   * bytes at a character boundary.
+   * @param {number} code  0..2^32-1 (WebSocket numbering: 1000 normal)
+   * @param {string} [reason]
+   */
+  static encodeClose(code, reason = '') {
+    const text = utf8Truncated(reason, MAX_CLOSE_REASON_BYTES);
+    const out = new Uint8Array(8 + text.length);
+    const v = new DataView(out.buffer);
+    v.setUint32(0, CLOSE_FLAG + 4 + text.length);
+    v.setUint32(4, code >>> 0);
+    out.set(text, 8);
     return out;
   }
 }
