@@ -71,6 +71,9 @@ build sockfs_echo_udp "$UP/sockets/test_sockets_echo_client.c" "$PRE_S" "$RR" --
 build sockfs_select_server_down "$UP/sockets/test_sockets_select_server_down_client.c" "$PRE_S" "$RR" -- "${SOCKFS_FLAGS[@]}"
 build sockfs_select_closes_connection "$UP/sockets/test_sockets_select_server_closes_connection_client_rw.c" \
   "$PRE_S" "$RR" -- "${SOCKFS_FLAGS[@]}"
+# --- benchmark clients (bench.sh; see bench/README.md) ---
+build bench_posix "$HERE/bench/bench_posix.c" "$COMMON" "$PRE_P" -- "${POSIX_FLAGS[@]}"
+build bench_sockfs "$HERE/bench/bench_sockfs.c" "$PRE_S" -- -sENVIRONMENT=node -sEXIT_RUNTIME=1 --pre-js "$PRE_S"
 
 # --- Emscripten's reference proxy (native, cmake + gcc), bound to 127.0.0.1 ---
 if [ -z "${NO_REFPROXY:-}" ]; then

@@ -1,0 +1,231 @@
+/* Benchmark client for Emscripten's default socket emulation (SOCKFS): every socket is a
+ * WebSocket to a websockify-style bridge (websockify, or Sockbridge's /websockify route), which
+ * forwards the bytes to a native TCP echo server.
+ *
+ *   usage: SOCKFS_URL=ws://127.0.0.1:BRIDGE/... bench_sockfs.js ECHO_PORT ROUNDS WARMUP BULK_BYTES [WINDOW]
+ *
+ * SOCKFS sockets never block under node: connect() returns EINPROGRESS and recv() EAGAIN. The
+ * program is event-driven, with the emscripten_set_socket_{open,message,error,close}_callback API
+ * (no polling main loop, which under node would add a timer tick to every step):
+ * 1. Round trips: WARMUP untimed, then ROUNDS timed round trips of 64 bytes on one connection
+ *    (send 64 bytes; on each message event recv() until all 64 are back; send the next).
+ * 2. Echo: BULK_BYTES (multiple of 64 KiB) on a second connection, in 64 KiB send()s, keeping at
+ *    most WINDOW bytes (default 1 MiB) sent but not yet echoed (SOCKFS's send() never pushes back,
+ *    so without a window the whole transfer would pile up in the client's WebSocket buffer). The
+ *    echoed bytes are compared against what was sent.
+ * pre/sockfs.js points every socket at $SOCKFS_URL; ECHO_PORT is what connect() is given (used
+ * for the URL only when SOCKFS_URL is unset).
+ *
+ * Output: the same BENCH lines as bench_posix.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdint.h>
+#include <errno.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+#include <emscripten.h>
+
+#define RT_SIZE 64
+#define CHUNK 65536
+
+enum { PH_RT_CONNECT, PH_RT, PH_BULK_CONNECT, PH_BULK, PH_DONE };
+static int phase = PH_RT_CONNECT;
+static int rt_fd = -1, bulk_fd = -1;
+static int rounds, warmup, round_i;   /* round_i counts warm-up + timed rounds */
+static double *us, rt_t0, rt_start;
+static unsigned char rt_out[RT_SIZE], rt_in[RT_SIZE];
+static int rt_have;
+static uint64_t bulk_bytes, window_bytes = 1 << 20, sent, got;
+static double bulk_t0;
+static unsigned char block[CHUNK], rbuf[CHUNK];
+
+/* The socket callbacks keep the runtime alive (a keepalive reference that is never dropped), so
+ * plain exit() would only set the exit code and leave node running while a WebSocket is open:
+ * emscripten_force_exit() ends the process. */
+static void finish(int code) {
+  fflush(stdout);
+  emscripten_force_exit(code);
+}
+
+static void fail(const char *what, int e) {
+  printf("BENCH error %s: errno %d\n", what, e);
+  finish(1);
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+static double percentile(const double *v, int n, double p) {
+  int k = (int)(p / 100.0 * n + 0.999999) - 1;
+  if (k < 0) k = 0;
+  if (k >= n) k = n - 1;
+  return v[k];
+}
+
+static int open_socket(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) fail("socket", errno);
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_port = htons((uint16_t)port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0 && errno != EINPROGRESS) fail("connect", errno);
+  return fd;
+}
+
+static void send_exact(int fd, const void *p, size_t n) {
+  ssize_t r = send(fd, p, n, 0);
+  if (r != (ssize_t)n) fail("send", r < 0 ? errno : -1);
+}
+
+static void rt_send_next(void) {
+  memset(rt_out, (unsigned char)round_i, RT_SIZE);
+  rt_out[0] = (unsigned char)(round_i >> 8);
+  rt_have = 0;
+  rt_t0 = emscripten_get_now();
+  send_exact(rt_fd, rt_out, RT_SIZE);
+}
+
+static void bulk_pump(void) {
+  while (sent < bulk_bytes && sent - got + CHUNK <= window_bytes) {
+    send_exact(bulk_fd, block, CHUNK);
+    sent += CHUNK;
+  }
+}
+
+static int g_port;
+
+static void start_bulk(void) {
+  if (bulk_bytes == 0) {
+    printf("BENCH done\n");
+    fflush(stdout);
+    finish(0);
+  }
+  for (int i = 0; i < CHUNK; i++) block[i] = (unsigned char)((i * 2654435761u) >> 24);
+  phase = PH_BULK_CONNECT;
+  bulk_fd = open_socket(g_port);
+}
+
+static void on_open(int fd, void *ud) {
+  (void)ud;
+  if (phase == PH_RT_CONNECT && fd == rt_fd) {
+    phase = PH_RT;
+    round_i = 0;
+    rt_start = emscripten_get_now();
+    rt_send_next();
+  } else if (phase == PH_BULK_CONNECT && fd == bulk_fd) {
+    phase = PH_BULK;
+    bulk_t0 = emscripten_get_now();
+    bulk_pump();
+  }
+}
+
+static void on_message(int fd, void *ud) {
+  (void)ud;
+  if (phase == PH_RT && fd == rt_fd) {
+    for (;;) {
+      ssize_t n = recv(rt_fd, rt_in + rt_have, RT_SIZE - rt_have, 0);
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+        fail("recv (round trips)", errno);
+      }
+      if (n == 0) fail("round trips: connection closed", 0);
+      rt_have += (int)n;
+      if (rt_have < RT_SIZE) continue;
+      double t1 = emscripten_get_now();
+      if (memcmp(rt_out, rt_in, RT_SIZE) != 0) {
+        printf("BENCH error round trip %d: echo differs\n", round_i);
+        finish(1);
+      }
+      if (round_i == warmup) rt_start = rt_t0; /* timed part starts with the first timed send */
+      if (round_i >= warmup) us[round_i - warmup] = (t1 - rt_t0) * 1000.0;
+      round_i++;
+      if (round_i < warmup + rounds) {
+        rt_send_next();
+        continue; /* nothing should be queued, but drain anyway */
+      }
+      double secs = (t1 - rt_start) / 1000.0;
+      qsort(us, (size_t)rounds, sizeof(double), cmp_double);
+      printf("BENCH rt count=%d seconds=%.3f rate=%.1f p50_us=%.0f p99_us=%.0f min_us=%.0f max_us=%.0f\n", rounds,
+             secs, rounds / secs, percentile(us, rounds, 50), percentile(us, rounds, 99), us[0], us[rounds - 1]);
+      fflush(stdout);
+      /* rt_fd stays open until exit: closing it could hand its number to the echo socket
+       * while a late close event for the old one is still to come */
+      start_bulk();
+      return;
+    }
+  } else if (phase == PH_BULK && fd == bulk_fd) {
+    for (;;) {
+      ssize_t n = recv(bulk_fd, rbuf, CHUNK, 0);
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        fail("recv (echo)", errno);
+      }
+      if (n == 0) fail("echo: connection closed", 0);
+      size_t off = (size_t)(got % CHUNK), done = 0;
+      while (done < (size_t)n) {
+        size_t k = CHUNK - off < (size_t)n - done ? CHUNK - off : (size_t)n - done;
+        if (memcmp(rbuf + done, block + off, k) != 0) {
+          printf("BENCH error echo: data differs near byte %llu\n", (unsigned long long)(got + done));
+          finish(1);
+        }
+        done += k;
+        off = 0;
+      }
+      got += (uint64_t)n;
+    }
+    if (got >= bulk_bytes) {
+      double secs = (emscripten_get_now() - bulk_t0) / 1000.0;
+      printf("BENCH bulk bytes=%llu seconds=%.3f mbps=%.2f\n", (unsigned long long)bulk_bytes, secs,
+             bulk_bytes / 1e6 / secs);
+      printf("BENCH done\n");
+      fflush(stdout);
+      phase = PH_DONE;
+      finish(0);
+    }
+    bulk_pump();
+  }
+}
+
+static void on_error(int fd, int err, const char *msg, void *ud) {
+  (void)ud;
+  if (phase == PH_DONE) return;
+  printf("BENCH error socket %d: error %d %s\n", fd, err, msg ? msg : "");
+  fflush(stdout);
+  finish(1);
+}
+
+static void on_close(int fd, void *ud) {
+  (void)ud;
+  if ((phase == PH_RT_CONNECT || phase == PH_RT) && fd == rt_fd) fail("round-trip connection closed by the bridge", 0);
+  if ((phase == PH_BULK_CONNECT || phase == PH_BULK) && fd == bulk_fd) fail("echo connection closed by the bridge", 0);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 5) {
+    fprintf(stderr, "usage: SOCKFS_URL=ws://127.0.0.1:BRIDGE/... %s ECHO_PORT ROUNDS WARMUP BULK_BYTES [WINDOW]\n", argv[0]);
+    return 2;
+  }
+  g_port = atoi(argv[1]);
+  rounds = atoi(argv[2]);
+  warmup = atoi(argv[3]);
+  bulk_bytes = strtoull(argv[4], 0, 10);
+  if (argc > 5) window_bytes = strtoull(argv[5], 0, 10);
+  if (rounds < 1 || warmup < 0 || bulk_bytes % CHUNK != 0 || window_bytes < CHUNK) {
+    printf("BENCH error arguments: ROUNDS >= 1, WARMUP >= 0, BULK_BYTES a multiple of %d, WINDOW >= %d\n", CHUNK, CHUNK);
+    return 1;
+  }
+  us = (double *)malloc(sizeof(double) * (size_t)rounds);
+  emscripten_set_socket_open_callback(0, on_open);
+  emscripten_set_socket_message_callback(0, on_message);
+  emscripten_set_socket_error_callback(0, on_error);
+  emscripten_set_socket_close_callback(0, on_close);
+  rt_fd = open_socket(g_port);
+  /* the callbacks keep the runtime alive; they end the program with finish() */
+  return 0;
+}
