@@ -3,6 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-core}"; shift || true
+if [ "$which" = emscripten ]; then
+  bash scripts/setup.sh >/dev/null
+  exec bash emscripten/bench.sh "$@"
+fi
 if [ ! -f benchmarks/target/classpath.txt ] || [ -n "$(find . -name '*.java' -newer benchmarks/target/classpath.txt -not -path '*/target/*' | head -1)" ]; then
   mvn -q -B -ntp -Dstyle.color=never install -DskipTests -pl benchmarks -am
   mvn -q -B -ntp -Dstyle.color=never -pl benchmarks dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
