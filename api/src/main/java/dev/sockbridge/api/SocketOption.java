@@ -16,6 +16,9 @@ import java.util.Objects;
  * <p>A call may name any {@code (level, name)} pair; one the proxy does not know gets
  * {@link Errno#ENOPROTOOPT}.
  *
+ * <p>Level {@link #SOL_SOCKBRIDGE} ({@code 0x5342}, "SB") holds Sockbridge's own options, which the proxy
+ * answers itself (no native socket has them): {@link #SB_DATAGRAMS_DROPPED}.
+ *
  * @param <T> the value type
  */
 public final class SocketOption<T> {
@@ -41,6 +44,18 @@ public final class SocketOption<T> {
     public static final SocketOption<Integer> IP_TTL = integer("IP_TTL", Posix.IPPROTO_IP, 2, false);
     public static final SocketOption<Integer> IP_TOS = integer("IP_TOS", Posix.IPPROTO_IP, 1, false);
     public static final SocketOption<Boolean> IPV6_V6ONLY = flag("IPV6_V6ONLY", Posix.IPPROTO_IPV6, 26, false);
+
+    /** The level of Sockbridge's own options ('S' 'B'), answered by the proxy rather than a native socket. */
+    public static final int SOL_SOCKBRIDGE = 0x5342;
+    /**
+     * Read-only: the datagrams of this socket the proxy has dropped so far. This counts datagrams received
+     * when there was no room or from a source that is not allowed, sends refused because the queue was full,
+     * failed fire-and-forget sends (call id 0 on the datagram path), and push events that the transport's
+     * datagram path refused. Datagrams lost on the network are not counted: nobody sees them go. On a stream
+     * socket the value is 0.
+     */
+    public static final SocketOption<Integer> SB_DATAGRAMS_DROPPED =
+            integer("SB_DATAGRAMS_DROPPED", SOL_SOCKBRIDGE, 1, true);
 
     private final String name;
     private final int level;

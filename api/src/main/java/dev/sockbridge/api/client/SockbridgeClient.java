@@ -1,6 +1,7 @@
 package dev.sockbridge.api.client;
 
 import dev.sockbridge.api.Posix;
+import dev.sockbridge.api.SocketCallException;
 import dev.sockbridge.api.SocketOption;
 import dev.sockbridge.api.internal.client.ClientSession;
 import dev.sockbridge.api.message.AddrInfo;
@@ -52,7 +53,9 @@ import java.util.concurrent.CompletableFuture;
  * a caller that issues many calls without waiting watches {@link #isWritable()} or waits for
  * {@link #whenWritable()}. The proxy's own limits ({@code maxOutstandingCalls}, {@code maxBufferedBytes})
  * fail calls with ENOBUFS rather than queue without bound. In push mode, credit bounds what the proxy
- * sends ({@link #push}).
+ * sends ({@link #push}). Everything shares the transport's one ordered channel unless a socket is given
+ * a stream of its own ({@link #useOwnStream}, on transports with extra streams: WebTransport, raw QUIC):
+ * then a socket whose data waits holds up only its own stream.
  *
  * <p><b>Buffers.</b> Methods that take a {@link ByteBuf} take ownership of it (it is released once
  * sent, or on failure) and do not copy it; the {@code byte[]} overloads copy the array, which the
@@ -194,19 +197,55 @@ public interface SockbridgeClient extends AutoCloseable {
 
     /**
      * Sends one datagram without waiting for, or hearing of, the result. On a transport with
-     * {@link Transport.Capability#DATAGRAMS} it travels on the unreliable datagram path as a
-     * {@code SendTo} with call id 0; otherwise, or when it is too large for one datagram, it is an
-     * ordinary sendto whose reply is dropped (failures are counted in {@link #stats()}).
-     * Takes ownership of {@code data}.
+     * {@link Transport.Capability#DATAGRAMS} (WebTransport, raw QUIC, in-process) it travels on the
+     * unreliable datagram path as a {@code SendTo} with call id 0, and the proxy answers nothing. The
+     * encoded message must fit one datagram ({@link Transport#maxDatagramSize()}, about 1150 bytes of
+     * payload over QUIC): a larger one is refused here with EMSGSIZE and nothing is sent, as a kernel
+     * refuses a UDP send larger than the path allows when it may not fragment. Send such data with
+     * {@link #sendTo}, on the reliable path.
+     *
+     * <p>On a transport without a datagram path (WebSocket) it is an ordinary sendto on the reliable
+     * path whose reply is only counted: a failure there shows in {@link Stats#datagramsDropped()}, and
+     * any size the session's frames allow is accepted.
+     *
+     * <p>Takes ownership of {@code data} (also when it throws).
      *
      * @return false if it was dropped here (session ended, no room on the datagram path)
+     * @throws SocketCallException EMSGSIZE when the datagram path cannot carry it in one datagram
      */
-    boolean sendToUnreliable(int fd, InetSocketAddress to, ByteBuf data);
+    boolean sendToUnreliable(int fd, InetSocketAddress to, ByteBuf data) throws SocketCallException;
 
     /** {@link #sendToUnreliable(int, InetSocketAddress, ByteBuf)} with a copy of {@code data}. */
-    default boolean sendToUnreliable(int fd, InetSocketAddress to, byte[] data) {
+    default boolean sendToUnreliable(int fd, InetSocketAddress to, byte[] data) throws SocketCallException {
         return sendToUnreliable(fd, to, Unpooled.copiedBuffer(data));
     }
+
+    // ------------------------------------------------------------------ streams
+
+    /**
+     * Puts socket {@code fd} on an extra stream of its own, on a transport with
+     * {@link Transport.Capability#STREAMS} (WebTransport, raw QUIC, in-process): from then on every
+     * call naming {@code fd} (send, recv, close, options, push, ...) and the credit granted to it travel
+     * on that stream, and the proxy answers on it. Push events follow the stream the {@code push} request
+     * came on, so call {@link #push} after this completes (or again, for a socket already in push mode)
+     * to have them come there too. The point: a socket whose data waits (a slow reader, a full window)
+     * then holds up only its own stream, never the main channel or other sockets.
+     *
+     * <p>Calls that name no socket (socket, poll, getaddrinfo, ...) stay on the main channel; a
+     * descriptor returned by accept starts there too. Calls already under way finish where they went.
+     * Closing the socket ({@link #close(int)}) closes its stream once the proxy answered. If the stream
+     * ends otherwise, calls waiting on it fail with an IOException and later calls for {@code fd} go on
+     * the main channel again (push events then need a new {@code push}). Datagram-path sends
+     * ({@link #sendToUnreliable}) are not affected, and {@link #isWritable()} / {@link #whenWritable()}
+     * still watch the main channel only. At once if {@code fd} already has its stream.
+     *
+     * @return completes once the stream is open; fails with UnsupportedOperationException on a transport
+     *         without extra streams (WebSocket), with a SessionClosedException if the session ended
+     */
+    CompletableFuture<Void> useOwnStream(int fd);
+
+    /** True while socket {@code fd} has a stream of its own ({@link #useOwnStream}). */
+    boolean hasOwnStream(int fd);
 
     // ------------------------------------------------------------------ options
 
@@ -282,7 +321,7 @@ public interface SockbridgeClient extends AutoCloseable {
     /**
      * Counters of one session, for logs and tests.
      *
-     * @param calls requests sent (datagram-path sends excluded)
+     * @param calls requests sent, on every stream (datagram-path sends excluded)
      * @param unknownReplies replies whose call id was not waiting: ignored
      * @param eventsDropped events for sockets not in push mode here: dropped
      * @param datagramsSent {@code SendTo}s sent on the datagram path

@@ -35,6 +35,16 @@ final class ScriptedPeer implements AutoCloseable {
     final URI uri = URI.create("inprocess://scripted-peer-" + NAMES.incrementAndGet());
     final BlockingQueue<Message> frames = new LinkedBlockingQueue<>();
     final BlockingQueue<Message> datagrams = new LinkedBlockingQueue<>();
+    /** Extra streams the client opened, in order. */
+    final BlockingQueue<Transport> streams = new LinkedBlockingQueue<>();
+    /** Frames that came on extra streams, each with its stream. */
+    final BlockingQueue<OnStream> streamFrames = new LinkedBlockingQueue<>();
+    /** Extra streams that ended, with "code reason". */
+    final BlockingQueue<String> streamsClosed = new LinkedBlockingQueue<>();
+
+    /** A frame that came on an extra stream. */
+    record OnStream(Transport stream, Message message) {
+    }
     final CompletableFuture<Transport> transport = new CompletableFuture<>();
     final CompletableFuture<String> closed = new CompletableFuture<>();
     private final MessageCodec codec = MessageCodec.cbor();
@@ -67,6 +77,22 @@ final class ScriptedPeer implements AutoCloseable {
                 @Override
                 public void datagramReceived(ByteBuf datagram) {
                     datagrams.add(decode(datagram));
+                }
+
+                @Override
+                public void streamOpened(Transport stream) {
+                    stream.start(new TransportListener() {
+                        @Override
+                        public void frameReceived(ByteBuf frame) {
+                            streamFrames.add(new OnStream(stream, decode(frame)));
+                        }
+
+                        @Override
+                        public void closed(int code, String reason) {
+                            streamsClosed.add(code + " " + reason);
+                        }
+                    });
+                    streams.add(stream);
                 }
 
                 @Override
@@ -108,6 +134,18 @@ final class ScriptedPeer implements AutoCloseable {
         }
     }
 
+    /** Sends {@code m} on an extra stream. */
+    void sendOn(Transport stream, Message m) {
+        stream.send(codec.encode(m, stream.alloc()));
+    }
+
+    /** The next frame that came on an extra stream. */
+    OnStream takeFromStream() throws InterruptedException {
+        OnStream m = streamFrames.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        assertNotNull(m, "the client sent nothing on a stream");
+        return m;
+    }
+
     /** The next frame the client sent (Hello excluded). */
     Message take() throws InterruptedException {
         Message m = frames.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -136,6 +174,10 @@ final class ScriptedPeer implements AutoCloseable {
         }
         while ((m = datagrams.poll()) != null) {
             Message.release(m);
+        }
+        OnStream o;
+        while ((o = streamFrames.poll()) != null) {
+            Message.release(o.message());
         }
     }
 }

@@ -43,10 +43,16 @@ import java.util.function.IntFunction;
  * The implementation of {@link SockbridgeClient}: one per transport.
  *
  * <pre>
- *  caller thread ── call() ── put(callId → Call) ── encode ── Transport.send
+ *  caller thread ── call() ── put(callId → Call) ── encode ── Transport.send (the main channel, or the socket's own stream)
  *  event loop    ── frameReceived ── decode ── Reply: remove(callId).complete
  *                                            └ Event: PushState ── listener ── (AUTO) Credit
  * </pre>
+ *
+ * <p><b>Own streams.</b> {@link #useOwnStream} gives one socket an extra stream of the transport
+ * ({@link Transport.Capability#STREAMS}): from then on every call naming that descriptor, and the
+ * credit granted to it, goes there, and the proxy answers there (and pushes there once push mode was
+ * asked for there). Call ids stay unique across the session, so one call table serves every stream.
+ * A call remembers its stream: if that stream ends before the reply, the call fails.
  *
  * <p><b>Threading.</b> Calls come from any thread; the table of outstanding calls and the push states
  * are concurrent maps. Everything the transport delivers runs on its executor, one at a time. The end
@@ -60,6 +66,8 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
     private final MessageCodec codec = MessageCodec.cbor();
     private final ConcurrentMap<Integer, Call<?>> calls = new ConcurrentHashMap<>();
     private final ConcurrentMap<Integer, PushState> pushes = new ConcurrentHashMap<>();
+    /** Sockets on a stream of their own ({@link #useOwnStream}): descriptor → that stream. */
+    private final ConcurrentMap<Integer, OwnStream> ownStreams = new ConcurrentHashMap<>();
     private final AtomicInteger lastCallId = new AtomicInteger();
     private final CompletableFuture<SockbridgeClient> opened = new CompletableFuture<>();
     private final CompletableFuture<Control.Goodbye> closeFuture = new CompletableFuture<>();
@@ -159,54 +167,63 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
 
     @Override
     public CompletableFuture<Void> bind(int fd, InetSocketAddress address) {
-        return call(id -> new Request.Bind(id, fd, address), ok());
+        return call(fd, id -> new Request.Bind(id, fd, address), ok());
     }
 
     @Override
     public CompletableFuture<Void> connect(int fd, InetSocketAddress address) {
-        return call(id -> new Request.Connect(id, fd, address), ok());
+        return call(fd, id -> new Request.Connect(id, fd, address), ok());
     }
 
     @Override
     public CompletableFuture<Void> listen(int fd, int backlog) {
-        return call(id -> new Request.Listen(id, fd, backlog), ok());
+        return call(fd, id -> new Request.Listen(id, fd, backlog), ok());
     }
 
     @Override
     public CompletableFuture<Accepted> accept(int fd, int flags) {
-        return call(id -> new Request.Accept(id, fd, flags), as(Reply.Accept.class, a -> new Accepted(a.fd(), a.peer())));
+        return call(fd, id -> new Request.Accept(id, fd, flags), as(Reply.Accept.class, a -> new Accepted(a.fd(), a.peer())));
     }
 
     @Override
     public CompletableFuture<Void> shutdown(int fd, int how) {
-        return call(id -> new Request.Shutdown(id, fd, how), ok());
+        return call(fd, id -> new Request.Shutdown(id, fd, how), ok());
     }
 
     @Override
     public CompletableFuture<Void> close(int fd) {
-        CompletableFuture<Void> f = call(id -> new Request.Close(id, fd), ok());
-        f.whenComplete((v, t) -> pushes.remove(fd));
+        CompletableFuture<Void> f = call(fd, id -> new Request.Close(id, fd), ok());
+        f.whenComplete((v, t) -> {
+            pushes.remove(fd);
+            if (t == null) {
+                OwnStream own = ownStreams.remove(fd);
+                if (own != null) {
+                    // the close's reply came last on the stream (after the EBADF of anything that waited)
+                    own.stream.close(Control.Goodbye.NORMAL, "socket " + fd + " closed");
+                }
+            }
+        });
         return f;
     }
 
     @Override
     public CompletableFuture<Integer> send(int fd, ByteBuf data, int flags) {
-        return call(id -> new Request.Send(id, fd, flags, data), as(Reply.Value.class, v -> (int) v.value()));
+        return call(fd, id -> new Request.Send(id, fd, flags, data), as(Reply.Value.class, v -> (int) v.value()));
     }
 
     @Override
     public CompletableFuture<Received> recv(int fd, int length, int flags) {
-        return call(id -> new Request.Recv(id, fd, length, flags), ClientSession::received);
+        return call(fd, id -> new Request.Recv(id, fd, length, flags), ClientSession::received);
     }
 
     @Override
     public CompletableFuture<Integer> sendTo(int fd, InetSocketAddress to, ByteBuf data, int flags) {
-        return call(id -> new Request.SendTo(id, fd, flags, to, data), as(Reply.Value.class, v -> (int) v.value()));
+        return call(fd, id -> new Request.SendTo(id, fd, flags, to, data), as(Reply.Value.class, v -> (int) v.value()));
     }
 
     @Override
     public CompletableFuture<Received> recvFrom(int fd, int length, int flags) {
-        return call(id -> new Request.RecvFrom(id, fd, length, flags), ClientSession::received);
+        return call(fd, id -> new Request.RecvFrom(id, fd, length, flags), ClientSession::received);
     }
 
     @Override
@@ -221,57 +238,59 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
             }
             data = c;
         }
-        return call(id -> new Request.SendMsg(id, fd, flags, to, data), as(Reply.Value.class, v -> (int) v.value()));
+        return call(fd, id -> new Request.SendMsg(id, fd, flags, to, data), as(Reply.Value.class, v -> (int) v.value()));
     }
 
     @Override
     public CompletableFuture<Received> recvMsg(int fd, int length, int flags) {
-        return call(id -> new Request.RecvMsg(id, fd, length, flags), ClientSession::received);
+        return call(fd, id -> new Request.RecvMsg(id, fd, length, flags), ClientSession::received);
     }
 
     @Override
-    public boolean sendToUnreliable(int fd, InetSocketAddress to, ByteBuf data) {
+    public boolean sendToUnreliable(int fd, InetSocketAddress to, ByteBuf data) throws SocketCallException {
         if (ended.get() != null) {
             data.release();
             datagramsDropped.increment();
             return false;
         }
-        if (transport.capabilities().contains(Transport.Capability.DATAGRAMS)) {
-            data.retain(); // kept for the reliable path in case the datagram is too large
-            ByteBuf datagram;
-            try {
-                datagram = codec.encode(new Request.SendTo(0, fd, 0, to, data), transport.alloc());
-            } catch (IllegalArgumentException e) {
-                data.release();
-                throw e;
-            }
-            if (datagram.readableBytes() <= transport.maxDatagramSize()) {
-                data.release();
-                if (transport.sendDatagram(datagram)) {
-                    datagramsSent.increment();
-                    return true;
+        if (!transport.capabilities().contains(Transport.Capability.DATAGRAMS)) {
+            // no datagram path: an ordinary sendto whose reply is only counted
+            sendTo(fd, to, data, 0).whenComplete((n, t) -> {
+                if (t != null) {
+                    datagramsDropped.increment();
                 }
+            });
+            return true;
+        }
+        int payload = data.readableBytes();
+        ByteBuf datagram = codec.encode(new Request.SendTo(0, fd, 0, to, data), transport.alloc()); // takes data
+        int size = datagram.readableBytes();
+        int max = transport.maxDatagramSize();
+        if (size > max) {
+            datagram.release();
+            if (max <= 0) { // the datagram path went away (the transport is closing)
                 datagramsDropped.increment();
                 return false;
             }
-            datagram.release();
+            throw new SocketCallException(Errno.EMSGSIZE.code(), "sendto of " + payload + " bytes is a datagram of " + size
+                    + " bytes; the datagram path carries at most " + max);
         }
-        sendTo(fd, to, data, 0).whenComplete((n, t) -> {
-            if (t != null) {
-                datagramsDropped.increment();
-            }
-        });
-        return true;
+        if (transport.sendDatagram(datagram)) {
+            datagramsSent.increment();
+            return true;
+        }
+        datagramsDropped.increment();
+        return false;
     }
 
     @Override
     public CompletableFuture<Long> getSockOpt(int fd, int level, int name) {
-        return call(id -> new Request.GetSockOpt(id, fd, level, name), as(Reply.Value.class, Reply.Value::value));
+        return call(fd, id -> new Request.GetSockOpt(id, fd, level, name), as(Reply.Value.class, Reply.Value::value));
     }
 
     @Override
     public CompletableFuture<Void> setSockOpt(int fd, int level, int name, long value) {
-        return call(id -> new Request.SetSockOpt(id, fd, level, name, value), ok());
+        return call(fd, id -> new Request.SetSockOpt(id, fd, level, name, value), ok());
     }
 
     @Override
@@ -295,12 +314,12 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
 
     @Override
     public CompletableFuture<InetSocketAddress> getSockName(int fd) {
-        return call(id -> new Request.GetSockName(id, fd), as(Reply.Address.class, Reply.Address::address));
+        return call(fd, id -> new Request.GetSockName(id, fd), as(Reply.Address.class, Reply.Address::address));
     }
 
     @Override
     public CompletableFuture<InetSocketAddress> getPeerName(int fd) {
-        return call(id -> new Request.GetPeerName(id, fd), as(Reply.Address.class, Reply.Address::address));
+        return call(fd, id -> new Request.GetPeerName(id, fd), as(Reply.Address.class, Reply.Address::address));
     }
 
     // ------------------------------------------------------------------ push
@@ -314,7 +333,7 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
         }
         PushState state = new PushState(fd, listener, mode, initialCredit);
         pushes.put(fd, state); // before the request leaves: events may follow the reply at once
-        CompletableFuture<Void> f = call(id -> new Request.Push(id, fd, true, initialCredit), ok());
+        CompletableFuture<Void> f = call(fd, id -> new Request.Push(id, fd, true, initialCredit), ok());
         f.whenComplete((v, t) -> {
             if (t != null) {
                 pushes.remove(fd, state);
@@ -326,7 +345,7 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
     @Override
     public CompletableFuture<Void> stopPush(int fd) {
         PushState state = pushes.get(fd);
-        CompletableFuture<Void> f = call(id -> new Request.Push(id, fd, false, 0), ok());
+        CompletableFuture<Void> f = call(fd, id -> new Request.Push(id, fd, false, 0), ok());
         f.whenComplete((v, t) -> {
             if (t == null && state != null) {
                 pushes.remove(fd, state);
@@ -344,7 +363,90 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
         if (state != null) {
             state.granted(bytes);
         }
-        sendControl(new Control.Credit(fd, bytes));
+        sendCredit(fd, bytes);
+    }
+
+    // ------------------------------------------------------------------ own streams
+
+    @Override
+    public CompletableFuture<Void> useOwnStream(int fd) {
+        Control.Goodbye g = ended.get();
+        if (g != null) {
+            return CompletableFuture.failedFuture(closed(g));
+        }
+        if (!transport.capabilities().contains(Transport.Capability.STREAMS)) {
+            return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                    "the " + transport.scheme() + " transport has no extra streams"));
+        }
+        if (ownStreams.containsKey(fd)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return transport.openStream().thenApply(stream -> {
+            OwnStream own = new OwnStream(fd, stream);
+            stream.start(own);
+            if (ownStreams.putIfAbsent(fd, own) != null) {
+                stream.close(Control.Goodbye.NORMAL, "socket " + fd + " already has a stream");
+                return null;
+            }
+            Control.Goodbye e = ended.get();
+            if (e != null) { // the session ended meanwhile: its sweep may have missed this stream
+                ownStreams.remove(fd, own);
+                stream.close(e.code(), e.reason());
+                throw new java.util.concurrent.CompletionException(closed(e));
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public boolean hasOwnStream(int fd) {
+        return ownStreams.containsKey(fd);
+    }
+
+    /** The transport a call or credit for {@code fd} goes on, or null for the main channel. */
+    private OwnStream streamOf(int fd) {
+        return ownStreams.isEmpty() ? null : ownStreams.get(fd);
+    }
+
+    /** One socket's own stream: frames from it are handled like the main channel's. */
+    private final class OwnStream implements TransportListener {
+        final int fd;
+        final Transport stream;
+        /** Set once the stream ended; calls sent on it after that are failed by their sender. */
+        volatile String endedWith;
+
+        OwnStream(int fd, Transport stream) {
+            this.fd = fd;
+            this.stream = stream;
+        }
+
+        @Override
+        public void frameReceived(ByteBuf frame) {
+            inbound(frame);
+        }
+
+        @Override
+        public void closed(int code, String reason) {
+            endedWith = code + (reason == null || reason.isEmpty() ? "" : " " + reason);
+            ownStreams.remove(fd, this);
+            for (Integer id : calls.keySet()) {
+                Call<?> c = calls.get(id);
+                if (c != null && c.via == this && calls.remove(id, c)) {
+                    c.future.completeExceptionally(streamEnded(this));
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "stream of socket " + fd + " (" + stream + ")";
+        }
+    }
+
+    private Throwable streamEnded(OwnStream s) {
+        Control.Goodbye g = ended.get();
+        return g != null ? closed(g) : new IOException("the stream of socket " + s.fd + " ended (" + s.endedWith
+                + ") before the reply came");
     }
 
     /** One socket in push mode, as the client sees it. */
@@ -417,7 +519,7 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
         if (cost > 0 && state.mode == CreditMode.AUTO) {
             long g = state.consumed(cost);
             if (g > 0) {
-                sendControl(new Control.Credit(state.fd, g));
+                sendCredit(state.fd, g);
             }
         }
     }
@@ -429,10 +531,13 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
         final CompletableFuture<T> future = new CompletableFuture<>();
         final Function<Reply, T> onReply;
         final MessageType type;
+        /** The socket's own stream the request went on; null for the main channel. */
+        final OwnStream via;
 
-        Call(Function<Reply, T> onReply, MessageType type) {
+        Call(Function<Reply, T> onReply, MessageType type, OwnStream via) {
             this.onReply = onReply;
             this.type = type;
+            this.via = via;
         }
 
         void complete(Reply r) {
@@ -476,10 +581,20 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
         return id;
     }
 
+    /** A call that names no socket: on the main channel. */
     private <T> CompletableFuture<T> call(IntFunction<Request> make, Function<Reply, T> onReply) {
+        return call(NO_FD, make, onReply);
+    }
+
+    private static final int NO_FD = Integer.MIN_VALUE;
+
+    /** A call for socket {@code fd}: on its own stream if it has one, else on the main channel. */
+    private <T> CompletableFuture<T> call(int fd, IntFunction<Request> make, Function<Reply, T> onReply) {
         int id = nextCallId();
         Request request = make.apply(id);
-        Call<T> call = new Call<>(onReply, request.messageType());
+        OwnStream via = fd == NO_FD ? null : streamOf(fd);
+        Transport out = via == null ? transport : via.stream;
+        Call<T> call = new Call<>(onReply, request.messageType(), via);
         Control.Goodbye g = ended.get();
         if (g != null) {
             Message.release(request);
@@ -498,7 +613,7 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
         }
         ByteBuf frame;
         try {
-            frame = codec.encode(request, transport.alloc());
+            frame = codec.encode(request, out.alloc());
         } catch (IllegalArgumentException e) {
             calls.remove(id, call);
             call.future.completeExceptionally(e);
@@ -514,7 +629,11 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
             return call.future;
         }
         callsSent.increment();
-        transport.send(frame);
+        out.send(frame);
+        if (via != null && via.endedWith != null && calls.remove(id, call)) {
+            // the stream ended while this call was sent: its sweep may have missed it, and nothing answers now
+            call.future.completeExceptionally(streamEnded(via));
+        }
         return call.future;
     }
 
@@ -524,10 +643,25 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
         }
     }
 
+    /** Credit goes where the socket's calls go, so that a busy main channel never delays it. */
+    private void sendCredit(int fd, long bytes) {
+        OwnStream own = streamOf(fd);
+        if (own == null) {
+            sendControl(new Control.Credit(fd, bytes));
+        } else if (ended.get() == null) {
+            own.stream.send(codec.encode(new Control.Credit(fd, bytes), own.stream.alloc()));
+        }
+    }
+
     // ------------------------------------------------------------------ inbound
 
     @Override
     public void frameReceived(ByteBuf frame) {
+        inbound(frame);
+    }
+
+    /** A frame from the main channel or from a socket's own stream: the same handling. */
+    private void inbound(ByteBuf frame) {
         Message m;
         try {
             m = codec.decode(frame);
@@ -646,6 +780,12 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
             }
         }
         pushes.clear();
+        for (Integer fd : ownStreams.keySet()) {
+            OwnStream own = ownStreams.remove(fd);
+            if (own != null) {
+                own.stream.close(why.code(), why.reason());
+            }
+        }
         failWaiters(why);
         closeFuture.complete(why);
     }
