@@ -562,7 +562,4 @@ class ProxyEngineTest {
             Message.release(d);
         }
     }
-
-    static void drain(InputStream in) {
-    }
 }

@@ -24,7 +24,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.ArrayDeque;
-import java.util.List;
 
 /** A TCP socket: unconnected, connecting, connected (its own or accepted), or listening. */
 final class StreamSocket extends ProxySocket {
@@ -762,9 +761,5 @@ final class StreamSocket extends ProxySocket {
             c.close("listener closed");
         }
         acceptQueue.clear();
-    }
-
-    static List<State> states() {
-        return List.of(State.values());
     }
 }
