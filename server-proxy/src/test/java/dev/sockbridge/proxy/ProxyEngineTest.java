@@ -326,7 +326,8 @@ class ProxyEngineTest {
         assertEquals(1, proxy.stats().sessionsOpen());
         s.close();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (proxy.stats().nativeChannelsOpen() > 0 && System.nanoTime() < deadline) {
+        // the session's end closes its channels and then counts itself closed: wait for both
+        while ((proxy.stats().nativeChannelsOpen() > 0 || proxy.stats().sessionsOpen() > 0) && System.nanoTime() < deadline) {
             Thread.onSpinWait();
             Thread.yield();
         }

@@ -335,47 +335,8 @@ final class DgramSocket extends ProxySocket {
     }
 
     @Override
-    Long nativeOption(SocketOption<?> opt) {
-        if (channel == null || !channel.isOpen()) {
-            return null;
-        }
-        var cfg = channel.config();
-        if (opt == SocketOption.SO_RCVBUF) {
-            return (long) cfg.getReceiveBufferSize();
-        }
-        if (opt == SocketOption.SO_SNDBUF) {
-            return (long) cfg.getSendBufferSize();
-        }
-        if (opt == SocketOption.SO_BROADCAST) {
-            return cfg.isBroadcast() ? 1L : 0L;
-        }
-        if (opt == SocketOption.SO_REUSEADDR) {
-            return cfg.isReuseAddress() ? 1L : 0L;
-        }
-        return null;
-    }
-
-    @Override
-    void applyOption(SocketOption<?> opt, long v) {
-        if (channel == null || !channel.isOpen()) {
-            return;
-        }
-        var cfg = channel.config();
-        try {
-            if (opt == SocketOption.SO_RCVBUF) {
-                cfg.setReceiveBufferSize((int) v);
-            } else if (opt == SocketOption.SO_SNDBUF) {
-                cfg.setSendBufferSize((int) v);
-            } else if (opt == SocketOption.SO_BROADCAST) {
-                cfg.setBroadcast(v != 0);
-            } else if (opt == SocketOption.SO_REUSEADDR) {
-                cfg.setReuseAddress(v != 0);
-            } else if (opt == SocketOption.IP_TOS) {
-                cfg.setTrafficClass((int) v);
-            }
-        } catch (RuntimeException ignored) {
-            // the stored value still answers getsockopt
-        }
+    io.netty.channel.Channel nativeChannel() {
+        return channel;
     }
 
     @Override

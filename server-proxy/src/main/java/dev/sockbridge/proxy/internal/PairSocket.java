@@ -125,6 +125,11 @@ final class PairSocket extends ProxySocket {
     }
 
     @Override
+    io.netty.channel.Channel nativeChannel() {
+        return null;
+    }
+
+    @Override
     void closeNative() {
         if (peer != null) {
             peer.eof = true;

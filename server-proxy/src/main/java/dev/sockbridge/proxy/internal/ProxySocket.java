@@ -370,9 +370,55 @@ abstract class ProxySocket {
         return defaultOption(opt);
     }
 
-    /** The live value from the native channel, if it has one. */
-    Long nativeOption(SocketOption<?> opt) {
+    /** The native channel behind this descriptor, or null (none yet, or none at all). */
+    abstract io.netty.channel.Channel nativeChannel();
+
+    /** The Netty option that carries a socket option to the kernel, or null when Netty has none. */
+    private static io.netty.channel.ChannelOption<?> channelOption(SocketOption<?> o) {
+        if (o == SocketOption.SO_RCVBUF) {
+            return io.netty.channel.ChannelOption.SO_RCVBUF;
+        }
+        if (o == SocketOption.SO_SNDBUF) {
+            return io.netty.channel.ChannelOption.SO_SNDBUF;
+        }
+        if (o == SocketOption.SO_REUSEADDR) {
+            return io.netty.channel.ChannelOption.SO_REUSEADDR;
+        }
+        if (o == SocketOption.SO_KEEPALIVE) {
+            return io.netty.channel.ChannelOption.SO_KEEPALIVE;
+        }
+        if (o == SocketOption.TCP_NODELAY) {
+            return io.netty.channel.ChannelOption.TCP_NODELAY;
+        }
+        if (o == SocketOption.SO_LINGER) {
+            return io.netty.channel.ChannelOption.SO_LINGER;
+        }
+        if (o == SocketOption.SO_BROADCAST) {
+            return io.netty.channel.ChannelOption.SO_BROADCAST;
+        }
+        if (o == SocketOption.IP_TOS) {
+            return io.netty.channel.ChannelOption.IP_TOS;
+        }
         return null;
+    }
+
+    /** The live value from the native channel, if it has one and the channel type knows the option. */
+    Long nativeOption(SocketOption<?> opt) {
+        io.netty.channel.Channel ch = nativeChannel();
+        io.netty.channel.ChannelOption<?> co = channelOption(opt);
+        if (ch == null || !ch.isOpen() || co == null) {
+            return null;
+        }
+        Object v;
+        try {
+            v = ch.config().getOption(co);
+        } catch (RuntimeException e) {
+            return null;
+        }
+        if (v instanceof Boolean) {
+            return ((Boolean) v) ? 1L : 0L;
+        }
+        return v instanceof Number ? ((Number) v).longValue() : null;
     }
 
     Long defaultOption(SocketOption<?> opt) {
@@ -404,7 +450,22 @@ abstract class ProxySocket {
         return null;
     }
 
+    @SuppressWarnings("unchecked")
     void applyOption(SocketOption<?> opt, long value) {
+        io.netty.channel.Channel ch = nativeChannel();
+        io.netty.channel.ChannelOption<?> co = channelOption(opt);
+        if (ch == null || !ch.isOpen() || co == null) {
+            return;
+        }
+        try {
+            if (opt.kind() == SocketOption.Kind.FLAG) {
+                ch.config().setOption((io.netty.channel.ChannelOption<Boolean>) co, value != 0);
+            } else {
+                ch.config().setOption((io.netty.channel.ChannelOption<Integer>) co, (int) value);
+            }
+        } catch (RuntimeException ignored) {
+            // the kernel refused it; the stored value still answers getsockopt
+        }
     }
 
     // ------------------------------------------------------------------ close

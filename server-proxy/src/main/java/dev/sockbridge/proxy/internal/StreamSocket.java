@@ -690,57 +690,8 @@ final class StreamSocket extends ProxySocket {
     }
 
     @Override
-    Long nativeOption(SocketOption<?> opt) {
-        if (channel == null || !channel.isOpen()) {
-            return null;
-        }
-        var cfg = channel.config();
-        if (opt == SocketOption.SO_RCVBUF) {
-            return (long) cfg.getReceiveBufferSize();
-        }
-        if (opt == SocketOption.SO_SNDBUF) {
-            return (long) cfg.getSendBufferSize();
-        }
-        if (opt == SocketOption.TCP_NODELAY) {
-            return cfg.isTcpNoDelay() ? 1L : 0L;
-        }
-        if (opt == SocketOption.SO_KEEPALIVE) {
-            return cfg.isKeepAlive() ? 1L : 0L;
-        }
-        if (opt == SocketOption.SO_REUSEADDR) {
-            return cfg.isReuseAddress() ? 1L : 0L;
-        }
-        if (opt == SocketOption.SO_LINGER) {
-            return (long) cfg.getSoLinger();
-        }
-        return null;
-    }
-
-    @Override
-    void applyOption(SocketOption<?> opt, long v) {
-        if (channel == null || !channel.isOpen()) {
-            return;
-        }
-        var cfg = channel.config();
-        try {
-            if (opt == SocketOption.SO_RCVBUF) {
-                cfg.setReceiveBufferSize((int) v);
-            } else if (opt == SocketOption.SO_SNDBUF) {
-                cfg.setSendBufferSize((int) v);
-            } else if (opt == SocketOption.TCP_NODELAY) {
-                cfg.setTcpNoDelay(v != 0);
-            } else if (opt == SocketOption.SO_KEEPALIVE) {
-                cfg.setKeepAlive(v != 0);
-            } else if (opt == SocketOption.SO_REUSEADDR) {
-                cfg.setReuseAddress(v != 0);
-            } else if (opt == SocketOption.SO_LINGER) {
-                cfg.setSoLinger((int) v);
-            } else if (opt == SocketOption.IP_TOS) {
-                cfg.setTrafficClass((int) v);
-            }
-        } catch (RuntimeException ignored) {
-            // the stored value still answers getsockopt; the kernel refused this one
-        }
+    io.netty.channel.Channel nativeChannel() {
+        return channel;
     }
 
     @Override
