@@ -8,6 +8,8 @@ import { SockbridgeError } from './errors.js';
 
 const DEFAULT_WINDOW = 256 * 1024;
 const EOF_EVENTS = Posix.POLLRDHUP | Posix.POLLHUP;
+/** Datagrams that came on the unreliable path and wait for the page: beyond this many, new ones are dropped. */
+const MAX_QUEUED_DATAGRAMS = 1024;
 
 /**
  * Receive-side flow control shared by the socket classes. `window` bytes of credit are granted
@@ -426,7 +428,7 @@ export class UdpSocket {
    * `datagramsReceived` (events that came as QUIC datagrams), `receivedOnStream` (events that came
    * on the stream).
    */
-  stats = { datagramsSent: 0, sentOnStream: 0, droppedTooLarge: 0, datagramsReceived: 0, receivedOnStream: 0 };
+  stats = { datagramsSent: 0, sentOnStream: 0, droppedTooLarge: 0, datagramsReceived: 0, receivedOnStream: 0, droppedQueueFull: 0 };
 
   #session;
   #inbox;
@@ -466,10 +468,18 @@ export class UdpSocket {
   /** @internal `via`: 'datagram' or 'stream' */
   _event(m, via = 'stream') {
     if (m.kind === 'DATA_EVENT') {
-      if (via === 'datagram') this.stats.datagramsReceived++;
-      else this.stats.receivedOnStream++;
+      if (via === 'datagram') {
+        // the proxy spends no credit on datagrams (a lost one could never be granted back), so none is
+        // granted for them either; a page that stops reading drops them here, as a full UDP buffer would
+        if (this.#inbox.size >= MAX_QUEUED_DATAGRAMS) {
+          this.stats.droppedQueueFull++;
+          return;
+        }
+        this.stats.datagramsReceived++;
+      } else this.stats.receivedOnStream++;
       const from = m.from ?? { host: '', port: 0 };
-      const item = { data: m.data, host: from.host, port: from.port, truncated: (m.flags & Posix.MSG_TRUNC) !== 0, cost: Math.max(1, m.data.length) };
+      const cost = via === 'datagram' ? 0 : Math.max(1, m.data.length);
+      const item = { data: m.data, host: from.host, port: from.port, truncated: (m.flags & Posix.MSG_TRUNC) !== 0, cost };
       this.#inbox.push(item);
       this.#drain();
     } else if (m.kind === 'READY_EVENT' && (m.events & Posix.POLLERR)) {

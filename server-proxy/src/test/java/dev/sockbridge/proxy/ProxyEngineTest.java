@@ -563,4 +563,23 @@ class ProxyEngineTest {
             Message.release(d);
         }
     }
+
+    @Test
+    void udpEventsOnTheDatagramPathSpendNoCredit() throws Exception {
+        // the in-process transport has a datagram path: push events of a UDP socket go there, and a lost
+        // datagram could never be granted back, so they must not spend credit
+        try (RawSession s = RawSession.open(uri); DatagramSocket peer = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            int fd = s.value(new Request.Socket(s.nextId(), AF_INET, SOCK_DGRAM, 0));
+            s.ok(new Request.Bind(s.nextId(), fd, new InetSocketAddress("127.0.0.1", 0)));
+            InetSocketAddress local = ((Reply.Address) s.call(new Request.GetSockName(s.nextId(), fd))).address();
+            s.ok(new Request.Push(s.nextId(), fd, true, 1));
+            for (int i = 0; i < 10; i++) {
+                byte[] b = ("datagram " + i).getBytes();
+                peer.send(new DatagramPacket(b, b.length, local));
+                Event.Data d = assertInstanceOf(Event.Data.class, s.events.poll(10, TimeUnit.SECONDS), "datagram " + i);
+                assertEquals("datagram " + i, d.data().toString(java.nio.charset.StandardCharsets.US_ASCII));
+                Message.release(d);
+            }
+        }
+    }
 }

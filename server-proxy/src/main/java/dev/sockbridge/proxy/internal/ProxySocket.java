@@ -320,8 +320,9 @@ abstract class ProxySocket {
                 int n = c.data.readableBytes();
                 inboundBytes -= n;
                 session.buffered -= n;
-                credit -= Math.max(1, n);
-                session.event(this, new Event.Data(fd, 0, c.from, c.data), true);
+                if (!session.event(this, new Event.Data(fd, 0, c.from, c.data), true)) {
+                    credit -= Math.max(1, n);
+                }
             }
         }
         pumpExtra();

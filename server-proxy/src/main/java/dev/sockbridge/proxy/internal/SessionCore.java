@@ -120,12 +120,13 @@ public final class SessionCore {
         error(route, callId, Errno.EACCES, reason);
     }
 
-    void event(ProxySocket s, Event e, boolean datagram) {
+    /** Sends a push event; true if it took the unreliable path (see {@link SessionOutput#event}). */
+    boolean event(ProxySocket s, Event e, boolean datagram) {
         if (closed) {
             Message.release(e);
-            return;
+            return false;
         }
-        out.event(e, s.pushRoute, datagram);
+        return out.event(e, s.pushRoute, datagram);
     }
 
     boolean outputWritable(Object route) {

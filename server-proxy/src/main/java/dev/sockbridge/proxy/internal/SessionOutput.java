@@ -12,9 +12,14 @@ import dev.sockbridge.api.message.Reply;
 public interface SessionOutput {
     void reply(Reply reply, Object route);
 
-    /** A push-mode event; {@code datagram} asks for the unreliable path when the front end has one. */
-    default void event(Event event, Object route, boolean datagram) {
+    /**
+     * A push-mode event; {@code datagram} asks for the unreliable path when the front end has one.
+     * Returns true when the event went to (or was dropped on) the unreliable path: such events spend no
+     * credit, since a lost datagram could never be granted back.
+     */
+    default boolean event(Event event, Object route, boolean datagram) {
         Message.release(event);
+        return false;
     }
 
     /**

@@ -213,7 +213,7 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
     }
 
     @Override
-    public void event(Event event, Object route, boolean datagram) {
+    public boolean event(Event event, Object route, boolean datagram) {
         Transport t = route instanceof Transport ? (Transport) route : transport;
         if (datagram && transport.capabilities().contains(Transport.Capability.DATAGRAMS)) {
             int fd = event instanceof Event.Data ? ((Event.Data) event).fd() : -1;
@@ -222,13 +222,14 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
                 if (!transport.sendDatagram(b)) {
                     core.datagramDropped(fd);
                 }
-                return;
+                return true;
             }
             // too large for one datagram: the reliable path still carries it
             t.send(b);
-            return;
+            return false;
         }
         send(event, t);
+        return false;
     }
 
     @Override

@@ -490,14 +490,15 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
         }
     }
 
-    private void onEvent(Event e) {
+    /** {@code viaDatagram}: the event came on the unreliable path, where the proxy spends no credit. */
+    private void onEvent(Event e, boolean viaDatagram) {
         PushState state = pushes.get(e.fd());
         if (state == null) {
             eventsDropped.increment();
             Message.release(e);
             return;
         }
-        long cost = e instanceof Event.Data ? Math.max(1, ((Event.Data) e).data().readableBytes())
+        long cost = viaDatagram ? 0 : e instanceof Event.Data ? Math.max(1, ((Event.Data) e).data().readableBytes())
                 : e instanceof Event.Accept ? 1 : 0;
         state.spent(cost);
         try {
@@ -694,7 +695,7 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
                 call.complete(r);
             }
         } else if (m instanceof Event) {
-            onEvent((Event) m);
+            onEvent((Event) m, false);
         } else if (m instanceof Control.Goodbye) {
             end((Control.Goodbye) m, false);
         } else {
@@ -734,7 +735,7 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
             datagram.release();
         }
         if (m instanceof Event.Data && welcome != null && ended.get() == null) {
-            onEvent((Event) m);
+            onEvent((Event) m, true);
         } else {
             Message.release(m);
             datagramsDropped.increment();
