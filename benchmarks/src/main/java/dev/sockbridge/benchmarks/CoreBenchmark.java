@@ -52,23 +52,30 @@ public final class CoreBenchmark {
     static List<String[]> run(InetSocketAddress echo, URI uri, TransportOptions opts, String label, int mib, int trips)
             throws Exception {
         long bytes = (long) mib << 20;
-        // warm-up of both paths, not reported
-        directBulk(echo, Math.min(bytes, 32L << 20));
-        proxyBulk(echo, uri, opts, Math.min(bytes, 32L << 20));
+        // warm-up of both paths, not reported: enough for the JIT of a freshly started proxy to settle
+        long warm = Math.min(bytes, Long.getLong("bench.warmMiB", 128L) << 20);
+        directBulk(echo, warm);
+        proxyBulk(echo, uri, opts, warm);
         directRoundTrips(echo, 2000);
         proxyRoundTrips(echo, uri, opts, 2000);
 
+        long c0 = Cpu.nanos();
         double directMBs = directBulk(echo, bytes);
+        long c1 = Cpu.nanos();
         double proxyMBs = proxyBulk(echo, uri, opts, bytes);
+        long c2 = Cpu.nanos();
+        double directCpu = (c1 - c0) / 1e6 / mib;
+        double proxyCpu = (c2 - c1) / 1e6 / mib;
         long[] d = Stats.sorted(directRoundTrips(echo, trips));
         long[] p = Stats.sorted(proxyRoundTrips(echo, uri, opts, trips));
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"path", "bulk echo MB/s", "64 B RTT p50 µs", "64 B RTT p99 µs", "round trips/s"});
-        rows.add(new String[] {"direct loopback TCP", Stats.f1(directMBs), Stats.f1(Stats.percentile(d, 50)),
-            Stats.f1(Stats.percentile(d, 99)), Stats.f1(trips / (sum(d) / 1e9))});
-        rows.add(new String[] {label, Stats.f1(proxyMBs), Stats.f1(Stats.percentile(p, 50)), Stats.f1(Stats.percentile(p, 99)),
-            Stats.f1(trips / (sum(p) / 1e9))});
-        rows.add(new String[] {"proxy / direct", String.format("%.2f", proxyMBs / directMBs), "", "", ""});
+        rows.add(new String[] {"path", "bulk echo MB/s", "bulk CPU ms/MiB", "64 B RTT p50 µs", "64 B RTT p99 µs", "round trips/s"});
+        rows.add(new String[] {"direct loopback TCP", Stats.f1(directMBs), String.format("%.2f", directCpu),
+            Stats.f1(Stats.percentile(d, 50)), Stats.f1(Stats.percentile(d, 99)), Stats.f1(trips / (sum(d) / 1e9))});
+        rows.add(new String[] {label, Stats.f1(proxyMBs), String.format("%.2f", proxyCpu), Stats.f1(Stats.percentile(p, 50)),
+            Stats.f1(Stats.percentile(p, 99)), Stats.f1(trips / (sum(p) / 1e9))});
+        rows.add(new String[] {"proxy / direct", String.format("%.2f", proxyMBs / directMBs),
+            String.format("%.2f", proxyCpu / directCpu), "", "", ""});
         return rows;
     }
 

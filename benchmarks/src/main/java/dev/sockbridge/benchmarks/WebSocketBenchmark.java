@@ -32,6 +32,7 @@ public final class WebSocketBenchmark {
         int sessions = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
         try (NativeEchoServer echo = new NativeEchoServer()) {
             Process proxy = startProxy();
+            Cpu.alsoCount(proxy);
             try {
                 String line = awaitLine(proxy, "Sockbridge protocol:");
                 URI uri = URI.create(line.replaceFirst("^Sockbridge protocol:\\s+", "").replaceFirst("\\s.*$", ""));
