@@ -41,7 +41,14 @@ public final class WebSocketBenchmark {
                         + trips + " round trips of 64 bytes, " + sessions + " sessions; "
                         + Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version"));
                 TransportOptions opts = TransportOptions.defaults().with(TransportOptions.MAX_FRAME_SIZE, 1 << 20);
-                Stats.table(CoreBenchmark.run(echo.address(), uri, opts, "proxy over WebSocket (ws://)", mib, trips));
+                try {
+                    Stats.table(CoreBenchmark.run(echo.address(), uri, opts, "proxy over WebSocket (ws://)", mib, trips));
+                } catch (IllegalStateException e) {
+                    System.out.println("proxy stats at failure: " + HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                            URI.create("http://" + uri.getHost() + ":" + uri.getPort() + "/stats")).build(),
+                            HttpResponse.BodyHandlers.ofString()).body());
+                    throw e;
+                }
                 System.out.println();
                 sessions(proxy, uri, opts, echo, sessions);
             } finally {
