@@ -37,6 +37,20 @@ public final class WebSocketBenchmark {
                 String line = awaitLine(proxy, "Sockbridge protocol:");
                 URI uri = URI.create(line.replaceFirst("^Sockbridge protocol:\\s+", "").replaceFirst("\\s.*$", ""));
                 awaitLine(proxy, "ready in");
+                // keep reading the proxy's output: a full pipe would block whichever proxy thread logs next,
+                // an event loop included, and look like a stall of the proxy
+                Thread drain = new Thread(() -> {
+                    try {
+                        String l;
+                        while ((l = out.readLine()) != null) {
+                            System.err.println("[proxy] " + l);
+                        }
+                    } catch (java.io.IOException e) {
+                        // the proxy exited
+                    }
+                }, "proxy-output");
+                drain.setDaemon(true);
+                drain.start();
                 System.out.println("Sockbridge WebSocket benchmark: proxy in its own JVM (" + uri + "), " + mib + " MiB echoed, "
                         + trips + " round trips of 64 bytes, " + sessions + " sessions; "
                         + Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version"));
