@@ -65,10 +65,10 @@ public final class CoreBenchmark {
         long[] c1 = Cpu.nanos();
         double proxyMBs = proxyBulk(echo, uri, opts, bytes);
         long[] c2 = Cpu.nanos();
-        double directCpu = (c1[0] + c1[1] - c0[0] - c0[1]) / 1e6 / mib;
-        double proxyCpu = (c2[0] + c2[1] - c1[0] - c1[1]) / 1e6 / mib;
-        double directSys = (c1[1] - c0[1]) / 1e6 / mib;
-        double proxySys = (c2[1] - c1[1]) / 1e6 / mib;
+        double directCpu = Cpu.msPerMiB(c0, c1, false, mib);
+        double proxyCpu = Cpu.msPerMiB(c1, c2, false, mib);
+        double directSys = Cpu.msPerMiB(c0, c1, true, mib);
+        double proxySys = Cpu.msPerMiB(c1, c2, true, mib);
         long[] d = Stats.sorted(directRoundTrips(echo, trips));
         long[] p = Stats.sorted(proxyRoundTrips(echo, uri, opts, trips));
         List<String[]> rows = new ArrayList<>();
@@ -178,52 +178,65 @@ public final class CoreBenchmark {
             // sends are issued on the transport's own thread, the next one as each reply comes: an
             // asynchronous client's natural shape, and no thread hand-off per message
             ByteBuf chunk = Unpooled.directBuffer(CHUNK).writeZero(CHUNK);
-            int maxInFlight = Integer.getInteger("bench.window", 16);
             EventExecutor loop = c.transport.executor();
             long start = System.nanoTime();
-            long[] pumpState = new long[2]; // sent, in flight: for the stall report
-            loop.execute(new Runnable() {
-                private long sent;
-                private int inFlight;
-
-                @Override
-                public void run() {
-                    while (inFlight < maxInFlight && sent < bytes) {
-                        int n = (int) Math.min(CHUNK, bytes - sent);
-                        sent += n;
-                        inFlight++;
-                        pumpState[0] = sent;
-                        pumpState[1] = inFlight;
-                        c.call(new Request.Send(c.nextId(), fd, 0, chunk.retainedSlice(0, n))).whenComplete((r, t) -> {
-                            if (r instanceof Reply.Error || t != null) {
-                                System.err.println("send failed: " + (t != null ? t : r));
-                            }
-                            if (loop.inEventLoop()) {
-                                inFlight--;
-                                pumpState[1] = inFlight;
-                                run();
-                            } else {
-                                loop.execute(() -> {
-                                    inFlight--;
-                                    run();
-                                });
-                            }
-                        });
-                    }
-                }
-            });
+            SendPump pump = new SendPump(c, fd, chunk, bytes, Integer.getInteger("bench.window", 16));
+            loop.execute(pump);
             if (!done.await(Long.getLong("bench.stallSeconds", 120), TimeUnit.SECONDS)) {
-                long[] state = new long[2];
-                loop.submit(() -> {
-                    state[0] = pumpState[0];
-                    state[1] = pumpState[1];
-                }).get(5, TimeUnit.SECONDS);
+                String sends = loop.submit(() -> pump.sent + " sent, " + pump.inFlight + " sends unanswered").get(5, TimeUnit.SECONDS);
                 throw new IllegalStateException("bulk echo did not finish: " + received.get() + " of " + bytes + " received, "
-                        + state[0] + " sent, " + state[1] + " sends unanswered, " + uncredited.get() + " not yet credited");
+                        + sends + ", " + uncredited.get() + " not yet credited");
             }
             double mbs = bytes / 1e6 / ((System.nanoTime() - start) / 1e9);
             chunk.release();
             return mbs;
+        }
+    }
+
+    /**
+     * Keeps up to {@code maxInFlight} SENDs of {@code chunk} unanswered until {@code bytes} went out. Runs on the
+     * transport's executor only, where the replies also arrive, so its counters need no locking.
+     */
+    private static final class SendPump implements Runnable {
+        private final ProtocolDriver c;
+        private final int fd;
+        private final ByteBuf chunk;
+        private final long bytes;
+        private final int maxInFlight;
+        long sent;
+        int inFlight;
+
+        SendPump(ProtocolDriver c, int fd, ByteBuf chunk, long bytes, int maxInFlight) {
+            this.c = c;
+            this.fd = fd;
+            this.chunk = chunk;
+            this.bytes = bytes;
+            this.maxInFlight = maxInFlight;
+        }
+
+        @Override
+        public void run() {
+            EventExecutor loop = c.transport.executor();
+            while (inFlight < maxInFlight && sent < bytes) {
+                int n = (int) Math.min(chunk.readableBytes(), bytes - sent);
+                sent += n;
+                inFlight++;
+                c.call(new Request.Send(c.nextId(), fd, 0, chunk.retainedSlice(0, n))).whenComplete((r, t) -> {
+                    if (r instanceof Reply.Error || t != null) {
+                        System.err.println("send failed: " + (t != null ? t : r));
+                    }
+                    if (loop.inEventLoop()) {
+                        answered();
+                    } else {
+                        loop.execute(this::answered);
+                    }
+                });
+            }
+        }
+
+        private void answered() {
+            inFlight--;
+            run();
         }
     }
 

@@ -27,6 +27,12 @@ final class Cpu {
         return new long[] {own[0] + child[0], own[1] + child[1]};
     }
 
+    /** CPU between two {@link #nanos()} readings, in ms per MiB of {@code mib}; kernel time only if asked. */
+    static double msPerMiB(long[] from, long[] to, boolean kernelOnly, long mib) {
+        long ns = (to[1] - from[1]) + (kernelOnly ? 0 : to[0] - from[0]);
+        return ns / 1e6 / mib;
+    }
+
     private static long[] read(String pid) {
         try {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));

@@ -110,7 +110,7 @@ final class MaskingFrameEncoder extends MessageToMessageEncoder<WebSocketFrame> 
                 LONGS.set(a, base + i, (long) LONGS.get(a, base + i) ^ lm);
             }
             for (; i < length; i++) {
-                a[base + i] ^= (byte) (key >>> (24 - 8 * (i & 3)));
+                a[base + i] ^= keyByte(key, i);
             }
         } else if (buf.nioBufferCount() == 1) {
             ByteBuffer nb = buf.internalNioBuffer(start, length).slice().order(ByteOrder.nativeOrder());
@@ -118,13 +118,18 @@ final class MaskingFrameEncoder extends MessageToMessageEncoder<WebSocketFrame> 
                 nb.putLong(i, nb.getLong(i) ^ lm);
             }
             for (; i < length; i++) {
-                nb.put(i, (byte) (nb.get(i) ^ (key >>> (24 - 8 * (i & 3)))));
+                nb.put(i, (byte) (nb.get(i) ^ keyByte(key, i)));
             }
         } else {
             for (; i < length; i++) {
-                buf.setByte(start + i, buf.getByte(start + i) ^ (key >>> (24 - 8 * (i & 3))));
+                buf.setByte(start + i, buf.getByte(start + i) ^ keyByte(key, i));
             }
         }
+    }
+
+    /** The key byte that masks payload byte {@code i}: key byte 0 is the key's most significant. */
+    private static byte keyByte(int key, int i) {
+        return (byte) (key >>> (24 - 8 * (i & 3)));
     }
 
     private static final class KeySource {
