@@ -591,6 +591,33 @@ public abstract class AbstractTransportConformanceTest {
         assertTrue(c.callbacks.get() > 0 && s.callbacks.get() > 0);
     }
 
+    /**
+     * A listener's bug is that connection's problem. The transport that called it ends (closed with
+     * 1011, as RFC 6455 names an unexpected condition), its peer is told, and every other connection,
+     * including new ones on the same executors, goes on.
+     */
+    @Test
+    void aListenerThatThrowsEndsOnlyItsOwnTransport() throws Exception {
+        Endpoint c = connect();
+        Endpoint s = nextAccepted();
+        echoRoundTrip(c, 2);
+        Endpoint other = connect();
+        nextAccepted();
+        s.throwOnFrame = true;
+        c.transport.send(frame(c.transport, 1, 16));
+        Close own = await(s.closed);
+        assertEquals(1011, own.code, "the throwing end's close: " + own);
+        Close peer = await(c.closed);
+        assertTrue(peer.code >= 1000, "the peer's close: " + peer);
+        echoRoundTrip(other, 20);
+        // enough new connections to land on every executor the transport hands out in turn
+        for (int i = 0; i < 2 * Runtime.getRuntime().availableProcessors() + 2; i++) {
+            Endpoint n = connect();
+            nextAccepted();
+            echoRoundTrip(n, 2);
+        }
+    }
+
     @Test
     void shutdownNowClosesOpenTransports() throws Exception {
         List<Endpoint> cs = new ArrayList<>();
@@ -770,6 +797,8 @@ public abstract class AbstractTransportConformanceTest {
         public final AtomicReference<String> firstMismatch = new AtomicReference<>();
         private final AtomicLong nextSeq = new AtomicLong();
         public volatile boolean echo;
+        /** Makes {@link #frameReceived} throw, after releasing the frame: a listener with a bug. */
+        public volatile boolean throwOnFrame;
         private final boolean serverSide;
         private final Object signal = new Object();
         /** When not echoing: keep copies of the frames in {@link #frames} (else only check them). */
@@ -807,6 +836,10 @@ public abstract class AbstractTransportConformanceTest {
         @Override
         public void frameReceived(ByteBuf frame) {
             onExecutor("frameReceived");
+            if (throwOnFrame) {
+                frame.release();
+                throw new IllegalStateException(name + ": a listener bug, thrown by the test");
+            }
             try {
                 handleFrame(frame);
             } finally {

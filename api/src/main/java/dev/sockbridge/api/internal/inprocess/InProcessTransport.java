@@ -32,6 +32,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * frames is paused: streams are independent of the main flow and of each other.
  */
 final class InProcessTransport implements Transport {
+    private static final System.Logger LOG = System.getLogger("dev.sockbridge.transport.inprocess");
     static final int MAX_DATAGRAM = 1200;
 
     private final EventExecutor executor;
@@ -100,7 +101,7 @@ final class InProcessTransport implements Transport {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("already started");
         }
-        executor.execute(() -> {
+        onLoop(() -> {
             listener = l;
             // changes before start were not told: the listener starts from the state as it is now
             reportedWritable = writable;
@@ -175,7 +176,7 @@ final class InProcessTransport implements Transport {
             unconsumed += n;
             if (writable && unconsumed > highWater) {
                 writable = false;
-                executor.execute(() -> fireWritability(false));
+                onLoop(() -> fireWritability(false));
             }
         }
     }
@@ -186,9 +187,24 @@ final class InProcessTransport implements Transport {
             unconsumed -= n;
             if (!writable && unconsumed <= lowWater) {
                 writable = true;
-                executor.execute(() -> fireWritability(true));
+                onLoop(() -> fireWritability(true));
             }
         }
+    }
+
+    /**
+     * Runs {@code r} on this end's executor. A listener that throws ends this transport with 1011, as
+     * an unexpected exception in a socket transport's pipeline does; the shared loop goes on.
+     */
+    private void onLoop(Runnable r) {
+        executor.execute(() -> {
+            try {
+                r.run();
+            } catch (Throwable t) {
+                LOG.log(System.Logger.Level.WARNING, this + ": listener failed; closing with 1011", t);
+                closeNow(1011, "internal error");
+            }
+        });
     }
 
     private void fireWritability(boolean w) {
@@ -199,7 +215,7 @@ final class InProcessTransport implements Transport {
     }
 
     private void enqueue(Object item) {
-        executor.execute(() -> {
+        onLoop(() -> {
             if (ended) {
                 discard(item);
                 return;
@@ -247,7 +263,7 @@ final class InProcessTransport implements Transport {
 
     @Override
     public void setAutoRead(boolean on) {
-        executor.execute(() -> {
+        onLoop(() -> {
             autoRead = on;
             drain();
         });
@@ -266,7 +282,7 @@ final class InProcessTransport implements Transport {
         // the peer sees the close after the frames sent before it, as on a real connection
         peer.closed.set(true);
         peer.enqueueClose(code, reason);
-        executor.execute(() -> deliverClosed(code, reason));
+        onLoop(() -> deliverClosed(code, reason));
     }
 
     /** Closes from the executor, outside any listener callback, without waiting for another turn. */
@@ -279,7 +295,7 @@ final class InProcessTransport implements Transport {
     }
 
     private void enqueueClose(int code, String reason) {
-        executor.execute(() -> {
+        onLoop(() -> {
             if (ended) {
                 return;
             }

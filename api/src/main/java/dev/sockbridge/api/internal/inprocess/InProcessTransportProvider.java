@@ -6,7 +6,6 @@ import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.api.transport.TransportProvider;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.DefaultEventLoopGroup;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.URI;
@@ -22,9 +21,9 @@ import java.util.concurrent.ConcurrentMap;
  */
 public final class InProcessTransportProvider implements TransportProvider {
     private static final ConcurrentMap<String, Server> SERVERS = new ConcurrentHashMap<>();
-    private static final EventLoopGroup CLIENT_LOOPS = new DefaultEventLoopGroup(
+    private static final EventLoopGroup CLIENT_LOOPS = new SafeEventLoopGroup(
             Math.max(2, Runtime.getRuntime().availableProcessors()), new DefaultThreadFactory("inprocess-client", true));
-    private static final EventLoopGroup SERVER_LOOPS = new DefaultEventLoopGroup(
+    private static final EventLoopGroup SERVER_LOOPS = new SafeEventLoopGroup(
             Math.max(2, Runtime.getRuntime().availableProcessors()), new DefaultThreadFactory("inprocess-server", true));
 
     @Override

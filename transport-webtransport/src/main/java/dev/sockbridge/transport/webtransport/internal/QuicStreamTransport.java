@@ -292,14 +292,22 @@ final class QuicStreamTransport implements Transport {
         } else if (listener == null) {
             unannounced.add(s);
         } else {
-            listener.streamOpened(s);
+            try {
+                listener.streamOpened(s);
+            } catch (RuntimeException | Error t) {
+                listenerFailed("streamOpened", t);
+            }
         }
     }
 
     /** A datagram of the session (retained for the listener, who releases it). */
     void datagram(ByteBuf payload) {
         if (listener != null && !ended) {
-            listener.datagramReceived(payload.retain());
+            try {
+                listener.datagramReceived(payload.retain());
+            } catch (RuntimeException | Error t) {
+                listenerFailed("datagramReceived", t);
+            }
         }
     }
 
@@ -363,7 +371,11 @@ final class QuicStreamTransport implements Transport {
         boolean w = !overHigh;
         if (listener != null && !ended && w != reportedWritable) {
             reportedWritable = w;
-            listener.writabilityChanged(w);
+            try {
+                listener.writabilityChanged(w);
+            } catch (RuntimeException | Error t) {
+                listenerFailed("writabilityChanged", t);
+            }
         }
     }
 
@@ -426,6 +438,16 @@ final class QuicStreamTransport implements Transport {
         } else {
             lingerThenClose();
         }
+    }
+
+    /**
+     * The listener threw. That ends this transport with 1011 (an unexpected condition, as the WebSocket
+     * transport reports it) and tells the peer; the connection's other streams and the loop go on.
+     */
+    private void listenerFailed(String callback, Throwable t) {
+        LOG.warn("{}: the listener's {} threw; closing with 1011", this, callback, t);
+        closing.set(true);
+        localClose(1011, "internal error", false);
     }
 
     /** This side found the peer at fault (frame too large, malformed record): close with {@code code}. */
@@ -615,7 +637,12 @@ final class QuicStreamTransport implements Transport {
                     break;
                 }
                 c.skipBytes(StreamFraming.HEADER_BYTES);
-                listener.frameReceived(c.readRetainedSlice(word));
+                try {
+                    listener.frameReceived(c.readRetainedSlice(word));
+                } catch (RuntimeException | Error t) {
+                    listenerFailed("frameReceived", t);
+                    return;
+                }
             }
             if (cumulation != null) {
                 if (!cumulation.isReadable()) {
