@@ -317,12 +317,8 @@ public final class SessionCore {
         }
     }
 
-    void onLoop(Runnable r) {
-        if (loop.inEventLoop()) {
-            r.run();
-        } else {
-            loop.execute(r);
-        }
+    boolean onLoop(Runnable r) {
+        return Loops.run(loop, r);
     }
 
     // ------------------------------------------------------------------ descriptors

@@ -65,15 +65,13 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
 
     @Override
     public void frameReceived(ByteBuf frame) {
-        onLoop(() -> frame(frame, transport));
+        if (!onLoop(() -> frame(frame, transport))) {
+            frame.release();
+        }
     }
 
-    private void onLoop(Runnable r) {
-        if (loop.inEventLoop()) {
-            r.run();
-        } else {
-            loop.execute(r);
-        }
+    private boolean onLoop(Runnable r) {
+        return Loops.run(loop, r);
     }
 
     private void frame(ByteBuf frame, Transport from) {
@@ -142,7 +140,7 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
 
     @Override
     public void datagramReceived(ByteBuf datagram) {
-        onLoop(() -> {
+        boolean queued = onLoop(() -> {
             try {
                 if (ended || !welcomed) {
                     return;
@@ -165,6 +163,9 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
                 datagram.release();
             }
         });
+        if (!queued) {
+            datagram.release();
+        }
     }
 
     @Override
@@ -173,7 +174,9 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
         stream.start(new TransportListener() {
             @Override
             public void frameReceived(ByteBuf frame) {
-                onLoop(() -> frame(frame, stream));
+                if (!onLoop(() -> frame(frame, stream))) {
+                    frame.release();
+                }
             }
 
             @Override
@@ -260,7 +263,10 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
     /** Ends the session from the proxy's side (shutdown). */
     @Override
     public void close(int code, String reason) {
-        onLoop(() -> goodbye(code, reason));
+        if (!onLoop(() -> goodbye(code, reason))) {
+            // the proxy's loops have stopped: its shutdown already ended the session
+            transport.close(code, reason);
+        }
     }
 
     @Override

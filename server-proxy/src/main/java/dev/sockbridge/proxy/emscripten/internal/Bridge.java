@@ -6,6 +6,7 @@ import dev.sockbridge.proxy.SessionInfo;
 import dev.sockbridge.proxy.SocketPolicy;
 import dev.sockbridge.proxy.emscripten.BridgeTargets;
 import dev.sockbridge.proxy.internal.FrontEnd;
+import dev.sockbridge.proxy.internal.Loops;
 import dev.sockbridge.proxy.internal.ProxyContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -72,12 +73,8 @@ public abstract class Bridge implements TransportListener, FrontEnd {
         onLoop(this::resolve);
     }
 
-    void onLoop(Runnable r) {
-        if (loop.inEventLoop()) {
-            r.run();
-        } else {
-            loop.execute(r);
-        }
+    boolean onLoop(Runnable r) {
+        return Loops.run(loop, r);
     }
 
     private void resolve() {
@@ -144,7 +141,7 @@ public abstract class Bridge implements TransportListener, FrontEnd {
 
     @Override
     public void frameReceived(ByteBuf frame) {
-        onLoop(() -> {
+        boolean queued = onLoop(() -> {
             if (ended) {
                 frame.release();
                 return;
@@ -161,6 +158,9 @@ public abstract class Bridge implements TransportListener, FrontEnd {
             }
             toNative(frame);
         });
+        if (!queued) {
+            frame.release();
+        }
     }
 
     @Override
@@ -300,7 +300,10 @@ public abstract class Bridge implements TransportListener, FrontEnd {
 
     @Override
     public void close(int code, String reason) {
-        onLoop(() -> end(code, reason));
+        if (!onLoop(() -> end(code, reason))) {
+            // the proxy's loops have stopped: its shutdown already ended the bridge
+            ws.close(code, reason);
+        }
     }
 
     public SessionInfo info() {

@@ -13,6 +13,7 @@ import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportListener;
 import dev.sockbridge.proxy.SessionInfo;
 import dev.sockbridge.proxy.internal.FrontEnd;
+import dev.sockbridge.proxy.internal.Loops;
 import dev.sockbridge.proxy.internal.ProxyContext;
 import dev.sockbridge.proxy.internal.SessionCore;
 import dev.sockbridge.proxy.internal.SessionOutput;
@@ -118,21 +119,20 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
 
     @Override
     public void frameReceived(ByteBuf frame) {
-        onLoop(() -> {
+        boolean queued = onLoop(() -> {
             try {
                 frame(frame);
             } finally {
                 frame.release();
             }
         });
+        if (!queued) {
+            frame.release();
+        }
     }
 
-    private void onLoop(Runnable r) {
-        if (loop.inEventLoop()) {
-            r.run();
-        } else {
-            loop.execute(r);
-        }
+    private boolean onLoop(Runnable r) {
+        return Loops.run(loop, r);
     }
 
     private int engineId() {
@@ -563,9 +563,13 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
 
     @Override
     public void close(int code, String reason) {
-        onLoop(() -> {
+        boolean queued = onLoop(() -> {
             end(code, reason);
             transport.close(code, reason);
         });
+        if (!queued) {
+            // the proxy's loops have stopped: its shutdown already ended the session
+            transport.close(code, reason);
+        }
     }
 }
