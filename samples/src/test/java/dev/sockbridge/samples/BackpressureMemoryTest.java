@@ -41,6 +41,14 @@ class BackpressureMemoryTest {
      * rest of the 256 MiB); half the transfer separates the two cases without flaking on the allocator.
      */
     static final long LIMIT = TOTAL / 2;
+    /**
+     * What the proxy may read from the target ahead of what the application received: its session
+     * buffer and water marks plus the kernel's loopback socket buffers (autotuned to a few MiB each);
+     * seen up to 19 MiB. Counted in bytes, so the allocator's chunks do not blur it. With the proxy's
+     * read gate removed it was 224 MiB ahead in both modes, while direct memory in push mode stayed
+     * at 30 MiB (the proxy's read buffers come and go): this is the check that catches it.
+     */
+    static final long IN_FLIGHT_LIMIT = 64L << 20;
 
     static long directMemoryUsed() {
         long netty = io.netty.util.internal.PlatformDependent.usedDirectMemory();
@@ -76,10 +84,14 @@ class BackpressureMemoryTest {
         URI uri = proxy.serve(ws.transport("/sockbridge")).get(10, TimeUnit.SECONDS);
         AtomicBoolean sampling = new AtomicBoolean(true);
         AtomicLong peak = new AtomicLong();
+        // bytes the proxy read from the native socket that the application has not received yet
+        AtomicLong delivered = new AtomicLong();
+        AtomicLong peakInFlight = new AtomicLong();
         long baseline = directMemoryUsed();
         Thread sampler = new Thread(() -> {
             while (sampling.get()) {
                 peak.accumulateAndGet(directMemoryUsed() - baseline, Math::max);
+                peakInFlight.accumulateAndGet(proxy.stats().bytesFromNative() - delivered.get(), Math::max);
                 try {
                     Thread.sleep(5);
                 } catch (InterruptedException e) {
@@ -113,7 +125,7 @@ class BackpressureMemoryTest {
             if (push) {
                 int fd = client.socket(2, 1, 0).get(10, TimeUnit.SECONDS);
                 client.connect(fd, new java.net.InetSocketAddress("127.0.0.1", nativeServer.getLocalPort())).get(10, TimeUnit.SECONDS);
-                AtomicLong got = new AtomicLong();
+                AtomicLong got = delivered;
                 CompletableFuture<Void> eof = new CompletableFuture<>();
                 long[] nextPause = {32L << 20};
                 client.push(fd, new dev.sockbridge.api.client.PushListener() {
@@ -148,6 +160,7 @@ class BackpressureMemoryTest {
                 while ((n = in.read(buf)) > 0) {
                     crc.update(buf, 0, n);
                     received += n;
+                    delivered.addAndGet(n);
                     if (received >= nextPause) {
                         // a slow consumer: the app stops reading for a while
                         Thread.sleep(300);
@@ -158,9 +171,12 @@ class BackpressureMemoryTest {
             sampling.set(false);
             assertEquals(TOTAL, received, "every byte arrived");
             assertEquals(sentCrc.get(30, TimeUnit.SECONDS), crc.getValue(), "in order and intact");
-            System.out.printf("256 MiB through a pausing reader (%s mode): peak direct memory above baseline %.1f MiB%n",
-                    push ? "push" : "pull", peak.get() / 1048576.0);
+            System.out.printf("256 MiB through a pausing reader (%s mode): peak direct memory above baseline %.1f MiB,"
+                    + " peak bytes read from the target and not yet received %.1f MiB%n",
+                    push ? "push" : "pull", peak.get() / 1048576.0, peakInFlight.get() / 1048576.0);
             assertTrue(peak.get() < LIMIT, "direct memory peaked at " + peak.get() + " bytes, over " + LIMIT);
+            assertTrue(peakInFlight.get() < IN_FLIGHT_LIMIT, "the proxy read " + peakInFlight.get()
+                    + " bytes ahead of the application, over " + IN_FLIGHT_LIMIT);
             client.close();
         } finally {
             sampling.set(false);
