@@ -8,8 +8,9 @@ if [ "$which" = emscripten ]; then
   exec bash emscripten/bench.sh "$@"
 fi
 if [ ! -f benchmarks/target/classpath.txt ] || [ -n "$(find . -name '*.java' -newer benchmarks/target/classpath.txt -not -path '*/target/*' | head -1)" ]; then
-  mvn -q -B -ntp -Dstyle.color=never install -DskipTests -pl benchmarks -am
-  mvn -q -B -ntp -Dstyle.color=never -pl benchmarks dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+  # Maven 3.8 writes colour resets to stdout even when told not to colour: keep them out of the table
+  mvn -q -B -ntp -Dstyle.color=never install -DskipTests -pl benchmarks -am >&2
+  mvn -q -B -ntp -Dstyle.color=never -pl benchmarks dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >&2
 fi
 CP="benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)"
 case "$which" in

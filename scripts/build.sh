@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 stamp=samples/target/classpath.txt
 if [ ! -f "$stamp" ] || [ -n "$(find . \( -name '*.java' -o -name 'pom.xml' -o -path '*/resources/*' \) -newer "$stamp" -not -path '*/target/*' -not -path '*/node_modules/*' 2>/dev/null | head -1)" ]; then
   echo "build: mvn install -DskipTests" >&2
-  mvn -q -B -ntp -Dstyle.color=never install -DskipTests
-  mvn -q -B -ntp -Dstyle.color=never -pl samples dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime
+  mvn -q -B -ntp -Dstyle.color=never install -DskipTests >&2
+  mvn -q -B -ntp -Dstyle.color=never -pl samples dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime >&2
 fi
