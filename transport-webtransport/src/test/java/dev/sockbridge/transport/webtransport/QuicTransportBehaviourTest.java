@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.URI;
@@ -21,6 +22,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -185,8 +187,18 @@ class QuicTransportBehaviourTest {
         client.close(1000, "done");
     }
 
+    /**
+     * The server writes its close record and closes the connection at once; quiche may drop the stream
+     * before the client reads the record, and the client must still report the connection's 1001, not a
+     * stream failure. That lost race showed in about one run of twenty, so each scheme runs twenty times.
+     */
+    static Stream<String> shutdownNowRuns() {
+        return Stream.of("quic://127.0.0.1:0", "webtransport://127.0.0.1:0/sockbridge")
+                .flatMap(u -> Stream.generate(() -> u).limit(20));
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"quic://127.0.0.1:0", "webtransport://127.0.0.1:0/sockbridge"})
+    @MethodSource("shutdownNowRuns")
     void shutdownNowTellsClientsGoingAway(String serverUri) throws Exception {
         URI uri = start(serverUri, TransportOptions.defaults());
         List<Recorder> clients = new ArrayList<>();

@@ -12,7 +12,9 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.quic.DefaultQuicStreamFrame;
+import io.netty.handler.codec.quic.QuicException;
 import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicTransportError;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -712,6 +714,14 @@ final class QuicStreamTransport implements Transport {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             LOG.debug("{}: stream error", QuicStreamTransport.this, cause);
+            if (!stream.parent().isActive() || (cause instanceof QuicException
+                    && ((QuicException) cause).error() == QuicTransportError.STREAM_STATE_ERROR)) {
+                // quiche no longer knows the stream, which is what a connection closing under it looks like (seen
+                // when the peer writes its close record and closes the connection at once): as in channelInactive,
+                // the session reports the real code and reason, on this loop, shortly
+                loop.schedule(() -> streamGone(1006, "stream failed: " + cause), 1, TimeUnit.SECONDS);
+                return;
+            }
             loop.execute(() -> streamGone(1006, "stream failed: " + cause));
         }
     }
