@@ -125,7 +125,6 @@ class BackpressureMemoryTest {
             if (push) {
                 int fd = client.socket(2, 1, 0).get(10, TimeUnit.SECONDS);
                 client.connect(fd, new java.net.InetSocketAddress("127.0.0.1", nativeServer.getLocalPort())).get(10, TimeUnit.SECONDS);
-                AtomicLong got = delivered;
                 CompletableFuture<Void> eof = new CompletableFuture<>();
                 long[] nextPause = {32L << 20};
                 client.push(fd, new dev.sockbridge.api.client.PushListener() {
@@ -133,7 +132,7 @@ class BackpressureMemoryTest {
                     public void onData(int f, io.netty.buffer.ByteBuf data, java.net.InetSocketAddress from, int flags) {
                         byte[] b = io.netty.buffer.ByteBufUtil.getBytes(data);
                         crc.update(b);
-                        if (got.addAndGet(b.length) >= nextPause[0]) {
+                        if (delivered.addAndGet(b.length) >= nextPause[0]) {
                             nextPause[0] += 32L << 20;
                             try {
                                 Thread.sleep(300); // the consumer stalls; the client stops reading its WebSocket
@@ -151,7 +150,7 @@ class BackpressureMemoryTest {
                     }
                 }, 4L << 30, dev.sockbridge.api.client.CreditMode.MANUAL).get(10, TimeUnit.SECONDS);
                 eof.get(120, TimeUnit.SECONDS);
-                received = got.get();
+                received = delivered.get();
             } else try (BridgedSocket s = new BridgedSocket(client, "127.0.0.1", nativeServer.getLocalPort())) {
                 InputStream in = s.getInputStream();
                 byte[] buf = new byte[1 << 16];

@@ -1,5 +1,6 @@
 package dev.sockbridge.proxy.internal;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -28,6 +29,16 @@ public final class Loops {
             return true;
         } catch (RejectedExecutionException e) {
             return false;
+        }
+    }
+
+    /**
+     * {@link #run} for a task that owns {@code buf}, a frame or datagram the transport handed over:
+     * released here if the loop has stopped and the task will never run.
+     */
+    public static void run(EventExecutor loop, ByteBuf buf, Runnable r) {
+        if (!run(loop, r)) {
+            buf.release();
         }
     }
 }

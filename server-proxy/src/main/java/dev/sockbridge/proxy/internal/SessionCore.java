@@ -317,8 +317,8 @@ public final class SessionCore {
         }
     }
 
-    boolean onLoop(Runnable r) {
-        return Loops.run(loop, r);
+    void onLoop(Runnable r) {
+        Loops.run(loop, r);
     }
 
     // ------------------------------------------------------------------ descriptors

@@ -65,9 +65,7 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
 
     @Override
     public void frameReceived(ByteBuf frame) {
-        if (!onLoop(() -> frame(frame, transport))) {
-            frame.release();
-        }
+        Loops.run(loop, frame, () -> frame(frame, transport));
     }
 
     private boolean onLoop(Runnable r) {
@@ -140,7 +138,7 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
 
     @Override
     public void datagramReceived(ByteBuf datagram) {
-        boolean queued = onLoop(() -> {
+        Loops.run(loop, datagram, () -> {
             try {
                 if (ended || !welcomed) {
                     return;
@@ -163,9 +161,6 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
                 datagram.release();
             }
         });
-        if (!queued) {
-            datagram.release();
-        }
     }
 
     @Override
@@ -174,9 +169,7 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
         stream.start(new TransportListener() {
             @Override
             public void frameReceived(ByteBuf frame) {
-                if (!onLoop(() -> frame(frame, stream))) {
-                    frame.release();
-                }
+                Loops.run(loop, frame, () -> frame(frame, stream));
             }
 
             @Override

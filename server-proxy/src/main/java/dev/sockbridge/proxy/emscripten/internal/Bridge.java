@@ -141,7 +141,7 @@ public abstract class Bridge implements TransportListener, FrontEnd {
 
     @Override
     public void frameReceived(ByteBuf frame) {
-        boolean queued = onLoop(() -> {
+        Loops.run(loop, frame, () -> {
             if (ended) {
                 frame.release();
                 return;
@@ -158,9 +158,6 @@ public abstract class Bridge implements TransportListener, FrontEnd {
             }
             toNative(frame);
         });
-        if (!queued) {
-            frame.release();
-        }
     }
 
     @Override

@@ -119,16 +119,13 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
 
     @Override
     public void frameReceived(ByteBuf frame) {
-        boolean queued = onLoop(() -> {
+        Loops.run(loop, frame, () -> {
             try {
                 frame(frame);
             } finally {
                 frame.release();
             }
         });
-        if (!queued) {
-            frame.release();
-        }
     }
 
     private boolean onLoop(Runnable r) {
