@@ -25,6 +25,13 @@ public interface ProxyListener {
     default void callDenied(SessionInfo session, String call, String reason) {
     }
 
+    /**
+     * A session was refused before it started. {@code remote} may be null; {@code reason} is a short
+     * word such as "limit-sessions", "limit-address", "rate", "auth", "origin", "host".
+     */
+    default void sessionRefused(java.net.SocketAddress remote, String transport, String reason) {
+    }
+
     default void nativeChannelOpened(SessionInfo session, String kind) {
     }
 

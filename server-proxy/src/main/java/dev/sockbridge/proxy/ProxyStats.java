@@ -13,8 +13,12 @@ package dev.sockbridge.proxy;
  * @param bytesFromNative     bytes read from native sockets
  * @param datagramsDropped    datagrams dropped (full buffers, no credit, too large for the datagram path, policy)
  * @param malformedFrames     frames that did not decode
+ * @param bufferedBytes       bytes the proxy holds for all sessions now (receive and send queues, parked
+ *                            sends, native channels' pending writes, partially received messages): the
+ *                            sum that {@link SessionLimits#maxBufferedBytes} bounds per session
+ * @param sessionsRefused     sessions refused before they started (limits, authentication, origin)
  */
 public record ProxyStats(int sessionsOpen, long sessionsTotal, int nativeChannelsOpen, long callsTotal,
                          long callErrors, long callsDenied, long bytesToNative, long bytesFromNative,
-                         long datagramsDropped, long malformedFrames) {
+                         long datagramsDropped, long malformedFrames, long bufferedBytes, long sessionsRefused) {
 }

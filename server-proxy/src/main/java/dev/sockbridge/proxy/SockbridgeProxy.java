@@ -57,9 +57,10 @@ public final class SockbridgeProxy implements AutoCloseable {
         if (g == null) {
             g = NativeIo.newGroup(b.threads, "sockbridge-proxy");
         }
-        ctx = new ProxyContext(g, b.policy, b.limits, b.listener);
+        ctx = new ProxyContext(g, b.policy, b.limits, b.proxyLimits, b.listener);
         LOG.log(Level.INFO, "Sockbridge proxy: native I/O " + NativeIo.name() + ", policy " + b.policy.describe()
-                + (b.policyIsDefault ? " (default: loopback only)" : "") + ", limits " + b.limits);
+                + (b.policyIsDefault ? " (default: loopback only)" : "") + ", limits " + b.limits
+                + ", proxy limits " + b.proxyLimits);
     }
 
     public static Builder builder() {
@@ -124,6 +125,10 @@ public final class SockbridgeProxy implements AutoCloseable {
 
     public SessionLimits limits() {
         return ctx.limits;
+    }
+
+    public ProxyLimits proxyLimits() {
+        return ctx.proxyLimits;
     }
 
     /**
@@ -205,6 +210,7 @@ public final class SockbridgeProxy implements AutoCloseable {
         private SocketPolicy policy = SocketPolicy.loopbackOnly();
         private boolean policyIsDefault = true;
         private SessionLimits limits = SessionLimits.defaults();
+        private ProxyLimits proxyLimits = ProxyLimits.defaults();
         private ProxyListener listener = ProxyListener.NONE;
         private EventLoopGroup group;
         private int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -217,6 +223,12 @@ public final class SockbridgeProxy implements AutoCloseable {
 
         public Builder limits(SessionLimits l) {
             limits = Objects.requireNonNull(l);
+            return this;
+        }
+
+        /** Limits over all sessions together; default {@link ProxyLimits#defaults()}. */
+        public Builder proxyLimits(ProxyLimits l) {
+            proxyLimits = Objects.requireNonNull(l);
             return this;
         }
 

@@ -1,5 +1,6 @@
 package dev.sockbridge.proxy.internal;
 
+import dev.sockbridge.proxy.ProxyLimits;
 import dev.sockbridge.proxy.ProxyListener;
 import dev.sockbridge.proxy.ProxyStats;
 import dev.sockbridge.proxy.SessionInfo;
@@ -32,9 +33,15 @@ public final class ProxyContext {
     final LongAdder bytesIn = new LongAdder();
     final LongAdder datagramsDropped = new LongAdder();
     final LongAdder malformed = new LongAdder();
+    /** Bytes held for all sessions now; sessions add and subtract their deltas. */
+    final AtomicLong bufferedTotal = new AtomicLong();
+    final LongAdder refused = new LongAdder();
+    public final ProxyLimits proxyLimits;
 
-    public ProxyContext(EventLoopGroup group, SocketPolicy policy, SessionLimits limits, ProxyListener listener) {
+    public ProxyContext(EventLoopGroup group, SocketPolicy policy, SessionLimits limits, ProxyLimits proxyLimits,
+                        ProxyListener listener) {
         this.group = group;
+        this.proxyLimits = proxyLimits;
         this.policy = policy;
         this.limits = limits;
         this.listener = listener;
@@ -43,11 +50,18 @@ public final class ProxyContext {
 
     public ProxyStats stats() {
         return new ProxyStats(sessionsOpen.get(), sessionsTotal.sum(), nativeOpen.get(), calls.sum(), callErrors.sum(),
-                denied.sum(), bytesOut.sum(), bytesIn.sum(), datagramsDropped.sum(), malformed.sum());
+                denied.sum(), bytesOut.sum(), bytesIn.sum(), datagramsDropped.sum(), malformed.sum(),
+                bufferedTotal.get(), refused.sum());
     }
 
     public void countMalformed() {
         malformed.increment();
+    }
+
+    /** A session was refused before it started; counted and told to the listener. */
+    public void countRefused(java.net.SocketAddress remote, String transport, String reason) {
+        refused.increment();
+        listener.sessionRefused(remote, transport, reason);
     }
 
     public void countDatagramDropped() {
