@@ -177,7 +177,7 @@ abstract class ProxySocket {
                 if (!peek) {
                     inbound.poll();
                     inboundBytes -= n;
-                    session.buffered -= n;
+                    session.addBuffered(-(n));
                     head.data.release();
                 }
             }
@@ -255,7 +255,7 @@ abstract class ProxySocket {
 
     private void consumed(int n) {
         inboundBytes -= n;
-        session.buffered -= n;
+        session.addBuffered(-(n));
     }
 
     /** Adds received data; the caller must stop reading once {@link #hasRoom()} turns false. */
@@ -263,13 +263,13 @@ abstract class ProxySocket {
         int n = data.readableBytes();
         inbound.add(new Chunk(data, from));
         inboundBytes += n;
-        session.buffered += n;
+        session.addBuffered(n);
         session.ctx.bytesIn.add(n);
     }
 
     boolean hasRoom() {
         return inboundBytes < session.ctx.limits.socketReceiveBuffer()
-                && session.buffered < session.ctx.limits.maxBufferedBytes();
+                && session.bufferRoom(1);
     }
 
     void afterConsume() {
@@ -288,7 +288,7 @@ abstract class ProxySocket {
         if (push) {
             pump();
         }
-        session.wakePolls();
+        session.wakePolls(fd);
         maybeRead();
     }
 
@@ -319,7 +319,7 @@ abstract class ProxySocket {
                 Chunk c = inbound.poll();
                 int n = c.data.readableBytes();
                 inboundBytes -= n;
-                session.buffered -= n;
+                session.addBuffered(-(n));
                 if (!session.event(this, new Event.Data(fd, 0, c.from, c.data), true)) {
                     credit -= Math.max(1, n);
                 }
@@ -485,7 +485,7 @@ abstract class ProxySocket {
         }
         Chunk c;
         while ((c = inbound.poll()) != null) {
-            session.buffered -= c.data.readableBytes();
+            session.addBuffered(-(c.data.readableBytes()));
             c.data.release();
         }
         inboundBytes = 0;

@@ -65,6 +65,7 @@ public final class UdpBridge extends Bridge {
                 .group(loop)
                 .channel(NativeIo.datagramChannel())
                 .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.RECVBUF_ALLOCATOR, NativeIo.datagramReceiveAllocator())
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER)
                 .handler(new Handler());
         ChannelFuture f = b.connect(to, local);
