@@ -14,6 +14,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
@@ -48,6 +50,11 @@ class QuicAdmissionTest {
         @Override
         public void frameReceived(ByteBuf frame) {
             t.send(frame);
+        }
+
+        @Override
+        public void streamOpened(Transport stream) {
+            new Echo(stream);
         }
 
         @Override
@@ -95,9 +102,16 @@ class QuicAdmissionTest {
         return URI.create(u.getScheme() + "://127.0.0.1:" + port + (u.getPath() == null ? "" : u.getPath()));
     }
 
-    private static void assertEchoes(Transport t) throws Exception {
-        Frames f = new Frames();
-        t.start(f);
+    private final Map<Transport, Frames> started = new HashMap<>();
+
+    /** Sends a frame on {@code t} (started on first use) and expects the server's echo. */
+    private void assertEchoes(Transport t) throws Exception {
+        Frames f = started.get(t);
+        if (f == null) {
+            f = new Frames();
+            started.put(t, f);
+            t.start(f);
+        }
         t.send(Unpooled.wrappedBuffer(new byte[] {4, 5, 6}));
         assertArrayEquals(new byte[] {4, 5, 6}, f.frames.poll(10, TimeUnit.SECONDS));
     }
@@ -149,9 +163,12 @@ class QuicAdmissionTest {
         assertEquals(2, s.connectionCount());
 
         ExecutionException refused = assertThrows(ExecutionException.class, () -> connect(s, s.uri()));
-        // the client learns why: QUIC's CONNECTION_REFUSED, not its own connect timeout
-        assertTrue(String.valueOf(refused.getCause().getMessage()).contains("transport error 0x2"),
-                String.valueOf(refused.getCause()));
+        if (uri.startsWith("quic")) {
+            // the raw QUIC client learns why: QUIC's CONNECTION_REFUSED, not its own connect timeout (the HTTP/3
+            // client under WebTransport reports only that its channel closed)
+            assertTrue(String.valueOf(refused.getCause().getMessage()).contains("transport error 0x2"),
+                    String.valueOf(refused.getCause()));
+        }
         assertTrue(s.refusedConnections() >= 1, "refused " + s.refusedConnections() + ": " + refused);
         assertEquals(2, s.connectionCount());
         assertEchoes(first);
@@ -165,5 +182,32 @@ class QuicAdmissionTest {
         }
         assertEquals(1, s.connectionCount());
         assertEchoes(connect(s, s.uri()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"quic://127.0.0.1:0", "webtransport://127.0.0.1:0/sockbridge"})
+    void aClientCannotOpenMoreStreamsThanTheServerAllowsAndItsOpenStreamsGoOn(String uri)
+            throws Exception {
+        // 4 bidirectional streams at once: the main channel (and on WebTransport the CONNECT stream) and extra ones
+        QuicServerTransport s = start(uri, TransportOptions.defaults().with(QuicTransportOptions.MAX_STREAMS, 4));
+        int extraAllowed = uri.startsWith("webtransport") ? 2 : 3;
+        Transport main = connect(s, s.uri());
+        assertEchoes(main);
+        List<Transport> extras = new ArrayList<>();
+        for (int i = 0; i < extraAllowed; i++) {
+            Transport x = main.openStream().get(10, TimeUnit.SECONDS);
+            assertEchoes(x);
+            extras.add(x);
+        }
+
+        // the next is refused by QUIC's stream credit: its open fails, and nothing else does
+        ExecutionException refused = assertThrows(ExecutionException.class,
+                () -> main.openStream().get(10, TimeUnit.SECONDS));
+        assertEchoes(extras.get(0));
+
+        assertEchoes(main);
+        for (Transport x : extras) {
+            assertEchoes(x);
+        }
     }
 }
