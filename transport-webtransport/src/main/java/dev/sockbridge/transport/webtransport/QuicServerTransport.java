@@ -111,6 +111,7 @@ public final class QuicServerTransport implements ServerTransport {
             settings.bindAddress = new InetSocketAddress(QuicOptionValues.host(requested), requested.getPort());
             settings.eventLoopGroup = QuicEventLoops.server();
             QuicOptionValues.applyQuic(options, settings.quic);
+            QuicOptionValues.applyServerLimits(options, settings);
             settings.certificateListener = this::certificateChanged;
             String certFile = options.get(QuicTransportOptions.TLS_CERT_FILE, null);
             String keyFile = options.get(QuicTransportOptions.TLS_KEY_FILE, null);
@@ -255,6 +256,34 @@ public final class QuicServerTransport implements ServerTransport {
     public long droppedInboundDatagrams() {
         InboundDropCounter d = drops;
         return d == null ? 0 : d.datagrams();
+    }
+
+    /** QUIC connections open now. */
+    public int connectionCount() {
+        QuicServerRuntime r = runtime;
+        return r == null ? 0 : r.connectionCount();
+    }
+
+    /** Connections refused because {@link QuicTransportOptions#MAX_CONNECTIONS} were open. */
+    public long refusedConnections() {
+        QuicServerRuntime r = runtime;
+        return r == null ? 0 : r.refusedConnections();
+    }
+
+    /** Retry packets sent for address validation ({@link QuicTransportOptions#ADDRESS_VALIDATION}). */
+    public long addressValidationRetries() {
+        QuicServerRuntime r = runtime;
+        return r == null ? 0 : r.retries();
+    }
+
+    /**
+     * Bytes held now, over all connections, in frames received only in part or not yet taken by a paused reader
+     * (bounded per connection by {@link QuicTransportOptions#MAX_REASSEMBLY_BYTES}). Frames handed to a listener
+     * are the listener's to count.
+     */
+    public long reassemblyBytes() {
+        QuicServerRuntime r = runtime;
+        return r == null ? 0 : r.reassemblyBytes();
     }
 
     /** Open transports (main channels) now. */
