@@ -222,7 +222,7 @@ final class StreamSocket extends ProxySocket {
         Integer nfd = session.register(child);
         if (nfd == null) {
             child.close("descriptor limit");
-            session.error(route, callId, Errno.EMFILE, "too many open sockets (limit " + session.ctx.limits.maxSockets() + ")");
+            session.error(route, callId, Errno.EMFILE, "too many open sockets (limit " + session.limits.maxSockets() + ")");
         } else {
             child.nonBlocking = childNonBlocking;
             session.reply(route, new Reply.Accept(callId, nfd, child.peerAddress()));
@@ -484,9 +484,9 @@ final class StreamSocket extends ProxySocket {
             session.error(route, callId, Errno.EAGAIN, "send buffer full");
             return;
         }
-        if (session.buffered + n > session.ctx.limits.maxBufferedBytes()) {
+        if (session.buffered + n > session.limits.maxBufferedBytes()) {
             data.release();
-            session.error(route, callId, Errno.ENOBUFS, "session buffer limit reached (" + session.ctx.limits.maxBufferedBytes() + " bytes)");
+            session.error(route, callId, Errno.ENOBUFS, "session buffer limit reached (" + session.limits.maxBufferedBytes() + " bytes)");
             return;
         }
         session.buffered += n;
