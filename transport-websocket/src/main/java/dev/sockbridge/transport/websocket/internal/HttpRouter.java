@@ -64,6 +64,8 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final InternalLogger LOG = InternalLoggerFactory.getInstance(HttpRouter.class);
 
     private final ServerEngine engine;
+    /** An upgrade waits for its admission check: the client must not send anything meanwhile. */
+    private boolean admitting;
 
     HttpRouter(ServerEngine engine) {
         this.engine = engine;
@@ -71,6 +73,12 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (admitting) {
+            // a WebSocket client waits for the 101 before it sends: this one does not
+            LOG.debug("{}: data before the upgrade was answered", ctx.channel());
+            ctx.close();
+            return;
+        }
         if (!req.decoderResult().isSuccess()) {
             Throwable cause = req.decoderResult().cause();
             HttpResponseStatus status = cause instanceof TooLongFrameException
@@ -141,9 +149,10 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     /**
-     * Asks the route's admission check before anything is answered. Meanwhile nothing is read, and the
-     * handshake timeout still runs: a check slower than it ends with the connection closed, the admission
-     * released. A refusal is the check's status with the reason as body (and Retry-After when it says).
+     * Asks the route's admission check before anything is answered. Meanwhile the connection is still read (so
+     * that a client that leaves is seen to leave; one that sends is closed), and the handshake timeout still
+     * runs: a check slower than it ends with the connection closed and the admission released. A refusal is the
+     * check's status with the reason as body (and Retry-After when it says).
      */
     private void admit(ChannelHandlerContext ctx, FullHttpRequest req, WebSocketRoute route, String path,
                        String query, String chosen) {
@@ -155,7 +164,7 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         SslHandler tls = ch.pipeline().get(SslHandler.class);
         ConnectRequest request = new BasicConnectRequest(engine.secure() ? "wss" : "ws", path, query, headers,
                 ch.remoteAddress(), tls == null ? null : BasicConnectRequest.peerCertificates(tls.engine()));
-        ch.config().setAutoRead(false);
+        admitting = true;
         req.retain();
         Admissions.run(route.admission(), request, ch.eventLoop(), () -> {
             if (ch.isActive() && ch.pipeline().context(this) != null) {
@@ -164,6 +173,7 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             req.release();
             return false;
         }, a -> {
+            admitting = false;
             try {
                 if (!a.isAdmitted()) {
                     LOG.debug("{}: upgrade to {} refused: {} {}", ch, path, a.httpStatus(), a.reason());
