@@ -28,13 +28,15 @@ final class Protocols {
      * emulation (subprotocol "binary"), to the configured target(s); every target under the policy.
      */
     static void mountEmscripten(SockbridgeProxy proxy, WebSocketServer server, ProxyOptions opts) throws IOException {
-        server.addRoute(WebSocketRoute.builder("/emscripten", s -> EmscriptenPosixSession.serve(proxy, s)).build());
+        // admitted before the upgrade is answered, as the Sockbridge route is: a refusal is an HTTP status
+        server.addRoute(WebSocketRoute.builder("/emscripten", s -> EmscriptenPosixSession.serve(proxy, s))
+                .admission(proxy.admission()).build());
         BridgeTargets tcp = targets(opts, BridgeTargets.Kind.TCP);
         BridgeTargets udp = targets(opts, BridgeTargets.Kind.UDP);
         server.addRoute(WebSocketRoute.builder("/websockify", s -> WebsockifyBridge.serve(proxy, s, tcp, s.path(), s.query()))
-                .subprotocols(WebsockifyBridge.SUBPROTOCOL).build());
+                .subprotocols(WebsockifyBridge.SUBPROTOCOL).admission(proxy.admission()).build());
         server.addRoute(WebSocketRoute.builder("/websockify-udp", s -> WebsockifyBridge.serve(proxy, s, udp, s.path(), s.query()))
-                .subprotocols(WebsockifyBridge.SUBPROTOCOL).build());
+                .subprotocols(WebsockifyBridge.SUBPROTOCOL).admission(proxy.admission()).build());
     }
 
     static String describeBridge(ProxyOptions opts) {

@@ -115,9 +115,9 @@ abstract class ProxySocket {
             session.error(route, callId, Errno.EINVAL, "socket " + fd + " is in push mode: data arrives as events");
             return;
         }
-        int max = Math.min(length, session.ctx.limits.maxFrameSize() - 128);
+        int max = Math.min(length, session.limits.maxFrameSize() - 128);
         if ((flags & Posix.MSG_WAITALL) != 0) {
-            max = Math.min(max, session.ctx.limits.socketReceiveBuffer());
+            max = Math.min(max, session.limits.socketReceiveBuffer());
         }
         final int len = max;
         Pending p = new Pending(callId, route) {
@@ -268,7 +268,7 @@ abstract class ProxySocket {
     }
 
     boolean hasRoom() {
-        return inboundBytes < session.ctx.limits.socketReceiveBuffer()
+        return inboundBytes < session.limits.socketReceiveBuffer()
                 && session.bufferRoom(1);
     }
 
@@ -311,7 +311,7 @@ abstract class ProxySocket {
     void pump() {
         while (credit > 0 && session.outputWritable(pushRoute) && !inbound.isEmpty() && !readShutdown) {
             if (stream) {
-                int n = (int) Math.min(Math.min(credit, session.ctx.limits.maxFrameSize() - 128), inboundBytes);
+                int n = (int) Math.min(Math.min(credit, session.limits.maxFrameSize() - 128), inboundBytes);
                 ByteBuf data = take(n, false);
                 credit -= data.readableBytes();
                 session.event(this, new Event.Data(fd, 0, null, data), false);

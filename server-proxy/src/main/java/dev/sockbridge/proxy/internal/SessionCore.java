@@ -9,6 +9,7 @@ import dev.sockbridge.api.message.PollFd;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
 import dev.sockbridge.proxy.SessionInfo;
+import dev.sockbridge.proxy.SessionLimits;
 import dev.sockbridge.proxy.SocketPolicy;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
@@ -63,7 +64,20 @@ public final class SessionCore {
     private long buffered;
     private boolean closed;
 
+    /** The proxy's policy, and the session's grant's if it has one (both must allow). */
+    private final SocketPolicy policy;
+    /** Each the smaller of the proxy's limit and the session's grant's. */
+    final SessionLimits limits;
+
     public SessionCore(ProxyContext ctx, EventLoop loop, SessionInfo info, SessionOutput out) {
+        this(ctx, loop, info, out, ctx.policy, ctx.limits);
+    }
+
+    /** A session under {@code policy} and {@code limits} (an admitted session's, see {@link AdmissionTicket}). */
+    public SessionCore(ProxyContext ctx, EventLoop loop, SessionInfo info, SessionOutput out, SocketPolicy policy,
+                       SessionLimits limits) {
+        this.policy = policy;
+        this.limits = limits;
         this.ctx = ctx;
         this.loop = loop;
         this.info = info;
@@ -111,13 +125,13 @@ public final class SessionCore {
 
     /** Whether {@code n} more bytes fit both this session's budget and the proxy-wide one. */
     public boolean bufferRoom(long n) {
-        return buffered + n <= ctx.limits.maxBufferedBytes() && ctx.bufferRoom(n);
+        return buffered + n <= limits.maxBufferedBytes() && ctx.bufferRoom(n);
     }
 
     /** The reason for ENOBUFS when {@link #bufferRoom} said no to {@code n} bytes. */
     String bufferFullReason(long n) {
-        if (buffered + n > ctx.limits.maxBufferedBytes()) {
-            return "session buffer limit reached (" + ctx.limits.maxBufferedBytes() + " bytes)";
+        if (buffered + n > limits.maxBufferedBytes()) {
+            return "session buffer limit reached (" + limits.maxBufferedBytes() + " bytes)";
         }
         return "proxy buffer limit reached (" + ctx.proxyLimits.maxBufferedBytes() + " bytes over all sessions)";
     }
@@ -179,9 +193,9 @@ public final class SessionCore {
         }
         ctx.calls.increment();
         outstanding++;
-        if (outstanding > ctx.limits.maxOutstandingCalls()) {
+        if (outstanding > limits.maxOutstandingCalls()) {
             Message.release(r);
-            error(route, r.callId(), Errno.ENOBUFS, "too many outstanding calls (limit " + ctx.limits.maxOutstandingCalls() + ")");
+            error(route, r.callId(), Errno.ENOBUFS, "too many outstanding calls (limit " + limits.maxOutstandingCalls() + ")");
             return;
         }
         try {
@@ -362,8 +376,8 @@ public final class SessionCore {
     // ------------------------------------------------------------------ descriptors
 
     private boolean roomForSocket(Object route, int callId, int n) {
-        if (sockets.size() + n > ctx.limits.maxSockets()) {
-            error(route, callId, Errno.EMFILE, "too many open sockets (limit " + ctx.limits.maxSockets() + ")");
+        if (sockets.size() + n > limits.maxSockets()) {
+            error(route, callId, Errno.EMFILE, "too many open sockets (limit " + limits.maxSockets() + ")");
             return false;
         }
         return true;
@@ -371,7 +385,7 @@ public final class SessionCore {
 
     /** Gives a socket the next free descriptor; null if the limit is reached. */
     Integer register(ProxySocket s) {
-        if (sockets.size() >= ctx.limits.maxSockets()) {
+        if (sockets.size() >= limits.maxSockets()) {
             return null;
         }
         int fd;
@@ -550,7 +564,7 @@ public final class SessionCore {
     }
 
     private void poll(Request.Poll r, Object route) {
-        if (r.fds().size() > ctx.limits.maxSockets() * 2 + 16) {
+        if (r.fds().size() > limits.maxSockets() * 2 + 16) {
             error(route, r.callId(), Errno.EINVAL, "too many descriptors in poll");
             return;
         }
@@ -627,7 +641,11 @@ public final class SessionCore {
     // ------------------------------------------------------------------ policy and channels
 
     SocketPolicy policy() {
-        return ctx.policy;
+        return policy;
+    }
+
+    public SessionLimits limits() {
+        return limits;
     }
 
     /** Counts a native channel from open to close, so a leak shows in the stats. */

@@ -236,7 +236,7 @@ final class StreamSocket extends ProxySocket {
         Integer nfd = session.register(child);
         if (nfd == null) {
             child.close("descriptor limit");
-            session.error(route, callId, Errno.EMFILE, "too many open sockets (limit " + session.ctx.limits.maxSockets() + ")");
+            session.error(route, callId, Errno.EMFILE, "too many open sockets (limit " + session.limits.maxSockets() + ")");
         } else {
             child.nonBlocking = childNonBlocking;
             session.reply(route, new Reply.Accept(callId, nfd, child.peerAddress()));

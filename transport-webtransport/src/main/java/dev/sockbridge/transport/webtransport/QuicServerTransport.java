@@ -42,9 +42,10 @@ import java.util.function.Predicate;
  * native clients). Made by {@link QuicTransportProvider#newServer}; options in {@link QuicTransportOptions}.
  *
  * <pre>
- *   UDP HOST:PORT ── QUIC ──┬─ webtransport: HTTP/3, CONNECT :protocol webtransport on PATH from an allowed Origin
- *                           │                = one session
- *                           └─ quic:         one connection (ALPN sockbridge) = one session
+ *   UDP HOST:PORT ── QUIC ──┬─ webtransport: HTTP/3, CONNECT :protocol webtransport on PATH from an allowed Origin,
+ *                           │                admitted by the listener (else its HTTP/3 status) = one session
+ *                           └─ quic:         one connection (ALPN sockbridge), admitted by the listener (else an
+ *                                            application close with its code and reason) = one session
  *   session ── main channel (the client's first bidirectional stream) = the {@link Transport} handed out
  *           ├─ more bidirectional streams (either side) = {@code streamOpened} / {@code openStream}
  *           └─ datagrams = {@code datagramReceived} / {@code sendDatagram}
@@ -122,8 +123,10 @@ public final class QuicServerTransport implements ServerTransport {
                 settings.certificate = ServerCertificate.fromPem(Path.of(certFile), Path.of(keyFile));
             }
             StreamSettings streams = QuicOptionValues.streamSettings(options, webTransport, true);
-            SockbridgeSessionHandler handler = SockbridgeSessionHandler.server(streams, () -> accepting,
-                    this::accepted);
+            // WebTransport: the CONNECT is put to the listener's admission check; raw QUIC: the connection
+            SockbridgeSessionHandler handler = webTransport
+                    ? SockbridgeSessionHandler.server(streams, () -> accepting, this::accepted)
+                    : SockbridgeSessionHandler.rawServer(streams, () -> accepting, this::accepted, l::admit);
             accepting = true;
             String path = QuicOptionValues.path(requested);
             if (webTransport) {
@@ -133,7 +136,7 @@ public final class QuicServerTransport implements ServerTransport {
                     routes.put(p.startsWith("/") ? p : "/" + p, handler);
                 }
                 WebTransportServerConfig config = new WebTransportServerConfig(routes, originPolicy(),
-                        16, 16, 64, 2_000, () -> accepting);
+                        16, 16, 64, 2_000, () -> accepting, l::admit);
                 InboundDropCounter counter = new InboundDropCounter();
                 drops = counter;
                 runtime = settings.start(Http3.supportedApplicationProtocols(),

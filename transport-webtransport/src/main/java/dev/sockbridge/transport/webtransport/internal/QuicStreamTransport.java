@@ -279,6 +279,16 @@ final class QuicStreamTransport implements Transport {
     }
 
     @Override
+    public dev.sockbridge.api.transport.ConnectRequest connectRequest() {
+        return link.session instanceof AbstractQuicSession ? ((AbstractQuicSession) link.session).connectRequest() : null;
+    }
+
+    @Override
+    public Object attachment() {
+        return link.session instanceof AbstractQuicSession ? ((AbstractQuicSession) link.session).attachment() : null;
+    }
+
+    @Override
     public String scheme() {
         return settings.scheme();
     }
