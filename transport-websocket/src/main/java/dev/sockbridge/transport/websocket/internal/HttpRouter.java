@@ -46,8 +46,11 @@ import java.util.concurrent.TimeUnit;
  * The HTTP phase of a server connection: routes each request by path.
  *
  * <ul>
- *   <li>A WebSocket upgrade goes to the route at its path: 404 without one, 403 when an Origin
- *       allowlist is set and the Origin is missing or not in it, 426 for a WebSocket version other
+ *   <li>Every request first passes the Host check: 421 unless the Host header is an IP literal,
+ *       {@code localhost}, or a name in {@code allowedHosts} (what stops DNS rebinding).</li>
+ *   <li>A WebSocket upgrade goes to the route at its path: 404 without one, 403 when an Origin is
+ *       present and is neither the server's own (a page it served) nor in {@code allowedOrigins},
+ *       426 for a WebSocket version other
  *       than 13, 400 when the client offers subprotocols and none is the route's (or offers none and
  *       the route requires one). Then the route's admission check decides (see
  *       {@link WebSocketRoute.Builder#admission}): a refusal gets its status (401, 403, 503 ...) with the
@@ -86,6 +89,11 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             refuse(ctx, status, "bad request");
             return;
         }
+        if (!RequestChecks.hostAllowed(req.headers().get(HttpHeaderNames.HOST), engine.config().allowedHosts())) {
+            LOG.debug("{}: refused Host {}", ctx.channel(), req.headers().get(HttpHeaderNames.HOST));
+            refuse(ctx, HttpResponseStatus.MISDIRECTED_REQUEST, "this server does not answer to that Host name");
+            return;
+        }
         QueryStringDecoder qs = new QueryStringDecoder(req.uri());
         String path = qs.path();
         int q = req.uri().indexOf('?');
@@ -113,14 +121,12 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         WebSocketConfig config = engine.config();
-        if (!config.allowedOrigins().isEmpty()) {
-            String origin = req.headers().get(HttpHeaderNames.ORIGIN);
-            if (origin == null || !config.allowedOrigins().contains(WebSocketConfig.normalizeOrigin(origin))) {
-                LOG.debug("{}: refused origin {}", ctx.channel(), origin);
-                refuse(ctx, HttpResponseStatus.FORBIDDEN,
-                        origin == null ? "an Origin header is required" : "origin not allowed: " + origin);
-                return;
-            }
+        String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+        if (!RequestChecks.originAllowed(origin, req.headers().get(HttpHeaderNames.HOST), engine.secure(),
+                config.allowedOrigins())) {
+            LOG.debug("{}: refused origin {}", ctx.channel(), origin);
+            refuse(ctx, HttpResponseStatus.FORBIDDEN, "origin not allowed: " + origin);
+            return;
         }
         String version = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION);
         if (!"13".equals(version == null ? null : version.trim())) {
