@@ -77,8 +77,25 @@ final class ErrnoMapper {
         return t instanceof SocketException ? Errno.EIO : Errno.EIO;
     }
 
+    /**
+     * A short reason for the client: the operating system's words where it gave them, a plain message, or else
+     * the errno's name. Never a class name, a stack or the proxy's own addresses: replies go to untrusted clients.
+     */
     static String reason(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof Errors.NativeIoException && c.getMessage() != null) {
+                String m = c.getMessage();
+                int at = m.lastIndexOf("failed: ");
+                return at < 0 ? of(t).name() : m.substring(at + "failed: ".length());
+            }
+            if (c instanceof ConnectTimeoutException || c instanceof java.net.SocketTimeoutException) {
+                return "connection timed out";
+            }
+        }
         String m = t.getMessage();
-        return m == null ? t.getClass().getSimpleName() : m;
+        return m != null && PLAIN.matcher(m).matches() ? m : of(t).name();
     }
+
+    /** Words only: no addresses, ports, paths or qualified names. */
+    private static final java.util.regex.Pattern PLAIN = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z ,'()-]{0,119}");
 }

@@ -1,5 +1,6 @@
 package dev.sockbridge.proxy.emscripten.internal;
 
+import dev.sockbridge.proxy.internal.PublicReason;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.proxy.emscripten.BridgeTargets;
 import dev.sockbridge.proxy.internal.NativeIo;
@@ -55,7 +56,7 @@ public final class TcpBridge extends Bridge {
             }
             if (!f.isSuccess()) {
                 Throwable t = f.cause();
-                end(ERROR, "cannot connect to " + target + ": " + (t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage()));
+                end(ERROR, "cannot connect to " + target + ": " + PublicReason.of(t));
                 return;
             }
             connected();
@@ -108,7 +109,7 @@ public final class TcpBridge extends Bridge {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
-            end(ERROR, "target connection failed: " + (cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage()));
+            end(ERROR, "target connection failed: " + PublicReason.of(cause));
             c.close();
         }
     }

@@ -1,5 +1,6 @@
 package dev.sockbridge.proxy.emscripten.internal;
 
+import dev.sockbridge.proxy.internal.PublicReason;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.proxy.emscripten.BridgeTargets;
 import dev.sockbridge.proxy.internal.NativeIo;
@@ -83,7 +84,7 @@ public final class UdpBridge extends Bridge {
             }
             if (!f.isSuccess()) {
                 Throwable t = f.cause();
-                end(ERROR, "cannot open UDP to " + target + ": " + (t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage()));
+                end(ERROR, "cannot open UDP to " + target + ": " + PublicReason.of(t));
                 return;
             }
             connected();

@@ -752,10 +752,10 @@ final class QuicStreamTransport implements Transport {
                 // quiche no longer knows the stream, which is what a connection closing under it looks like (seen
                 // when the peer writes its close record and closes the connection at once): as in channelInactive,
                 // the session reports the real code and reason, on this loop, shortly
-                loop.schedule(() -> streamGone(1006, "stream failed: " + cause), 1, TimeUnit.SECONDS);
+                loop.schedule(() -> streamGone(1006, "stream failed"), 1, TimeUnit.SECONDS);
                 return;
             }
-            loop.execute(() -> streamGone(1006, "stream failed: " + cause));
+            loop.execute(() -> streamGone(1006, "stream failed"));
         }
     }
 }
