@@ -6,11 +6,13 @@ import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.api.transport.Transports;
 import dev.sockbridge.proxy.internal.FrontEnd;
+import dev.sockbridge.proxy.internal.GuardedPolicy;
 import dev.sockbridge.proxy.internal.NativeIo;
 import dev.sockbridge.proxy.internal.ProxyContext;
 import dev.sockbridge.proxy.internal.SockbridgeSession;
 import io.netty.channel.EventLoopGroup;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,12 +42,14 @@ import java.util.concurrent.TimeUnit;
  * of its native channels are registered on that same loop: no thread per connection or per call.
  *
  * <p><b>Safe by default.</b> Without a policy the proxy allows loopback targets and loopback binds
- * only, and logs so at start.
+ * on unprivileged ports only, and lookups of loopback names only, and logs so at start. Whatever
+ * the policy, sessions never reach the proxy's own listeners (see {@link #protectListener}).
  */
 public final class SockbridgeProxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.sockbridge.proxy");
 
     private final ProxyContext ctx;
+    private final GuardedPolicy guard;
     private final boolean ownGroup;
     private final List<ServerTransport> servers = new CopyOnWriteArrayList<>();
     private final Set<FrontEnd> sessions = ConcurrentHashMap.newKeySet();
@@ -57,8 +61,9 @@ public final class SockbridgeProxy implements AutoCloseable {
         if (g == null) {
             g = NativeIo.newGroup(b.threads, "sockbridge-proxy");
         }
-        ctx = new ProxyContext(g, b.policy, b.limits, b.proxyLimits, b.listener);
-        LOG.log(Level.INFO, "Sockbridge proxy: native I/O " + NativeIo.name() + ", policy " + b.policy.describe()
+        guard = new GuardedPolicy(b.policy);
+        ctx = new ProxyContext(g, guard, b.limits, b.proxyLimits, b.listener);
+        LOG.log(Level.INFO, "Sockbridge proxy: native I/O " + NativeIo.name() + ", policy " + guard.describe()
                 + (b.policyIsDefault ? " (default: loopback only)" : "") + ", limits " + b.limits
                 + ", proxy limits " + b.proxyLimits);
     }
@@ -75,6 +80,7 @@ public final class SockbridgeProxy implements AutoCloseable {
         servers.add(server);
         return server.start(this::attach).whenComplete((uri, t) -> {
             if (t == null) {
+                guard.protect(uri);
                 LOG.log(Level.INFO, "Sockbridge proxy listening at " + uri);
             }
         });
@@ -82,6 +88,10 @@ public final class SockbridgeProxy implements AutoCloseable {
 
     /** Finds the provider for {@code uri}'s scheme and serves a new server transport there. */
     public CompletableFuture<URI> serve(URI uri, TransportOptions options) {
+        if (uri.getPort() > 0) {
+            // known before the listener is up, so no session can race its registration
+            guard.protect(uri);
+        }
         return serve(Transports.forUri(uri).newServer(uri, options));
     }
 
@@ -119,8 +129,23 @@ public final class SockbridgeProxy implements AutoCloseable {
         return ctx.stats();
     }
 
+    /**
+     * The policy sessions run under: the configured one, with the proxy's own listeners denied and
+     * addresses normalised (see {@link SocketPolicy}).
+     */
     public SocketPolicy policy() {
         return ctx.policy;
+    }
+
+    /**
+     * Makes {@code address} unreachable for sessions (connect, sendto, bind), whatever the policy
+     * says. {@link #serve} does this for every listener it starts; call it for listeners the proxy
+     * does not serve itself (an admin or stats listener, a page server, a listener of another
+     * process). A wildcard address (0.0.0.0 or ::) covers that port on loopback and on every address
+     * of this host's interfaces. Thread-safe; takes effect for calls checked afterwards.
+     */
+    public void protectListener(InetSocketAddress address) {
+        guard.protect(Objects.requireNonNull(address));
     }
 
     public SessionLimits limits() {
