@@ -191,10 +191,16 @@ public final class SessionCore {
                 socketPair((Request.SocketPair) r, route);
                 return;
             case GETADDRINFO:
-                ctx.resolver.getAddrInfo(loop, (Request.GetAddrInfo) r, rep -> onLoop(() -> reply(route, rep)));
+                ctx.resolver.getAddrInfo(loop, info, policy(), lookupQuota(), (Request.GetAddrInfo) r, rep -> onLoop(() -> {
+                    if (rep instanceof Reply.Error && ((Reply.Error) rep).reason().startsWith("policy denies")) {
+                        ctx.denied.increment();
+                        ctx.listener.callDenied(info, "getaddrinfo", ((Reply.Error) rep).reason());
+                    }
+                    reply(route, rep);
+                }));
                 return;
             case GETNAMEINFO:
-                ctx.resolver.getNameInfo(loop, (Request.GetNameInfo) r, rep -> onLoop(() -> reply(route, rep)));
+                ctx.resolver.getNameInfo(loop, info, policy(), lookupQuota(), (Request.GetNameInfo) r, rep -> onLoop(() -> reply(route, rep)));
                 return;
             case POLL:
                 poll((Request.Poll) r, route);
@@ -540,8 +546,23 @@ public final class SessionCore {
         ctx.trackNative(ch, info, kind);
     }
 
+    /**
+     * Resolves a host for connect or sendto, under the policy's lookup rules and this session's lookup
+     * quota; a refusal reaches {@code fail} as a {@link Resolver.LookupException}.
+     */
     void resolve(String host, Consumer<List<InetAddress>> ok, Consumer<Throwable> fail) {
-        ctx.resolver.resolveHost(loop, host, a -> onLoop(() -> ok.accept(a)), t -> onLoop(() -> fail.accept(t)));
+        ctx.resolver.lookup(loop, info, policy(), lookupQuota(), host, a -> onLoop(() -> ok.accept(a)),
+                t -> onLoop(() -> fail.accept(t)));
+    }
+
+    private LookupQuota lookupQuota;
+
+    /** This session's lookup rate and in-flight count, made at its first lookup. */
+    LookupQuota lookupQuota() {
+        if (lookupQuota == null) {
+            lookupQuota = LookupQuota.forSession(policy().lookupLimits());
+        }
+        return lookupQuota;
     }
 
     // ------------------------------------------------------------------ end
