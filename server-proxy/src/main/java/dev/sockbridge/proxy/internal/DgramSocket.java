@@ -125,7 +125,7 @@ final class DgramSocket extends ProxySocket {
             session.error(route, r.callId(), Errno.EDESTADDRREQ, "no address");
             return;
         }
-        withResolved(target, r.callId(), route, t -> {
+        withResolved(target, r.callId(), route, () -> { }, t -> {
             SocketPolicy.Decision d = session.policy().checkConnect(session.info, t, true);
             if (!d.allowed()) {
                 session.denied(route, r.callId(), "connect", d.reason());
@@ -142,24 +142,24 @@ final class DgramSocket extends ProxySocket {
         });
     }
 
-    private void withResolved(InetSocketAddress a, int callId, Object route, Consumer<InetSocketAddress> then) {
+    /** Runs {@code then} with a numeric address; on failure runs {@code dropped} (to release what the call holds) and answers. */
+    private void withResolved(InetSocketAddress a, int callId, Object route, Runnable dropped,
+                              Consumer<InetSocketAddress> then) {
         if (!a.isUnresolved()) {
             if (!familyFits(a.getAddress())) {
+                dropped.run();
                 session.error(route, callId, Errno.EAFNOSUPPORT, "address family does not match the socket");
                 return;
             }
             then.accept(a);
             return;
         }
-        session.resolve(a.getHostString(), addrs -> {
-            for (InetAddress ia : addrs) {
-                if (familyFits(ia)) {
-                    then.accept(new InetSocketAddress(ia, a.getPort()));
-                    return;
-                }
-            }
-            session.error(route, callId, Errno.EHOSTUNREACH, "no address of the socket's family for " + a.getHostString());
-        }, t -> session.error(route, callId, Errno.EHOSTUNREACH, "cannot resolve " + a.getHostString()));
+        // the first address the policy allows: a datagram has no failure to fall back on
+        session.resolveTargets(a.getHostString(), a.getPort(), true, "connect/sendto", this::familyFits, addrs -> then.accept(addrs.get(0)),
+                (e, why) -> {
+                    dropped.run();
+                    session.error(route, callId, e, why);
+                });
     }
 
     /**
@@ -191,7 +191,7 @@ final class DgramSocket extends ProxySocket {
             sendFailed(route, callId, Errno.EMSGSIZE, "datagram of " + data.readableBytes() + " bytes exceeds " + MAX_UDP_PAYLOAD);
             return;
         }
-        withResolved(target, callId, route, t -> {
+        withResolved(target, callId, route, data::release, t -> {
             SocketPolicy.Decision d = session.policy().checkConnect(session.info, t, true);
             if (!d.allowed()) {
                 data.release();

@@ -555,6 +555,52 @@ public final class SessionCore {
                 t -> onLoop(() -> fail.accept(t)));
     }
 
+    /**
+     * Resolves {@code host} for a connect or sendto to {@code port}: {@code ok} gets, never empty and in the order
+     * of the answer, the addresses that fit the socket and that the policy lets this session reach; denied ones
+     * are skipped, so a name whose first address is denied still reaches an allowed one after it. {@code fail}
+     * gets EACCES if the policy denies the name or every address that fits (a denied call), EAGAIN over the
+     * lookup rate, EHOSTUNREACH if the name does not resolve or no address fits.
+     */
+    void resolveTargets(String host, int port, boolean udp, String call, java.util.function.Predicate<InetAddress> fits,
+                        Consumer<List<InetSocketAddress>> ok, java.util.function.BiConsumer<Errno, String> fail) {
+        resolve(host, addrs -> {
+            List<InetSocketAddress> allowed = new ArrayList<>();
+            String denial = null;
+            for (InetAddress a : addrs) {
+                if (!fits.test(a)) {
+                    continue;
+                }
+                InetSocketAddress t = new InetSocketAddress(a, port);
+                SocketPolicy.Decision d = policy().checkConnect(info, t, udp);
+                if (d.allowed()) {
+                    allowed.add(t);
+                } else if (denial == null) {
+                    denial = d.reason();
+                }
+            }
+            if (!allowed.isEmpty()) {
+                ok.accept(allowed);
+            } else if (denial != null) {
+                ctx.countDenied(info, call, denial);
+                fail.accept(Errno.EACCES, denial);
+            } else {
+                fail.accept(Errno.EHOSTUNREACH, "no address of the socket's family for " + host);
+            }
+        }, t -> {
+            if (t instanceof Resolver.LookupException) {
+                Resolver.LookupException le = (Resolver.LookupException) t;
+                if (le.denied()) {
+                    ctx.countDenied(info, call, le.getMessage());
+                }
+                fail.accept(le.denied() ? Errno.EACCES : le.gaiCode() == dev.sockbridge.api.GaiError.EAI_AGAIN ? Errno.EAGAIN : Errno.EHOSTUNREACH,
+                        le.getMessage());
+            } else {
+                fail.accept(Errno.EHOSTUNREACH, "cannot resolve " + host);
+            }
+        });
+    }
+
     private LookupQuota lookupQuota;
 
     /** This session's lookup rate and in-flight count, made at its first lookup. */
