@@ -63,6 +63,9 @@ public final class SockbridgeProxy implements AutoCloseable {
         }
         guard = new GuardedPolicy(b.policy);
         ctx = new ProxyContext(g, guard, b.limits, b.proxyLimits, b.listener);
+        if (b.nameServer != null) {
+            ctx.resolver.useNameServer(b.nameServer, 3000);
+        }
         LOG.log(Level.INFO, "Sockbridge proxy: native I/O " + NativeIo.name() + ", policy " + guard.describe()
                 + (b.policyIsDefault ? " (default: loopback only)" : "") + ", limits " + b.limits
                 + ", proxy limits " + b.proxyLimits);
@@ -239,6 +242,7 @@ public final class SockbridgeProxy implements AutoCloseable {
         private ProxyListener listener = ProxyListener.NONE;
         private EventLoopGroup group;
         private int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        private InetSocketAddress nameServer;
 
         public Builder policy(SocketPolicy p) {
             policy = Objects.requireNonNull(p);
@@ -270,6 +274,17 @@ public final class SockbridgeProxy implements AutoCloseable {
 
         public Builder threads(int n) {
             threads = n;
+            return this;
+        }
+
+        /**
+         * Sends the DNS queries of sessions' lookups to {@code server} only, with no search domains, instead
+         * of the name servers of this host (resolv.conf). A deployment points sessions at a resolver that
+         * knows only public names, so internal names stay unknown to them whatever the lookup rules say; tests
+         * run their own name server on loopback. The hosts file is still read first. Default: this host's.
+         */
+        public Builder nameServer(InetSocketAddress server) {
+            nameServer = Objects.requireNonNull(server);
             return this;
         }
 

@@ -258,6 +258,39 @@ class PolicyAddressTest {
         assertTrue(proxy.policy().describe().contains("own listeners"), proxy.policy().describe());
     }
 
+    @Test
+    void theDefaultPolicyRefusesTheProxysOwnListenerAndPort22() throws Exception {
+        startProxy(SockbridgeProxy.builder());
+        // the test's listener is on an unprivileged loopback port, which the default allows until the proxy serves it
+        try (RawSession s = RawSession.open(uri)) {
+            int probe = s.value(new Request.Socket(s.nextId(), AF_INET, SOCK_DGRAM, 0));
+            s.ok(new Request.Connect(s.nextId(), probe, new InetSocketAddress(addr("127.0.0.1"), tcpPort())));
+        }
+        proxy.serve(new FixedServer(URI.create("ws://127.0.0.1:" + tcpPort() + "/sockbridge"))).get(5, TimeUnit.SECONDS);
+        try (RawSession s = RawSession.open(uri)) {
+            int t = s.value(new Request.Socket(s.nextId(), AF_INET, SOCK_STREAM, 0));
+            Reply.Error e = s.error(new Request.Connect(s.nextId(), t, new InetSocketAddress(addr("127.0.0.1"), tcpPort())),
+                    Errno.EACCES.code());
+            assertTrue(e.reason().contains("own listener"), e.reason());
+            // by name too: localhost's addresses are all the listener's
+            e = s.error(new Request.Connect(s.nextId(), t, InetSocketAddress.createUnresolved("localhost", tcpPort())),
+                    Errno.EACCES.code());
+            assertTrue(e.reason().contains("own listener"), e.reason());
+            int b = s.value(new Request.Socket(s.nextId(), AF_INET, SOCK_STREAM, 0));
+            s.error(new Request.Bind(s.nextId(), b, new InetSocketAddress(addr("127.0.0.1"), tcpPort())), Errno.EACCES.code());
+            // ssh on this host, over TCP and UDP, in either family
+            e = s.error(new Request.Connect(s.nextId(), t, new InetSocketAddress(addr("127.0.0.1"), 22)), Errno.EACCES.code());
+            assertTrue(e.reason().contains("policy"), e.reason());
+            int t6 = s.value(new Request.Socket(s.nextId(), AF_INET6, SOCK_STREAM, 0));
+            s.error(new Request.Connect(s.nextId(), t6, new InetSocketAddress(addr("::1"), 22)), Errno.EACCES.code());
+            int u = s.value(new Request.Socket(s.nextId(), AF_INET, SOCK_DGRAM, 0));
+            s.error(new Request.SendTo(s.nextId(), u, 0, new InetSocketAddress(addr("127.0.0.1"), 22),
+                    Unpooled.wrappedBuffer(new byte[] {1})), Errno.EACCES.code());
+        }
+        assertListenersUntouched();
+        assertEquals(0, proxy.stats().bytesToNative());
+    }
+
     /** A server transport that only reports a URI: the listener behind it is the test's socket. */
     static final class FixedServer implements ServerTransport {
         private final URI uri;

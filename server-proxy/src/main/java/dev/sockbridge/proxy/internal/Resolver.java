@@ -76,7 +76,7 @@ public final class Resolver {
 
     /**
      * Sends every query to {@code server} (no search domains) from now on, with this query timeout.
-     * For tests, which run their own name server on loopback. Not a stable API.
+     * See {@code SockbridgeProxy.Builder.nameServer}. Not a stable API.
      */
     public void useNameServer(InetSocketAddress server, int queryTimeoutMillis) {
         this.nameServer = server;
