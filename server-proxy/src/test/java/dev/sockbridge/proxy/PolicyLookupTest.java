@@ -163,6 +163,7 @@ class PolicyLookupTest {
             assertTrue(e.reason().contains("reverse"), e.reason());
         }
         assertEquals(List.of(), dns.questions);
+        assertEquals(2, proxy.stats().callsDenied());
         proxy.shutdown(Duration.ZERO).get(10, TimeUnit.SECONDS);
 
         // nothing is sent to 10.0.0.0/8: getnameinfo only asks the test's name server
@@ -221,6 +222,20 @@ class PolicyLookupTest {
             gaiError(a, "g4.game.test", GaiError.EAI_AGAIN);
         }
         assertEquals(0, dns.questionsAbout("g4.game.test"));
+    }
+
+    @Test
+    void aSessionsLookupsInFlightAreCapped() throws Exception {
+        dns.silent("slow.game.test").name("fast.game.test", ip("127.0.0.1"));
+        startProxy(loopback().allowLookup("game.test")
+                .lookupLimits(new SocketPolicy.LookupLimits(1000, 100, 1, 1000, 1000)).build());
+        try (RawSession s = RawSession.open(uri); RawSession other = RawSession.open(uri)) {
+            // calls of one session are taken in order: the first lookup is in flight when the second is asked
+            s.callAsync(new Request.GetAddrInfo(s.nextId(), "slow.game.test", "7000", 0, AF_INET, SOCK_STREAM, 0));
+            Reply.Error e = gaiError(s, "fast.game.test", GaiError.EAI_AGAIN);
+            assertTrue(e.reason().contains("in flight"), e.reason());
+            resolve(other, "fast.game.test");
+        }
     }
 
     @Test

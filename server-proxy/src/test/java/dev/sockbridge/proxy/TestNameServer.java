@@ -27,6 +27,7 @@ final class TestNameServer implements AutoCloseable {
     private final DatagramSocket socket;
     private final Map<String, List<InetAddress>> addresses = new ConcurrentHashMap<>();
     private final Map<String, String> pointers = new ConcurrentHashMap<>();
+    private final java.util.Set<String> silent = ConcurrentHashMap.newKeySet();
     /** Every question, as "name type" (type A, AAAA, PTR or a number). */
     final List<String> questions = new CopyOnWriteArrayList<>();
     private final Thread thread;
@@ -45,6 +46,12 @@ final class TestNameServer implements AutoCloseable {
     /** {@code name} resolves to {@code addrs}, in this order (A and AAAA records by family). */
     TestNameServer name(String name, InetAddress... addrs) {
         addresses.put(name.toLowerCase(Locale.ROOT), List.of(addrs));
+        return this;
+    }
+
+    /** Questions about {@code name} get no answer (a lookup of it stays in flight until it times out). */
+    TestNameServer silent(String name) {
+        silent.add(name.toLowerCase(Locale.ROOT));
         return this;
     }
 
@@ -110,6 +117,9 @@ final class TestNameServer implements AutoCloseable {
         int questionEnd = pos + 4;
         String n = name.toString().toLowerCase(Locale.ROOT);
         questions.add(n + " " + (type == A ? "A" : type == AAAA ? "AAAA" : type == PTR ? "PTR" : String.valueOf(type)));
+        if (silent.contains(n)) {
+            return null;
+        }
 
         List<byte[]> rdata = new ArrayList<>();
         boolean known;

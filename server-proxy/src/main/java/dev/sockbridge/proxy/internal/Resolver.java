@@ -216,8 +216,9 @@ public final class Resolver {
         });
     }
 
+    /** {@code denied} hears the reason when the policy refuses the name (the reply is then EAI_FAIL). */
     void getAddrInfo(EventLoop loop, SessionInfo info, SocketPolicy policy, LookupQuota quota, Request.GetAddrInfo r,
-                     Consumer<Reply> done) {
+                     Consumer<Reply> done, Consumer<String> denied) {
         int family = r.family();
         if (family != Posix.AF_UNSPEC && family != Posix.AF_INET && family != Posix.AF_INET6) {
             done.accept(new Reply.Error(r.callId(), GaiError.EAI_FAMILY, "address family " + family + " not supported"));
@@ -291,6 +292,9 @@ public final class Resolver {
             done.accept(rep);
         }, err -> {
             if (err instanceof LookupException) {
+                if (((LookupException) err).denied()) {
+                    denied.accept(err.getMessage());
+                }
                 done.accept(new Reply.Error(r.callId(), ((LookupException) err).gaiCode(), err.getMessage()));
                 return;
             }
@@ -340,8 +344,9 @@ public final class Resolver {
         return new Reply.AddrInfos(r.callId(), out);
     }
 
+    /** {@code denied} hears the reason when the policy refuses a reverse lookup. */
     void getNameInfo(EventLoop loop, SessionInfo info, SocketPolicy policy, LookupQuota quota, Request.GetNameInfo r,
-                     Consumer<Reply> done) {
+                     Consumer<Reply> done, Consumer<String> denied) {
         InetSocketAddress a = r.address();
         if (a == null || a.isUnresolved()) {
             done.accept(new Reply.Error(r.callId(), GaiError.EAI_FAMILY, "getnameinfo needs a numeric address"));
@@ -369,6 +374,7 @@ public final class Resolver {
         // a refused reverse lookup looks like an address without a name: the numeric host, or EAI_NONAME
         SocketPolicy.Decision d = policy.checkReverseLookup(info, SocketPolicy.normalize(ia));
         if (!d.allowed()) {
+            denied.accept(d.reason());
             done.accept(nameRequired ? new Reply.Error(r.callId(), GaiError.EAI_NONAME, d.reason())
                     : new Reply.NameInfo(r.callId(), numericHost, service));
             return;

@@ -191,16 +191,12 @@ public final class SessionCore {
                 socketPair((Request.SocketPair) r, route);
                 return;
             case GETADDRINFO:
-                ctx.resolver.getAddrInfo(loop, info, policy(), lookupQuota(), (Request.GetAddrInfo) r, rep -> onLoop(() -> {
-                    if (rep instanceof Reply.Error && ((Reply.Error) rep).reason().startsWith("policy denies")) {
-                        ctx.denied.increment();
-                        ctx.listener.callDenied(info, "getaddrinfo", ((Reply.Error) rep).reason());
-                    }
-                    reply(route, rep);
-                }));
+                ctx.resolver.getAddrInfo(loop, info, policy(), lookupQuota(), (Request.GetAddrInfo) r,
+                        rep -> onLoop(() -> reply(route, rep)), why -> ctx.countDenied(info, "getaddrinfo", why));
                 return;
             case GETNAMEINFO:
-                ctx.resolver.getNameInfo(loop, info, policy(), lookupQuota(), (Request.GetNameInfo) r, rep -> onLoop(() -> reply(route, rep)));
+                ctx.resolver.getNameInfo(loop, info, policy(), lookupQuota(), (Request.GetNameInfo) r,
+                        rep -> onLoop(() -> reply(route, rep)), why -> ctx.countDenied(info, "getnameinfo", why));
                 return;
             case POLL:
                 poll((Request.Poll) r, route);
