@@ -50,6 +50,8 @@ class PolicyAddressTest {
     URI uri;
     ServerSocketChannel tcpListener;
     DatagramChannel udpListener;
+    /** Native channels the proxy opened: none for a call the policy refuses. */
+    final java.util.concurrent.atomic.AtomicInteger channelsOpened = new java.util.concurrent.atomic.AtomicInteger();
 
     @BeforeEach
     void listeners() throws Exception {
@@ -63,7 +65,12 @@ class PolicyAddressTest {
         if (proxy != null) {
             proxy.shutdown(Duration.ZERO).get(10, TimeUnit.SECONDS);
         }
-        proxy = b.build();
+        proxy = b.listener(new ProxyListener() {
+            @Override
+            public void nativeChannelOpened(SessionInfo session, String kind) {
+                channelsOpened.incrementAndGet();
+            }
+        }).build();
         URI name = URI.create("inprocess://policy-" + (++counter) + "-" + System.nanoTime());
         uri = proxy.serve(Transports.forUri(name).newServer(name, TransportOptions.defaults())).get(5, TimeUnit.SECONDS);
     }
@@ -133,6 +140,7 @@ class PolicyAddressTest {
         }
         assertListenersUntouched();
         assertEquals(0, proxy.stats().bytesToNative());
+        assertEquals(0, channelsOpened.get(), "a refused call opened a native channel");
     }
 
     @Test
@@ -146,6 +154,7 @@ class PolicyAddressTest {
             assertDenied(s, addr("64:ff9b::7f00:1"), tcpPort(), udpPort());
         }
         assertListenersUntouched();
+        assertEquals(0, channelsOpened.get(), "a refused call opened a native channel");
     }
 
     @Test
@@ -163,6 +172,8 @@ class PolicyAddressTest {
             }
         }
         assertListenersUntouched();
+        assertEquals(0, channelsOpened.get(), "a refused call opened a native channel");
+        assertEquals(24 * 3, proxy.stats().callsDenied());
     }
 
     @Test
@@ -255,6 +266,7 @@ class PolicyAddressTest {
             s.error(new Request.Bind(s.nextId(), b, new InetSocketAddress(addr("127.0.0.1"), tcpPort())), Errno.EACCES.code());
         }
         assertListenersUntouched();
+        assertEquals(0, channelsOpened.get(), "a refused call opened a native channel");
         assertTrue(proxy.policy().describe().contains("own listeners"), proxy.policy().describe());
     }
 
@@ -267,6 +279,7 @@ class PolicyAddressTest {
             s.ok(new Request.Connect(s.nextId(), probe, new InetSocketAddress(addr("127.0.0.1"), tcpPort())));
         }
         proxy.serve(new FixedServer(URI.create("ws://127.0.0.1:" + tcpPort() + "/sockbridge"))).get(5, TimeUnit.SECONDS);
+        channelsOpened.set(0);
         try (RawSession s = RawSession.open(uri)) {
             int t = s.value(new Request.Socket(s.nextId(), AF_INET, SOCK_STREAM, 0));
             Reply.Error e = s.error(new Request.Connect(s.nextId(), t, new InetSocketAddress(addr("127.0.0.1"), tcpPort())),
@@ -289,6 +302,7 @@ class PolicyAddressTest {
         }
         assertListenersUntouched();
         assertEquals(0, proxy.stats().bytesToNative());
+        assertEquals(0, channelsOpened.get(), "a refused call opened a native channel");
     }
 
     /** A server transport that only reports a URI: the listener behind it is the test's socket. */
