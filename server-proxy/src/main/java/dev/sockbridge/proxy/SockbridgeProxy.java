@@ -11,12 +11,14 @@ import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.api.transport.Transports;
 import dev.sockbridge.proxy.internal.AdmissionTicket;
 import dev.sockbridge.proxy.internal.FrontEnd;
+import dev.sockbridge.proxy.internal.GuardedPolicy;
 import dev.sockbridge.proxy.internal.NativeIo;
 import dev.sockbridge.proxy.internal.ProxyContext;
 import dev.sockbridge.proxy.internal.SessionAdmitter;
 import dev.sockbridge.proxy.internal.SockbridgeSession;
 import io.netty.channel.EventLoopGroup;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,13 +56,15 @@ import java.util.concurrent.TimeUnit;
  * proxy's policy <b>and</b> the grant's, each limit the smaller of the two, until the grant expires.
  *
  * <p><b>Safe by default.</b> Without a policy the proxy allows loopback targets and loopback binds
- * only, and logs so at start.
+ * on unprivileged ports only, and lookups of loopback names only, and logs so at start. Whatever
+ * the policy, sessions never reach the proxy's own listeners (see {@link #protectListener}).
  */
 public final class SockbridgeProxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.sockbridge.proxy");
 
     private final ProxyContext ctx;
     private final SessionAdmitter admitter;
+    private final GuardedPolicy guard;
     private final boolean ownGroup;
     private final List<ServerTransport> servers = new CopyOnWriteArrayList<>();
     private final Set<FrontEnd> sessions = ConcurrentHashMap.newKeySet();
@@ -72,9 +76,13 @@ public final class SockbridgeProxy implements AutoCloseable {
         if (g == null) {
             g = NativeIo.newGroup(b.threads, "sockbridge-proxy");
         }
-        ctx = new ProxyContext(g, b.policy, b.limits, b.proxyLimits, b.listener);
+        guard = new GuardedPolicy(b.policy);
+        ctx = new ProxyContext(g, guard, b.limits, b.proxyLimits, b.listener);
+        if (b.nameServer != null) {
+            ctx.resolver.useNameServer(b.nameServer, 3000);
+        }
         admitter = new SessionAdmitter(ctx, b.authenticator);
-        LOG.log(Level.INFO, "Sockbridge proxy: native I/O " + NativeIo.name() + ", policy " + b.policy.describe()
+        LOG.log(Level.INFO, "Sockbridge proxy: native I/O " + NativeIo.name() + ", policy " + guard.describe()
                 + (b.policyIsDefault ? " (default: loopback only)" : "") + ", limits " + b.limits
                 + ", proxy limits " + b.proxyLimits);
     }
@@ -106,6 +114,7 @@ public final class SockbridgeProxy implements AutoCloseable {
         };
         return server.start(listener).whenComplete((uri, t) -> {
             if (t == null) {
+                guard.protect(uri);
                 LOG.log(Level.INFO, "Sockbridge proxy listening at " + uri);
             }
         });
@@ -113,6 +122,10 @@ public final class SockbridgeProxy implements AutoCloseable {
 
     /** Finds the provider for {@code uri}'s scheme and serves a new server transport there. */
     public CompletableFuture<URI> serve(URI uri, TransportOptions options) {
+        if (uri.getPort() > 0) {
+            // known before the listener is up, so no session can race its registration
+            guard.protect(uri);
+        }
         return serve(Transports.forUri(uri).newServer(uri, options));
     }
 
@@ -198,8 +211,23 @@ public final class SockbridgeProxy implements AutoCloseable {
         return ctx.stats();
     }
 
+    /**
+     * The policy sessions run under: the configured one, with the proxy's own listeners denied and
+     * addresses normalised (see {@link SocketPolicy}).
+     */
     public SocketPolicy policy() {
         return ctx.policy;
+    }
+
+    /**
+     * Makes {@code address} unreachable for sessions (connect, sendto, bind), whatever the policy
+     * says. {@link #serve} does this for every listener it starts; call it for listeners the proxy
+     * does not serve itself (an admin or stats listener, a page server, a listener of another
+     * process). A wildcard address (0.0.0.0 or ::) covers that port on loopback and on every address
+     * of this host's interfaces. Thread-safe; takes effect for calls checked afterwards.
+     */
+    public void protectListener(InetSocketAddress address) {
+        guard.protect(Objects.requireNonNull(address));
     }
 
     public SessionLimits limits() {
@@ -294,6 +322,7 @@ public final class SockbridgeProxy implements AutoCloseable {
         private SessionAuthenticator authenticator = SessionAuthenticator.none();
         private EventLoopGroup group;
         private int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        private InetSocketAddress nameServer;
 
         public Builder policy(SocketPolicy p) {
             policy = Objects.requireNonNull(p);
@@ -335,6 +364,17 @@ public final class SockbridgeProxy implements AutoCloseable {
 
         public Builder threads(int n) {
             threads = n;
+            return this;
+        }
+
+        /**
+         * Sends the DNS queries of sessions' lookups to {@code server} only, with no search domains, instead
+         * of the name servers of this host (resolv.conf). A deployment points sessions at a resolver that
+         * knows only public names, so internal names stay unknown to them whatever the lookup rules say; tests
+         * run their own name server on loopback. The hosts file is still read first. Default: this host's.
+         */
+        public Builder nameServer(InetSocketAddress server) {
+            nameServer = Objects.requireNonNull(server);
             return this;
         }
 

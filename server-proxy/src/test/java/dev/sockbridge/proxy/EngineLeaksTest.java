@@ -30,6 +30,12 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class EngineLeaksTest extends EngineTestBase {
 
+    /** The default policy with lookups of the held name allowed (by default only loopback names resolve, 8 at once). */
+    private static final SocketPolicy SLOW_NAME_POLICY = SocketPolicy.builder()
+            .allowConnect("127.0.0.0/8", SocketPolicy.UNPRIVILEGED).allowConnect("::1/128", SocketPolicy.UNPRIVILEGED)
+            .allowBind("127.0.0.0/8", "0," + SocketPolicy.UNPRIVILEGED).allowBind("::1/128", "0," + SocketPolicy.UNPRIVILEGED)
+            .allowLookup("slow.test").lookupLimits(new SocketPolicy.LookupLimits(1000, 1000, 100, 1000, 1000)).build();
+
     @Test
     void sendtoWhileTheImplicitBindIsInFlightThenCloseFreesItsSlotAndItsBuffer() throws Exception {
         // with 16 outstanding calls, a slot lost per round would refuse calls after 16 rounds
@@ -58,7 +64,7 @@ class EngineLeaksTest extends EngineTestBase {
 
     @Test
     void aLookupThatAnswersAfterItsSocketClosedBindsAndConnectsNothing() throws Exception {
-        startProxy(SockbridgeProxy.builder());
+        startProxy(SockbridgeProxy.builder().policy(SLOW_NAME_POLICY));
         HeldLookups lookups = new HeldLookups().install(proxy);
         try (RawSession s = RawSession.open(uri);
              DatagramSocket sink = new DatagramSocket(0, InetAddress.getLoopbackAddress());
@@ -95,7 +101,7 @@ class EngineLeaksTest extends EngineTestBase {
 
     @Test
     void aLookupThatAnswersAfterItsSessionEndedOpensNothing() throws Exception {
-        startProxy(SockbridgeProxy.builder());
+        startProxy(SockbridgeProxy.builder().policy(SLOW_NAME_POLICY));
         HeldLookups lookups = new HeldLookups().install(proxy);
         try (DatagramSocket sink = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             RawSession s = RawSession.open(uri);

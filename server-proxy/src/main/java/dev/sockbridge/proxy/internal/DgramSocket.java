@@ -183,20 +183,13 @@ final class DgramSocket extends ProxySocket {
             then.accept(a);
             return;
         }
-        session.resolve(this, a.getHostString(), addrs -> {
-            for (InetAddress ia : addrs) {
-                if (familyFits(ia)) {
-                    then.accept(new InetSocketAddress(ia, a.getPort()));
-                    return;
-                }
-            }
-            dropped.run();
-            session.error(route, callId, Errno.EHOSTUNREACH, "no address of the socket's family for " + a.getHostString());
-        }, (e, why) -> {
-            dropped.run();
-            sendFailedCount(callId);
-            session.error(route, callId, e, why);
-        });
+        // the first address the policy allows: a datagram has no failure to fall back on
+        session.resolveTargets(this, a.getHostString(), a.getPort(), true, "connect/sendto", this::familyFits, addrs -> then.accept(addrs.get(0)),
+                (e, why) -> {
+                    dropped.run();
+                    sendFailedCount(callId);
+                    session.error(route, callId, e, why);
+                });
     }
 
     private void sendFailedCount(int callId) {

@@ -37,6 +37,27 @@ final class GrantPolicy implements SocketPolicy {
         return d.allowed() ? narrowed(grant.checkBind(session, local, udp)) : d;
     }
 
+    @Override
+    public Decision checkLookup(SessionInfo session, String name) {
+        Decision d = proxy.checkLookup(session, name);
+        return d.allowed() ? narrowed(grant.checkLookup(session, name)) : d;
+    }
+
+    @Override
+    public Decision checkReverseLookup(SessionInfo session, InetAddress address) {
+        Decision d = proxy.checkReverseLookup(session, address);
+        return d.allowed() ? narrowed(grant.checkReverseLookup(session, address)) : d;
+    }
+
+    /** Each rate the smaller of the two: the proxy-wide ones are the proxy's own (a grant cannot raise them). */
+    @Override
+    public LookupLimits lookupLimits() {
+        LookupLimits p = proxy.lookupLimits();
+        LookupLimits g = grant.lookupLimits();
+        return new LookupLimits(Math.min(p.perSecond(), g.perSecond()), Math.min(p.burst(), g.burst()),
+                Math.min(p.inFlight(), g.inFlight()), p.globalPerSecond(), p.globalBurst());
+    }
+
     private static Decision narrowed(Decision d) {
         return d.allowed() ? d : Decision.deny("not in this session's grant: " + d.reason());
     }

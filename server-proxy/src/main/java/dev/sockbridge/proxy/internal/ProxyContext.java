@@ -63,7 +63,7 @@ public final class ProxyContext {
         this.policy = policy;
         this.limits = limits;
         this.listener = listener;
-        this.resolver = new Resolver();
+        this.resolver = new Resolver(policy.lookupLimits());
         this.hostLookup = resolver::resolveHost;
     }
 

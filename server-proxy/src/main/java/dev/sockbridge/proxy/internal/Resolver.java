@@ -5,6 +5,8 @@ import dev.sockbridge.api.Posix;
 import dev.sockbridge.api.message.AddrInfo;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
+import dev.sockbridge.proxy.SessionInfo;
+import dev.sockbridge.proxy.SocketPolicy;
 import io.netty.channel.AddressedEnvelope;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.dns.DefaultDnsQuestion;
@@ -17,6 +19,7 @@ import io.netty.resolver.ResolvedAddressTypes;
 import io.netty.resolver.dns.DnsNameResolver;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.resolver.dns.DnsNameResolverTimeoutException;
+import io.netty.resolver.dns.SingletonDnsServerAddressStreamProvider;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Future;
 import java.net.Inet4Address;
@@ -30,10 +33,16 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * getaddrinfo and getnameinfo on Netty's asynchronous DNS resolver (hosts file first, then DNS),
  * one resolver per event loop, so a lookup never blocks a thread.
+ *
+ * <p>Every lookup by name a session asks for ({@link #lookup}) passes, in this order and before
+ * any query is sent: a syntax check, the policy's {@link SocketPolicy#checkLookup} (or
+ * {@link SocketPolicy#checkReverseLookup}), the session's {@link LookupQuota} and the proxy-wide
+ * one. Names under {@code localhost} are answered with loopback addresses and never queried.
  */
 public final class Resolver {
     private static final Map<String, Integer> SERVICES = Map.ofEntries(
@@ -42,14 +51,143 @@ public final class Resolver {
             Map.entry("imap", 143), Map.entry("https", 443), Map.entry("imaps", 993), Map.entry("pop3s", 995));
 
     private final Map<EventLoop, DnsNameResolver> resolvers = new ConcurrentHashMap<>();
+    private final LookupQuota global;
+    private volatile InetSocketAddress nameServer;
+    private volatile int queryTimeoutMillis = 3000;
+
+    public Resolver(SocketPolicy.LookupLimits limits) {
+        global = LookupQuota.global(limits);
+    }
 
     private DnsNameResolver resolver(EventLoop loop) {
-        return resolvers.computeIfAbsent(loop, l -> new DnsNameResolverBuilder(l)
-                .datagramChannelType(NativeIo.datagramChannel())
-                .resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED)
-                .queryTimeoutMillis(3000)
-                .maxQueriesPerResolve(4)
-                .build());
+        return resolvers.computeIfAbsent(loop, l -> {
+            DnsNameResolverBuilder b = new DnsNameResolverBuilder(l)
+                    .datagramChannelType(NativeIo.datagramChannel())
+                    .resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED)
+                    .queryTimeoutMillis(queryTimeoutMillis)
+                    .maxQueriesPerResolve(4);
+            InetSocketAddress ns = nameServer;
+            if (ns != null) {
+                b.nameServerProvider(new SingletonDnsServerAddressStreamProvider(ns)).searchDomains(List.of()).ndots(1);
+            }
+            return b.build();
+        });
+    }
+
+    /**
+     * Sends every query to {@code server} (no search domains) from now on, with this query timeout.
+     * See {@code SockbridgeProxy.Builder.nameServer}. Not a stable API.
+     */
+    public void useNameServer(InetSocketAddress server, int queryTimeoutMillis) {
+        this.nameServer = server;
+        this.queryTimeoutMillis = queryTimeoutMillis;
+        resolvers.values().forEach(DnsNameResolver::close);
+        resolvers.clear();
+    }
+
+    /** Why a lookup was refused or failed: a getaddrinfo code, and whether the policy refused it. */
+    public static final class LookupException extends Exception {
+        private final int gaiCode;
+        private final boolean denied;
+
+        LookupException(int gaiCode, boolean denied, String reason) {
+            super(reason, null, false, false);
+            this.gaiCode = gaiCode;
+            this.denied = denied;
+        }
+
+        public int gaiCode() {
+            return gaiCode;
+        }
+
+        /** The policy refused the name: the caller answers EACCES (or EAI_FAIL) and counts a denied call. */
+        public boolean denied() {
+            return denied;
+        }
+    }
+
+    private static final Pattern NAME = Pattern.compile(
+            "[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*");
+
+    /**
+     * Resolves {@code host} for a session under its policy and quota: numeric hosts at once; names
+     * if well formed, allowed by {@code policy} and within {@code quota} and the proxy-wide rate,
+     * else {@code fail} gets a {@link LookupException} (no query sent). {@code ok} may get an empty
+     * list. Callbacks run on {@code loop} or the caller's thread.
+     */
+    public void lookup(EventLoop loop, SessionInfo info, SocketPolicy policy, LookupQuota quota,
+                       ProxyContext.HostLookup dns, String host, Consumer<List<InetAddress>> ok,
+                       Consumer<Throwable> fail) {
+        byte[] numeric = NetUtil.createByteArrayFromIpAddressString(host);
+        if (numeric != null) {
+            resolveHost(loop, host, ok, fail);
+            return;
+        }
+        String name = host.toLowerCase(Locale.ROOT);
+        if (name.endsWith(".")) {
+            name = name.substring(0, name.length() - 1);
+        }
+        if (name.length() > 253 || !NAME.matcher(name).matches()) {
+            fail.accept(new LookupException(GaiError.EAI_NONAME, false, "not a host name: " + printable(host)));
+            return;
+        }
+        SocketPolicy.Decision d = policy.checkLookup(info, name);
+        if (!d.allowed()) {
+            fail.accept(new LookupException(GaiError.EAI_FAIL, true, d.reason()));
+            return;
+        }
+        if (name.equals("localhost") || name.endsWith(".localhost")) {
+            ok.accept(List.of(loopback(false), loopback(true)));
+            return;
+        }
+        String busy = start(quota);
+        if (busy != null) {
+            fail.accept(new LookupException(GaiError.EAI_AGAIN, false, "cannot resolve " + name + ": " + busy));
+            return;
+        }
+        dns.resolve(loop, name, a -> {
+            quota.done();
+            global.done();
+            ok.accept(a);
+        }, t -> {
+            quota.done();
+            global.done();
+            fail.accept(t);
+        });
+    }
+
+    /** Counts a lookup against the session and the proxy; null if it may go, else why not. */
+    private String start(LookupQuota quota) {
+        String busy = quota.tryStart();
+        if (busy != null) {
+            return busy + " for this session";
+        }
+        String g = global.tryStart();
+        if (g != null) {
+            quota.refund();
+            return g + " for the proxy";
+        }
+        return null;
+    }
+
+    private static String printable(String s) {
+        String t = s.length() > 64 ? s.substring(0, 64) + "..." : s;
+        return t.replaceAll("[^\\x21-\\x7e]", "?");
+    }
+
+    private static InetAddress loopback(boolean v6) {
+        byte[] b = new byte[v6 ? 16 : 4];
+        if (v6) {
+            b[15] = 1;
+        } else {
+            b[0] = 127;
+            b[3] = 1;
+        }
+        try {
+            return InetAddress.getByAddress("localhost", b);
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
     }
 
     void close() {
@@ -78,7 +216,9 @@ public final class Resolver {
         });
     }
 
-    void getAddrInfo(EventLoop loop, Request.GetAddrInfo r, Consumer<Reply> done) {
+    /** {@code denied} hears the reason when the policy refuses the name (the reply is then EAI_FAIL). */
+    void getAddrInfo(EventLoop loop, SessionInfo info, SocketPolicy policy, LookupQuota quota, Request.GetAddrInfo r,
+                     Consumer<Reply> done, Consumer<String> denied) {
         int family = r.family();
         if (family != Posix.AF_UNSPEC && family != Posix.AF_INET && family != Posix.AF_INET6) {
             done.accept(new Reply.Error(r.callId(), GaiError.EAI_FAMILY, "address family " + family + " not supported"));
@@ -147,10 +287,17 @@ public final class Resolver {
             done.accept(new Reply.Error(r.callId(), GaiError.EAI_NONAME, "host name too long"));
             return;
         }
-        resolveHost(loop, host, addrs -> {
+        lookup(loop, info, policy, quota, this::resolveHost, host, addrs -> {
             Reply rep = results(r, addrs, fport, (r.flags() & Posix.AI_CANONNAME) != 0 ? host : null);
             done.accept(rep);
         }, err -> {
+            if (err instanceof LookupException) {
+                if (((LookupException) err).denied()) {
+                    denied.accept(err.getMessage());
+                }
+                done.accept(new Reply.Error(r.callId(), ((LookupException) err).gaiCode(), err.getMessage()));
+                return;
+            }
             boolean timeout = err instanceof DnsNameResolverTimeoutException
                     || (err.getCause() instanceof DnsNameResolverTimeoutException);
             done.accept(new Reply.Error(r.callId(), timeout ? GaiError.EAI_AGAIN : GaiError.EAI_NONAME,
@@ -197,7 +344,9 @@ public final class Resolver {
         return new Reply.AddrInfos(r.callId(), out);
     }
 
-    void getNameInfo(EventLoop loop, Request.GetNameInfo r, Consumer<Reply> done) {
+    /** {@code denied} hears the reason when the policy refuses a reverse lookup. */
+    void getNameInfo(EventLoop loop, SessionInfo info, SocketPolicy policy, LookupQuota quota, Request.GetNameInfo r,
+                     Consumer<Reply> done, Consumer<String> denied) {
         InetSocketAddress a = r.address();
         if (a == null || a.isUnresolved()) {
             done.accept(new Reply.Error(r.callId(), GaiError.EAI_FAMILY, "getnameinfo needs a numeric address"));
@@ -217,14 +366,30 @@ public final class Resolver {
             done.accept(new Reply.NameInfo(r.callId(), numericHost, service));
             return;
         }
-        if (ia.isLoopbackAddress()) {
+        if (SocketPolicy.isLoopback(ia)) {
             done.accept(new Reply.NameInfo(r.callId(), "localhost", service));
+            return;
+        }
+        boolean nameRequired = (r.flags() & Posix.NI_NAMEREQD) != 0;
+        // a refused reverse lookup looks like an address without a name: the numeric host, or EAI_NONAME
+        SocketPolicy.Decision d = policy.checkReverseLookup(info, SocketPolicy.normalize(ia));
+        if (!d.allowed()) {
+            denied.accept(d.reason());
+            done.accept(nameRequired ? new Reply.Error(r.callId(), GaiError.EAI_NONAME, d.reason())
+                    : new Reply.NameInfo(r.callId(), numericHost, service));
+            return;
+        }
+        String busy = start(quota);
+        if (busy != null) {
+            done.accept(new Reply.Error(r.callId(), GaiError.EAI_AGAIN, "cannot look up " + numericHost + ": " + busy));
             return;
         }
         final String svc = service;
         Future<AddressedEnvelope<DnsResponse, InetSocketAddress>> f =
                 resolver(loop).query(new DefaultDnsQuestion(reverseName(ia), DnsRecordType.PTR));
         f.addListener(x -> {
+            quota.done();
+            global.done();
             String name = null;
             if (f.isSuccess()) {
                 AddressedEnvelope<DnsResponse, InetSocketAddress> env = f.getNow();

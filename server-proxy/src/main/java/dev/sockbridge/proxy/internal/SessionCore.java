@@ -243,10 +243,12 @@ public final class SessionCore {
                 socketPair((Request.SocketPair) r, route);
                 return;
             case GETADDRINFO:
-                ctx.resolver.getAddrInfo(loop, (Request.GetAddrInfo) r, rep -> onLoop(() -> reply(route, rep)));
+                ctx.resolver.getAddrInfo(loop, info, policy(), lookupQuota(), (Request.GetAddrInfo) r,
+                        rep -> onLoop(() -> reply(route, rep)), why -> ctx.countDenied(info, "getaddrinfo", why));
                 return;
             case GETNAMEINFO:
-                ctx.resolver.getNameInfo(loop, (Request.GetNameInfo) r, rep -> onLoop(() -> reply(route, rep)));
+                ctx.resolver.getNameInfo(loop, info, policy(), lookupQuota(), (Request.GetNameInfo) r,
+                        rep -> onLoop(() -> reply(route, rep)), why -> ctx.countDenied(info, "getnameinfo", why));
                 return;
             case POLL:
                 poll((Request.Poll) r, route);
@@ -654,20 +656,78 @@ public final class SessionCore {
     }
 
     /**
-     * Resolves {@code host} for socket {@code s}. The answer comes on the loop; if the socket or the session
-     * closed meanwhile, {@code fail} gets EBADF instead of {@code ok}, so nothing is bound or connected for a
-     * socket that is gone and the caller releases what it held.
+     * Resolves a host for connect or sendto, under the policy's lookup rules and this session's lookup
+     * quota; a refusal reaches {@code fail} as a {@link Resolver.LookupException}.
      */
-    void resolve(ProxySocket s, String host, Consumer<List<InetAddress>> ok, java.util.function.BiConsumer<Errno, String> fail) {
-        ctx.hostLookup.resolve(loop, host, a -> onLoop(() -> {
+    void resolve(String host, Consumer<List<InetAddress>> ok, Consumer<Throwable> fail) {
+        ctx.resolver.lookup(loop, info, policy(), lookupQuota(), ctx.hostLookup, host, a -> onLoop(() -> ok.accept(a)),
+                t -> onLoop(() -> fail.accept(t)));
+    }
+
+    /**
+     * Resolves {@code host} for a connect or sendto to {@code port}: {@code ok} gets, never empty and in the order
+     * of the answer, the addresses that fit the socket and that the policy lets this session reach; denied ones
+     * are skipped, so a name whose first address is denied still reaches an allowed one after it. {@code fail}
+     * gets EACCES if the policy denies the name or every address that fits (a denied call), EAGAIN over the
+     * lookup rate, EHOSTUNREACH if the name does not resolve or no address fits.
+     */
+    void resolveTargets(ProxySocket s, String host, int port, boolean udp, String call,
+                        java.util.function.Predicate<InetAddress> fits, Consumer<List<InetSocketAddress>> ok,
+                        java.util.function.BiConsumer<Errno, String> fail) {
+        // the answer may come after the socket or the session closed: then nothing may be bound or connected
+        // for it, and the caller releases what it held
+        String gone = "socket " + s.fd + " was closed while " + host + " was being resolved";
+        resolve(host, addrs -> {
             if (closed || s.closed) {
-                fail.accept(Errno.EBADF, "socket " + s.fd + " was closed while " + host + " was being resolved");
-            } else {
-                ok.accept(a);
+                fail.accept(Errno.EBADF, gone);
+                return;
             }
-        }), t -> onLoop(() -> fail.accept(closed || s.closed ? Errno.EBADF : Errno.EHOSTUNREACH,
-                closed || s.closed ? "socket " + s.fd + " was closed while " + host + " was being resolved"
-                        : "cannot resolve " + host)));
+            List<InetSocketAddress> allowed = new ArrayList<>();
+            String denial = null;
+            for (InetAddress a : addrs) {
+                if (!fits.test(a)) {
+                    continue;
+                }
+                InetSocketAddress t = new InetSocketAddress(a, port);
+                SocketPolicy.Decision d = policy().checkConnect(info, t, udp);
+                if (d.allowed()) {
+                    allowed.add(t);
+                } else if (denial == null) {
+                    denial = d.reason();
+                }
+            }
+            if (!allowed.isEmpty()) {
+                ok.accept(allowed);
+            } else if (denial != null) {
+                ctx.countDenied(info, call, denial);
+                fail.accept(Errno.EACCES, denial);
+            } else {
+                fail.accept(Errno.EHOSTUNREACH, "no address of the socket's family for " + host);
+            }
+        }, t -> {
+            if (closed || s.closed) {
+                fail.accept(Errno.EBADF, gone);
+            } else if (t instanceof Resolver.LookupException) {
+                Resolver.LookupException le = (Resolver.LookupException) t;
+                if (le.denied()) {
+                    ctx.countDenied(info, call, le.getMessage());
+                }
+                fail.accept(le.denied() ? Errno.EACCES : le.gaiCode() == dev.sockbridge.api.GaiError.EAI_AGAIN ? Errno.EAGAIN : Errno.EHOSTUNREACH,
+                        le.getMessage());
+            } else {
+                fail.accept(Errno.EHOSTUNREACH, "cannot resolve " + host);
+            }
+        });
+    }
+
+    private LookupQuota lookupQuota;
+
+    /** This session's lookup rate and in-flight count, made at its first lookup. */
+    LookupQuota lookupQuota() {
+        if (lookupQuota == null) {
+            lookupQuota = LookupQuota.forSession(policy().lookupLimits());
+        }
+        return lookupQuota;
     }
 
     /**

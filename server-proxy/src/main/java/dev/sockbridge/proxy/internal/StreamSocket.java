@@ -300,19 +300,9 @@ final class StreamSocket extends ProxySocket {
         }
         state = State.CONNECTING;
         if (target.isUnresolved()) {
-            session.resolve(this, target.getHostString(), addrs -> {
-                InetAddress pick = null;
-                for (InetAddress a : addrs) {
-                    if (familyFits(a)) {
-                        pick = a;
-                        break;
-                    }
-                }
-                if (pick == null) {
-                    state = State.NEW;
-                    session.error(route, r.callId(), Errno.EHOSTUNREACH, "no address of the socket's family for " + target.getHostString());
-                } else {
-                    connectTo(r.callId(), new InetSocketAddress(pick, target.getPort()), route);
+            session.resolveTargets(this, target.getHostString(), target.getPort(), false, "connect", this::familyFits, addrs -> {
+                if (!closed) {
+                    connectTo(r.callId(), addrs.get(0), addrs.subList(1, addrs.size()), false, route);
                 }
             }, (e, why) -> {
                 state = State.NEW;
@@ -320,10 +310,14 @@ final class StreamSocket extends ProxySocket {
             });
             return;
         }
-        connectTo(r.callId(), target, route);
+        connectTo(r.callId(), target, java.util.List.of(), false, route);
     }
 
-    private void connectTo(int callId, InetSocketAddress target, Object route) {
+    /**
+     * Connects to {@code target}; if that fails, to each of {@code next} in turn (the other allowed addresses of
+     * a name), as a client looping over getaddrinfo would. {@code answered}: the call already got its EINPROGRESS.
+     */
+    private void connectTo(int callId, InetSocketAddress target, java.util.List<InetSocketAddress> next, boolean answered, Object route) {
         if (!familyFits(target.getAddress())) {
             state = State.NEW;
             session.error(route, callId, Errno.EAFNOSUPPORT, "address family does not match the socket");
@@ -332,7 +326,15 @@ final class StreamSocket extends ProxySocket {
         SocketPolicy.Decision d = session.policy().checkConnect(session.info, target, false);
         if (!d.allowed()) {
             state = State.NEW;
-            session.denied(route, callId, "connect", d.reason());
+            if (answered) {
+                // the call already has its EINPROGRESS: the refusal is the outcome the socket reports
+                session.ctx.countDenied(session.info, "connect", d.reason());
+                everConnected = true;
+                pendingError = Errno.EACCES.code();
+                changed();
+            } else {
+                session.denied(route, callId, "connect", d.reason());
+            }
             return;
         }
         String refusal = session.nativeChannelRefusal();
@@ -363,8 +365,8 @@ final class StreamSocket extends ProxySocket {
         for (java.util.Map.Entry<SocketOption<?>, Long> e : options.entrySet()) {
             applyOption(e.getKey(), e.getValue());
         }
-        boolean blocking = !nonBlocking;
-        if (!blocking) {
+        boolean blocking = !nonBlocking && !answered;
+        if (!blocking && !answered) {
             connectReportPending = true;
             session.error(route, callId, Errno.EINPROGRESS, "connecting to " + target);
         }
@@ -379,6 +381,12 @@ final class StreamSocket extends ProxySocket {
                     session.reply(route, new Reply.Ok(callId));
                 }
             } else {
+                if (!next.isEmpty()) {
+                    f.channel().close();
+                    channel = null;
+                    connectTo(callId, next.get(0), next.subList(1, next.size()), !blocking, route);
+                    return;
+                }
                 state = State.NEW;
                 everConnected = true;
                 Errno e = ErrnoMapper.of(f.cause());
