@@ -28,6 +28,12 @@ public final class GuardedPolicy implements SocketPolicy {
     private final SocketPolicy delegate;
     /** Listener addresses, normalised; a wildcard address stands for every address of this host. */
     private final List<InetSocketAddress> own = new CopyOnWriteArrayList<>();
+    /**
+     * The protocol of each entry of {@link #own} (same index): TCP and UDP ports are separate spaces, and the
+     * kernel often hands out the same ephemeral number to a TCP and a UDP socket, so a QUIC listener's port
+     * must not shut sessions out of an unrelated TCP service that got the same number.
+     */
+    private final List<Boolean> ownUdp = new CopyOnWriteArrayList<>();
     /** Addresses of this host's interfaces, taken when a wildcard listener is added. */
     private final Set<InetAddress> local = ConcurrentHashMap.newKeySet();
 
@@ -39,15 +45,27 @@ public final class GuardedPolicy implements SocketPolicy {
         return delegate;
     }
 
-    /** Sessions may never reach or bind {@code a} (a wildcard address: this port on every local address). */
+    /** Sessions may never reach or bind {@code a}, TCP or UDP (a wildcard address: this port on every local address). */
     public void protect(InetSocketAddress a) {
+        protect(a, false);
+        protect(a, true);
+    }
+
+    /** As {@link #protect(InetSocketAddress)}, for one protocol. */
+    public synchronized void protect(InetSocketAddress a, boolean udp) {
         InetSocketAddress n = SocketPolicy.normalize(a);
-        if (n.isUnresolved() || own.contains(n)) {
+        if (n.isUnresolved()) {
             return;
+        }
+        for (int i = 0; i < own.size(); i++) {
+            if (own.get(i).equals(n) && ownUdp.get(i) == udp) {
+                return;
+            }
         }
         if (n.getAddress().isAnyLocalAddress()) {
             local.addAll(interfaceAddresses());
         }
+        ownUdp.add(udp);
         own.add(n);
     }
 
@@ -68,15 +86,27 @@ public final class GuardedPolicy implements SocketPolicy {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
+        // QUIC and WebTransport listen on UDP; WebSocket (and anything else) on TCP
+        boolean udp = scheme.equals("quic") || scheme.startsWith("webtransport") || scheme.equals("h3");
+        if (scheme.equals("https")) {
+            // either an HTTP/3 (UDP) or an HTTPS (TCP) listener: both
+            protectHost(host, port, false);
+            protectHost(host, port, true);
+        } else {
+            protectHost(host, port, udp);
+        }
+    }
+
+    private void protectHost(String host, int port, boolean udp) {
         byte[] numeric = NetUtil.createByteArrayFromIpAddressString(host);
         try {
             if (numeric != null) {
-                protect(new InetSocketAddress(InetAddress.getByAddress(numeric), port));
+                protect(new InetSocketAddress(InetAddress.getByAddress(numeric), port), udp);
             } else if (host.equalsIgnoreCase("localhost")) {
-                protect(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port));
-                protect(new InetSocketAddress(InetAddress.getByAddress(new byte[16]), port));
+                protect(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port), udp);
+                protect(new InetSocketAddress(InetAddress.getByAddress(new byte[16]), port), udp);
             } else {
-                protect(new InetSocketAddress(InetAddress.getByAddress(new byte[16]), port));
+                protect(new InetSocketAddress(InetAddress.getByAddress(new byte[16]), port), udp);
             }
         } catch (UnknownHostException e) {
             throw new AssertionError(e);
@@ -116,10 +146,11 @@ public final class GuardedPolicy implements SocketPolicy {
     }
 
     /** The protected listener {@code t} (normalised) would reach, or null. */
-    private InetSocketAddress ownListener(InetSocketAddress t) {
+    private InetSocketAddress ownListener(InetSocketAddress t, boolean udp) {
         InetAddress ta = t.getAddress();
-        for (InetSocketAddress o : own) {
-            if (o.getPort() != t.getPort()) {
+        for (int i = 0; i < own.size(); i++) {
+            InetSocketAddress o = own.get(i);
+            if (o.getPort() != t.getPort() || ownUdp.get(i) != udp) {
                 continue;
             }
             InetAddress oa = o.getAddress();
@@ -138,7 +169,7 @@ public final class GuardedPolicy implements SocketPolicy {
             return delegate.checkConnect(session, target, udp);
         }
         InetSocketAddress n = SocketPolicy.normalize(target);
-        InetSocketAddress o = ownListener(n);
+        InetSocketAddress o = ownListener(n, udp);
         if (o != null) {
             return Decision.deny("policy denies " + (udp ? "udp" : "tcp") + " to " + NetUtil.toSocketAddressString(n)
                     + " (the proxy's own listener)");
@@ -152,7 +183,7 @@ public final class GuardedPolicy implements SocketPolicy {
             return delegate.checkBind(session, local, udp);
         }
         InetSocketAddress n = SocketPolicy.normalize(local);
-        if (n.getPort() != 0 && ownListener(n) != null) {
+        if (n.getPort() != 0 && ownListener(n, udp) != null) {
             return Decision.deny("policy denies " + (udp ? "udp" : "tcp") + " bind/listen on " + NetUtil.toSocketAddressString(n)
                     + " (the proxy's own listener)");
         }
