@@ -28,13 +28,22 @@ final class Protocols {
      * emulation (subprotocol "binary"), to the configured target(s); every target under the policy.
      */
     static void mountEmscripten(SockbridgeProxy proxy, WebSocketServer server, ProxyOptions opts) throws IOException {
-        server.addRoute(WebSocketRoute.builder("/emscripten", s -> EmscriptenPosixSession.serve(proxy, s)).build());
+        server.addRoute(WebSocketRoute.builder("/emscripten", s -> EmscriptenPosixSession.serve(proxy, s))
+                .maxMessageSize(emscriptenMaxMessage(proxy)).build());
         BridgeTargets tcp = targets(opts, BridgeTargets.Kind.TCP);
         BridgeTargets udp = targets(opts, BridgeTargets.Kind.UDP);
         server.addRoute(WebSocketRoute.builder("/websockify", s -> WebsockifyBridge.serve(proxy, s, tcp, s.path(), s.query()))
-                .subprotocols(WebsockifyBridge.SUBPROTOCOL).build());
+                .subprotocols(WebsockifyBridge.SUBPROTOCOL).maxMessageSize(emscriptenMaxMessage(proxy)).build());
         server.addRoute(WebSocketRoute.builder("/websockify-udp", s -> WebsockifyBridge.serve(proxy, s, udp, s.path(), s.query()))
                 .subprotocols(WebsockifyBridge.SUBPROTOCOL).build());
+    }
+
+    /**
+     * Emscripten's clients cannot split a send: a message may be as large as one send() call (its
+     * POSIX proxy protocol, and its websockify emulation for TCP). A UDP datagram fits the default.
+     */
+    static int emscriptenMaxMessage(SockbridgeProxy proxy) {
+        return Math.max(proxy.limits().maxFrameSize(), 16 << 20) + 4096;
     }
 
     static String describeBridge(ProxyOptions opts) {
