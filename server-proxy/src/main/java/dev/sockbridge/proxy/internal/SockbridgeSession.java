@@ -77,7 +77,24 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
 
     @Override
     public void frameReceived(ByteBuf frame) {
-        Loops.run(loop, frame, () -> frame(frame, transport));
+        handOver(frame, transport);
+    }
+
+    /** Hands a frame to the session's loop, counted by the transport's read gate until it is handled. */
+    private void handOver(ByteBuf frame, Transport from) {
+        ReadGate g = gate(from);
+        long n = frame.readableBytes();
+        g.handedOver(n);
+        if (!Loops.run(loop, () -> {
+            try {
+                frame(frame, from);
+            } finally {
+                g.handled(n);
+            }
+        })) {
+            frame.release();
+            g.handled(n);
+        }
     }
 
     private boolean onLoop(Runnable r) {
@@ -188,7 +205,7 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
         stream.start(new TransportListener() {
             @Override
             public void frameReceived(ByteBuf frame) {
-                Loops.run(loop, frame, () -> frame(frame, stream));
+                handOver(frame, stream);
             }
 
             @Override

@@ -131,13 +131,19 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
 
     @Override
     public void frameReceived(ByteBuf frame) {
-        Loops.run(loop, frame, () -> {
+        long n = frame.readableBytes();
+        gate.handedOver(n);
+        if (!Loops.run(loop, () -> {
             try {
                 frame(frame);
             } finally {
                 frame.release();
+                gate.handled(n);
             }
-        });
+        })) {
+            frame.release();
+            gate.handled(n);
+        }
     }
 
     private boolean onLoop(Runnable r) {
