@@ -87,25 +87,6 @@ public final class SessionCore {
         return sockets.size();
     }
 
-    /** Bytes this session's transports hold for it (see {@link #countTransportHeld}). */
-    private final java.util.concurrent.atomic.AtomicLong transportHeld = new java.util.concurrent.atomic.AtomicLong();
-
-    /**
-     * The counter a front end gives {@link dev.sockbridge.api.transport.Transport#countHeldBytes} of this
-     * session's transports: what they hold for it (answers not yet written, a message being received)
-     * counts in {@link #transportHeldBytes()} and in the proxy's total like every other byte held for the
-     * session. Any thread.
-     */
-    public void countTransportHeld(long delta) {
-        transportHeld.addAndGet(delta);
-        ctx.bufferedTotal.addAndGet(delta);
-    }
-
-    /** What this session's transports hold for it now (see {@link #countTransportHeld}). Any thread. */
-    public long transportHeldBytes() {
-        return transportHeld.get();
-    }
-
     // ------------------------------------------------------------------ replies
 
     void reply(Object route, Reply r) {
@@ -150,6 +131,25 @@ public final class SessionCore {
 
     boolean outputWritable(Object route) {
         return out.isWritable(route);
+    }
+
+    /** Bytes this session's transports hold for it (see {@link #countTransportHeld}). */
+    private final java.util.concurrent.atomic.AtomicLong transportHeld = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * The counter a front end gives {@link dev.sockbridge.api.transport.Transport#countHeldBytes} of this
+     * session's transports: what they hold for it (answers not yet written, a message being received)
+     * counts in {@link #transportHeldBytes()} and in the proxy's total like every other byte held for the
+     * session. Any thread.
+     */
+    public void countTransportHeld(long delta) {
+        transportHeld.addAndGet(delta);
+        ctx.bufferedTotal.addAndGet(delta);
+    }
+
+    /** What this session's transports hold for it now (see {@link #countTransportHeld}). Any thread. */
+    public long transportHeldBytes() {
+        return transportHeld.get();
     }
 
     // ------------------------------------------------------------------ requests
