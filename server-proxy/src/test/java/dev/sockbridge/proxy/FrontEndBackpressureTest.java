@@ -94,6 +94,10 @@ class FrontEndBackpressureTest {
         assertTrue(stalled && handled < sent, "the proxy stopped reading: it handled " + handled + " of " + sent);
         assertTrue(peak > TransportOptions.DEFAULT_HIGH_WATER_MARK / 2, "the answers it holds are counted: " + peak);
 
+        // once the flooder reads again, so does the proxy: the last request is answered (after all others)
+        flooder.transport.setAutoRead(true);
+        flooder.awaitReply(1000 + sent - 1);
+
         try (RawSession other = RawSession.open(uri)) {
             int fd = other.value(new Request.Socket(other.nextId(), AF_INET, SOCK_STREAM, 0));
             other.ok(new Request.Connect(other.nextId(), fd, echo.tcpAddress()));
