@@ -241,7 +241,6 @@ class HostileClientTest {
         assertTrue(close.startsWith("4002 ") && close.contains("malformed"), close);
         // the welcome and one error reply for each malformed request up to the limit (a goodbye may follow)
         assertTrue(c.messages.size() >= 1 + 256 && c.messages.size() <= 1 + 256 + 1, "answers: " + c.messages.size());
-        assertTrue(sent < 1000, "closed before the client ran out of requests");
         c.close();
         awaitNothingHeld();
     }
@@ -261,7 +260,6 @@ class HostileClientTest {
         for (byte[] m : c.messages) {
             assertEquals(16, m.length, "an error reply as short as the client's parser allows");
         }
-        assertTrue(sent < 1000, "closed before the client ran out of requests");
         c.close();
         awaitNothingHeld();
     }

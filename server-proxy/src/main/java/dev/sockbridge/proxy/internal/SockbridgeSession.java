@@ -82,6 +82,11 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
 
     /** Hands a frame to the session's loop, counted by the transport's read gate until it is handled. */
     private void handOver(ByteBuf frame, Transport from) {
+        if (loop.inEventLoop()) {
+            // the transport runs on the session's loop: handled now, nothing waits
+            frame(frame, from);
+            return;
+        }
         ReadGate g = gate(from);
         long n = frame.readableBytes();
         g.handedOver(n);

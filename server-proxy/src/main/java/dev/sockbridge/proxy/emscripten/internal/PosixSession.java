@@ -131,6 +131,15 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
 
     @Override
     public void frameReceived(ByteBuf frame) {
+        if (loop.inEventLoop()) {
+            // the transport runs on the session's loop: handled now, nothing waits
+            try {
+                frame(frame);
+            } finally {
+                frame.release();
+            }
+            return;
+        }
         long n = frame.readableBytes();
         gate.handedOver(n);
         if (!Loops.run(loop, () -> {
