@@ -22,11 +22,11 @@ import java.util.Objects;
  * protocol needs.
  */
 public final class WebSocketRoute {
+    private final int maxMessageSize;
     private final String path;
     private final List<String> subprotocols;
     private final boolean requireSubprotocol;
     private final WebSocketHandler handler;
-    private final int maxMessageSize;
 
     private WebSocketRoute(Builder b) {
         this.path = b.path;
@@ -50,6 +50,11 @@ public final class WebSocketRoute {
         return new Builder(path, handler);
     }
 
+    /** The largest message (in bytes, after reassembly) this route's sessions accept; 0 for the server's default. */
+    public int maxMessageSize() {
+        return maxMessageSize;
+    }
+
     public String path() {
         return path;
     }
@@ -68,11 +73,6 @@ public final class WebSocketRoute {
         return handler;
     }
 
-    /** The largest message (in bytes, after reassembly) this route's sessions accept; 0 for the server's default. */
-    public int maxMessageSize() {
-        return maxMessageSize;
-    }
-
     @Override
     public String toString() {
         return "WebSocketRoute[" + path + " " + subprotocols + (requireSubprotocol ? " required" : "")
@@ -81,11 +81,11 @@ public final class WebSocketRoute {
 
     /** Builds a {@link WebSocketRoute}. */
     public static final class Builder {
+        private int maxMessageSize;
         private final String path;
         private final WebSocketHandler handler;
         private List<String> subprotocols = List.of();
         private boolean requireSubprotocol;
-        private int maxMessageSize;
 
         private Builder(String path, WebSocketHandler handler) {
             Objects.requireNonNull(path, "path");
@@ -94,6 +94,19 @@ public final class WebSocketRoute {
             }
             this.path = path;
             this.handler = Objects.requireNonNull(handler, "handler");
+        }
+
+        /**
+         * The largest message this route's sessions accept, in bytes after reassembly of fragments;
+         * larger ones close the session with 1009. Default: the server's
+         * {@link dev.sockbridge.api.transport.TransportOptions#MAX_FRAME_SIZE}.
+         */
+        public Builder maxMessageSize(int bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("maxMessageSize must be positive: " + bytes);
+            }
+            this.maxMessageSize = bytes;
+            return this;
         }
 
         /** The subprotocols this route accepts (e.g. {@code "binary"} for a websockify bridge). */
@@ -110,19 +123,6 @@ public final class WebSocketRoute {
         /** Refuse clients that offer no subprotocol (default false: they are served). */
         public Builder requireSubprotocol(boolean require) {
             this.requireSubprotocol = require;
-            return this;
-        }
-
-        /**
-         * The largest message this route's sessions accept, in bytes after reassembly of fragments;
-         * larger ones close the session with 1009. Default: the server's
-         * {@link dev.sockbridge.api.transport.TransportOptions#MAX_FRAME_SIZE}.
-         */
-        public Builder maxMessageSize(int bytes) {
-            if (bytes <= 0) {
-                throw new IllegalArgumentException("maxMessageSize must be positive: " + bytes);
-            }
-            this.maxMessageSize = bytes;
             return this;
         }
 
