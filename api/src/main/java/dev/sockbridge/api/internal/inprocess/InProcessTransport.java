@@ -66,6 +66,8 @@ final class InProcessTransport implements Transport {
     /** Bytes this end has sent that the peer's listener has not taken yet. Guarded by waterLock. */
     private long unconsumed;
     private volatile boolean writable = true;
+    /** Bytes held now (see the class comment). */
+    private final HeldBytes held = new HeldBytes();
 
     private final AtomicBoolean started = new AtomicBoolean();
     /** Set once a close has begun, from either side: sends are released from then on. */
@@ -73,9 +75,6 @@ final class InProcessTransport implements Transport {
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
     /** Streams opened on this transport (by either side): closed with it. */
     private final Set<InProcessTransport> streams = ConcurrentHashMap.newKeySet();
-
-    /** Bytes held now (see the class comment). */
-    private final HeldBytes held = new HeldBytes();
 
     private InProcessTransport(String name, EventExecutor executor, ByteBufAllocator alloc, long highWater,
                                long lowWater, int maxFrameSize) {

@@ -107,10 +107,10 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
     public PosixSession(ProxyContext ctx, Transport transport) {
         this.ctx = ctx;
         this.transport = transport;
+        this.gate = new ReadGate(transport);
         this.loop = ctx.loopFor(transport.executor());
         SessionInfo info = new SessionInfo(ctx.newSessionId(), transport.remoteAddress(), transport.scheme(), PROTOCOL);
         this.core = new SessionCore(ctx, loop, info, this);
-        this.gate = new ReadGate(transport);
     }
 
     public void start() {
