@@ -30,13 +30,21 @@ final class Protocols {
     static void mountEmscripten(SockbridgeProxy proxy, WebSocketServer server, ProxyOptions opts) throws IOException {
         // admitted before the upgrade is answered, as the Sockbridge route is: a refusal is an HTTP status
         server.addRoute(WebSocketRoute.builder("/emscripten", s -> EmscriptenPosixSession.serve(proxy, s))
-                .admission(proxy.admission()).build());
+                .maxMessageSize(emscriptenMaxMessage(proxy)).admission(proxy.admission()).build());
         BridgeTargets tcp = targets(opts, BridgeTargets.Kind.TCP);
         BridgeTargets udp = targets(opts, BridgeTargets.Kind.UDP);
         server.addRoute(WebSocketRoute.builder("/websockify", s -> WebsockifyBridge.serve(proxy, s, tcp, s.path(), s.query()))
-                .subprotocols(WebsockifyBridge.SUBPROTOCOL).admission(proxy.admission()).build());
+                .subprotocols(WebsockifyBridge.SUBPROTOCOL).maxMessageSize(emscriptenMaxMessage(proxy)).admission(proxy.admission()).build());
         server.addRoute(WebSocketRoute.builder("/websockify-udp", s -> WebsockifyBridge.serve(proxy, s, udp, s.path(), s.query()))
                 .subprotocols(WebsockifyBridge.SUBPROTOCOL).admission(proxy.admission()).build());
+    }
+
+    /**
+     * Emscripten's clients cannot split a send: a message may be as large as one send() call (its
+     * POSIX proxy protocol, and its websockify emulation for TCP). A UDP datagram fits the default.
+     */
+    static int emscriptenMaxMessage(SockbridgeProxy proxy) {
+        return Math.max(proxy.limits().maxFrameSize(), 16 << 20) + 4096;
     }
 
     static String describeBridge(ProxyOptions opts) {

@@ -96,10 +96,10 @@ public final class ProxyMain {
         // made here so it outlives the proxy's own shutdown and stops last
         group = NativeIo.newGroup(opts.getInt("threads", Math.max(1, Runtime.getRuntime().availableProcessors())), "sockbridge");
         proxy = SockbridgeProxy.builder().policy(opts.policy()).limits(opts.limits()).eventLoopGroup(group).build();
-        // Emscripten's client cannot split a send: its messages may be as large as one send() call.
-        // Sockbridge sessions still enforce their own (smaller) frame limit.
+        // a message in progress is held in memory until complete: the server's default is what the
+        // Sockbridge protocol needs, and only the Emscripten routes (see Protocols) allow more
         TransportOptions wsOpts = TransportOptions.defaults()
-                .with(TransportOptions.MAX_FRAME_SIZE, Math.max(proxy.limits().maxFrameSize(), 16 << 20) + 4096)
+                .with(TransportOptions.MAX_FRAME_SIZE, proxy.limits().maxFrameSize())
                 .with(WebSocketOptions.IDLE_TIMEOUT_MILLIS, opts.getInt("idle-timeout", 300) * 1000L)
                 .with(WebSocketOptions.PING_INTERVAL_MILLIS, opts.getInt("ping-interval", 30) * 1000L);
         if (opts.has("origin")) {
@@ -282,6 +282,16 @@ public final class ProxyMain {
             // not Linux: no RSS figure
         }
         return -1;
+    }
+
+    /** The proxy, once started (tests read its counters). */
+    SockbridgeProxy proxy() {
+        return proxy;
+    }
+
+    /** {@code path} on the first (plain) WebSocket listener, once started. */
+    URI uri(String path) {
+        return servers.get(0).uri(path);
     }
 
     void stop() {

@@ -6,6 +6,7 @@ import io.netty.util.concurrent.EventExecutor;
 import java.net.SocketAddress;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongConsumer;
 
 /**
  * One connection between a client and the proxy, carrying one Sockbridge session as a sequence of
@@ -27,9 +28,23 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p><b>Backpressure.</b> {@link #send} never blocks and never fails for lack of room: it queues.
  * Senders watch {@link #isWritable()} and {@link TransportListener#writabilityChanged} (Netty's
- * high/low water marks) and stop producing while the transport is not writable. In the other
- * direction, {@link #setAutoRead(boolean) setAutoRead(false)} stops delivering frames (the transport
- * stops reading its socket) until it is turned back on.
+ * high/low water marks) and stop producing while the transport is not writable. The listener hears
+ * {@code false} and {@code true} alternately and is never left with a stale state: however quickly
+ * writability flips (several flips may be reported as one pair, or not at all if they cancel out),
+ * once it settles the last call the listener got says what {@link #isWritable()} says, and a
+ * caller that saw {@code isWritable()} answer false is told {@code writabilityChanged(true)} when it
+ * becomes writable again (unless the transport closes first). In the other direction,
+ * {@link #setAutoRead(boolean) setAutoRead(false)} stops delivering frames at once when called on
+ * {@link #executor()} (from another thread, within a turn of it) and stops reading the wire; at
+ * most what one read of the wire already brought in (and the rest of a message that has begun)
+ * is still read, and held until reading is turned back on. A server that answers requests should
+ * turn reading off while its transport is not writable: a peer that sends requests but never reads
+ * the answers is then held back by the wire instead of making the server queue answers without bound.
+ *
+ * <p><b>Held bytes.</b> What a transport holds for its connection (frames queued by {@link #send}
+ * and not yet written, pongs it owes, a message being reassembled, frames read but not yet
+ * delivered) is bounded by its water marks and its largest message, and reported to the counter
+ * given to {@link #countHeldBytes}, so an owner can count it against its own memory budget.
  *
  * <p><b>Buffers.</b> {@link #send} and {@link #sendDatagram} take ownership of the buffer. A frame
  * handed to {@link TransportListener#frameReceived} belongs to the listener, which releases it.
@@ -55,6 +70,21 @@ public interface Transport {
 
     /** Turns reading of incoming frames off (backpressure on the peer) or back on. */
     void setAutoRead(boolean autoRead);
+
+    /**
+     * Reports every change in the bytes this transport holds for its connection to {@code counter},
+     * as deltas (positive when it takes bytes in, negative when it lets them go): frames queued by
+     * {@link #send} and not yet written to the wire (including what the transport queues itself, such
+     * as pongs), bytes of a message being received and not yet complete, and frames received and not
+     * yet handed to the listener. The bytes held when it is called are reported at once. Once
+     * {@link #closeFuture()} has completed the deltas sum to zero and no more are reported.
+     *
+     * <p>The counter may be called on any thread, concurrently, and must be cheap and thread-safe (an
+     * {@code AtomicLong::addAndGet}). Call at most once, before {@link #start}. The default reports
+     * nothing: for transports that hold nothing outside their owner's view.
+     */
+    default void countHeldBytes(LongConsumer counter) {
+    }
 
     /** What this transport offers beyond reliable frames. */
     Set<Capability> capabilities();

@@ -98,6 +98,18 @@ public abstract class AbstractTransportConformanceTest {
         return 64L << 20;
     }
 
+    /**
+     * The most bytes a server that answers every frame may hold ({@link Transport#countHeldBytes})
+     * while its peer never reads, if it turns reading off whenever it is not writable: its high-water
+     * mark, plus the answer that crossed it, plus what one read of the wire brought in before reading
+     * stopped and a frame in progress (each at most a frame), with slack for the wire's framing.
+     */
+    protected long heldBytesLimit() {
+        TransportOptions o = serverOptions();
+        return o.getInt(TransportOptions.HIGH_WATER_MARK, TransportOptions.DEFAULT_HIGH_WATER_MARK)
+                + 3L * o.maxFrameSize() + (64 << 10);
+    }
+
     // ------------------------------------------------------------------------------------------------
 
     protected ServerTransport server;
@@ -462,6 +474,146 @@ public abstract class AbstractTransportConformanceTest {
         }
     }
 
+    /**
+     * A peer that sends requests and never reads the answers, against a server that answers each
+     * request and turns reading off while it is not writable (as a proxy front end does): the
+     * requests stop being read, so the flooding side turns unwritable, and what the server holds stays
+     * under {@link #heldBytesLimit()} although each answer is four times its request. Once the peer
+     * reads again, every answer arrives in order and the server's held bytes return to zero.
+     */
+    @Test
+    void aPeerThatNeverReadsIsHeldBackAndTheServerHoldsABoundedAmount() throws Exception {
+        AtomicLong held = new AtomicLong();
+        AtomicLong peak = new AtomicLong();
+        int request = 1024;
+        int answer = 4 * request;
+        onAccept = e -> {
+            e.echo = false;
+            e.keepFrames = false;
+            e.answerSize = answer;
+            e.transport.countHeldBytes(d -> peak.accumulateAndGet(held.addAndGet(d), Math::max));
+        };
+        Endpoint c = connect();
+        c.transport.setAutoRead(false);
+        flush(c.transport.executor());
+        Endpoint s = nextAccepted();
+        c.keepFrames = false;
+
+        Producer p = new Producer(c.transport, request, backpressureSendLimit());
+        c.producer = p;
+        runOn(c.transport.executor(), () -> {
+            p.pump();
+            return null;
+        });
+        await(p.stalled);
+        int sent = runOn(c.transport.executor(), () -> p.frames);
+        flush(s.transport.executor());
+        int answered = s.framesReceived.get();
+        assertTrue(answered < sent, "the server stopped reading: it took " + answered + " of " + sent + " requests");
+        assertTrue(peak.get() > 0, "the server's transport reports what it holds (peak " + peak.get() + ")");
+        assertTrue(peak.get() <= heldBytesLimit(), "the server held at most " + heldBytesLimit() + " bytes, not "
+                + peak.get() + " (" + answered + " answers of " + answer + " bytes)");
+
+        c.transport.setAutoRead(true);
+        c.awaitFrames(sent, timeout());
+        assertNull(c.firstMismatch.get(), "every answer in order and byte exact");
+        flush(s.transport.executor());
+        assertNull(s.firstMismatch.get(), "every request in order and byte exact");
+        assertEquals(sent, s.framesReceived.get());
+        flush(s.transport.executor());
+        assertEquals(0, held.get(), "the server holds nothing once every answer was taken");
+    }
+
+    /**
+     * A server holding answers its peer does not read (and requests it stopped reading) gives every
+     * held byte back once it has closed: the deltas its counter saw sum to zero when
+     * {@link Transport#closeFuture()} completes, and none comes after.
+     */
+    @Test
+    void heldBytesGoBackToZeroWhenATransportClosesWhileHolding() throws Exception {
+        AtomicLong held = new AtomicLong();
+        onAccept = e -> {
+            e.echo = false;
+            e.keepFrames = false;
+            e.answerSize = 4096;
+            e.transport.countHeldBytes(held::addAndGet);
+        };
+        Endpoint c = connect();
+        c.transport.setAutoRead(false);
+        flush(c.transport.executor());
+        Endpoint s = nextAccepted();
+        c.keepFrames = false;
+        Producer p = new Producer(c.transport, 1024, backpressureSendLimit());
+        c.producer = p;
+        runOn(c.transport.executor(), () -> {
+            p.pump();
+            return null;
+        });
+        await(p.stalled);
+        flush(s.transport.executor());
+        assertTrue(runOn(s.transport.executor(), held::get) > 0, "the server holds unread answers");
+
+        s.transport.close(1000, "done");
+        await(s.transport.closeFuture());
+        assertEquals(0, held.get(), "everything held was given back at the close");
+        flush(s.transport.executor());
+        assertEquals(0, held.get(), "and nothing was counted after it");
+        c.transport.close(1000, "done");
+        await(c.transport.closeFuture());
+    }
+
+    /**
+     * A sender on a thread of its own that stops whenever {@link Transport#isWritable()} says false and
+     * waits for {@code writabilityChanged(true)}, many times over while the peer drains concurrently and
+     * pauses its reading now and then: the flips come faster than the listener is told, and it must
+     * never be left waiting. The events alternate and the last one says what isWritable() says.
+     */
+    @Test
+    void aSenderThatSawUnwritableIsAlwaysToldWhenItIsWritableAgain() throws Exception {
+        onAccept = e -> {
+            e.echo = false;
+            e.keepFrames = false;
+            e.pauseEvery = 7;
+        };
+        Endpoint c = connect();
+        Endpoint s = nextAccepted();
+        int seq = 0;
+        for (int round = 0; round < 20; round++) {
+            int before = c.writability.size();
+            int n = 0;
+            while (c.transport.isWritable()) {
+                c.transport.send(frame(c.transport, seq++, 8 * 1024));
+                if (++n > 10_000) {
+                    fail("round " + round + ": still writable after " + n + " frames");
+                }
+            }
+            // saw false: true must follow, whatever happened in between
+            long deadline = System.nanoTime() + timeout().toNanos();
+            while (true) {
+                List<Boolean> ev = new ArrayList<>(c.writability);
+                if (ev.size() > before && ev.get(ev.size() - 1) && c.transport.isWritable()) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    fail("round " + round + ": saw isWritable() false and was never told true; events " + ev.subList(before, ev.size())
+                            + ", isWritable() " + c.transport.isWritable());
+                }
+                synchronized (c.signal) {
+                    c.signal.wait(10);
+                }
+            }
+        }
+        s.awaitFrames(seq, timeout());
+        assertNull(s.firstMismatch.get());
+        flush(c.transport.executor());
+        List<Boolean> events = new ArrayList<>(c.writability);
+        for (int i = 1; i < events.size(); i++) {
+            assertTrue(events.get(i) != events.get(i - 1), "events alternate: " + events);
+        }
+        assertEquals(Boolean.FALSE, events.get(0), "the first event says unwritable: " + events);
+        assertEquals(c.transport.isWritable(), events.get(events.size() - 1), "the last event is the state now");
+    }
+
     // ------------------------------------------------------------------------------------------------
     // datagrams and streams
 
@@ -803,12 +955,20 @@ public abstract class AbstractTransportConformanceTest {
         /** Makes {@link #frameReceived} throw, after releasing the frame: a listener with a bug. */
         public volatile boolean throwOnFrame;
         private final boolean serverSide;
-        private final Object signal = new Object();
+        final Object signal = new Object();
         /** When not echoing: keep copies of the frames in {@link #frames} (else only check them). */
         public volatile boolean keepFrames = true;
         volatile boolean rejected;
         /** Told of writability changes, if set. */
         public volatile Producer producer;
+        /**
+         * When positive (and not echoing): answer each frame with a pattern frame of this size, and turn
+         * reading off while the transport is not writable (back on once it is), as a server should.
+         */
+        public volatile int answerSize;
+        /** When positive: turn reading off after every this many frames, and back on a turn later. */
+        public volatile int pauseEvery;
+        private int answers;
         volatile boolean started;
 
         Endpoint(String name, Transport transport, boolean echo) {
@@ -859,6 +1019,16 @@ public abstract class AbstractTransportConformanceTest {
                 transport.send(frame);
                 return;
             }
+            if (answerSize > 0) {
+                transport.send(frame(transport, answers++, answerSize));
+                if (!transport.isWritable()) {
+                    transport.setAutoRead(false);
+                }
+            }
+            if (pauseEvery > 0 && (framesReceived.get() + 1) % pauseEvery == 0) {
+                transport.setAutoRead(false);
+                transport.executor().execute(() -> transport.setAutoRead(true));
+            }
             try {
                 byte[] bytes = ByteBufUtil.getBytes(frame);
                 if (keepFrames) {
@@ -893,6 +1063,12 @@ public abstract class AbstractTransportConformanceTest {
         public void writabilityChanged(boolean writable) {
             onExecutor("writabilityChanged");
             writability.add(writable);
+            synchronized (signal) {
+                signal.notifyAll();
+            }
+            if (answerSize > 0 && writable) {
+                transport.setAutoRead(true);
+            }
             Producer p = producer;
             if (p != null) {
                 p.writabilityChanged(writable);

@@ -6,6 +6,13 @@ package dev.sockbridge.proxy.internal;
  * calls in flight are answered, then ends every front end.
  */
 public interface FrontEnd {
+    /**
+     * Malformed requests a session may send that are answered with an error; the next one ends the
+     * session with a close code and reason instead. A client that works sends none; one that sends
+     * garbage without end is stopped rather than answered forever.
+     */
+    int MAX_MALFORMED_REQUESTS = 256;
+
     /** Calls received and not yet answered (0 for front ends without calls). Any thread; an estimate. */
     int outstandingCalls();
 

@@ -268,8 +268,10 @@ abstract class ProxySocket {
     }
 
     boolean hasRoom() {
+        // not the transport's held bytes: a socket that stopped reading for them would only be woken by a recv,
+        // and a pushing socket whose data already left for the transport would never be
         return inboundBytes < session.limits.socketReceiveBuffer()
-                && session.bufferRoom(1);
+                && session.receiveRoom();
     }
 
     void afterConsume() {

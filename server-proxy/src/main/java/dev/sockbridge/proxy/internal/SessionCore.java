@@ -125,12 +125,18 @@ public final class SessionCore {
 
     /** Whether {@code n} more bytes fit both this session's budget and the proxy-wide one. */
     public boolean bufferRoom(long n) {
-        return buffered + n <= limits.maxBufferedBytes() && ctx.bufferRoom(n);
+        // what the transport holds for this session (replies not yet written, messages being reassembled) counts too
+        return buffered + transportHeld.get() + n <= limits.maxBufferedBytes() && ctx.bufferRoom(n);
+    }
+
+    /** Room for received data: the session's own bytes only (see ProxySocket.hasRoom). */
+    boolean receiveRoom() {
+        return buffered < limits.maxBufferedBytes() && ctx.bufferRoom(1);
     }
 
     /** The reason for ENOBUFS when {@link #bufferRoom} said no to {@code n} bytes. */
     String bufferFullReason(long n) {
-        if (buffered + n > limits.maxBufferedBytes()) {
+        if (buffered + transportHeld.get() + n > limits.maxBufferedBytes()) {
             return "session buffer limit reached (" + limits.maxBufferedBytes() + " bytes)";
         }
         return "proxy buffer limit reached (" + ctx.proxyLimits.maxBufferedBytes() + " bytes over all sessions)";
@@ -180,6 +186,25 @@ public final class SessionCore {
 
     boolean outputWritable(Object route) {
         return out.isWritable(route);
+    }
+
+    /** Bytes this session's transports hold for it (see {@link #countTransportHeld}). */
+    private final java.util.concurrent.atomic.AtomicLong transportHeld = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * The counter a front end gives {@link dev.sockbridge.api.transport.Transport#countHeldBytes} of this
+     * session's transports: what they hold for it (answers not yet written, a message being received)
+     * counts in {@link #transportHeldBytes()} and in the proxy's total like every other byte held for the
+     * session. Any thread.
+     */
+    public void countTransportHeld(long delta) {
+        transportHeld.addAndGet(delta);
+        ctx.bufferedTotal.addAndGet(delta);
+    }
+
+    /** What this session's transports hold for it now (see {@link #countTransportHeld}). Any thread. */
+    public long transportHeldBytes() {
+        return transportHeld.get();
     }
 
     // ------------------------------------------------------------------ requests

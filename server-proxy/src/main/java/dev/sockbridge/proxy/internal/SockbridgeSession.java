@@ -15,6 +15,7 @@ import dev.sockbridge.proxy.SessionInfo;
 import dev.sockbridge.proxy.SessionLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -23,6 +24,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * handshake, feeds requests to a {@link SessionCore} and encodes what it answers. Extra streams of
  * the transport (WebTransport, in-process) carry calls too; their answers and push events go back on
  * the stream the call came in on.
+ *
+ * <p><b>Backpressure.</b> Each transport is read only while it is writable ({@link ReadGate}), so a
+ * client that does not read its answers stops being read; what the transports hold for the session
+ * counts in its and the proxy's buffered bytes ({@link SessionCore#countTransportHeld}). A client that
+ * keeps sending malformed requests is answered {@link FrontEnd#MAX_MALFORMED_REQUESTS} times, then the
+ * session ends with {@code Goodbye(4002)}.
  *
  * <pre>
  *  Transport ─frame─▶ decode ─Request─▶ SessionCore ─▶ native channels
@@ -38,7 +45,10 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
     private final MessageCodec codec = MessageCodec.cbor();
     private final SessionCore core;
     private final Set<Transport> streams = ConcurrentHashMap.newKeySet();
+    /** The read gate of the main transport and of each stream (streams' are added when they open). */
+    private final Map<Transport, ReadGate> gates = new ConcurrentHashMap<>();
     private boolean welcomed;
+    private int malformedAnswered;
     private volatile boolean ended;
 
     public SockbridgeSession(ProxyContext ctx, Transport transport) {
@@ -66,6 +76,8 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
     }
 
     public void start() {
+        gates.put(transport, new ReadGate(transport));
+        transport.countHeldBytes(core::countTransportHeld);
         transport.start(this);
     }
 
@@ -73,7 +85,29 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
 
     @Override
     public void frameReceived(ByteBuf frame) {
-        Loops.run(loop, frame, () -> frame(frame, transport));
+        handOver(frame, transport);
+    }
+
+    /** Hands a frame to the session's loop, counted by the transport's read gate until it is handled. */
+    private void handOver(ByteBuf frame, Transport from) {
+        if (loop.inEventLoop()) {
+            // the transport runs on the session's loop: handled now, nothing waits
+            frame(frame, from);
+            return;
+        }
+        ReadGate g = gate(from);
+        long n = frame.readableBytes();
+        g.handedOver(n);
+        if (!Loops.run(loop, () -> {
+            try {
+                frame(frame, from);
+            } finally {
+                g.handled(n);
+            }
+        })) {
+            frame.release();
+            g.handled(n);
+        }
     }
 
     private boolean onLoop(Runnable r) {
@@ -98,6 +132,11 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
             MessageType t = MessageType.of(e.messageType());
             boolean request = e.messageType() >= 0x10 && e.messageType() < 0x40;
             if (welcomed && e.callId() > 0 && (request || t == null)) {
+                if (++malformedAnswered > MAX_MALFORMED_REQUESTS) {
+                    goodbye(Control.Goodbye.LIMIT_EXCEEDED, "more than " + MAX_MALFORMED_REQUESTS
+                            + " malformed requests; last: " + e.getMessage());
+                    return;
+                }
                 Errno errno = t == null ? Errno.ENOSYS : Errno.EINVAL;
                 send(new Reply.Error(e.callId(), errno, e.getMessage()), from);
             } else {
@@ -175,29 +214,38 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
     @Override
     public void streamOpened(Transport stream) {
         streams.add(stream);
+        gates.put(stream, new ReadGate(stream));
+        stream.countHeldBytes(core::countTransportHeld);
         stream.start(new TransportListener() {
             @Override
             public void frameReceived(ByteBuf frame) {
-                Loops.run(loop, frame, () -> frame(frame, stream));
+                handOver(frame, stream);
             }
 
             @Override
             public void writabilityChanged(boolean writable) {
-                onLoop(core::outputWritabilityChanged);
+                onLoop(() -> {
+                    gate(stream).writabilityChanged();
+                    core.outputWritabilityChanged();
+                });
             }
 
             @Override
             public void closed(int code, String reason) {
                 streams.remove(stream);
+                gates.remove(stream);
             }
         });
     }
 
     @Override
     public void writabilityChanged(boolean writable) {
-        if (writable) {
-            onLoop(core::outputWritabilityChanged);
-        }
+        onLoop(() -> {
+            gate(transport).writabilityChanged();
+            if (writable) {
+                core.outputWritabilityChanged();
+            }
+        });
     }
 
     @Override
@@ -208,7 +256,19 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
     // ------------------------------------------------------------------ outbound
 
     private void send(Message m, Transport to) {
-        to.send(codec.encode(m, to.alloc()));
+        send(codec.encode(m, to.alloc()), to);
+    }
+
+    /** Sends a frame; reading of {@code to} stops at once if that filled it. On the loop. */
+    private void send(ByteBuf frame, Transport to) {
+        to.send(frame);
+        gate(to).sent();
+    }
+
+    private ReadGate gate(Transport t) {
+        ReadGate g = gates.get(t);
+        // a stream that closed meanwhile: nothing of it to hold back any more
+        return g != null ? g : new ReadGate(t);
     }
 
     @Override
@@ -230,7 +290,7 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
                 return true;
             }
             // too large for one datagram: the reliable path still carries it
-            t.send(b);
+            send(b, t);
             return false;
         }
         send(event, t);

@@ -14,8 +14,16 @@ import java.util.Objects;
  * 400. A client that offers none is served without a {@code Sec-WebSocket-Protocol} header, unless the
  * route {@link Builder#requireSubprotocol requires} one (then 400). The server never answers with a
  * subprotocol the client did not offer.
+ *
+ * <p><b>Message size.</b> Each route sets the largest message its sessions accept, after reassembly
+ * of fragments ({@link Builder#maxMessageSize}; by default the server's
+ * {@link dev.sockbridge.api.transport.TransportOptions#MAX_FRAME_SIZE}). A larger message closes the
+ * session with 1009. A message being received is held in memory until it is complete, so this is
+ * also the most a session on this route holds for a message in progress: keep it to what the
+ * protocol needs.
  */
 public final class WebSocketRoute {
+    private final int maxMessageSize;
     private final String path;
     private final List<String> subprotocols;
     private final boolean requireSubprotocol;
@@ -28,6 +36,7 @@ public final class WebSocketRoute {
         this.subprotocols = List.copyOf(b.subprotocols);
         this.requireSubprotocol = b.requireSubprotocol;
         this.handler = b.handler;
+        this.maxMessageSize = b.maxMessageSize;
     }
 
     /**
@@ -44,6 +53,11 @@ public final class WebSocketRoute {
     /** A route for a handler of raw binary sessions; by default it accepts no subprotocol. */
     public static Builder builder(String path, WebSocketHandler handler) {
         return new Builder(path, handler);
+    }
+
+    /** The largest message (in bytes, after reassembly) this route's sessions accept; 0 for the server's default. */
+    public int maxMessageSize() {
+        return maxMessageSize;
     }
 
     public String path() {
@@ -71,11 +85,13 @@ public final class WebSocketRoute {
 
     @Override
     public String toString() {
-        return "WebSocketRoute[" + path + " " + subprotocols + (requireSubprotocol ? " required" : "") + "]";
+        return "WebSocketRoute[" + path + " " + subprotocols + (requireSubprotocol ? " required" : "")
+                + (maxMessageSize > 0 ? " max " + maxMessageSize : "") + "]";
     }
 
     /** Builds a {@link WebSocketRoute}. */
     public static final class Builder {
+        private int maxMessageSize;
         private final String path;
         private final WebSocketHandler handler;
         private List<String> subprotocols = List.of();
@@ -89,6 +105,19 @@ public final class WebSocketRoute {
             }
             this.path = path;
             this.handler = Objects.requireNonNull(handler, "handler");
+        }
+
+        /**
+         * The largest message this route's sessions accept, in bytes after reassembly of fragments;
+         * larger ones close the session with 1009. Default: the server's
+         * {@link dev.sockbridge.api.transport.TransportOptions#MAX_FRAME_SIZE}.
+         */
+        public Builder maxMessageSize(int bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("maxMessageSize must be positive: " + bytes);
+            }
+            this.maxMessageSize = bytes;
+            return this;
         }
 
         /** The subprotocols this route accepts (e.g. {@code "binary"} for a websockify bridge). */

@@ -28,8 +28,10 @@ import java.util.concurrent.CompletableFuture;
  * <p>Upgrades are checked before they are answered: an unknown path gets 404; with an Origin
  * allowlist ({@value WebSocketOptions#ALLOWED_ORIGINS}) a missing or unlisted Origin gets 403;
  * subprotocols are agreed per route (see {@link WebSocketRoute}), 400 if none fits. After the
- * upgrade, a session reads binary messages reassembled from fragments up to
- * {@link TransportOptions#MAX_FRAME_SIZE} (over it: close 1009), closes on text messages (1003),
+ * upgrade, a session reads binary messages reassembled from fragments up to its route's
+ * {@link WebSocketRoute.Builder#maxMessageSize} or else {@link TransportOptions#MAX_FRAME_SIZE}
+ * (over it: close 1009; a message in progress is held in memory, so keep the server's default to what
+ * most routes need), closes on text messages (1003),
  * pings every {@value WebSocketOptions#PING_INTERVAL_MILLIS} and closes after
  * {@value WebSocketOptions#IDLE_TIMEOUT_MILLIS} without reading anything (1001 "idle timeout").
  * Every option key is in {@link WebSocketOptions}.

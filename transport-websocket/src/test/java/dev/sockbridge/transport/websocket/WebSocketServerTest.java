@@ -322,6 +322,78 @@ class WebSocketServerTest {
         assertFalse(close.reason().isEmpty());
     }
 
+    /** A session that echoes and reports what its transport holds: now, and the most it ever held. */
+    static final class Held {
+        final java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong peak = new java.util.concurrent.atomic.AtomicLong();
+        final BlockingQueue<Echo> sessions = new LinkedBlockingQueue<>();
+
+        WebSocketHandler handler() {
+            return session -> {
+                session.countHeldBytes(d -> peak.accumulateAndGet(now.addAndGet(d), Math::max));
+                Echo e = new Echo(session, null);
+                sessions.add(e);
+                session.start(e);
+            };
+        }
+    }
+
+    /**
+     * Each route has its own largest message, and a message in progress counts as held: a server
+     * whose default allows 16 MiB refuses a 16 MiB message on a route limited to 1 MiB with 1009 and a
+     * reason, whether it comes as one frame (refused at its header) or as 64 KiB fragments (refused
+     * once the fragments pass 1 MiB), having held little more than 1 MiB of it. Another route of the
+     * same server still takes messages above 1 MiB.
+     */
+    @Test
+    void aRoutesOwnMaximumRefusesAPartial16MiBMessageWith1009() throws Exception {
+        int max = 1 << 20;
+        Held held = new Held();
+        WebSocketServer s = WebSocketServer.builder()
+                .options(TransportOptions.defaults().with(TransportOptions.MAX_FRAME_SIZE, (16 << 20) + 4096))
+                .route(WebSocketRoute.builder("/small", held.handler()).maxMessageSize(max).build())
+                .route(WebSocketRoute.builder("/large", session -> session.start(new Echo(session, null))).build())
+                .build();
+        servers.add(s);
+        s.start().get(T.toMillis(), TimeUnit.MILLISECONDS);
+
+        // one frame that declares 16 MiB, of which 256 KiB are sent
+        RawWebSocketClient one = raw(s, "/small", null, false);
+        ByteBuf head = Unpooled.buffer().writeByte(0x82).writeByte(0x80 | 127).writeLong(16L << 20).writeInt(0);
+        one.channel.writeAndFlush(head);
+        one.channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[256 << 10]));
+        RawWebSocketClient.Frame close = one.awaitClose(T);
+        assertEquals(1009, close.closeCode());
+        assertFalse(close.reason().isEmpty(), "with a reason");
+
+        // 16 MiB in 64 KiB fragments, until the server closes
+        RawWebSocketClient frag = raw(s, "/small", null, false);
+        int piece = 64 << 10;
+        for (int i = 0; i < 256 && frag.channel.isActive() && frag.frames.isEmpty(); i++) {
+            ByteBuf b = Unpooled.wrappedBuffer(new byte[piece]);
+            frag.channel.writeAndFlush(i == 0 ? new BinaryWebSocketFrame(false, 0, b)
+                    : new ContinuationWebSocketFrame(i == 255, 0, b)).awaitUninterruptibly(T.toMillis());
+        }
+        close = frag.awaitClose(T);
+        assertEquals(1009, close.closeCode());
+        assertTrue(close.reason().contains(String.valueOf(max)), close.reason());
+        for (int i = 0; i < 2; i++) {
+            Echo e = held.sessions.poll(T.toMillis(), TimeUnit.MILLISECONDS);
+            assertTrue(e.closed.get(T.toMillis(), TimeUnit.MILLISECONDS).startsWith("1009 "));
+            assertEquals(List.of(), e.sizes, "no message was delivered");
+        }
+        long bound = max + 4L * piece;
+        assertTrue(held.peak.get() > max / 2, "the fragments were counted as held (peak " + held.peak.get() + ")");
+        assertTrue(held.peak.get() <= bound, "held at most " + bound + " bytes, not " + held.peak.get());
+        for (Echo e : List.copyOf(held.sessions)) {
+            e.transport.closeFuture().get(T.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        RawWebSocketClient large = raw(s, "/large", null, false);
+        large.send(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[2 << 20])));
+        assertEquals(2 << 20, large.next(T).data().length, "the other route keeps the server's maximum");
+    }
+
     @Test
     void pingIsAnsweredWithTheSamePayload() throws Exception {
         WebSocketServer s = start(TransportOptions.defaults());

@@ -1,5 +1,6 @@
 package dev.sockbridge.api.internal.inprocess;
 
+import dev.sockbridge.api.internal.transport.HeldBytes;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportListener;
 import io.netty.buffer.ByteBuf;
@@ -13,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongConsumer;
 
 /**
  * One end of an in-process pair. Frames are handed over as buffers (encoded, so the codec runs as it
@@ -27,6 +29,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * started yet keeps those frames and delivers them, then {@code closed}, once started. An end whose
  * reading is paused ({@code setAutoRead(false)}) learns of the close at once, and frames it had not
  * taken yet are dropped: a paused session is told its peer is gone rather than kept waiting.
+ *
+ * <p><b>Held bytes.</b> An end holds, for {@link #countHeldBytes}, the frames it sent that its peer
+ * has not taken yet (what a socket's send queue would hold) and the frames that reached it and wait
+ * for its listener (paused, or not started).
  *
  * <p><b>Streams.</b> A stream the peer opens is announced at once, even while reading of this end's
  * frames is paused: streams are independent of the main flow and of each other.
@@ -60,6 +66,8 @@ final class InProcessTransport implements Transport {
     /** Bytes this end has sent that the peer's listener has not taken yet. Guarded by waterLock. */
     private long unconsumed;
     private volatile boolean writable = true;
+    /** Bytes held now (see the class comment). */
+    private final HeldBytes held = new HeldBytes();
 
     private final AtomicBoolean started = new AtomicBoolean();
     /** Set once a close has begun, from either side: sends are released from then on. */
@@ -130,6 +138,20 @@ final class InProcessTransport implements Transport {
     }
 
     @Override
+    public void countHeldBytes(LongConsumer counter) {
+        held.countInto(counter);
+    }
+
+    private void held(long delta) {
+        held.add(delta);
+    }
+
+    /** The end is over: gives back what is still counted (frames not taken are released by their holder). */
+    private void releaseHeld() {
+        held.release();
+    }
+
+    @Override
     public boolean sendDatagram(ByteBuf datagram) {
         boolean full;
         synchronized (waterLock) {
@@ -176,6 +198,7 @@ final class InProcessTransport implements Transport {
      * queued under the lock, so the listener hears the changes in the order they happened.
      */
     private void charge(long n) {
+        held(n);
         synchronized (waterLock) {
             unconsumed += n;
             if (writable && unconsumed > highWater) {
@@ -187,6 +210,7 @@ final class InProcessTransport implements Transport {
 
     /** The peer's listener took {@code n} bytes; turns writable again at the low-water mark. */
     private void consumed(long n) {
+        held(-n);
         synchronized (waterLock) {
             unconsumed -= n;
             if (!writable && unconsumed <= lowWater) {
@@ -229,14 +253,26 @@ final class InProcessTransport implements Transport {
                 listener.streamOpened(((StreamOpen) item).stream);
                 return;
             }
+            held(cost(item));
             inbound.add(item);
             drain();
         });
     }
 
+    private static long cost(Object item) {
+        if (item instanceof Frame) {
+            return ((Frame) item).cost;
+        }
+        if (item instanceof Datagram) {
+            return ((Datagram) item).cost;
+        }
+        return 0;
+    }
+
     private void drain() {
         while (listener != null && autoRead && !ended && !inbound.isEmpty()) {
             Object item = inbound.poll();
+            held(-cost(item));
             if (item instanceof Frame) {
                 Frame f = (Frame) item;
                 peer.consumed(f.cost);
@@ -267,6 +303,13 @@ final class InProcessTransport implements Transport {
 
     @Override
     public void setAutoRead(boolean on) {
+        if (!on && executor.inEventLoop()) {
+            // at once, as the contract says: a listener that pauses in frameReceived gets no more frames,
+            // even from a drain already under way
+            autoRead = false;
+            return;
+        }
+        // turning on (or from another thread) takes a turn: a drain is never started inside a callback
         onLoop(() -> {
             autoRead = on;
             drain();
@@ -308,6 +351,7 @@ final class InProcessTransport implements Transport {
                 // listener, then closed() (see start)
                 inbound.add(new PeerClosed(code, reason));
                 closeStreams();
+                releaseHeld();
                 closeFuture.complete(null);
             } else if (!autoRead) {
                 // a paused end still learns of the close
@@ -322,6 +366,7 @@ final class InProcessTransport implements Transport {
     private void releaseQueued() {
         Object o;
         while ((o = inbound.poll()) != null) {
+            held(-cost(o));
             discard(o);
         }
     }
@@ -357,6 +402,7 @@ final class InProcessTransport implements Transport {
                 notifyClosed();
             }
         } finally {
+            releaseHeld();
             closeFuture.complete(null);
         }
     }

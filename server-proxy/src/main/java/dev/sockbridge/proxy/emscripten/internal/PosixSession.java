@@ -16,6 +16,7 @@ import dev.sockbridge.proxy.internal.AdmissionTicket;
 import dev.sockbridge.proxy.internal.FrontEnd;
 import dev.sockbridge.proxy.internal.Loops;
 import dev.sockbridge.proxy.internal.ProxyContext;
+import dev.sockbridge.proxy.internal.ReadGate;
 import dev.sockbridge.proxy.internal.SessionCore;
 import dev.sockbridge.proxy.internal.SessionOutput;
 import io.netty.buffer.ByteBuf;
@@ -44,6 +45,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Threading.</b> Everything runs on the session's event loop; nothing blocks it. A recv,
  * accept or connect that cannot finish waits inside the engine, so other calls keep flowing and
  * replies go out in whatever order calls finish (the client matches them by id).
+ *
+ * <p><b>Backpressure.</b> The transport is read only while it is writable ({@link ReadGate}): a
+ * client that sends calls and does not read the answers stops being read. What the transport holds
+ * counts in the session's and the proxy's buffered bytes. A client that keeps sending requests that
+ * cannot be parsed (or unknown opcodes) is answered {@link FrontEnd#MAX_MALFORMED_REQUESTS} times,
+ * then closed with 1008; error replies are as short as the client's parser allows.
  */
 public final class PosixSession implements TransportListener, SessionOutput, FrontEnd {
     public static final String PROTOCOL = "emscripten-posix";
@@ -57,6 +64,9 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
     private final EventLoop loop;
     private final SessionCore core;
     private int engineIds;
+    private final ReadGate gate;
+    /** Requests answered with an error because they could not be parsed (loop). */
+    private int malformedAnswered;
     private volatile boolean ended;
     private final AtomicLong shortFrames = new AtomicLong();
 
@@ -103,6 +113,7 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
     public PosixSession(ProxyContext ctx, Transport transport, AdmissionTicket ticket) {
         this.ctx = ctx;
         this.transport = transport;
+        this.gate = new ReadGate(transport);
         this.loop = ctx.loopFor(transport.executor());
         SessionInfo info = new SessionInfo(ctx.newSessionId(), transport.remoteAddress(), transport.scheme(), PROTOCOL,
                 ticket == null ? null : ticket.subject);
@@ -111,6 +122,7 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
     }
 
     public void start() {
+        transport.countHeldBytes(core::countTransportHeld);
         transport.start(this);
     }
 
@@ -127,13 +139,28 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
 
     @Override
     public void frameReceived(ByteBuf frame) {
-        Loops.run(loop, frame, () -> {
+        if (loop.inEventLoop()) {
+            // the transport runs on the session's loop: handled now, nothing waits
             try {
                 frame(frame);
             } finally {
                 frame.release();
             }
-        });
+            return;
+        }
+        long n = frame.readableBytes();
+        gate.handedOver(n);
+        if (!Loops.run(loop, () -> {
+            try {
+                frame(frame);
+            } finally {
+                frame.release();
+                gate.handled(n);
+            }
+        })) {
+            frame.release();
+            gate.handled(n);
+        }
     }
 
     private boolean onLoop(Runnable r) {
@@ -164,7 +191,7 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
         int id = f.getIntLE(b);
         if (n < REQUEST_HEADER) {
             ctx.countMalformed();
-            sendError(new Call(id, -1), Errno.EINVAL.code());
+            malformed(new Call(id, TRUNCATED), Errno.EINVAL.code(), "a request of " + n + " bytes");
             return;
         }
         Call c = new Call(id, f.getIntLE(b + 4));
@@ -177,16 +204,34 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
         } catch (IndexOutOfBoundsException e) {
             // a length field pointing past the frame that slipped through: still an answer, not a crash
             ctx.countMalformed();
-            sendError(c, Errno.EINVAL.code());
+            malformed(c, Errno.EINVAL.code(), name(c.op) + " request of " + n + " bytes");
             return;
         } catch (Malformed e) {
             if (e.errno == Errno.EINVAL.code()) {
                 ctx.countMalformed();
             }
-            sendError(c, e.errno);
+            if (e.errno == Errno.EINVAL.code() || e.errno == Errno.ENOSYS.code()) {
+                malformed(c, e.errno, e.getMessage());
+            } else {
+                sendError(c, e.errno);
+            }
             return;
         }
         core.handle(r, c);
+    }
+
+    /**
+     * Answers a request that could not be parsed or names no call the client has, unless the session
+     * sent too many of them: then it ends, with 1008 and the reason, instead of being answered forever.
+     */
+    private void malformed(Call c, int errno, String what) {
+        if (++malformedAnswered > MAX_MALFORMED_REQUESTS) {
+            String reason = "more than " + MAX_MALFORMED_REQUESTS + " malformed requests; last: " + what;
+            end(1008, reason);
+            transport.close(1008, reason);
+            return;
+        }
+        sendError(c, errno);
     }
 
     private static int fd(ByteBuf f, int at) {
@@ -367,7 +412,7 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
                     sendError(c, Errno.EIO.code());
                     return;
                 }
-                transport.send(out);
+                send(out);
             }
         } finally {
             Message.release(r);
@@ -388,7 +433,13 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
         ByteBuf out = transport.alloc().buffer(size);
         header(out, c.id, ret, errno);
         out.writeZero(size - REPLY_HEADER);
+        send(out);
+    }
+
+    /** Sends a reply; reading stops at once if that filled the transport. On the loop. */
+    private void send(ByteBuf out) {
         transport.send(out);
+        gate.sent();
     }
 
     private static void header(ByteBuf out, int id, int ret, int errno) {
@@ -536,9 +587,12 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
 
     @Override
     public void writabilityChanged(boolean writable) {
-        if (writable) {
-            onLoop(core::outputWritabilityChanged);
-        }
+        onLoop(() -> {
+            gate.writabilityChanged();
+            if (writable) {
+                core.outputWritabilityChanged();
+            }
+        });
     }
 
     // ------------------------------------------------------------------ end

@@ -48,8 +48,13 @@ public final class PosixWire {
     public static final int MAX_SERVICE = 128;
     public static final int GETADDRINFO_REQUEST = 8 + MAX_NODE + MAX_SERVICE + 5 * 4; // 2204
     public static final int GETADDRINFO_REPLY = REPLY_HEADER + MAX_NODE + 4; // 2064
-    /** The largest minimum of any call: what a reply to an unreadable or unknown opcode is padded to. */
-    public static final int MAX_MIN_REPLY = GETADDRINFO_REPLY;
+
+    /**
+     * The opcode of a request too short to hold one (4 to 7 bytes). Only GETSOCKNAME and GETPEERNAME
+     * reach the wire truncated (their request size is computed from the caller's buffer), so that is
+     * the minimum such a reply needs.
+     */
+    public static final int TRUNCATED = -1;
 
     /** EAI_SYSTEM in musl numbering (same as glibc): an engine errno on getaddrinfo travels with it. */
     public static final int EAI_SYSTEM = -11;
@@ -72,12 +77,14 @@ public final class PosixWire {
                 return REPLY_HEADER;
             case SOCKETPAIR:
                 return REPLY_HEADER + 8;
-            case GETSOCKNAME: case GETPEERNAME:
+            case GETSOCKNAME: case GETPEERNAME: case TRUNCATED:
                 return REPLY_HEADER + 4;
             case GETADDRINFO:
                 return GETADDRINFO_REPLY;
             default:
-                return MAX_MIN_REPLY; // unknown layout: satisfy any minimum
+                // no call of the client's: nobody waits for it, so the header is all it needs (padding
+                // such replies to the largest minimum made every bad request cost 2064 bytes of answer)
+                return REPLY_HEADER;
         }
     }
 

@@ -27,7 +27,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker13;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -56,7 +56,8 @@ import java.util.concurrent.TimeUnit;
  *       {@link WebSocketRoute.Builder#admission}): a refusal gets its status (401, 403, 503 ...) with the
  *       reason as body. Otherwise the handshake answers 101, with the chosen subprotocol
  *       (always one the client offered) or without any, and the pipeline becomes a
- *       {@link WebSocketChannelTransport}.</li>
+ *       {@link WebSocketChannelTransport}, reading messages up to the route's
+ *       {@link WebSocketRoute#maxMessageSize()} (else the server's maximum).</li>
  *   <li>A plain GET/HEAD is answered from the static content or the {@code HttpHandler}, else 404
  *       (426 on a route's path); other methods get 405.</li>
  * </ul>
@@ -228,33 +229,40 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         Channel ch = ctx.channel();
         WebSocketConfig config = engine.config();
         String scheme = engine.secure() ? "wss" : "ws";
+        // each route its own largest message: a message in progress is held in memory until complete
+        int maxMessage = route.maxMessageSize() > 0 ? route.maxMessageSize() : config.maxFrameSize();
         WebSocketDecoderConfig decoder = WebSocketDecoderConfig.newBuilder()
-                .maxFramePayloadLength(config.maxFrameSize())
+                .maxFramePayloadLength(maxMessage)
                 .expectMaskedFrames(true)
                 .allowMaskMismatch(false)
                 .allowExtensions(false)
                 .closeOnProtocolViolation(false)
                 .withUTF8Validator(false)
                 .build();
-        // no subprotocols for Netty to pick from: the one chosen above goes in as the only header
-        WebSocketServerHandshaker13 handshaker = new WebSocketServerHandshaker13(
-                scheme + "://" + req.headers().get(HttpHeaderNames.HOST, "localhost") + req.uri(), null, decoder);
         HttpHeaders extra = new DefaultHttpHeaders();
         if (chosen != null) {
             extra.set(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL, chosen);
         }
-        WebSocketChannelTransport session = new WebSocketChannelTransport(ch, scheme, config, path, query, chosen,
-                req.headers().copy());
+        WebSocketChannelTransport session = new WebSocketChannelTransport(ch, scheme, config, maxMessage, path, query,
+                chosen, req.headers().copy());
         session.admitted(request, attachment);
         ch.attr(ServerEngine.SESSION).set(session);
+        // no subprotocols for Netty to pick from: the one chosen above goes in as the only header
+        WebSocketServerHandshaker13 handshaker = new WebSocketServerHandshaker13(
+                scheme + "://" + req.headers().get(HttpHeaderNames.HOST, "localhost") + req.uri(), null, decoder) {
+            @Override
+            protected WebSocketFrameDecoder newWebsocketDecoder() {
+                return new CountingFrameDecoder(decoderConfig(), session);
+            }
+        };
 
         ChannelPipeline p = ctx.pipeline();
         p.remove("http-idle");
         ChannelFuture done = handshaker.handshake(ch, req, extra, ch.newPromise());
-        // handshake() put "wsdecoder" and "wsencoder" in place of the HTTP codec (removed once the 101 is out)
-        p.addAfter("wsdecoder", "ws-aggregator", new WebSocketFrameAggregator(config.maxFrameSize()));
+        // handshake() put "wsdecoder" and "wsencoder" in place of the HTTP codec (removed once the 101 is
+        // out); fragments are reassembled by the session itself, which counts what they hold
         if (config.idleTimeoutMillis() > 0) {
-            p.addAfter("ws-aggregator", "ws-idle",
+            p.addAfter("wsdecoder", "ws-idle",
                     new IdleStateHandler(config.idleTimeoutMillis(), 0, 0, TimeUnit.MILLISECONDS));
         }
         p.replace(this, "ws-session", session);

@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  *  accepted channel: [tls] ─ HttpServerCodec ─ HttpObjectAggregator ─ IdleStateHandler ─ {@link HttpRouter}
- *  after an upgrade: [tls] ─ ws encoder/decoder ─ WebSocketFrameAggregator ─ [IdleStateHandler] ─ {@link WebSocketChannelTransport}
+ *  after an upgrade: [tls] ─ ws encoder/decoder ─ [IdleStateHandler] ─ {@link WebSocketChannelTransport} (reassembles)
  * </pre>
  */
 public final class ServerEngine {

@@ -4,6 +4,7 @@ import dev.sockbridge.api.transport.TransportListener;
 import dev.sockbridge.transport.websocket.WebSocketSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
@@ -13,10 +14,12 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -33,18 +36,26 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongConsumer;
 
 /**
  * A {@link WebSocketSession} over one upgraded Netty channel, and the last handler of its pipeline.
  *
  * <pre>
- *  [ssl] ─ ws decoder ─ WebSocketFrameAggregator ─ [IdleStateHandler] ─ WebSocketChannelTransport ─▶ listener
- *        ─ ws encoder ◀──────────────────────────────────────────────── send(): BinaryWebSocketFrame(buf)
+ *  [ssl] ─ ws decoder ─ [IdleStateHandler] ─ WebSocketChannelTransport (reassembles fragments) ─▶ listener
+ *        ─ ws encoder ◀───────────────────────────────────── send(): BinaryWebSocketFrame(buf)
  * </pre>
  *
  * <p><b>Reading.</b> The channel reads only while the session is started, {@code setAutoRead(true)}
  * and not closed; the few messages one socket read decoded after reading stopped wait in a small
- * queue, so a listener is never called before {@link #start} or while paused.
+ * queue, so a listener is never called before {@link #start} or while paused. Fragmented messages
+ * are reassembled here (a client pipeline may still put Netty's aggregator in front), up to the
+ * largest message size given at construction: larger ones close with 1009.
+ *
+ * <p><b>Held bytes.</b> Everything this session holds is counted for {@link #countHeldBytes}: frames
+ * written and not yet on the wire (pongs and close frames included), the fragments of a message in
+ * progress, messages waiting while reading is paused, and, through {@link #decoderHolds}, the bytes
+ * of a frame the decoder has begun. All of it changes on the event loop only.
  *
  * <p><b>Closing.</b> {@link #close} (or an error: 1003 text, 1009 too large, 1002 protocol, 1001
  * idle) sends a close frame, tells the listener at once, then waits up to the close timeout for the
@@ -57,7 +68,7 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
 
     private final Channel channel;
     private final String scheme;
-    private final int maxFrameSize;
+    private final int maxMessageSize;
     private final long pingIntervalMillis;
     private final long closeTimeoutMillis;
     private final String path;
@@ -81,6 +92,16 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
     private String failure;
     private ScheduledFuture<?> pingTask;
     private ScheduledFuture<?> closeTimer;
+    /** The fragments of a message still coming in, or null. */
+    private CompositeByteBuf partial;
+    /** The payload of the latest ping not answered yet because the channel was not writable, or null. */
+    private ByteBuf owedPong;
+    /** Bytes held now (see the class comment), and the decoder's part of them. */
+    private long held;
+    private long decoderHeld;
+    private LongConsumer heldCounter;
+    /** The channel has closed: the held bytes were given back and nothing more is counted. */
+    private boolean heldReleased;
 
     private final AtomicBoolean started = new AtomicBoolean();
     /** isWritable() answered false since the listener was last told. */
@@ -95,9 +116,18 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
      */
     public WebSocketChannelTransport(Channel channel, String scheme, WebSocketConfig config,
                                      String path, String query, String subprotocol, HttpHeaders requestHeaders) {
+        this(channel, scheme, config, config.maxFrameSize(), path, query, subprotocol, requestHeaders);
+    }
+
+    /** As above, with the largest message accepted (a route's own size instead of the server's). */
+    public WebSocketChannelTransport(Channel channel, String scheme, WebSocketConfig config, int maxMessageSize,
+                                     String path, String query, String subprotocol, HttpHeaders requestHeaders) {
+        if (maxMessageSize <= 0) {
+            throw new IllegalArgumentException("maxMessageSize must be positive: " + maxMessageSize);
+        }
         this.channel = channel;
         this.scheme = scheme;
-        this.maxFrameSize = config.maxFrameSize();
+        this.maxMessageSize = maxMessageSize;
         this.pingIntervalMillis = config.pingIntervalMillis();
         this.closeTimeoutMillis = config.closeTimeoutMillis();
         this.path = path;
@@ -130,6 +160,8 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
             } else {
                 drainPending();
                 updateAutoRead();
+                // a change before start was told to no one: start from the state as it is now
+                reconcileWritability();
             }
         });
     }
@@ -141,6 +173,60 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
             return;
         }
         channel.writeAndFlush(new BinaryWebSocketFrame(frame), channel.voidPromise());
+    }
+
+    @Override
+    public void countHeldBytes(LongConsumer counter) {
+        java.util.Objects.requireNonNull(counter, "counter");
+        onLoop(() -> {
+            if (heldCounter != null) {
+                throw new IllegalStateException("a held-bytes counter is already set");
+            }
+            heldCounter = counter;
+            if (!heldReleased && held != 0) {
+                counter.accept(held);
+            }
+        });
+    }
+
+    /** The largest message this session accepts. */
+    public int maxMessageSize() {
+        return maxMessageSize;
+    }
+
+    /** Bytes held now (see the class comment); on the event loop, or an estimate. */
+    public long heldBytes() {
+        return held;
+    }
+
+    private void addHeld(long delta) {
+        if (heldReleased || delta == 0) {
+            return;
+        }
+        held += delta;
+        LongConsumer c = heldCounter;
+        if (c != null) {
+            c.accept(delta);
+        }
+    }
+
+    /**
+     * The frame decoder in front of this session holds {@code bytes} of a frame it has not finished
+     * (its cumulation); called on the event loop after each read it decoded.
+     */
+    void decoderHolds(long bytes) {
+        long d = bytes - decoderHeld;
+        decoderHeld = bytes;
+        addHeld(d);
+    }
+
+    /** The channel is gone: whatever is still counted was released with it (or is about to be). */
+    private void releaseHeld() {
+        if (heldReleased) {
+            return;
+        }
+        addHeld(-held);
+        heldReleased = true;
     }
 
     @Override
@@ -251,25 +337,23 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof BinaryWebSocketFrame) {
-            ByteBuf content = ((BinaryWebSocketFrame) msg).content();
-            if (ended || closeFrameSent) {
-                content.release();
-            } else if (content.readableBytes() > maxFrameSize) {
-                content.release();
-                fail(1009, "message larger than the maximum of " + maxFrameSize + " bytes");
-            } else {
-                pending.add(content);
-                drainPending();
-            }
+        if (msg instanceof BinaryWebSocketFrame || msg instanceof ContinuationWebSocketFrame) {
+            onDataFrame((WebSocketFrame) msg);
         } else if (msg instanceof CloseWebSocketFrame) {
             onCloseFrame((CloseWebSocketFrame) msg);
         } else if (msg instanceof PingWebSocketFrame) {
             ByteBuf data = ((PingWebSocketFrame) msg).content();
             if (ended || closeFrameSent) {
                 data.release();
+            } else if (!channel.isWritable()) {
+                // a peer that pings but does not read: owe it only the latest pong (RFC 6455 5.5.3
+                // allows it), sent once writable, so that pongs cannot pile up
+                releaseOwedPong();
+                owedPong = data;
+                addHeld(data.readableBytes());
             } else {
-                ctx.writeAndFlush(new PongWebSocketFrame(data), ctx.voidPromise());
+                // through this handler's write(), so the pong counts as held until it is written
+                channel.writeAndFlush(new PongWebSocketFrame(data), channel.voidPromise());
             }
         } else if (msg instanceof TextWebSocketFrame) {
             ReferenceCountUtil.release(msg);
@@ -280,6 +364,44 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
         }
     }
 
+    /** A binary message or a fragment of one: delivered once complete, if it is not too large. */
+    private void onDataFrame(WebSocketFrame f) {
+        ByteBuf content = f.content();
+        if (ended || closeFrameSent) {
+            content.release();
+            return;
+        }
+        boolean continuation = f instanceof ContinuationWebSocketFrame;
+        if (continuation != (partial != null)) {
+            // the decoder checks this too; kept so that a pipeline without it cannot mix messages
+            content.release();
+            fail(1002, continuation ? "a continuation frame without a message to continue"
+                    : "a new message began before the last one ended");
+            return;
+        }
+        long size = (partial == null ? 0 : partial.readableBytes()) + content.readableBytes();
+        if (size > maxMessageSize) {
+            content.release();
+            fail(1009, "message larger than the maximum of " + maxMessageSize + " bytes");
+            return;
+        }
+        addHeld(content.readableBytes());
+        if (f.isFinalFragment() && partial == null) {
+            pending.add(content);
+        } else {
+            if (partial == null) {
+                partial = channel.alloc().compositeBuffer(64);
+            }
+            partial.addComponent(true, content);
+            if (!f.isFinalFragment()) {
+                return;
+            }
+            pending.add(partial);
+            partial = null;
+        }
+        drainPending();
+    }
+
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (closeFrameSent && msg instanceof BinaryWebSocketFrame) {
@@ -288,13 +410,24 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
             promise.trySuccess();
             return;
         }
+        if (msg instanceof WebSocketFrame && !heldReleased) {
+            int n = ((WebSocketFrame) msg).content().readableBytes();
+            if (n > 0) {
+                addHeld(n);
+                promise = promise.unvoid();
+                promise.addListener(f -> addHeld(-n));
+            }
+        }
         ctx.write(msg, promise);
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         // never inside another callback (a send() from frameReceived may cross the mark): a turn later
-        ctx.executor().execute(this::reconcileWritability);
+        ctx.executor().execute(() -> {
+            sendOwedPong();
+            reconcileWritability();
+        });
         ctx.fireChannelWritabilityChanged();
     }
 
@@ -345,7 +478,7 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
             fail(e.closeStatus().code(), e.getMessage());
         } else if (cause instanceof TooLongFrameException) {
             LOG.debug("{}: {}", this, cause.getMessage());
-            fail(1009, "message larger than the maximum of " + maxFrameSize + " bytes");
+            fail(1009, "message larger than the maximum of " + maxMessageSize + " bytes");
         } else if (cause instanceof IOException || cause.getCause() instanceof IOException) {
             LOG.debug("{}: {}", this, cause.toString());
             if (failure == null) {
@@ -385,6 +518,7 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
     }
 
     private void deliverFrame(ByteBuf frame) {
+        addHeld(-frame.readableBytes());
         delivering = true;
         try {
             listener.frameReceived(frame);
@@ -409,7 +543,7 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
     private void ping() {
         if (!ended && !closeFrameSent && channel.isActive() && channel.isWritable()) {
             ByteBuf b = ctx.alloc().buffer(8).writeLong(System.nanoTime());
-            ctx.writeAndFlush(new PingWebSocketFrame(b), ctx.voidPromise());
+            channel.writeAndFlush(new PingWebSocketFrame(b), channel.voidPromise());
         }
     }
 
@@ -472,6 +606,10 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
             closeTimer.cancel(false);
         }
         end(1006, failure != null ? failure : "connection closed without a close frame", true);
+        releasePartial();
+        releaseOwedPong();
+        // writes still queued fail right after this listener returns, and release their frames
+        releaseHeld();
         closeFuture.complete(null);
     }
 
@@ -490,6 +628,8 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
         if (pingTask != null) {
             pingTask.cancel(false);
         }
+        releasePartial();
+        releaseOwedPong();
         if (listener != null || !peerEnded) {
             releasePending();
         }
@@ -517,7 +657,33 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
     private void releasePending() {
         ByteBuf b;
         while ((b = pending.poll()) != null) {
+            addHeld(-b.readableBytes());
             b.release();
+        }
+    }
+
+    private void sendOwedPong() {
+        ByteBuf data = owedPong;
+        if (data != null && channel.isWritable() && !ended && !closeFrameSent) {
+            owedPong = null;
+            addHeld(-data.readableBytes());
+            channel.writeAndFlush(new PongWebSocketFrame(data), channel.voidPromise());
+        }
+    }
+
+    private void releaseOwedPong() {
+        if (owedPong != null) {
+            addHeld(-owedPong.readableBytes());
+            owedPong.release();
+            owedPong = null;
+        }
+    }
+
+    private void releasePartial() {
+        if (partial != null) {
+            addHeld(-partial.readableBytes());
+            partial.release();
+            partial = null;
         }
     }
 

@@ -18,12 +18,10 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.handler.ssl.SslContext;
@@ -152,24 +150,25 @@ public final class WebSocketConnector {
             }
             Channel ch = ctx.channel();
             ChannelPipeline p = ctx.pipeline();
-            // our own decoder: the same limits, but protocol errors are closed by the session (with a reason)
-            p.replace("ws-decoder", "ws-decoder", new WebSocket13FrameDecoder(WebSocketDecoderConfig.newBuilder()
+            WebSocketChannelTransport session = new WebSocketChannelTransport(ch, scheme, config, uri.getRawPath(),
+                    uri.getRawQuery(), handshaker.actualSubprotocol(), null);
+            // our own decoder: the same limits, but protocol errors are closed by the session (with a
+            // reason), and the bytes of a frame it has begun count as the session's
+            p.replace("ws-decoder", "ws-decoder", new CountingFrameDecoder(WebSocketDecoderConfig.newBuilder()
                     .maxFramePayloadLength(config.maxFrameSize())
                     .expectMaskedFrames(false)
                     .allowMaskMismatch(false)
                     .allowExtensions(false)
                     .closeOnProtocolViolation(false)
                     .withUTF8Validator(false)
-                    .build()));
+                    .build(), session));
             // Netty's encoder masks 8 bytes per ByteBuf call pair: the client's largest CPU cost in bulk
             p.replace("ws-encoder", "ws-encoder", new MaskingFrameEncoder());
-            p.addAfter("ws-decoder", "ws-aggregator", new WebSocketFrameAggregator(config.maxFrameSize()));
+            // fragments are reassembled by the session
             if (config.idleTimeoutMillis() > 0) {
-                p.addAfter("ws-aggregator", "ws-idle",
+                p.addAfter("ws-decoder", "ws-idle",
                         new IdleStateHandler(config.idleTimeoutMillis(), 0, 0, TimeUnit.MILLISECONDS));
             }
-            WebSocketChannelTransport session = new WebSocketChannelTransport(ch, scheme, config, uri.getRawPath(),
-                    uri.getRawQuery(), handshaker.actualSubprotocol(), null);
             p.replace(this, "ws-session", session);
             if (timeout != null) {
                 timeout.cancel(false);

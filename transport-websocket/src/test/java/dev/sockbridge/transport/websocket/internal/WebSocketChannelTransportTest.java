@@ -81,6 +81,35 @@ class WebSocketChannelTransportTest {
         return null;
     }
 
+    /**
+     * While the channel is not writable, pings are not answered one by one: only the latest is owed,
+     * held and counted, and answered once the channel is writable again. A peer that pings and never
+     * reads cannot make the session queue pongs.
+     */
+    @Test
+    void aPeerThatPingsWhileTheChannelIsNotWritableIsOwedOnlyTheLatestPong() {
+        java.util.concurrent.atomic.AtomicLong held = new java.util.concurrent.atomic.AtomicLong();
+        session.countHeldBytes(held::addAndGet);
+        session.start(rec);
+        ch.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+        ch.runPendingTasks();
+        for (int i = 0; i < 1000; i++) {
+            ch.writeInbound(new PingWebSocketFrame(Unpooled.copiedBuffer("ping " + i, StandardCharsets.UTF_8)));
+        }
+        assertNull(ch.readOutbound(), "no pong while not writable");
+        assertEquals("ping 999".length(), held.get(), "only the latest ping's payload is held");
+
+        ch.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
+        ch.runPendingTasks();
+        Object o = ch.readOutbound();
+        assertInstanceOf(PongWebSocketFrame.class, o);
+        PongWebSocketFrame pong = (PongWebSocketFrame) o;
+        assertEquals("ping 999", pong.content().toString(StandardCharsets.UTF_8));
+        pong.release();
+        assertNull(ch.readOutbound(), "one pong for all of them");
+        assertEquals(0, held.get(), "nothing held once it is written");
+    }
+
     @Test
     void sendWrapsTheBufferWithoutCopying() {
         ByteBuf b = Unpooled.buffer().writeBytes(new byte[] {1, 2, 3});

@@ -1,5 +1,6 @@
 package dev.sockbridge.transport.webtransport.internal;
 
+import dev.sockbridge.api.internal.transport.HeldBytes;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportListener;
 import io.netty.buffer.ByteBuf;
@@ -33,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongConsumer;
 
 /**
  * A Sockbridge {@link Transport} over one bidirectional QUIC stream, framed as {@link StreamFraming} says: the
@@ -59,6 +61,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p><b>Backpressure.</b> {@link #isWritable()} is false while the bytes handed to {@link #send} and not yet taken
  * by QUIC (which holds at most the peer's flow-control window per stream) are above the high-water mark, until they
  * are back at the low-water mark. {@code setAutoRead(false)} stops reading the stream, so the peer's window closes.
+ *
+ * <p><b>Held bytes</b> ({@link #countHeldBytes}): the bytes handed to {@link #send} and not yet taken by QUIC, and
+ * the reassembly buffer (a frame received in part, and whole frames waiting while reading is paused).
  */
 final class QuicStreamTransport implements Transport {
     private static final InternalLogger LOG = InternalLoggerFactory.getInstance(QuicStreamTransport.class);
@@ -91,6 +96,8 @@ final class QuicStreamTransport implements Transport {
     /** Server side: the connection's reassembly budget, and how much of it {@link #cumulation} has taken. */
     private final ReassemblyBudget budget;
     private long budgeted;
+    /** The part of {@link #held} that is {@link #cumulation}'s. */
+    private long cumulationCounted;
     private boolean peerFin;
     private boolean ended;
     private boolean closedNotified;
@@ -113,6 +120,9 @@ final class QuicStreamTransport implements Transport {
     private final Object waterLock = new Object();
     private long pendingBytes; // guarded by waterLock
     private volatile boolean overHigh;
+    /** isWritable() answered false since the listener was last told. */
+    private final AtomicBoolean observedUnwritable = new AtomicBoolean();
+    private final HeldBytes held = new HeldBytes();
 
     QuicStreamTransport(QuicSessionLink link, QuicStreamChannel stream, Kind kind, boolean local) {
         this.link = link;
@@ -190,8 +200,24 @@ final class QuicStreamTransport implements Transport {
     }
 
     @Override
+    public void countHeldBytes(LongConsumer counter) {
+        held.countInto(counter);
+    }
+
+    @Override
     public boolean isWritable() {
-        return !closing.get() && !overHigh;
+        if (closing.get()) {
+            return false;
+        }
+        if (!overHigh) {
+            return true;
+        }
+        // whoever saw this waits for writabilityChanged(true), even if the queue drains before the
+        // listener would have been told false: make sure it hears both
+        if (observedUnwritable.compareAndSet(false, true)) {
+            loop.execute(this::updateWritability);
+        }
+        return false;
     }
 
     @Override
@@ -356,6 +382,7 @@ final class QuicStreamTransport implements Transport {
     }
 
     private void charge(long n) {
+        held.add(n);
         boolean changed;
         synchronized (waterLock) {
             pendingBytes += n;
@@ -370,6 +397,7 @@ final class QuicStreamTransport implements Transport {
     }
 
     private void consumed(long n) {
+        held.add(-n);
         boolean changed;
         synchronized (waterLock) {
             pendingBytes -= n;
@@ -383,15 +411,28 @@ final class QuicStreamTransport implements Transport {
         }
     }
 
+    /**
+     * Tells the listener the writability as it is now, if it differs from what it was told last; if
+     * {@link #isWritable()} answered false meanwhile, false first (then true, if writable again), so the
+     * listener hears false and true alternately and a sender that saw false is never left waiting.
+     */
     private void updateWritability() {
+        if (listener == null || ended) {
+            return;
+        }
+        boolean sawFalse = observedUnwritable.getAndSet(false);
         boolean w = !overHigh;
-        if (listener != null && !ended && w != reportedWritable) {
-            reportedWritable = w;
-            try {
-                listener.writabilityChanged(w);
-            } catch (RuntimeException | Error t) {
-                listenerFailed("writabilityChanged", t);
+        try {
+            if (reportedWritable && (sawFalse || !w)) {
+                reportedWritable = false;
+                listener.writabilityChanged(false);
             }
+            if (!reportedWritable && w && !ended) {
+                reportedWritable = true;
+                listener.writabilityChanged(true);
+            }
+        } catch (RuntimeException | Error t) {
+            listenerFailed("writabilityChanged", t);
         }
     }
 
@@ -557,6 +598,9 @@ final class QuicStreamTransport implements Transport {
             acceptance.completeExceptionally(new java.net.ConnectException(
                     "the server did not accept the session: " + code + (endReason.isEmpty() ? "" : " " + endReason)));
         }
+        cumulationChanged();
+        // batches QUIC has not taken yet are given back now: they go with the stream
+        held.release();
         link.transportEnded(this);
         applyAutoRead(); // keep reading (and discarding) so that the peer's FIN can close the stream
         try {
@@ -684,8 +728,16 @@ final class QuicStreamTransport implements Transport {
             }
         } finally {
             delivering = false;
+            cumulationChanged();
             applyAutoRead();
         }
+    }
+
+    /** Counts the reassembly buffer as it is now. */
+    private void cumulationChanged() {
+        long now = cumulation == null ? 0 : cumulation.readableBytes();
+        held.add(now - cumulationCounted);
+        cumulationCounted = now;
     }
 
     /** The stream's pipeline end: bytes, FIN, errors and the end of the stream. */
@@ -717,6 +769,7 @@ final class QuicStreamTransport implements Transport {
             cumulation = ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(),
                     cumulation == null ? ctx.alloc().buffer(0) : cumulation, in);
             process();
+            cumulationChanged();
         }
 
         @Override
