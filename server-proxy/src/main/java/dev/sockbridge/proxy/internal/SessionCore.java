@@ -125,8 +125,9 @@ public final class SessionCore {
 
     /** Whether {@code n} more bytes fit both this session's budget and the proxy-wide one. */
     public boolean bufferRoom(long n) {
-        // what the transport holds for this session (replies not yet written, messages being reassembled) counts too
-        return buffered + transportHeld.get() + n <= limits.maxBufferedBytes() && ctx.bufferRoom(n);
+        // the transport's held bytes are not asked here: they include the session's own pipelined requests, and
+        // the read gate bounds them (it stops reading a transport that is not writable or has 256 KiB handed over)
+        return buffered + n <= limits.maxBufferedBytes() && ctx.bufferRoom(n);
     }
 
     /** Room for received data: the session's own bytes only (see ProxySocket.hasRoom). */
@@ -136,7 +137,7 @@ public final class SessionCore {
 
     /** The reason for ENOBUFS when {@link #bufferRoom} said no to {@code n} bytes. */
     String bufferFullReason(long n) {
-        if (buffered + transportHeld.get() + n > limits.maxBufferedBytes()) {
+        if (buffered + n > limits.maxBufferedBytes()) {
             return "session buffer limit reached (" + limits.maxBufferedBytes() + " bytes)";
         }
         return "proxy buffer limit reached (" + ctx.proxyLimits.maxBufferedBytes() + " bytes over all sessions)";
