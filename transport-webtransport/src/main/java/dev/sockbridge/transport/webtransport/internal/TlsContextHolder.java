@@ -20,18 +20,28 @@ public final class TlsContextHolder {
     }
 
     private final String[] applicationProtocols;
+    private final java.io.File clientCaFile;
     private volatile Current current;
 
     public TlsContextHolder(ServerCertificate initial, String... applicationProtocols) {
+        this(initial, null, applicationProtocols);
+    }
+
+    /** With {@code clientCaFile}: asks clients for a certificate from those CAs (not required). */
+    public TlsContextHolder(ServerCertificate initial, java.io.File clientCaFile, String... applicationProtocols) {
         this.applicationProtocols = applicationProtocols.clone();
+        this.clientCaFile = clientCaFile;
         this.current = build(initial);
     }
 
     private Current build(ServerCertificate certificate) {
-        QuicSslContext context = QuicSslContextBuilder
+        QuicSslContextBuilder b = QuicSslContextBuilder
                 .forServer(certificate.privateKey(), null, certificate.chain().toArray(new X509Certificate[0]))
-                .applicationProtocols(applicationProtocols)
-                .build();
+                .applicationProtocols(applicationProtocols);
+        if (clientCaFile != null) {
+            b.trustManager(clientCaFile).clientAuth(io.netty.handler.ssl.ClientAuth.OPTIONAL);
+        }
+        QuicSslContext context = b.build();
         return new Current(certificate, context);
     }
 
