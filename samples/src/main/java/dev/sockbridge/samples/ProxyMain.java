@@ -38,6 +38,7 @@ public final class ProxyMain {
     private final List<AutoCloseable> extras = new ArrayList<>();
     private DemoEcho demoEcho;
     private WebSocketServer admin;
+    private ProxyAuth auth;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     ProxyMain(ProxyOptions opts) {
@@ -95,7 +96,12 @@ public final class ProxyMain {
         // one group for the listeners and the sessions, so a session runs on its connection's loop;
         // made here so it outlives the proxy's own shutdown and stops last
         group = NativeIo.newGroup(opts.getInt("threads", Math.max(1, Runtime.getRuntime().availableProcessors())), "sockbridge");
-        proxy = SockbridgeProxy.builder().policy(opts.policy()).limits(opts.limits()).eventLoopGroup(group).build();
+        auth = ProxyAuth.from(opts);
+        SockbridgeProxy.Builder pb = SockbridgeProxy.builder().policy(opts.policy()).limits(opts.limits()).eventLoopGroup(group);
+        if (auth != null) {
+            pb.authenticator(auth.authenticator);
+        }
+        proxy = pb.build();
         // Emscripten's client cannot split a send: its messages may be as large as one send() call.
         // Sockbridge sessions still enforce their own (smaller) frame limit.
         TransportOptions wsOpts = TransportOptions.defaults()
@@ -129,6 +135,9 @@ public final class ProxyMain {
             } else {
                 throw new IllegalArgumentException("--tls-listen needs --tls-cert and --tls-key, or --tls-self-signed");
             }
+            if (opts.has("auth-client-ca")) {
+                tls = tls.with(WebSocketOptions.TLS_CLIENT_CA_FILE, opts.get("auth-client-ca", null));
+            }
             servers.add(server(hostAndPort(opts.get("tls-listen", null)), true, tls, files, demoQuery));
         }
         for (WebSocketServer s : servers) {
@@ -151,6 +160,12 @@ public final class ProxyMain {
         System.out.println("policy: " + proxy.policy().describe()
                 + (opts.has("allow") || opts.has("allow-bind") ? "" : "  [default: loopback only]"));
         System.out.println("limits: " + proxy.limits());
+        System.out.println("auth:   " + (auth == null ? "none (every session is admitted under the policy)"
+                : String.join("; ", auth.described) + "; sessions without a credential are refused"));
+        if (demoTokens()) {
+            System.out.println("demo token: " + servers.get(0).uri("/demo-token").toString().replaceFirst("^ws", "http")
+                    + "  (plays the game backend for the demo page)");
+        }
         admin = adminServer();
         System.out.println("stats:  " + admin.uri("/stats").toString().replaceFirst("^ws", "http") + "  (admin listener)");
         if (files != null) {
@@ -168,6 +183,10 @@ public final class ProxyMain {
                     // counters live on the admin listener: heap, RSS and traffic are nobody else's business
                     if (path.equals("/webtransport.json")) {
                         return StaticContent.of("application/json", Protocols.webTransportJson.getBytes(StandardCharsets.UTF_8));
+                    }
+                    if (path.equals("/demo-token") && demoTokens()) {
+                        String t = MintToken.demoToken(auth.demoMintingKey, demoEcho.tcpAddress(), demoEcho.udpAddress());
+                        return StaticContent.of("application/json", ("{\"token\":\"" + t + "\"}").getBytes(StandardCharsets.UTF_8));
                     }
                     if (path.equals("/demo.json") && !demo.isEmpty()) {
                         return StaticContent.of("application/json", demoJson(demo).getBytes(StandardCharsets.UTF_8));
@@ -209,7 +228,7 @@ public final class ProxyMain {
                 wide.add("--" + flag + " " + opts.get(flag, null));
             }
         }
-        boolean auth = opts.values.keySet().stream().anyMatch(k -> k.startsWith("auth-"));
+        boolean auth = ProxyAuth.configured(opts);
         if (!wide.isEmpty() && !opts.has("origin") && !auth) {
             throw new IllegalArgumentException("listening beyond loopback (" + String.join(", ", wide) + ") needs an Origin "
                     + "allowlist (--origin) or an authenticator (--auth-*): otherwise any web page and any host can use this "
@@ -232,6 +251,23 @@ public final class ProxyMain {
         } catch (java.net.UnknownHostException e) {
             return false;
         }
+    }
+
+    /**
+     * The demo's stand-in for a game backend mints tokens only where the demo runs as shipped: echo
+     * servers on, an HMAC key to sign with, and every listener on loopback (a real deployment has its
+     * backend mint tokens; a public /demo-token would hand one to anyone).
+     */
+    private boolean demoTokens() {
+        if (demoEcho == null || auth == null || auth.demoMintingKey == null || servers.isEmpty()) {
+            return false;
+        }
+        for (WebSocketServer s : servers) {
+            if (!s.localAddress().getAddress().isLoopbackAddress()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private StaticFiles staticFiles() throws IOException {

@@ -42,9 +42,16 @@ final class ProxyOptions {
         {"bridge-target", "HOST:PORT", "websockify bridge: the fixed TCP/UDP target for /websockify"},
         {"bridge-tokens", "FILE", "websockify bridge: token file ('token: host:port' lines); the URL ?token=T picks the target"},
         {"bridge-url-targets", "", "websockify bridge: take the target from the URL (?target=HOST:PORT), still under the policy (development)"},
+        {"auth-token-key", "FILE", "admit sessions with signed tokens (?token=, Authorization: Bearer) verified with the key in FILE: an HMAC-SHA256 key (base64 line) or an Ed25519 public key (PEM); repeatable. MintToken makes keys and tokens"},
+        {"auth-hmac-key", "FILE", "admit sessions with tokens signed by this HMAC-SHA256 key (base64 line, >= 32 bytes; repeatable for rotation)"},
+        {"auth-ed25519-public-key", "FILE", "admit sessions with tokens signed by the Ed25519 key whose public half is in FILE (PEM; repeatable)"},
+        {"auth-clock-skew", "SECONDS", "allowance for token expiry/not-before against this clock (default 60)"},
+        {"auth-token-file", "FILE", "admit sessions whose token is listed in FILE ('token: host:port' lines), to that target only"},
+        {"auth-client-ca", "FILE", "admit TLS clients (wss, QUIC) whose certificate chains to a CA in FILE (PEM, one or more); wss and QUIC then ask clients for certificates"},
+        {"auth-client-pin", "SHA256", "with --auth-client-ca: also admit the client certificate with this SHA-256 fingerprint (hex; repeatable)"},
         {"static", "DIR", "serve this folder at / (default: the bundled browser client and demo page)"},
         {"threads", "N", "event loop threads (default: number of cores)"},
-        {"demo", "", "also start native TCP and UDP echo servers on 127.0.0.1 for the demo page and demo client"},
+        {"demo", "", "also start native TCP and UDP echo servers on 127.0.0.1 for the demo page and demo client; with an HMAC token key on loopback listeners, /demo-token plays the game backend and mints the page a token"},
         {"help", "", "print this help and exit"},
     };
 
