@@ -79,7 +79,8 @@ final class ProxyAuth {
                 b.ed25519Key(TokenKeys.readEd25519PublicKey(Path.of(f)));
             }
             all.add(b.build());
-            what.add("signed tokens in ?token=, Authorization: Bearer or cookie " + TokenAuthenticator.COOKIE + " ("
+            what.add("signed tokens in ?token=, Authorization: Bearer, subprotocol " + TokenAuthenticator.SUBPROTOCOL_PREFIX
+                    + "* or cookie " + TokenAuthenticator.COOKIE + " ("
                     + hmacFiles.size() + " HMAC-SHA256, " + ed25519Files.size() + " Ed25519 key(s))");
         }
         if (o.has("auth-token-file")) {

@@ -42,7 +42,7 @@ final class ProxyOptions {
         {"bridge-target", "HOST:PORT", "websockify bridge: the fixed TCP/UDP target for /websockify"},
         {"bridge-tokens", "FILE", "websockify bridge: token file ('token: host:port' lines); the URL ?token=T picks the target"},
         {"bridge-url-targets", "", "websockify bridge: take the target from the URL (?target=HOST:PORT), still under the policy (development)"},
-        {"auth-token-key", "FILE", "admit sessions with signed tokens (?token=, Authorization: Bearer) verified with the key in FILE: an HMAC-SHA256 key (base64 line) or an Ed25519 public key (PEM); repeatable. MintToken makes keys and tokens"},
+        {"auth-token-key", "FILE", "admit sessions with signed tokens (?token=, Authorization: Bearer, WebSocket subprotocol sockbridge.token.TOKEN) verified with the key in FILE: an HMAC-SHA256 key (base64 line) or an Ed25519 public key (PEM); repeatable. MintToken makes keys and tokens"},
         {"auth-hmac-key", "FILE", "admit sessions with tokens signed by this HMAC-SHA256 key (base64 line, >= 32 bytes; repeatable for rotation)"},
         {"auth-ed25519-public-key", "FILE", "admit sessions with tokens signed by the Ed25519 key whose public half is in FILE (PEM; repeatable)"},
         {"auth-clock-skew", "SECONDS", "allowance for token expiry/not-before against this clock (default 60)"},

@@ -28,6 +28,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.SecretKey;
@@ -155,6 +157,13 @@ class ProxyAuthTest {
         assertEquals("101", upgrade("/sockbridge", good, ""));
         assertEquals("101", upgrade("/sockbridge", null, "Authorization: Bearer " + good + "\r\n"));
         assertEquals("101", upgrade("/sockbridge", null, "Cookie: theme=dark; sockbridge_token=" + good + "\r\n"));
+        // offered as a second subprotocol (what a browser's WebSocket can send); the answer names the real one only
+        try (Socket s = rawUpgrade("/sockbridge", null, "Sec-WebSocket-Protocol: " + WebSocketOptions.SUBPROTOCOL
+                + ", sockbridge.token." + good + "\r\n")) {
+            List<String> head = new ArrayList<>();
+            assertEquals("101", status(s.getInputStream(), head)[0]);
+            assertTrue(head.contains("sec-websocket-protocol: " + WebSocketOptions.SUBPROTOCOL), head.toString());
+        }
         assertEquals("401 credentials required", upgrade("/sockbridge", null, "Authorization: Basic dXNlcjpwYXNz\r\n"));
     }
 
@@ -341,7 +350,7 @@ class ProxyAuthTest {
     private static Socket rawUpgrade(String path, String token, String headers) throws IOException {
         Socket s = new Socket(InetAddress.getLoopbackAddress(), wsPort);
         s.setSoTimeout(10_000);
-        boolean sockbridge = path.equals("/sockbridge");
+        boolean sockbridge = path.equals("/sockbridge") && !headers.contains("Sec-WebSocket-Protocol");
         String req = "GET " + path + (token == null ? "" : "?token=" + token) + " HTTP/1.1\r\nHost: 127.0.0.1:" + wsPort
                 + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                 + "Sec-WebSocket-Version: 13\r\n" + (sockbridge ? "Sec-WebSocket-Protocol: " + WebSocketOptions.SUBPROTOCOL + "\r\n" : "")
@@ -352,9 +361,15 @@ class ProxyAuthTest {
 
     /** The status code and (for a response with a body) the body of an HTTP response. */
     private static String[] status(InputStream in) throws IOException {
+        return status(in, new ArrayList<>());
+    }
+
+    /** As {@link #status(InputStream)}, adding each header line, lower-cased, to {@code head}. */
+    private static String[] status(InputStream in, List<String> head) throws IOException {
         String statusLine = line(in);
         int length = 0;
         for (String h = line(in); !h.isEmpty(); h = line(in)) {
+            head.add(h.toLowerCase(java.util.Locale.ROOT));
             if (h.regionMatches(true, 0, "content-length:", 0, 15)) {
                 length = Integer.parseInt(h.substring(15).strip());
             }

@@ -21,7 +21,10 @@ import javax.crypto.SecretKey;
  * under the token's {@link GrantClaims#toGrant() grant}.
  *
  * <p>The token is read from, in order: the {@code token} query parameter (also the WebTransport
- * CONNECT URL's), an {@code Authorization: Bearer} header, the {@code sockbridge_token} cookie.
+ * CONNECT URL's), an {@code Authorization: Bearer} header, a WebSocket subprotocol offered as
+ * {@code sockbridge.token.<token>} beside the real one (a browser's WebSocket can set no other header,
+ * and this keeps the token out of URLs and access logs; the server answers with the real subprotocol
+ * only), the {@code sockbridge_token} cookie.
  * Refusals are 401 with a short reason: {@code no token}, {@code malformed token},
  * {@code token signature algorithm not accepted} (e.g. an Ed25519 token at an HMAC-only verifier),
  * {@code bad token signature} (tampered, or signed with another key: the two are indistinguishable),
@@ -36,6 +39,8 @@ public final class TokenAuthenticator implements CredentialAuthenticator {
     public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(60);
     public static final String QUERY_PARAMETER = "token";
     public static final String COOKIE = "sockbridge_token";
+    /** A WebSocket client offers {@code SUBPROTOCOL_PREFIX + token} as an extra subprotocol. */
+    public static final String SUBPROTOCOL_PREFIX = "sockbridge.token.";
 
     private final List<SecretKey> hmacKeys;
     private final List<PublicKey> ed25519Keys;
@@ -64,7 +69,7 @@ public final class TokenAuthenticator implements CredentialAuthenticator {
         return builder().ed25519Key(key).build();
     }
 
-    /** The token a request presents: query parameter, then bearer header, then cookie. */
+    /** The token a request presents: query parameter, then bearer header, then subprotocol, then cookie. */
     public static Optional<String> presentedToken(ConnectRequest request) {
         Optional<String> q = request.queryParameter(QUERY_PARAMETER).filter(s -> !s.isEmpty());
         if (q.isPresent()) {
@@ -75,6 +80,15 @@ public final class TokenAuthenticator implements CredentialAuthenticator {
             String t = h.get().substring(7).strip();
             if (!t.isEmpty()) {
                 return Optional.of(t);
+            }
+        }
+        Optional<String> p = request.header("sec-websocket-protocol");
+        if (p.isPresent()) {
+            for (String offered : p.get().split(",")) {
+                String o = offered.strip();
+                if (o.length() > SUBPROTOCOL_PREFIX.length() && o.startsWith(SUBPROTOCOL_PREFIX)) {
+                    return Optional.of(o.substring(SUBPROTOCOL_PREFIX.length()));
+                }
             }
         }
         return Optional.ofNullable(request.cookies().get(COOKIE)).filter(s -> !s.isEmpty());

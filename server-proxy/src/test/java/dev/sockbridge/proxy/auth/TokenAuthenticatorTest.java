@@ -243,13 +243,14 @@ class TokenAuthenticatorTest {
     }
 
     @Test
-    void theTokenComesFromTheQueryTheBearerHeaderOrTheCookie() throws Exception {
+    void theTokenComesFromTheQueryTheBearerHeaderTheSubprotocolOrTheCookie() throws Exception {
         String token = TokenMinter.hmac(hmacKey).mint(player(T0.plusSeconds(600)));
         TokenAuthenticator v = hmacVerifier(T0);
         for (ConnectRequest r : new ConnectRequest[] {
             TestRequest.query("a=1&token=" + token),
             TestRequest.header("Authorization", "Bearer " + token),
             TestRequest.header("Cookie", "x=1; sockbridge_token=" + token),
+            TestRequest.header("Sec-WebSocket-Protocol", "sockbridge.v1, sockbridge.token." + token),
         }) {
             assertTrue(v.recognises(r));
             SessionGrant g = v.authenticate(r).toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -258,6 +259,7 @@ class TokenAuthenticatorTest {
         assertFalse(v.recognises(TestRequest.none()));
         assertFalse(v.recognises(TestRequest.query("token=websockify-style")));
         assertFalse(v.recognises(TestRequest.header("Authorization", "Basic " + token)));
+        assertFalse(v.recognises(TestRequest.header("Sec-WebSocket-Protocol", "sockbridge.v1, sockbridge.token.")));
         assertEquals("no token", refusal(TestRequest.none(), v));
         assertEquals("malformed token", refusal(TestRequest.query("token=abc"), v));
     }
