@@ -6,7 +6,7 @@
 // browser has WebTransport, the session goes over WebTransport (else, or if it does not open, over
 // WebSocket). `transport=websocket` or `transport=webtransport` forces one (no fallback).
 
-import { connect, connectBest, fetchWebTransportInfo, SockbridgeError } from '../src/sockbridge.js';
+import { connect, connectBest, fetchWebTransportInfo, SockbridgeError, SUBPROTOCOL } from '../src/sockbridge.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -198,8 +198,9 @@ export function withToken(url, token) {
 async function openSession(params, log, connectOptions) {
   const forced = params.transport && params.transport !== 'auto' ? params.transport : null;
   const wt = params.webTransport?.url ? { ...params.webTransport, url: withToken(params.webTransport.url, params.token) } : params.webTransport;
-  const proxy = withToken(params.proxy, params.token);
+  const proxy = params.proxy;
   const options = { timeout: 10000, ...connectOptions };
+  if (params.token) options.protocols = [SUBPROTOCOL, `sockbridge.token.${params.token}`];
   if (forced === 'webtransport') {
     if (!wt?.url) throw new Error('transport=webtransport, but the proxy publishes no WebTransport URL (/webtransport.json)');
     if (!(connectOptions.WebTransport ?? globalThis.WebTransport)) throw new Error('transport=webtransport, but this browser has no WebTransport');
@@ -317,7 +318,7 @@ if (typeof document !== 'undefined') {
     : fetchWebTransportInfo(new URL('/webtransport.json', location.href).href);
   Promise.all([token, info]).then(([t, wt]) => {
     params.token = t;
-    log(`auth: ${t ? `token from ${q.get('token') ? 'the page URL' : '/demo-token'} (${t.length} characters), sent as ?token=` : 'no token (the proxy admits sessions without one, or refuses this page)'}`);
+    log(`auth: ${t ? `token from ${q.get('token') ? 'the page URL' : '/demo-token'} (${t.length} characters), sent as subprotocol sockbridge.token.* (WebSocket) or ?token= (WebTransport)` : 'no token (the proxy admits sessions without one, or refuses this page)'}`);
     params.webTransport = wt;
     const published = params.transport === 'websocket' ? 'not asked (transport=websocket)' : (wt ? wt.url : 'no WebTransport URL');
     log(`webtransport.json: ${published}; this browser ${typeof WebTransport === 'function' ? 'has' : 'has no'} WebTransport`);
