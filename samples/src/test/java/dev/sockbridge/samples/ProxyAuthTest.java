@@ -77,9 +77,12 @@ class ProxyAuthTest {
         granted = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
         notGranted = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
         bridgeTarget = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+        // websockify-style: a token names the one target its session may reach
+        Files.writeString(dir.resolve("tokens.txt"), "# player tokens\ntok-player-7: 127.0.0.1:" + granted.getLocalPort() + "\n");
         proxy = new ProxyProcess("--listen", "127.0.0.1:0", "--tls-listen", "127.0.0.1:0", "--tls-self-signed",
                 "--webtransport-listen", "127.0.0.1:0", "--quic-listen", "127.0.0.1:0",
                 "--auth-token-key", keyFile.toString(), "--auth-client-ca", dir.resolve("ca.pem").toString(),
+                "--auth-token-file", dir.resolve("tokens.txt").toString(),
                 "--bridge-target", "127.0.0.1:" + bridgeTarget.getLocalPort(), "--demo");
         proxy.await("ready in", 60);
         for (String l : proxy.lines.toArray(new String[0])) {
@@ -130,6 +133,7 @@ class ProxyAuthTest {
     void startupSaysWhatAuthenticationIsInForce() {
         String auth = proxy.lines.stream().filter(l -> l.startsWith("auth:")).findFirst().orElseThrow();
         assertTrue(auth.contains("TLS client certificates") && auth.contains("signed tokens") && auth.contains("1 HMAC-SHA256")
+                && auth.contains("token file")
                 && auth.contains("without a credential are refused"), auth);
     }
 
@@ -178,6 +182,18 @@ class ProxyAuthTest {
             ExecutionException e = assertThrows(ExecutionException.class, () -> client.socket(2, 1, 0)
                     .thenCompose(fd -> client.bind(fd, new InetSocketAddress("127.0.0.1", 0))).get(10, TimeUnit.SECONDS));
             assertEquals(Errno.EACCES, ((SocketCallException) e.getCause()).errno());
+        } finally {
+            client.close();
+        }
+    }
+
+    @Test
+    void aTokenFileTokenAdmitsToItsOneTarget() throws Exception {
+        assertEquals("401 unknown token", upgrade("/sockbridge", "tok-nobody", ""));
+        SockbridgeClient client = SockbridgeClient.connect(withToken(ws, "tok-player-7")).get(10, TimeUnit.SECONDS);
+        try {
+            assertEchoes(client, "with a token-file token");
+            assertConnectDenied(client, notGranted.getLocalPort(), Errno.EACCES);
         } finally {
             client.close();
         }
