@@ -77,6 +77,11 @@ public final class QuicTransportOptions {
      * Optional for the client (browsers without one still connect); the proxy's authenticator decides.
      */
     public static final String TLS_CLIENT_CA_FILE = "tlsClientCaFile";
+    /**
+     * Server: ask clients for any TLS certificate (still optional) and leave deciding on it to the
+     * admission check, e.g. certificates pinned by fingerprint. Unsafe without such a check.
+     */
+    public static final String TLS_CLIENT_CERT_ANY = "tlsClientCertAny";
     /** Client: present this PEM certificate chain (with {@link #TLS_CLIENT_KEY_FILE}, PKCS#8) when asked. */
     public static final String TLS_CLIENT_CERT_FILE = "tlsClientCertFile";
     public static final String TLS_CLIENT_KEY_FILE = "tlsClientKeyFile";

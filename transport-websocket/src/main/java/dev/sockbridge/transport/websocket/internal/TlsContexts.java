@@ -2,6 +2,7 @@ package dev.sockbridge.transport.websocket.internal;
 
 import static dev.sockbridge.transport.websocket.WebSocketOptions.TLS_CERT_FILE;
 import static dev.sockbridge.transport.websocket.WebSocketOptions.TLS_CLIENT_CA_FILE;
+import static dev.sockbridge.transport.websocket.WebSocketOptions.TLS_CLIENT_CERT_ANY;
 import static dev.sockbridge.transport.websocket.WebSocketOptions.TLS_CLIENT_CERT_FILE;
 import static dev.sockbridge.transport.websocket.WebSocketOptions.TLS_CLIENT_KEY_FILE;
 import static dev.sockbridge.transport.websocket.WebSocketOptions.TLS_INSECURE_TRUST_ALL;
@@ -74,8 +75,14 @@ public final class TlsContexts {
                 + " (PEM), or " + TLS_SELF_SIGNED + "=true for development");
     }
 
-    /** With {@code tlsClientCaFile}: asks for (does not require) a client certificate issued by those CAs. */
+    /**
+     * With {@code tlsClientCaFile}: asks for (does not require) a client certificate issued by those CAs;
+     * with {@code tlsClientCertAny}: for any, which the admission check then decides on.
+     */
     private static SslContextBuilder clientAuth(SslContextBuilder b, TransportOptions o) {
+        if (o.getBoolean(TLS_CLIENT_CERT_ANY, false)) {
+            return b.trustManager(InsecureTrustManagerFactory.INSTANCE).clientAuth(ClientAuth.OPTIONAL);
+        }
         String ca = o.get(TLS_CLIENT_CA_FILE, null);
         return ca == null ? b : b.trustManager(new File(ca)).clientAuth(ClientAuth.OPTIONAL);
     }
