@@ -43,12 +43,7 @@ final class ProxyAuth {
         }
         List<CredentialAuthenticator> all = new ArrayList<>();
         List<String> what = new ArrayList<>();
-        if (o.has("auth-client-pin") && !o.has("auth-client-ca")) {
-            // the TLS listeners ask for client certificates only from the CAs of --auth-client-ca
-            throw new IllegalArgumentException("--auth-client-pin needs --auth-client-ca (the TLS listeners ask clients for "
-                    + "certificates from those CAs only)");
-        }
-        if (o.has("auth-client-ca")) {
+        if (o.has("auth-client-ca") || o.has("auth-client-pin")) {
             ClientCertificateAuthenticator.Builder b = ClientCertificateAuthenticator.builder();
             if (o.has("auth-client-ca")) {
                 b.trustCas(ClientCertificateAuthenticator.readCertificates(Path.of(o.get("auth-client-ca", null))));

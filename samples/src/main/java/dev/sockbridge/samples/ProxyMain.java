@@ -135,7 +135,10 @@ public final class ProxyMain {
             } else {
                 throw new IllegalArgumentException("--tls-listen needs --tls-cert and --tls-key, or --tls-self-signed");
             }
-            if (opts.has("auth-client-ca")) {
+            if (opts.has("auth-client-pin")) {
+                // a pinned certificate need not come from a CA TLS knows: the authenticator checks pins and CAs
+                tls = tls.with(WebSocketOptions.TLS_CLIENT_CERT_ANY, true);
+            } else if (opts.has("auth-client-ca")) {
                 tls = tls.with(WebSocketOptions.TLS_CLIENT_CA_FILE, opts.get("auth-client-ca", null));
             }
             servers.add(server(hostAndPort(opts.get("tls-listen", null)), true, tls, files, demoQuery));

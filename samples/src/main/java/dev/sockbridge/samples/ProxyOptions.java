@@ -48,7 +48,7 @@ final class ProxyOptions {
         {"auth-clock-skew", "SECONDS", "allowance for token expiry/not-before against this clock (default 60)"},
         {"auth-token-file", "FILE", "admit sessions whose token is listed in FILE ('token: host:port' lines), to that target only"},
         {"auth-client-ca", "FILE", "admit TLS clients (wss, QUIC) whose certificate chains to a CA in FILE (PEM, one or more); wss and QUIC then ask clients for certificates"},
-        {"auth-client-pin", "SHA256", "with --auth-client-ca: also admit the client certificate with this SHA-256 fingerprint (hex; repeatable)"},
+        {"auth-client-pin", "SHA256", "admit TLS clients (wss, QUIC) presenting the certificate with this SHA-256 fingerprint (hex; repeatable); TLS then asks for any client certificate and the authenticator checks pins and --auth-client-ca"},
         {"static", "DIR", "serve this folder at / (default: the bundled browser client and demo page)"},
         {"threads", "N", "event loop threads (default: number of cores)"},
         {"demo", "", "also start native TCP and UDP echo servers on 127.0.0.1 for the demo page and demo client; with an HMAC token key on loopback listeners, /demo-token plays the game backend and mints the page a token"},

@@ -84,7 +84,7 @@ class MintTokenTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> MintToken.run(new String[] {"--subject"}))
                 .getMessage().contains("needs a value"));
         assertThrows(IllegalArgumentException.class, () -> ProxyAuth.from(ProxyOptions.parse(new String[] {"--auth-client-pin",
-                "00".repeat(32)})), "a pin without --auth-client-ca would never be asked for");
+                "00".repeat(31)})), "a fingerprint of 31 bytes");
         assertEquals(null, noAuth(), "no --auth-* flag: no authenticator");
     }
 

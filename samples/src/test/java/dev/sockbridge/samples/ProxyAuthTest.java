@@ -62,6 +62,8 @@ class ProxyAuthTest {
     static ServerSocket notGranted;
     /** The websockify bridge's fixed target (its connections are never accepted: they only wait in the backlog). */
     static ServerSocket bridgeTarget;
+    /** Issued by a CA the proxy does not trust, admitted by its fingerprint (--auth-client-pin). */
+    static TestPki.Issued pinned;
 
     @BeforeAll
     static void start() throws Exception {
@@ -73,6 +75,8 @@ class ProxyAuthTest {
         TestPki.writePem(TestPki.issue(ca, "server-bot-7"), dir, "client");
         TestPki.Issued otherCa = TestPki.ca("Someone Else's CA");
         TestPki.writePem(TestPki.issue(otherCa, "intruder"), dir, "intruder");
+        pinned = TestPki.issue(otherCa, "pinned-bot");
+        TestPki.writePem(pinned, dir, "pinned");
 
         granted = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
         notGranted = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
@@ -267,6 +271,42 @@ class ProxyAuthTest {
             assertEchoes(byCert, "over raw QUIC with a client certificate");
         } finally {
             byCert.close();
+        }
+    }
+
+    @Test
+    void aPinnedCertificateIsAdmittedOnWssAndRawQuicBesideThoseOfTheClientCa() throws Exception {
+        try (ProxyProcess p = new ProxyProcess("--listen", "127.0.0.1:0", "--tls-listen", "127.0.0.1:0", "--tls-self-signed",
+                "--quic-listen", "127.0.0.1:0", "--auth-client-ca", dir.resolve("ca.pem").toString(),
+                "--auth-client-pin", dev.sockbridge.proxy.auth.ClientCertificateAuthenticator.fingerprint(pinned.certificate()))) {
+            p.await("ready in", 60);
+            URI tls = null;
+            URI raw = null;
+            String pin = null;
+            for (String l : p.lines.toArray(new String[0])) {
+                if (l.startsWith("Sockbridge protocol:   wss:")) {
+                    tls = URI.create(field(l, "Sockbridge protocol:"));
+                } else if (l.startsWith("raw QUIC:")) {
+                    raw = URI.create(field(l, "raw QUIC:"));
+                    pin = l.replaceFirst("^.*certificate SHA-256 ", "").replaceFirst("\\).*$", "");
+                }
+            }
+            TransportOptions trustAll = TransportOptions.defaults().with(WebSocketOptions.TLS_INSECURE_TRUST_ALL, true);
+            TransportOptions quicPinned = TransportOptions.defaults().with(QuicTransportOptions.CERTIFICATE_SHA256, pin);
+            for (String cert : new String[] {"pinned", "client"}) {
+                SockbridgeClient.connect(tls, withCert(trustAll, cert, false)).get(10, TimeUnit.SECONDS).close();
+                SockbridgeClient.connect(raw, withCert(quicPinned, cert, true)).get(10, TimeUnit.SECONDS).close();
+            }
+            // TLS now takes any certificate: the authenticator refuses one neither pinned nor of the CA
+            URI wssUri = tls;
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> SockbridgeClient.connect(wssUri, withCert(trustAll, "intruder", false)).get(10, TimeUnit.SECONDS));
+            assertTrue(String.valueOf(e.getCause()).contains("401") && String.valueOf(e.getCause()).contains("client certificate not trusted"),
+                    String.valueOf(e.getCause()));
+            URI rawUri = raw;
+            e = assertThrows(ExecutionException.class,
+                    () -> SockbridgeClient.connect(rawUri, withCert(quicPinned, "intruder", true)).get(10, TimeUnit.SECONDS));
+            assertTrue(String.valueOf(e.getCause()).contains("client certificate not trusted"), String.valueOf(e.getCause()));
         }
     }
 
