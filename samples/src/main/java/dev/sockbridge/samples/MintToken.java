@@ -26,6 +26,9 @@ import javax.crypto.SecretKey;
  * </pre>
  */
 public final class MintToken {
+    private static final java.util.Set<String> OPTIONS = java.util.Set.of("--hmac-key", "--ed25519-private-key", "--subject",
+            "--ttl", "--session-ttl", "--connect", "--bind", "--lookup", "--max-sockets", "--reverse-lookups");
+
     private MintToken() {
     }
 
@@ -35,20 +38,23 @@ public final class MintToken {
         } catch (IllegalArgumentException e) {
             System.err.println("mint-token: " + e.getMessage());
             System.exit(2);
+        } catch (java.io.IOException e) {
+            System.err.println("mint-token: " + e);
+            System.exit(1);
         }
     }
 
     static String run(String[] args) throws Exception {
         if (args.length == 2 && args[0].equals("--new-hmac-key")) {
             writeSecret(Path.of(args[1]), TokenKeys.newHmacKeyText() + "\n");
-            return "wrote a new HMAC key to " + args[1] + " (give the proxy --auth-hmac-key " + args[1] + ")";
+            return "wrote a new HMAC key to " + args[1] + " (give the proxy --auth-token-key " + args[1] + ")";
         }
         if (args.length == 3 && args[0].equals("--new-ed25519-key")) {
             KeyPair k = TokenKeys.newEd25519KeyPair();
             writeSecret(Path.of(args[1]), TokenKeys.pem(k.getPrivate()));
             Files.writeString(Path.of(args[2]), TokenKeys.pem(k.getPublic()));
             return "wrote the signing key to " + args[1] + " (keep it in the backend) and the public key to " + args[2]
-                    + " (give the proxy --auth-ed25519-public-key " + args[2] + ")";
+                    + " (give the proxy --auth-token-key " + args[2] + ")";
         }
         TokenMinter minter = null;
         GrantClaims.Builder b = null;
@@ -58,6 +64,9 @@ public final class MintToken {
         java.util.List<String[]> rules = new java.util.ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
+            if (!OPTIONS.contains(a)) {
+                throw new IllegalArgumentException("unknown option " + a + " (see the class comment)");
+            }
             if (i + 1 >= args.length && !a.equals("--reverse-lookups")) {
                 throw new IllegalArgumentException(a + " needs a value");
             }

@@ -36,7 +36,7 @@ class MintTokenTest {
     @Test
     void hmacKeyAndTokenFromTheCommandAreAcceptedByTheProxysFlags() throws Exception {
         Path key = dir.resolve("token.key");
-        assertTrue(MintToken.run(new String[] {"--new-hmac-key", key.toString()}).contains("--auth-hmac-key"));
+        assertTrue(MintToken.run(new String[] {"--new-hmac-key", key.toString()}).contains("--auth-token-key"));
         assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE), Files.getPosixFilePermissions(key),
                 "a secret is readable by its owner only");
         String token = MintToken.run(new String[] {"--hmac-key", key.toString(), "--subject", "player-42", "--ttl", "600",
@@ -83,6 +83,8 @@ class MintTokenTest {
                 .getMessage().contains("--hmac-key"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> MintToken.run(new String[] {"--subject"}))
                 .getMessage().contains("needs a value"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> MintToken.run(new String[] {"--bogus"}))
+                .getMessage().contains("unknown option --bogus"));
         assertThrows(IllegalArgumentException.class, () -> ProxyAuth.from(ProxyOptions.parse(new String[] {"--auth-client-pin",
                 "00".repeat(31)})), "a fingerprint of 31 bytes");
         assertEquals(null, noAuth(), "no --auth-* flag: no authenticator");
