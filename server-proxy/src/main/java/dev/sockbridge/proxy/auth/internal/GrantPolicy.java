@@ -115,7 +115,13 @@ public final class GrantPolicy implements SocketPolicy {
         }
     }
 
-    /** Whether the session may resolve {@code name} (getaddrinfo). */
+    /**
+     * Whether the session may resolve {@code name} (getaddrinfo).
+     *
+     * <p>TODO(policy branch): SocketPolicy has no lookup hook yet, so nothing calls this and a grant's
+     * lookup rules are not enforced: a token session resolves names as the proxy's policy lets it.
+     * Once SocketPolicy gains checkLookup/checkReverseLookup, make these two its overrides.
+     */
     public Decision checkLookup(SessionInfo session, String name) {
         String n;
         try {
