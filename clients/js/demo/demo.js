@@ -6,7 +6,7 @@
 // browser has WebTransport, the session goes over WebTransport (else, or if it does not open, over
 // WebSocket). `transport=websocket` or `transport=webtransport` forces one (no fallback).
 
-import { connect, connectBest, fetchWebTransportInfo, SockbridgeError } from '../src/sockbridge.js';
+import { connect, connectBest, fetchWebTransportInfo, SockbridgeError, SUBPROTOCOL } from '../src/sockbridge.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -182,6 +182,14 @@ async function udpDatagrams(session, target, log) {
   }
 }
 
+/** `url` with `?token=` set (replacing one it has), or `url` unchanged without a token. */
+export function withToken(url, token) {
+  if (!token || !url) return url;
+  const u = new URL(url);
+  u.searchParams.set('token', token);
+  return u.href;
+}
+
 /**
  * Opens the session the parameters ask for: `transport` 'websocket' or 'webtransport' forces one;
  * otherwise WebTransport when `webTransport` (what /webtransport.json says) has a URL and this
@@ -189,16 +197,18 @@ async function udpDatagrams(session, target, log) {
  */
 async function openSession(params, log, connectOptions) {
   const forced = params.transport && params.transport !== 'auto' ? params.transport : null;
-  const wt = params.webTransport;
+  const wt = params.webTransport?.url ? { ...params.webTransport, url: withToken(params.webTransport.url, params.token) } : params.webTransport;
+  const proxy = params.proxy;
   const options = { timeout: 10000, ...connectOptions };
+  if (params.token) options.protocols = [SUBPROTOCOL, `sockbridge.token.${params.token}`];
   if (forced === 'webtransport') {
     if (!wt?.url) throw new Error('transport=webtransport, but the proxy publishes no WebTransport URL (/webtransport.json)');
     if (!(connectOptions.WebTransport ?? globalThis.WebTransport)) throw new Error('transport=webtransport, but this browser has no WebTransport');
     return connect(wt.url, { ...options, certificateHashes: wt.certificateHashes });
   }
-  if (forced === 'websocket' || !wt?.url) return connect(params.proxy, options);
+  if (forced === 'websocket' || !wt?.url) return connect(proxy, options);
   if (forced) throw new Error(`unknown transport=${forced} (websocket or webtransport)`);
-  const session = await connectBest({ webTransport: wt, webSocket: params.proxy }, options);
+  const session = await connectBest({ webTransport: wt, webSocket: proxy }, options);
   if (session.fallbackReason) log(`transport: WebTransport did not open (${session.fallbackReason.message}); using WebSocket`);
   return session;
 }
@@ -242,7 +252,7 @@ async function refused(session, log) {
 
 /**
  * Runs every step; resolves on success, rejects with the first failure.
- * @param {{proxy: string, tcp: string, udp: string, timeout?: number, transport?: string,
+ * @param {{proxy: string, tcp: string, udp: string, timeout?: number, transport?: string, token?: string,
  *          webTransport?: {url: string, certificateHashes: string[]}|null}} params
  * @param {(line: string) => void} log
  * @param {object} [connectOptions] passed to connect() (Node: {WebSocket})
@@ -291,6 +301,7 @@ if (typeof document !== 'undefined') {
     timeout: q.get('timeout') || 30000,
     transport: q.get('transport') || 'auto',
     webTransport: null,
+    token: q.get('token') || null,
   };
   const logEl = document.getElementById('log');
   const result = document.getElementById('result');
@@ -299,9 +310,15 @@ if (typeof document !== 'undefined') {
     logEl.textContent += `${line}\n`;
   };
   log(`params: proxy=${params.proxy} tcp=${params.tcp} udp=${params.udp} transport=${params.transport}`);
+  // the token a game backend would hand the page; here the proxy's /demo-token, when auth is on
+  const token = params.token ? Promise.resolve(params.token)
+    : fetch(new URL('/demo-token', location.href).href, { cache: 'no-store' })
+      .then((r) => (r.ok ? r.json().then((j) => j.token || null) : null), () => null);
   const info = params.transport === 'websocket' ? Promise.resolve(null)
     : fetchWebTransportInfo(new URL('/webtransport.json', location.href).href);
-  info.then((wt) => {
+  Promise.all([token, info]).then(([t, wt]) => {
+    params.token = t;
+    log(`auth: ${t ? `token from ${q.get('token') ? 'the page URL' : '/demo-token'} (${t.length} characters), sent as subprotocol sockbridge.token.* (WebSocket) or ?token= (WebTransport)` : 'no token (the proxy admits sessions without one, or refuses this page)'}`);
     params.webTransport = wt;
     const published = params.transport === 'websocket' ? 'not asked (transport=websocket)' : (wt ? wt.url : 'no WebTransport URL');
     log(`webtransport.json: ${published}; this browser ${typeof WebTransport === 'function' ? 'has' : 'has no'} WebTransport`);

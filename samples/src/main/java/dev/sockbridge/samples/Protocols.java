@@ -95,6 +95,12 @@ final class Protocols {
     static List<AutoCloseable> startQuic(SockbridgeProxy proxy, ProxyOptions opts, List<String> pageOrigins) throws Exception {
         List<AutoCloseable> out = new ArrayList<>();
         TransportOptions base = TransportOptions.defaults().with(TransportOptions.MAX_FRAME_SIZE, proxy.limits().maxFrameSize());
+        if (opts.has("auth-client-pin")) {
+            // as on wss: pins need not chain to a CA, so TLS asks for any and the authenticator decides
+            base = base.with(QuicTransportOptions.TLS_CLIENT_CERT_ANY, true);
+        } else if (opts.has("auth-client-ca")) {
+            base = base.with(QuicTransportOptions.TLS_CLIENT_CA_FILE, opts.get("auth-client-ca", null));
+        }
         if (opts.has("tls-cert")) {
             base = base.with(QuicTransportOptions.TLS_CERT_FILE, opts.get("tls-cert", null))
                     .with(QuicTransportOptions.TLS_KEY_FILE, opts.get("tls-key", null));

@@ -38,6 +38,7 @@ public final class ProxyMain {
     private final List<AutoCloseable> extras = new ArrayList<>();
     private DemoEcho demoEcho;
     private WebSocketServer admin;
+    private ProxyAuth auth;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     ProxyMain(ProxyOptions opts) {
@@ -95,7 +96,17 @@ public final class ProxyMain {
         // one group for the listeners and the sessions, so a session runs on its connection's loop;
         // made here so it outlives the proxy's own shutdown and stops last
         group = NativeIo.newGroup(opts.getInt("threads", Math.max(1, Runtime.getRuntime().availableProcessors())), "sockbridge");
-        proxy = SockbridgeProxy.builder().policy(opts.policy()).limits(opts.limits()).eventLoopGroup(group).build();
+        auth = ProxyAuth.from(opts);
+        SockbridgeProxy.Builder pb = SockbridgeProxy.builder().policy(opts.policy()).limits(opts.limits())
+                .proxyLimits(opts.proxyLimits()).eventLoopGroup(group);
+        if (auth != null) {
+            pb.authenticator(auth.authenticator);
+        }
+        if (opts.has("name-server")) {
+            String[] ns = hostAndPort(opts.get("name-server", null));
+            pb.nameServer(new java.net.InetSocketAddress(ns[0], Integer.parseInt(ns[1])));
+        }
+        proxy = pb.build();
         // a message in progress is held in memory until complete: the server's default is what the
         // Sockbridge protocol needs, and only the Emscripten routes (see Protocols) allow more
         TransportOptions wsOpts = TransportOptions.defaults()
@@ -129,6 +140,12 @@ public final class ProxyMain {
             } else {
                 throw new IllegalArgumentException("--tls-listen needs --tls-cert and --tls-key, or --tls-self-signed");
             }
+            if (opts.has("auth-client-pin")) {
+                // a pinned certificate need not come from a CA TLS knows: the authenticator checks pins and CAs
+                tls = tls.with(WebSocketOptions.TLS_CLIENT_CERT_ANY, true);
+            } else if (opts.has("auth-client-ca")) {
+                tls = tls.with(WebSocketOptions.TLS_CLIENT_CA_FILE, opts.get("auth-client-ca", null));
+            }
             servers.add(server(hostAndPort(opts.get("tls-listen", null)), true, tls, files, demoQuery));
         }
         for (WebSocketServer s : servers) {
@@ -151,7 +168,15 @@ public final class ProxyMain {
         System.out.println("policy: " + proxy.policy().describe()
                 + (opts.has("allow") || opts.has("allow-bind") ? "" : "  [default: loopback only]"));
         System.out.println("limits: " + proxy.limits());
+        System.out.println("proxy limits: " + proxy.proxyLimits());
+        System.out.println("auth:   " + (auth == null ? "none (every session is admitted under the policy)"
+                : String.join("; ", auth.described) + "; sessions without a credential are refused"));
+        if (demoTokens()) {
+            System.out.println("demo token: " + servers.get(0).uri("/demo-token").toString().replaceFirst("^ws", "http")
+                    + "  (plays the game backend for the demo page)");
+        }
         admin = adminServer();
+        proxy.protectListener(admin.localAddress());
         System.out.println("stats:  " + admin.uri("/stats").toString().replaceFirst("^ws", "http") + "  (admin listener)");
         if (files != null) {
             StringBuilder q = new StringBuilder();
@@ -168,6 +193,10 @@ public final class ProxyMain {
                     // counters live on the admin listener: heap, RSS and traffic are nobody else's business
                     if (path.equals("/webtransport.json")) {
                         return StaticContent.of("application/json", Protocols.webTransportJson.getBytes(StandardCharsets.UTF_8));
+                    }
+                    if (path.equals("/demo-token") && demoTokens()) {
+                        String t = MintToken.demoToken(auth.demoMintingKey, demoEcho.tcpAddress(), demoEcho.udpAddress());
+                        return StaticContent.of("application/json", ("{\"token\":\"" + t + "\"}").getBytes(StandardCharsets.UTF_8));
                     }
                     if (path.equals("/demo.json") && !demo.isEmpty()) {
                         return StaticContent.of("application/json", demoJson(demo).getBytes(StandardCharsets.UTF_8));
@@ -209,7 +238,7 @@ public final class ProxyMain {
                 wide.add("--" + flag + " " + opts.get(flag, null));
             }
         }
-        boolean auth = opts.values.keySet().stream().anyMatch(k -> k.startsWith("auth-"));
+        boolean auth = ProxyAuth.configured(opts);
         if (!wide.isEmpty() && !opts.has("origin") && !auth) {
             throw new IllegalArgumentException("listening beyond loopback (" + String.join(", ", wide) + ") needs an Origin "
                     + "allowlist (--origin) or an authenticator (--auth-*): otherwise any web page and any host can use this "
@@ -232,6 +261,23 @@ public final class ProxyMain {
         } catch (java.net.UnknownHostException e) {
             return false;
         }
+    }
+
+    /**
+     * The demo's stand-in for a game backend mints tokens only where the demo runs as shipped: echo
+     * servers on, an HMAC key to sign with, and every listener on loopback (a real deployment has its
+     * backend mint tokens; a public /demo-token would hand one to anyone).
+     */
+    private boolean demoTokens() {
+        if (demoEcho == null || auth == null || auth.demoMintingKey == null || servers.isEmpty()) {
+            return false;
+        }
+        for (WebSocketServer s : servers) {
+            if (!s.localAddress().getAddress().isLoopbackAddress()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private StaticFiles staticFiles() throws IOException {

@@ -1,5 +1,6 @@
 package dev.sockbridge.samples;
 
+import dev.sockbridge.proxy.ProxyLimits;
 import dev.sockbridge.proxy.SessionLimits;
 import dev.sockbridge.proxy.SocketPolicy;
 import java.io.IOException;
@@ -33,6 +34,13 @@ final class ProxyOptions {
         {"origin", "ORIGIN", "also allow browser pages from this Origin (repeatable; '*' = every web site); default: only the proxy's own pages, and clients that send no Origin (native)"},
         {"allowed-host", "NAME", "a name clients may use in the Host header besides IP literals and localhost (repeatable; '*' = any); others get HTTP 421 (DNS rebinding)"},
         {"admin-listen", "HOST:PORT", "admin listener (HTTP) for /stats, default 127.0.0.1:0 (a free port, printed at start); keep it off the internet"},
+        {"allow-lookup", "SUFFIX", "sessions may resolve names ending in SUFFIX (repeatable; '*' = every name); default: loopback names only"},
+        {"allow-reverse-lookup", "", "sessions may ask getnameinfo for names of addresses they may reach (default: numeric answers only)"},
+        {"name-server", "HOST:PORT", "ask this DNS server instead of /etc/resolv.conf's"},
+        {"max-sessions", "N", "sessions in total (default 10000); more get HTTP 503 or close code 1013"},
+        {"max-native-channels", "N", "native sockets in total (default 50000; fewer if the descriptor limit is lower, 256 kept back)"},
+        {"max-sessions-per-address", "N", "sessions per client address, an IPv6 client by its /64 (default 256)"},
+        {"new-sessions-per-second", "N", "new sessions per second per client address (default 100, bursts of twice that)"},
         {"max-sockets", "N", "open sockets per session (default 256)"},
         {"max-outstanding", "N", "calls in flight per session (default 1024)"},
         {"max-buffered", "BYTES", "bytes buffered per session (default 16777216)"},
@@ -42,9 +50,16 @@ final class ProxyOptions {
         {"bridge-target", "HOST:PORT", "websockify bridge: the fixed TCP/UDP target for /websockify"},
         {"bridge-tokens", "FILE", "websockify bridge: token file ('token: host:port' lines); the URL ?token=T picks the target"},
         {"bridge-url-targets", "", "websockify bridge: take the target from the URL (?target=HOST:PORT), still under the policy (development)"},
+        {"auth-token-key", "FILE", "admit sessions with signed tokens (?token=, Authorization: Bearer, WebSocket subprotocol sockbridge.token.TOKEN) verified with the key in FILE: an HMAC-SHA256 key (base64 line) or an Ed25519 public key (PEM); repeatable. MintToken makes keys and tokens"},
+        {"auth-hmac-key", "FILE", "admit sessions with tokens signed by this HMAC-SHA256 key (base64 line, >= 32 bytes; repeatable for rotation)"},
+        {"auth-ed25519-public-key", "FILE", "admit sessions with tokens signed by the Ed25519 key whose public half is in FILE (PEM; repeatable)"},
+        {"auth-clock-skew", "SECONDS", "allowance for token expiry/not-before against this clock (default 60)"},
+        {"auth-token-file", "FILE", "admit sessions whose token is listed in FILE ('token: host:port' lines), to that target only"},
+        {"auth-client-ca", "FILE", "admit TLS clients (wss, QUIC) whose certificate chains to a CA in FILE (PEM, one or more); wss and QUIC then ask clients for certificates"},
+        {"auth-client-pin", "SHA256", "admit TLS clients (wss, QUIC) presenting the certificate with this SHA-256 fingerprint (hex; repeatable); TLS then asks for any client certificate and the authenticator checks pins and --auth-client-ca"},
         {"static", "DIR", "serve this folder at / (default: the bundled browser client and demo page)"},
         {"threads", "N", "event loop threads (default: number of cores)"},
-        {"demo", "", "also start native TCP and UDP echo servers on 127.0.0.1 for the demo page and demo client"},
+        {"demo", "", "also start native TCP and UDP echo servers on 127.0.0.1 for the demo page and demo client; with an HMAC token key on loopback listeners, /demo-token plays the game backend and mints the page a token"},
         {"help", "", "print this help and exit"},
     };
 
@@ -122,11 +137,19 @@ final class ProxyOptions {
     }
 
     SocketPolicy policy() {
-        if (!has("allow") && !has("deny") && !has("allow-bind")) {
+        if (!has("allow") && !has("deny") && !has("allow-bind") && !has("allow-lookup") && !has("allow-reverse-lookup")) {
             return SocketPolicy.loopbackOnly();
         }
         SocketPolicy.Builder b = SocketPolicy.builder();
-        List<String> allow = has("allow") ? all("allow") : List.of("127.0.0.0/8", "[::1/128]");
+        for (String s : all("allow-lookup")) {
+            b.allowLookup(s);
+        }
+        if (has("allow-reverse-lookup")) {
+            b.allowReverseLookup();
+        }
+        // what is not named keeps the default: loopback, unprivileged ports
+        List<String> allow = has("allow") ? all("allow") : List.of("127.0.0.0/8:" + SocketPolicy.UNPRIVILEGED,
+                "[::1/128]:" + SocketPolicy.UNPRIVILEGED);
         for (String s : allow) {
             b.allowConnect(s);
         }
@@ -134,7 +157,8 @@ final class ProxyOptions {
             String[] cp = splitSpec(s);
             b.denyConnect(cp[0], cp[1]);
         }
-        List<String> bind = has("allow-bind") ? all("allow-bind") : List.of("127.0.0.0/8", "[::1/128]");
+        List<String> bind = has("allow-bind") ? all("allow-bind") : List.of("127.0.0.0/8:0," + SocketPolicy.UNPRIVILEGED,
+                "[::1/128]:0," + SocketPolicy.UNPRIVILEGED);
         for (String s : bind) {
             b.allowBind(s);
         }
@@ -153,6 +177,14 @@ final class ProxyOptions {
             return new String[] {t, "*"};
         }
         return new String[] {t.substring(0, colon), t.substring(colon + 1)};
+    }
+
+    ProxyLimits proxyLimits() {
+        ProxyLimits d = ProxyLimits.defaults();
+        return d.withMaxSessions(getInt("max-sessions", d.maxSessions()))
+                .withMaxNativeChannels(getInt("max-native-channels", d.maxNativeChannels()))
+                .withMaxSessionsPerAddress(getInt("max-sessions-per-address", d.maxSessionsPerAddress()))
+                .withNewSessionsPerSecondPerAddress(getInt("new-sessions-per-second", d.newSessionsPerSecondPerAddress()));
     }
 
     SessionLimits limits() {

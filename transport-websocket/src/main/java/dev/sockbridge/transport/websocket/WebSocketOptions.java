@@ -53,6 +53,19 @@ public final class WebSocketOptions {
     public static final String ALLOWED_ORIGINS = "allowedOrigins";
     public static final String ALLOWED_HOSTS = "allowedHosts";
     public static final String TLS_TRUST_CERT_FILE = "tlsTrustCertFile";
+    /**
+     * Server: ask wss clients for a certificate and accept those that chain to a CA in this PEM file.
+     * Optional for the client (browsers without one still connect); the proxy's authenticator decides.
+     */
+    public static final String TLS_CLIENT_CA_FILE = "tlsClientCaFile";
+    /**
+     * Server: ask wss clients for any certificate (still optional) and leave deciding on it to the
+     * admission check, e.g. certificates pinned by fingerprint. Unsafe without such a check.
+     */
+    public static final String TLS_CLIENT_CERT_ANY = "tlsClientCertAny";
+    /** Client: present this PEM certificate chain (with {@link #TLS_CLIENT_KEY_FILE}, PKCS#8) when asked. */
+    public static final String TLS_CLIENT_CERT_FILE = "tlsClientCertFile";
+    public static final String TLS_CLIENT_KEY_FILE = "tlsClientKeyFile";
     /** Trusts every certificate for every host. Unsafe: for tests against a self-signed server only. */
     public static final String TLS_INSECURE_TRUST_ALL = "tlsInsecureTrustAll";
     public static final String ORIGIN = "origin";

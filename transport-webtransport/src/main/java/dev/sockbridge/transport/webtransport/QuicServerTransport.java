@@ -122,6 +122,9 @@ public final class QuicServerTransport implements ServerTransport {
                 }
                 settings.certificate = ServerCertificate.fromPem(Path.of(certFile), Path.of(keyFile));
             }
+            String clientCa = options.get(QuicTransportOptions.TLS_CLIENT_CA_FILE, null);
+            settings.clientCaFile = clientCa == null ? null : new java.io.File(clientCa);
+            settings.anyClientCertificate = options.getBoolean(QuicTransportOptions.TLS_CLIENT_CERT_ANY, false);
             StreamSettings streams = QuicOptionValues.streamSettings(options, webTransport, true);
             // WebTransport: the CONNECT is put to the listener's admission check; raw QUIC: the connection
             SockbridgeSessionHandler handler = webTransport

@@ -72,6 +72,19 @@ public final class QuicTransportOptions {
     public static final String MAX_REASSEMBLY_BYTES = "maxReassemblyBytes";
     public static final String CERTIFICATE_SHA256 = "certificateSha256";
     public static final String TLS_TRUST_CERT_FILE = "tlsTrustCertFile";
+    /**
+     * Server: ask clients for a TLS certificate and accept those that chain to a CA in this PEM file.
+     * Optional for the client (browsers without one still connect); the proxy's authenticator decides.
+     */
+    public static final String TLS_CLIENT_CA_FILE = "tlsClientCaFile";
+    /**
+     * Server: ask clients for any TLS certificate (still optional) and leave deciding on it to the
+     * admission check, e.g. certificates pinned by fingerprint. Unsafe without such a check.
+     */
+    public static final String TLS_CLIENT_CERT_ANY = "tlsClientCertAny";
+    /** Client: present this PEM certificate chain (with {@link #TLS_CLIENT_KEY_FILE}, PKCS#8) when asked. */
+    public static final String TLS_CLIENT_CERT_FILE = "tlsClientCertFile";
+    public static final String TLS_CLIENT_KEY_FILE = "tlsClientKeyFile";
     public static final String ORIGIN = "origin";
     public static final String CONNECT_TIMEOUT_MILLIS = "connectTimeoutMillis";
     public static final String KEEP_ALIVE_MILLIS = "keepAliveMillis";

@@ -145,6 +145,10 @@ public final class QuicTransportProvider implements TransportProvider {
             if (trust != null) {
                 b.trustManager(trust);
             }
+            if (o.get(QuicTransportOptions.TLS_CLIENT_CERT_FILE, null) != null) {
+                b.clientCertificate(new java.io.File(o.get(QuicTransportOptions.TLS_CLIENT_CERT_FILE, null)),
+                        new java.io.File(o.get(QuicTransportOptions.TLS_CLIENT_KEY_FILE, o.get(QuicTransportOptions.TLS_CLIENT_CERT_FILE, null))));
+            }
             client = b.build();
         } else {
             RawQuicClient.Builder b = RawQuicClient.builder()
@@ -156,6 +160,10 @@ public final class QuicTransportProvider implements TransportProvider {
             pins.forEach(b::pinCertificateSha256);
             if (trust != null) {
                 b.trustManager(trust);
+            }
+            if (o.get(QuicTransportOptions.TLS_CLIENT_CERT_FILE, null) != null) {
+                b.clientCertificate(new java.io.File(o.get(QuicTransportOptions.TLS_CLIENT_CERT_FILE, null)),
+                        new java.io.File(o.get(QuicTransportOptions.TLS_CLIENT_KEY_FILE, o.get(QuicTransportOptions.TLS_CLIENT_CERT_FILE, null))));
             }
             client = b.build();
         }

@@ -105,6 +105,8 @@ public final class RawQuicClient implements AutoCloseable {
         private final QuicOptions options = new QuicOptions();
         private final List<byte[]> pins = new ArrayList<>();
         private TrustManagerFactory trustManagerFactory;
+        private java.io.File clientCertChain;
+        private java.io.File clientKey;
         private String alpn = RawQuicServer.DEFAULT_ALPN;
         private EventLoopGroup eventLoopGroup;
         private Duration connectTimeout = Duration.ofSeconds(10);
@@ -123,6 +125,16 @@ public final class RawQuicClient implements AutoCloseable {
                 throw new IllegalArgumentException("a SHA-256 hash has 32 bytes, not " + sha256.length);
             }
             pins.add(sha256.clone());
+            return this;
+        }
+
+        /**
+         * Presents this certificate chain (PEM, leaf first) with its key (PEM, PKCS#8) when the server
+         * asks for one (mutual TLS, for servers that admit clients by certificate).
+         */
+        public Builder clientCertificate(java.io.File certChainPem, java.io.File keyPem) {
+            this.clientCertChain = Objects.requireNonNull(certChainPem, "certChainPem");
+            this.clientKey = Objects.requireNonNull(keyPem, "keyPem");
             return this;
         }
 
@@ -163,6 +175,9 @@ public final class RawQuicClient implements AutoCloseable {
                 tls.trustManager(trustManagerFactory);
             } else {
                 throw new IllegalStateException("set pinCertificateSha256 or trustManager");
+            }
+            if (clientCertChain != null) {
+                tls.keyManager(clientKey, null, clientCertChain);
             }
             boolean own = eventLoopGroup == null;
             EventLoopGroup group = own ? new MultiThreadIoEventLoopGroup(1,

@@ -121,6 +121,8 @@ public final class WebTransportClient implements AutoCloseable {
         private final QuicOptions options = new QuicOptions();
         private final List<byte[]> pins = new ArrayList<>();
         private TrustManagerFactory trustManagerFactory;
+        private java.io.File clientCertChain;
+        private java.io.File clientKey;
         private EventLoopGroup eventLoopGroup;
         private Duration connectTimeout = Duration.ofSeconds(10);
 
@@ -133,6 +135,16 @@ public final class WebTransportClient implements AutoCloseable {
                 throw new IllegalArgumentException("a SHA-256 hash has 32 bytes, not " + sha256.length);
             }
             pins.add(sha256.clone());
+            return this;
+        }
+
+        /**
+         * Presents this certificate chain (PEM, leaf first) with its key (PEM, PKCS#8) when the server
+         * asks for one (mutual TLS, for servers that admit clients by certificate).
+         */
+        public Builder clientCertificate(java.io.File certChainPem, java.io.File keyPem) {
+            this.clientCertChain = Objects.requireNonNull(certChainPem, "certChainPem");
+            this.clientKey = Objects.requireNonNull(keyPem, "keyPem");
             return this;
         }
 
@@ -181,6 +193,9 @@ public final class WebTransportClient implements AutoCloseable {
                 tls.trustManager(trustManagerFactory);
             } else {
                 throw new IllegalStateException("set pinCertificateSha256 or trustManager");
+            }
+            if (clientCertChain != null) {
+                tls.keyManager(clientKey, null, clientCertChain);
             }
             boolean own = eventLoopGroup == null;
             EventLoopGroup group = own ? new MultiThreadIoEventLoopGroup(1,

@@ -1,6 +1,10 @@
 package dev.sockbridge.transport.websocket.internal;
 
 import static dev.sockbridge.transport.websocket.WebSocketOptions.TLS_CERT_FILE;
+import static dev.sockbridge.transport.websocket.WebSocketOptions.TLS_CLIENT_CA_FILE;
+import static dev.sockbridge.transport.websocket.WebSocketOptions.TLS_CLIENT_CERT_ANY;
+import static dev.sockbridge.transport.websocket.WebSocketOptions.TLS_CLIENT_CERT_FILE;
+import static dev.sockbridge.transport.websocket.WebSocketOptions.TLS_CLIENT_KEY_FILE;
 import static dev.sockbridge.transport.websocket.WebSocketOptions.TLS_INSECURE_TRUST_ALL;
 import static dev.sockbridge.transport.websocket.WebSocketOptions.TLS_KEY_FILE;
 import static dev.sockbridge.transport.websocket.WebSocketOptions.TLS_KEY_PASSWORD;
@@ -10,6 +14,7 @@ import static dev.sockbridge.transport.websocket.WebSocketOptions.TLS_SELF_SIGNE
 import static dev.sockbridge.transport.websocket.WebSocketOptions.TLS_TRUST_CERT_FILE;
 
 import dev.sockbridge.api.transport.TransportOptions;
+import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -47,7 +52,7 @@ public final class TlsContexts {
             if (cert == null || key == null) {
                 throw new IllegalArgumentException("wss needs both " + TLS_CERT_FILE + " and " + TLS_KEY_FILE);
             }
-            SslContext ctx = SslContextBuilder.forServer(new File(cert), new File(key), o.get(TLS_KEY_PASSWORD, null)).build();
+            SslContext ctx = clientAuth(SslContextBuilder.forServer(new File(cert), new File(key), o.get(TLS_KEY_PASSWORD, null)), o).build();
             X509Certificate leaf;
             try (InputStream in = Files.newInputStream(Path.of(cert))) {
                 leaf = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
@@ -64,10 +69,22 @@ public final class TlsContexts {
             if (out != null) {
                 ss.writeCertificate(Path.of(out));
             }
-            return new ServerTls(SslContextBuilder.forServer(ss.key(), ss.certificate()).build(), ss.certificate());
+            return new ServerTls(clientAuth(SslContextBuilder.forServer(ss.key(), ss.certificate()), o).build(), ss.certificate());
         }
         throw new IllegalArgumentException("wss needs " + TLS_CERT_FILE + " and " + TLS_KEY_FILE
                 + " (PEM), or " + TLS_SELF_SIGNED + "=true for development");
+    }
+
+    /**
+     * With {@code tlsClientCaFile}: asks for (does not require) a client certificate issued by those CAs;
+     * with {@code tlsClientCertAny}: for any, which the admission check then decides on.
+     */
+    private static SslContextBuilder clientAuth(SslContextBuilder b, TransportOptions o) {
+        if (o.getBoolean(TLS_CLIENT_CERT_ANY, false)) {
+            return b.trustManager(InsecureTrustManagerFactory.INSTANCE).clientAuth(ClientAuth.OPTIONAL);
+        }
+        String ca = o.get(TLS_CLIENT_CA_FILE, null);
+        return ca == null ? b : b.trustManager(new File(ca)).clientAuth(ClientAuth.OPTIONAL);
     }
 
     /**
@@ -84,6 +101,10 @@ public final class TlsContexts {
                 b.trustManager(new File(trust));
             }
             b.endpointIdentificationAlgorithm("HTTPS");
+        }
+        String clientCert = o.get(TLS_CLIENT_CERT_FILE, null);
+        if (clientCert != null) {
+            b.keyManager(new File(clientCert), new File(o.get(TLS_CLIENT_KEY_FILE, clientCert)));
         }
         return b.build();
     }

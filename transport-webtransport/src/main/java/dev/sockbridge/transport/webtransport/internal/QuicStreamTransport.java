@@ -546,6 +546,9 @@ final class QuicStreamTransport implements Transport {
     }
 
     /** The stream went away under us (reset, connection lost); the session's own end, if any, has precedence. */
+    /** A FIN on a main stream not yet accepted came with its connection closing: the session's reason is awaited. */
+    private boolean refusalAwaited;
+
     private void streamGone(int code, String reason) {
         if (ended) {
             return;
@@ -649,8 +652,12 @@ final class QuicStreamTransport implements Transport {
                 }
                 acceptance.complete(this);
             } else {
-                if (peerFin) {
-                    streamGone(1006, "the server ended the main stream without accepting the session");
+                if (peerFin && !refusalAwaited) {
+                    // a server that refuses the session closes its connection with a code and reason, and the
+                    // FIN of this stream may come first: the session reports those, on this loop, shortly
+                    refusalAwaited = true;
+                    loop.schedule(() -> streamGone(1006, "the server ended the main stream without accepting the session"),
+                            1, TimeUnit.SECONDS);
                 }
                 return;
             }

@@ -36,6 +36,10 @@ public final class ServerSettings {
     public long maxReassemblyBytes;
 
     public static final int DEFAULT_MAX_CONNECTIONS = 1024;
+    /** CAs whose client certificates are asked for (optional for the client); null: none asked. */
+    public java.io.File clientCaFile;
+    /** Asks for any client certificate (the admission check decides on it); overrides clientCaFile. */
+    public boolean anyClientCertificate;
 
     public void selfSigned(Duration validity, Duration every) {
         Objects.requireNonNull(validity, "validity");
@@ -54,7 +58,7 @@ public final class ServerSettings {
             connectionInit, String threadName) throws InterruptedException {
         boolean selfSigned = certificate == null;
         ServerCertificate first = selfSigned ? ServerCertificate.selfSigned(selfSignedValidity) : certificate;
-        TlsContextHolder tls = new TlsContextHolder(first, alpn);
+        TlsContextHolder tls = new TlsContextHolder(first, clientCaFile, anyClientCertificate, alpn);
         QuicServerRuntime.Limits limits = new QuicServerRuntime.Limits(
                 addressValidation ? new AddressValidationTokens(tokenLifetime) : null, maxConnections,
                 maxReassemblyBytes);

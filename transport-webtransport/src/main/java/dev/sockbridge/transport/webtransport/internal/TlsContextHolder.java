@@ -20,18 +20,37 @@ public final class TlsContextHolder {
     }
 
     private final String[] applicationProtocols;
+    private final java.io.File clientCaFile;
+    private final boolean anyClientCertificate;
     private volatile Current current;
 
     public TlsContextHolder(ServerCertificate initial, String... applicationProtocols) {
+        this(initial, null, false, applicationProtocols);
+    }
+
+    /**
+     * With {@code clientCaFile}: asks clients for a certificate from those CAs (not required). With
+     * {@code anyClientCertificate}: asks for any certificate, whose holder TLS still proves, and leaves
+     * deciding on it (pins, CAs) to the admission check.
+     */
+    public TlsContextHolder(ServerCertificate initial, java.io.File clientCaFile, boolean anyClientCertificate,
+                            String... applicationProtocols) {
         this.applicationProtocols = applicationProtocols.clone();
+        this.clientCaFile = clientCaFile;
+        this.anyClientCertificate = anyClientCertificate;
         this.current = build(initial);
     }
 
     private Current build(ServerCertificate certificate) {
-        QuicSslContext context = QuicSslContextBuilder
+        QuicSslContextBuilder b = QuicSslContextBuilder
                 .forServer(certificate.privateKey(), null, certificate.chain().toArray(new X509Certificate[0]))
-                .applicationProtocols(applicationProtocols)
-                .build();
+                .applicationProtocols(applicationProtocols);
+        if (anyClientCertificate) {
+            b.trustManager(io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE).clientAuth(io.netty.handler.ssl.ClientAuth.OPTIONAL);
+        } else if (clientCaFile != null) {
+            b.trustManager(clientCaFile).clientAuth(io.netty.handler.ssl.ClientAuth.OPTIONAL);
+        }
+        QuicSslContext context = b.build();
         return new Current(certificate, context);
     }
 
