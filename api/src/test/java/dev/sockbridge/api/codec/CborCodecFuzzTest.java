@@ -170,6 +170,13 @@ class CborCodecFuzzTest {
         assertNotNull(ok.encoded(), "chunks of valid UTF-8");
     }
 
+    /** Tags after a message are trailing bytes, though Jackson reads them and reports no further token. */
+    @Test
+    void trailingTagsAreTrailingBytes() {
+        Outcome o = decodeChecked(Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump("8218410c" + "c6c6")));
+        assertEquals(new Outcome(null, 0x41, 12), o); // ok reply, call 12
+    }
+
     /** Declared lengths up to 2^64-1 in every position are refused without allocating them. */
     @Test
     void hugeDeclaredLengthsAreProtocolErrors() {

@@ -533,7 +533,7 @@ public final class CborMessageCodec implements MessageCodec {
             type = i32();
             MessageType t = MessageType.of(type);
             if (t == null) {
-                JsonToken next = p.nextToken();
+                JsonToken next = next();
                 if (next == null && !complete) {
                     throw new Truncated(); // the call id may lie past the prefix
                 }
@@ -554,7 +554,7 @@ public final class CborMessageCodec implements MessageCodec {
                 case HELLO: {
                     expect(JsonToken.START_ARRAY, "versions");
                     List<Integer> vs = new ArrayList<>();
-                    while (p.nextToken() != JsonToken.END_ARRAY) {
+                    while (next() != JsonToken.END_ARRAY) {
                         vs.add(intValue());
                     }
                     String agent = str();
@@ -667,7 +667,7 @@ public final class CborMessageCodec implements MessageCodec {
                 case ADDRINFO_REPLY: {
                     expect(JsonToken.START_ARRAY, "addrinfo list");
                     List<AddrInfo> list = new ArrayList<>();
-                    while (p.nextToken() != JsonToken.END_ARRAY) {
+                    while (next() != JsonToken.END_ARRAY) {
                         check(JsonToken.START_ARRAY, "addrinfo entry");
                         AddrInfo ai = new AddrInfo(i32(), i32(), i32(), addr(), str());
                         expect(JsonToken.END_ARRAY, "end of addrinfo entry");
@@ -690,18 +690,31 @@ public final class CborMessageCodec implements MessageCodec {
         }
 
         private void end() throws IOException, ProtocolException {
-            JsonToken t = p.nextToken();
+            JsonToken t = next();
             if (t != JsonToken.END_ARRAY) {
                 throw new ProtocolException("too many elements in " + MessageType.of(type), type, callId, null);
             }
-            // a message that ends inside a direct frame's prefix leaves the rest of the frame behind it
-            if (!complete || p.nextToken() != null) {
+            // Where the message ended, not whether another token follows: Jackson reads trailing tags and then
+            // reports no token. A message that ends inside a direct frame's prefix leaves the rest of the frame.
+            if (!complete || p.currentLocation().getByteOffset() != arrayEnd) {
                 throw new ProtocolException("trailing bytes after message", type, callId, null);
             }
         }
 
+        /**
+         * The next token. Jackson reports none (rather than end-of-input) when the bytes stop inside tags; in a
+         * direct frame's prefix that means the frame must be read whole.
+         */
+        private JsonToken next() throws IOException {
+            JsonToken t = p.nextToken();
+            if (t == null && !complete) {
+                throw new Truncated();
+            }
+            return t;
+        }
+
         private void expect(JsonToken want, String what) throws IOException, ProtocolException {
-            p.nextToken();
+            next();
             check(want, what);
         }
 
@@ -720,7 +733,7 @@ public final class CborMessageCodec implements MessageCodec {
         }
 
         private int i32() throws IOException, ProtocolException {
-            p.nextToken();
+            next();
             return intValue();
         }
 
@@ -742,7 +755,7 @@ public final class CborMessageCodec implements MessageCodec {
         }
 
         private boolean bool() throws IOException, ProtocolException {
-            JsonToken t = p.nextToken();
+            JsonToken t = next();
             if (t == JsonToken.VALUE_TRUE) {
                 return true;
             }
@@ -754,7 +767,7 @@ public final class CborMessageCodec implements MessageCodec {
         }
 
         private String str() throws IOException, ProtocolException {
-            JsonToken t = p.nextToken();
+            JsonToken t = next();
             if (t == JsonToken.VALUE_NULL) {
                 return null;
             }
@@ -816,7 +829,7 @@ public final class CborMessageCodec implements MessageCodec {
         private List<PollFd> pollFds() throws IOException, ProtocolException {
             expect(JsonToken.START_ARRAY, "poll list");
             List<PollFd> out = new ArrayList<>();
-            while (p.nextToken() != JsonToken.END_ARRAY) {
+            while (next() != JsonToken.END_ARRAY) {
                 int fd = intValue();
                 int ev = i32();
                 out.add(new PollFd(fd, ev));
@@ -825,7 +838,7 @@ public final class CborMessageCodec implements MessageCodec {
         }
 
         private InetSocketAddress addr() throws IOException, ProtocolException {
-            JsonToken t = p.nextToken();
+            JsonToken t = next();
             if (t == JsonToken.VALUE_NULL) {
                 return null;
             }
@@ -847,12 +860,12 @@ public final class CborMessageCodec implements MessageCodec {
                 }
                 int port = port();
                 InetAddress ia;
-                JsonToken next = p.nextToken();
+                JsonToken next = next();
                 if (fam == 2) {
                     ia = InetAddress.getByAddress(b);
                 } else if (next == JsonToken.VALUE_NUMBER_INT) {
                     ia = Inet6Address.getByAddress(null, b, p.getIntValue());
-                    next = p.nextToken();
+                    next = next();
                 } else {
                     // an Inet6Address even for ::ffff:a.b.c.d, which InetAddress.getByAddress would turn into IPv4
                     ia = Inet6Address.getByAddress(null, b, -1);
@@ -878,7 +891,7 @@ public final class CborMessageCodec implements MessageCodec {
 
         /** The trailing byte string, as a retained slice of the frame (no copy), which must end the message. */
         private ByteBuf data() throws IOException, ProtocolException {
-            JsonToken t = p.nextToken();
+            JsonToken t = next();
             check(JsonToken.VALUE_EMBEDDED_OBJECT, "data bytes");
             CBORReadContext ctx = p.getParsingContext();
             if (!ctx.hasExpectedLength() || ctx.getCurrentIndex() + 1 != ctx.getExpectedLength()) {
