@@ -479,7 +479,7 @@ public final class CborMessageCodec implements MessageCodec {
     private Message decode(ByteBuf frame, byte[] arr, int off, int len, boolean complete) throws ProtocolException {
         Reader r = null;
         try (CBORParser p = (CBORParser) factory.createParser(arr, off, len)) {
-            r = new Reader(p, frame, off, complete);
+            r = new Reader(p, frame, arr, off, off + len, complete);
             return r.message();
         } catch (Truncated t) {
             throw t;
@@ -512,14 +512,19 @@ public final class CborMessageCodec implements MessageCodec {
         final ByteBuf frame;
         /** Where the frame's first byte is in the array the parser reads (its byte offsets count from the array's start). */
         final int arrayOffset;
+        /** The array the parser reads, and the end of the bytes it may read there. */
+        final byte[] arr;
+        final int arrayEnd;
         final boolean complete;
         int type = -1;
         int callId = -1;
 
-        Reader(CBORParser p, ByteBuf frame, int arrayOffset, boolean complete) {
+        Reader(CBORParser p, ByteBuf frame, byte[] arr, int arrayOffset, int arrayEnd, boolean complete) {
             this.p = p;
             this.frame = frame;
+            this.arr = arr;
             this.arrayOffset = arrayOffset;
+            this.arrayEnd = arrayEnd;
             this.complete = complete;
         }
 
@@ -528,7 +533,11 @@ public final class CborMessageCodec implements MessageCodec {
             type = i32();
             MessageType t = MessageType.of(type);
             if (t == null) {
-                if (p.nextToken() == JsonToken.VALUE_NUMBER_INT) {
+                JsonToken next = next();
+                if (next == null && !complete) {
+                    throw new Truncated(); // the call id may lie past the prefix
+                }
+                if (next == JsonToken.VALUE_NUMBER_INT) {
                     callId = p.getIntValue();
                 }
                 throw new ProtocolException("unknown message type " + type, type, callId, null);
@@ -545,7 +554,7 @@ public final class CborMessageCodec implements MessageCodec {
                 case HELLO: {
                     expect(JsonToken.START_ARRAY, "versions");
                     List<Integer> vs = new ArrayList<>();
-                    while (p.nextToken() != JsonToken.END_ARRAY) {
+                    while (next() != JsonToken.END_ARRAY) {
                         vs.add(intValue());
                     }
                     String agent = str();
@@ -658,7 +667,7 @@ public final class CborMessageCodec implements MessageCodec {
                 case ADDRINFO_REPLY: {
                     expect(JsonToken.START_ARRAY, "addrinfo list");
                     List<AddrInfo> list = new ArrayList<>();
-                    while (p.nextToken() != JsonToken.END_ARRAY) {
+                    while (next() != JsonToken.END_ARRAY) {
                         check(JsonToken.START_ARRAY, "addrinfo entry");
                         AddrInfo ai = new AddrInfo(i32(), i32(), i32(), addr(), str());
                         expect(JsonToken.END_ARRAY, "end of addrinfo entry");
@@ -681,23 +690,41 @@ public final class CborMessageCodec implements MessageCodec {
         }
 
         private void end() throws IOException, ProtocolException {
-            JsonToken t = p.nextToken();
+            JsonToken t = next();
             if (t != JsonToken.END_ARRAY) {
                 throw new ProtocolException("too many elements in " + MessageType.of(type), type, callId, null);
             }
-            if (complete && p.nextToken() != null) {
+            // Where the message ended, not whether another token follows: Jackson reads trailing tags and then
+            // reports no token. A message that ends inside a direct frame's prefix leaves the rest of the frame.
+            if (!complete || p.currentLocation().getByteOffset() != arrayEnd) {
                 throw new ProtocolException("trailing bytes after message", type, callId, null);
             }
         }
 
+        /**
+         * The next token. Jackson reports none (rather than end-of-input) when the bytes stop inside tags; in a
+         * direct frame's prefix that means the frame must be read whole.
+         */
+        private JsonToken next() throws IOException {
+            JsonToken t = p.nextToken();
+            if (t == null && !complete) {
+                throw new Truncated();
+            }
+            return t;
+        }
+
         private void expect(JsonToken want, String what) throws IOException, ProtocolException {
-            p.nextToken();
+            next();
             check(want, what);
         }
 
         private void check(JsonToken want, String what) throws ProtocolException {
             JsonToken got = p.currentToken();
             if (got != want) {
+                if (got == null && !complete) {
+                    // Jackson ends a prefix that stops inside tags with no token rather than an EOF error
+                    throw new Truncated();
+                }
                 if (got == null || got == JsonToken.END_ARRAY) {
                     throw new ProtocolException("truncated message: missing " + what, type, callId, null);
                 }
@@ -706,7 +733,7 @@ public final class CborMessageCodec implements MessageCodec {
         }
 
         private int i32() throws IOException, ProtocolException {
-            p.nextToken();
+            next();
             return intValue();
         }
 
@@ -728,7 +755,7 @@ public final class CborMessageCodec implements MessageCodec {
         }
 
         private boolean bool() throws IOException, ProtocolException {
-            JsonToken t = p.nextToken();
+            JsonToken t = next();
             if (t == JsonToken.VALUE_TRUE) {
                 return true;
             }
@@ -740,18 +767,69 @@ public final class CborMessageCodec implements MessageCodec {
         }
 
         private String str() throws IOException, ProtocolException {
-            JsonToken t = p.nextToken();
+            JsonToken t = next();
             if (t == JsonToken.VALUE_NULL) {
                 return null;
             }
             check(JsonToken.VALUE_STRING, "a text field");
-            return p.getText();
+            String text = p.getText();
+            if (!sameAsRaw(text.getBytes(StandardCharsets.UTF_8))) {
+                throw new ProtocolException("text is not valid UTF-8", type, callId, null);
+            }
+            return text;
+        }
+
+        /**
+         * Whether the current text string's bytes in the frame are exactly {@code utf8}. Jackson decodes invalid
+         * UTF-8 leniently, into other characters or unpaired surrogates that do not encode back to the same
+         * bytes; valid UTF-8 always does. Walks the tags Jackson skips and the chunks of an indefinite string.
+         */
+        private boolean sameAsRaw(byte[] utf8) {
+            int pos = (int) p.currentTokenLocation().getByteOffset();
+            while (pos < arrayEnd && (arr[pos] & 0xe0) == 0xc0) {
+                pos += 1 + argumentBytes(arr[pos]); // a tag
+            }
+            if (pos >= arrayEnd || (arr[pos] & 0xe0) != 0x60) {
+                return false;
+            }
+            boolean indefinite = (arr[pos] & 0x1f) == 31;
+            if (indefinite) {
+                pos++;
+            }
+            int matched = 0;
+            do {
+                if (indefinite && pos < arrayEnd && arr[pos] == (byte) 0xff) {
+                    break;
+                }
+                if (pos >= arrayEnd || (arr[pos] & 0xe0) != 0x60 || (arr[pos] & 0x1f) > 27) {
+                    return false;
+                }
+                int n = argumentBytes(arr[pos]);
+                long len = n == 0 ? arr[pos] & 0x1f : 0;
+                for (int k = 1; k <= n; k++) {
+                    len = (len << 8) | (arr[pos + k] & 0xff);
+                }
+                pos += 1 + n;
+                if (len < 0 || len > utf8.length - matched
+                        || !java.util.Arrays.equals(arr, pos, pos + (int) len, utf8, matched, matched + (int) len)) {
+                    return false;
+                }
+                pos += (int) len;
+                matched += (int) len;
+            } while (indefinite);
+            return matched == utf8.length;
+        }
+
+        /** How many bytes follow an initial byte before its value (0 for a value in the initial byte). */
+        private int argumentBytes(byte initial) {
+            int ai = initial & 0x1f;
+            return ai < 24 ? 0 : ai == 24 ? 1 : ai == 25 ? 2 : ai == 26 ? 4 : ai == 27 ? 8 : 0;
         }
 
         private List<PollFd> pollFds() throws IOException, ProtocolException {
             expect(JsonToken.START_ARRAY, "poll list");
             List<PollFd> out = new ArrayList<>();
-            while (p.nextToken() != JsonToken.END_ARRAY) {
+            while (next() != JsonToken.END_ARRAY) {
                 int fd = intValue();
                 int ev = i32();
                 out.add(new PollFd(fd, ev));
@@ -760,7 +838,7 @@ public final class CborMessageCodec implements MessageCodec {
         }
 
         private InetSocketAddress addr() throws IOException, ProtocolException {
-            JsonToken t = p.nextToken();
+            JsonToken t = next();
             if (t == JsonToken.VALUE_NULL) {
                 return null;
             }
@@ -782,12 +860,12 @@ public final class CborMessageCodec implements MessageCodec {
                 }
                 int port = port();
                 InetAddress ia;
-                JsonToken next = p.nextToken();
+                JsonToken next = next();
                 if (fam == 2) {
                     ia = InetAddress.getByAddress(b);
                 } else if (next == JsonToken.VALUE_NUMBER_INT) {
                     ia = Inet6Address.getByAddress(null, b, p.getIntValue());
-                    next = p.nextToken();
+                    next = next();
                 } else {
                     // an Inet6Address even for ::ffff:a.b.c.d, which InetAddress.getByAddress would turn into IPv4
                     ia = Inet6Address.getByAddress(null, b, -1);
@@ -813,7 +891,7 @@ public final class CborMessageCodec implements MessageCodec {
 
         /** The trailing byte string, as a retained slice of the frame (no copy), which must end the message. */
         private ByteBuf data() throws IOException, ProtocolException {
-            JsonToken t = p.nextToken();
+            JsonToken t = next();
             check(JsonToken.VALUE_EMBEDDED_OBJECT, "data bytes");
             CBORReadContext ctx = p.getParsingContext();
             if (!ctx.hasExpectedLength() || ctx.getCurrentIndex() + 1 != ctx.getExpectedLength()) {

@@ -88,7 +88,7 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
     }
 
     /** A request that cannot run: answered at once with this (Linux) errno. */
-    private static final class Malformed extends Exception {
+    static final class Malformed extends Exception {
         /** Linux numbering, like every engine errno. */
         final int errno;
 
@@ -197,10 +197,7 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
         Call c = new Call(id, f.getIntLE(b + 4));
         Request r;
         try {
-            if (n < minRequestSize(c.op)) {
-                throw new Malformed(Errno.EINVAL, name(c.op) + " request of " + n + " bytes, needs " + minRequestSize(c.op));
-            }
-            r = decode(c, f, b, n);
+            r = decode(c, f, engineId());
         } catch (IndexOutOfBoundsException e) {
             // a length field pointing past the frame that slipped through: still an answer, not a crash
             ctx.countMalformed();
@@ -238,8 +235,18 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
         return f.getIntLE(at) - HANDLE_OFFSET;
     }
 
-    private Request decode(Call c, ByteBuf f, int b, int n) throws Malformed {
-        int eid = engineId();
+    /**
+     * Decodes the request in {@code f}'s readable bytes (at least {@link PosixWire#REQUEST_HEADER}), whose header
+     * {@code c} holds, into an engine request with id {@code eid}, and notes in {@code c} what its reply needs.
+     * The contract PosixDecodeFuzzTest checks on arbitrary bytes: a request (SEND and SENDTO data is a retained
+     * slice of {@code f}) or {@link Malformed}, never another exception, and no reference kept on failure.
+     */
+    static Request decode(Call c, ByteBuf f, int eid) throws Malformed {
+        int b = f.readerIndex();
+        int n = f.readableBytes();
+        if (n < minRequestSize(c.op)) {
+            throw new Malformed(Errno.EINVAL, name(c.op) + " request of " + n + " bytes, needs " + minRequestSize(c.op));
+        }
         switch (c.op) {
             case SOCKET:
                 return new Request.Socket(eid, f.getIntLE(b + 8), f.getIntLE(b + 12), f.getIntLE(b + 16));

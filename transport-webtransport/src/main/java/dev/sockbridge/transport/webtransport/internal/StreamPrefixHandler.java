@@ -2,6 +2,7 @@ package dev.sockbridge.transport.webtransport.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -34,9 +35,12 @@ import java.util.Map;
  * <p>Threading: the stream's event loop only (all streams of a QUIC connection share its loop).
  */
 final class StreamPrefixHandler extends ChannelInboundHandlerAdapter {
-    /** Receives the parsed prefix. */
+    /**
+     * Receives the parsed prefix. {@code stream} is the handler's channel: a {@link QuicStreamChannel} in
+     * production, typed {@link Channel} so that tests can drive the handler on an {@code EmbeddedChannel}.
+     */
     interface Sink {
-        void streamPrefixed(StreamPrefixHandler prefix, QuicStreamChannel stream, long sessionId, boolean bidi);
+        void streamPrefixed(StreamPrefixHandler prefix, Channel stream, long sessionId, boolean bidi);
     }
 
     private enum State { SNIFF_BIDI, SESSION_ID, WAITING, RELEASED }
@@ -94,7 +98,7 @@ final class StreamPrefixHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void parse(ChannelHandlerContext ctx) {
-        QuicStreamChannel stream = (QuicStreamChannel) ctx.channel();
+        Channel stream = ctx.channel();
         if (state == State.SNIFF_BIDI) {
             if (!Varint.isReadable(buffered)) {
                 return;

@@ -4,6 +4,7 @@ import dev.sockbridge.transport.webtransport.WebTransportSession;
 import dev.sockbridge.transport.webtransport.WebTransportSessionHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http3.DefaultHttp3DataFrame;
@@ -174,7 +175,8 @@ public final class WebTransportClientSession extends AbstractQuicSession impleme
     // ---- streams the server opens ----
 
     @Override
-    public void streamPrefixed(StreamPrefixHandler prefix, QuicStreamChannel stream, long id, boolean bidi) {
+    public void streamPrefixed(StreamPrefixHandler prefix, Channel channel, long id, boolean bidi) {
+        QuicStreamChannel stream = (QuicStreamChannel) channel;
         if (id != sessionId || !started || !isOpen()) {
             (bidi ? stream.shutdown(WebTransportProtocol.WEBTRANSPORT_SESSION_GONE)
                     : stream.shutdownInput(WebTransportProtocol.WEBTRANSPORT_SESSION_GONE))

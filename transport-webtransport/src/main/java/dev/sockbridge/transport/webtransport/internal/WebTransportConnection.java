@@ -1,6 +1,7 @@
 package dev.sockbridge.transport.webtransport.internal;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -173,7 +174,8 @@ public final class WebTransportConnection extends ChannelInboundHandlerAdapter i
     // ---- streams ----
 
     @Override
-    public void streamPrefixed(StreamPrefixHandler prefix, QuicStreamChannel stream, long sessionId, boolean bidi) {
+    public void streamPrefixed(StreamPrefixHandler prefix, Channel channel, long sessionId, boolean bidi) {
+        QuicStreamChannel stream = (QuicStreamChannel) channel;
         if (bidi) {
             requestStreamDone(stream.streamId()); // a data stream, never a CONNECT
         }
