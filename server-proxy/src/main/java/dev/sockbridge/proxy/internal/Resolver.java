@@ -43,13 +43,30 @@ public final class Resolver {
 
     private final Map<EventLoop, DnsNameResolver> resolvers = new ConcurrentHashMap<>();
 
+    /**
+     * Name servers to ask instead of /etc/resolv.conf's ({@code host:port,...}): tests point this at a
+     * DNS server of their own on loopback (a slow one, for example) and so never query the machine's.
+     */
+    static final String NAME_SERVERS_PROPERTY = "sockbridge.dns.servers";
+
     private DnsNameResolver resolver(EventLoop loop) {
-        return resolvers.computeIfAbsent(loop, l -> new DnsNameResolverBuilder(l)
-                .datagramChannelType(NativeIo.datagramChannel())
-                .resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED)
-                .queryTimeoutMillis(3000)
-                .maxQueriesPerResolve(4)
-                .build());
+        return resolvers.computeIfAbsent(loop, l -> {
+            DnsNameResolverBuilder b = new DnsNameResolverBuilder(l)
+                    .datagramChannelType(NativeIo.datagramChannel())
+                    .resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED)
+                    .queryTimeoutMillis(3000)
+                    .maxQueriesPerResolve(4);
+            String servers = System.getProperty(NAME_SERVERS_PROPERTY, "");
+            if (!servers.isBlank()) {
+                List<InetSocketAddress> list = new ArrayList<>();
+                for (String s : servers.split(",")) {
+                    int colon = s.lastIndexOf(':');
+                    list.add(new InetSocketAddress(s.substring(0, colon).trim(), Integer.parseInt(s.substring(colon + 1).trim())));
+                }
+                b.nameServerProvider(new io.netty.resolver.dns.SequentialDnsServerAddressStreamProvider(list));
+            }
+            return b.build();
+        });
     }
 
     void close() {
