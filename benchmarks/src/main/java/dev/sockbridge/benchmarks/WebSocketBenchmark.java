@@ -36,6 +36,7 @@ public final class WebSocketBenchmark {
             try {
                 String line = awaitLine(proxy, "Sockbridge protocol:");
                 URI uri = URI.create(line.replaceFirst("^Sockbridge protocol:\\s+", "").replaceFirst("\\s.*$", ""));
+                statsUri = URI.create(awaitLine(proxy, "stats:").replaceFirst("^stats:\\s+", "").replaceFirst("\\s.*$", ""));
                 awaitLine(proxy, "ready in");
                 // keep reading the proxy's output: a full pipe would block whichever proxy thread logs next,
                 // an event loop included, and look like a stall of the proxy
@@ -58,9 +59,8 @@ public final class WebSocketBenchmark {
                 try {
                     Stats.table(CoreBenchmark.run(echo.address(), uri, opts, "proxy over WebSocket (ws://)", mib, trips));
                 } catch (IllegalStateException e) {
-                    System.out.println("proxy stats at failure: " + HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                            URI.create("http://" + uri.getHost() + ":" + uri.getPort() + "/stats")).build(),
-                            HttpResponse.BodyHandlers.ofString()).body());
+                    System.out.println("proxy stats at failure: " + HttpClient.newHttpClient().send(
+                            HttpRequest.newBuilder(statsUri).build(), HttpResponse.BodyHandlers.ofString()).body());
                     throw e;
                 }
                 System.out.println();
@@ -85,6 +85,8 @@ public final class WebSocketBenchmark {
     }
 
     private static BufferedReader out;
+    /** The proxy's /stats, on its admin listener (printed at start as "stats:  URL"). */
+    static URI statsUri;
 
     static String awaitLine(Process p, String prefix) throws Exception {
         if (out == null) {
@@ -105,8 +107,7 @@ public final class WebSocketBenchmark {
                 String.valueOf(p.pid()), "GC.run").redirectErrorStream(true).start();
         gc.getInputStream().readAllBytes();
         gc.waitFor(30, TimeUnit.SECONDS);
-        URI stats = URI.create("http://" + uri.getHost() + ":" + uri.getPort() + "/stats");
-        String json = HttpClient.newHttpClient().send(HttpRequest.newBuilder(stats).build(), HttpResponse.BodyHandlers.ofString()).body();
+        String json = HttpClient.newHttpClient().send(HttpRequest.newBuilder(statsUri).build(), HttpResponse.BodyHandlers.ofString()).body();
         return new long[] {field(json, "heapUsedBytes"), field(json, "rssBytes"), field(json, "sessionsOpen"), field(json, "nativeChannelsOpen")};
     }
 

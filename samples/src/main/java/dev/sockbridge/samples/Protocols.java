@@ -28,13 +28,15 @@ final class Protocols {
      * emulation (subprotocol "binary"), to the configured target(s); every target under the policy.
      */
     static void mountEmscripten(SockbridgeProxy proxy, WebSocketServer server, ProxyOptions opts) throws IOException {
-        server.addRoute(WebSocketRoute.builder("/emscripten", s -> EmscriptenPosixSession.serve(proxy, s)).build());
+        // admitted before the upgrade is answered, as the Sockbridge route is: a refusal is an HTTP status
+        server.addRoute(WebSocketRoute.builder("/emscripten", s -> EmscriptenPosixSession.serve(proxy, s))
+                .admission(proxy.admission()).build());
         BridgeTargets tcp = targets(opts, BridgeTargets.Kind.TCP);
         BridgeTargets udp = targets(opts, BridgeTargets.Kind.UDP);
         server.addRoute(WebSocketRoute.builder("/websockify", s -> WebsockifyBridge.serve(proxy, s, tcp, s.path(), s.query()))
-                .subprotocols(WebsockifyBridge.SUBPROTOCOL).build());
+                .subprotocols(WebsockifyBridge.SUBPROTOCOL).admission(proxy.admission()).build());
         server.addRoute(WebSocketRoute.builder("/websockify-udp", s -> WebsockifyBridge.serve(proxy, s, udp, s.path(), s.query()))
-                .subprotocols(WebsockifyBridge.SUBPROTOCOL).build());
+                .subprotocols(WebsockifyBridge.SUBPROTOCOL).admission(proxy.admission()).build());
     }
 
     static String describeBridge(ProxyOptions opts) {
@@ -79,7 +81,7 @@ final class Protocols {
      * --webtransport-listen: Sockbridge over WebTransport (HTTP/3) at /sockbridge, for browsers; its
      * certificate (PEM from --tls-cert/--tls-key, else self-signed ECDSA P-256 for at most 14 days,
      * renewed without restart) is published with its SHA-256 at /webtransport.json for
-     * serverCertificateHashes. Origins: --origin, else only the proxy's own page origins.
+     * serverCertificateHashes. Origins: the proxy's own page origins, plus --origin.
      * --quic-listen: Sockbridge over raw QUIC for native clients.
      */
     static List<AutoCloseable> startQuic(SockbridgeProxy proxy, ProxyOptions opts, List<String> pageOrigins) throws Exception {
@@ -91,7 +93,10 @@ final class Protocols {
         }
         if (opts.has("webtransport-listen")) {
             String[] hp = ProxyMain.hostAndPort(opts.get("webtransport-listen", null));
-            String origins = opts.has("origin") ? String.join(",", opts.all("origin")) : String.join(",", pageOrigins);
+            // the proxy's own pages always, like the WebSocket listeners; --origin adds to them
+            List<String> allowed = new ArrayList<>(pageOrigins);
+            allowed.addAll(opts.all("origin"));
+            String origins = String.join(",", allowed);
             QuicServerTransport wt = QuicServerTransport.create(
                     URI.create("webtransport://" + bracket(hp[0]) + ":" + hp[1] + "/sockbridge"),
                     base.with(QuicTransportOptions.ALLOWED_ORIGINS, origins));

@@ -26,8 +26,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The runnable proxy: one command, safe defaults (listens on 127.0.0.1:8080, sessions reach loopback
  * only). Serves on one port: Sockbridge at /sockbridge, Emscripten's POSIX-socket protocol at
- * /emscripten, a websockify-style bridge at /websockify, the browser client and demo page at /, and
- * counters at /stats. SIGTERM stops accepting, lets calls in flight finish (bounded), closes every
+ * /emscripten, a websockify-style bridge at /websockify, the browser client and demo page at /; counters at
+ * /stats on a separate admin listener (loopback). SIGTERM stops accepting, lets calls in flight finish (bounded), closes every
  * native channel and exits 0. {@code --help} lists every option.
  */
 public final class ProxyMain {
@@ -37,6 +37,7 @@ public final class ProxyMain {
     private final List<WebSocketServer> servers = new ArrayList<>();
     private final List<AutoCloseable> extras = new ArrayList<>();
     private DemoEcho demoEcho;
+    private WebSocketServer admin;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     ProxyMain(ProxyOptions opts) {
@@ -60,6 +61,10 @@ public final class ProxyMain {
         long t0 = System.nanoTime();
         try {
             m.start();
+        } catch (IllegalArgumentException e) {
+            System.err.println("sockbridge: cannot start: " + e.getMessage());
+            m.stop();
+            System.exit(2);
         } catch (Exception e) {
             System.err.println("sockbridge: cannot start: " + e);
             m.stop();
@@ -86,6 +91,7 @@ public final class ProxyMain {
     }
 
     void start() throws Exception {
+        checkExposure();
         // one group for the listeners and the sessions, so a session runs on its connection's loop;
         // made here so it outlives the proxy's own shutdown and stops last
         group = NativeIo.newGroup(opts.getInt("threads", Math.max(1, Runtime.getRuntime().availableProcessors())), "sockbridge");
@@ -98,6 +104,9 @@ public final class ProxyMain {
                 .with(WebSocketOptions.PING_INTERVAL_MILLIS, opts.getInt("ping-interval", 30) * 1000L);
         if (opts.has("origin")) {
             wsOpts = wsOpts.with(WebSocketOptions.ALLOWED_ORIGINS, String.join(",", opts.all("origin")));
+        }
+        if (opts.has("allowed-host")) {
+            wsOpts = wsOpts.with(WebSocketOptions.ALLOWED_HOSTS, String.join(",", opts.all("allowed-host")));
         }
         StaticFiles files = staticFiles();
         Map<String, String> demoQuery = new LinkedHashMap<>();
@@ -142,7 +151,8 @@ public final class ProxyMain {
         System.out.println("policy: " + proxy.policy().describe()
                 + (opts.has("allow") || opts.has("allow-bind") ? "" : "  [default: loopback only]"));
         System.out.println("limits: " + proxy.limits());
-        System.out.println("stats:  " + servers.get(0).uri("/stats").toString().replaceFirst("^ws", "http"));
+        admin = adminServer();
+        System.out.println("stats:  " + admin.uri("/stats").toString().replaceFirst("^ws", "http") + "  (admin listener)");
         if (files != null) {
             StringBuilder q = new StringBuilder();
             demoQuery.forEach((k, v) -> q.append(q.length() == 0 ? "?" : "&").append(k).append('=').append(v));
@@ -155,24 +165,73 @@ public final class ProxyMain {
         WebSocketServer.Builder b = WebSocketServer.builder().bind(hostPort[0], Integer.parseInt(hostPort[1]))
                 .secure(secure).options(o).eventLoopGroup(proxy.eventLoopGroup())
                 .httpHandler((path, query) -> {
-                    if (path.equals("/stats")) {
-                        return StaticContent.of("application/json", statsJson().getBytes(StandardCharsets.UTF_8));
-                    }
+                    // counters live on the admin listener: heap, RSS and traffic are nobody else's business
                     if (path.equals("/webtransport.json")) {
                         return StaticContent.of("application/json", Protocols.webTransportJson.getBytes(StandardCharsets.UTF_8));
                     }
-                    if (path.equals("/demo.json")) {
+                    if (path.equals("/demo.json") && !demo.isEmpty()) {
                         return StaticContent.of("application/json", demoJson(demo).getBytes(StandardCharsets.UTF_8));
                     }
                     if (path.equals("/")) {
                         return StaticContent.html("<!doctype html><title>Sockbridge</title><p>Sockbridge proxy. "
-                                + "<a href=\"/demo/index.html\">Demo page</a>, <a href=\"/stats\">stats</a>.");
+                                + "<a href=\"/demo/index.html\">Demo page</a>.");
                     }
                     return files == null ? null : files.get(path, query);
                 });
         WebSocketServer s = b.build();
         s.start().get(10, TimeUnit.SECONDS);
         return s;
+    }
+
+    /** The admin listener: /stats only, loopback by default, no WebSocket routes. */
+    private WebSocketServer adminServer() throws Exception {
+        String[] hp = hostAndPort(opts.get("admin-listen", "127.0.0.1:0"));
+        WebSocketServer s = WebSocketServer.builder().bind(hp[0], Integer.parseInt(hp[1]))
+                .options(TransportOptions.defaults().with(WebSocketOptions.ALLOWED_HOSTS,
+                        opts.has("allowed-host") ? String.join(",", opts.all("allowed-host")) : ""))
+                .eventLoopGroup(proxy.eventLoopGroup())
+                .httpHandler((path, query) -> path.equals("/stats")
+                        ? StaticContent.of("application/json", statsJson().getBytes(StandardCharsets.UTF_8)) : null)
+                .build();
+        s.start().get(10, TimeUnit.SECONDS);
+        return s;
+    }
+
+    /**
+     * Safe by default: a listener beyond loopback with neither an Origin allowlist nor an authenticator
+     * would let every web page and every host on the network drive the proxy, so it does not start.
+     * Anything wider than loopback that is allowed is said at start.
+     */
+    private void checkExposure() {
+        List<String> wide = new ArrayList<>();
+        for (String flag : List.of("listen", "tls-listen", "webtransport-listen", "quic-listen", "admin-listen")) {
+            if (opts.has(flag) && !isLoopback(hostAndPort(opts.get(flag, null))[0])) {
+                wide.add("--" + flag + " " + opts.get(flag, null));
+            }
+        }
+        boolean auth = opts.values.keySet().stream().anyMatch(k -> k.startsWith("auth-"));
+        if (!wide.isEmpty() && !opts.has("origin") && !auth) {
+            throw new IllegalArgumentException("listening beyond loopback (" + String.join(", ", wide) + ") needs an Origin "
+                    + "allowlist (--origin) or an authenticator (--auth-*): otherwise any web page and any host can use this "
+                    + "proxy's sockets");
+        }
+        for (String w : wide) {
+            System.out.println("WARNING: listening beyond loopback: " + w);
+        }
+        if (opts.all("origin").contains("*")) {
+            System.out.println("WARNING: --origin '*': pages of every web site may open sessions");
+        }
+        if (opts.all("allowed-host").contains("*")) {
+            System.out.println("WARNING: --allowed-host '*': no protection against DNS rebinding");
+        }
+    }
+
+    static boolean isLoopback(String host) {
+        try {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     private StaticFiles staticFiles() throws IOException {
@@ -199,9 +258,11 @@ public final class ProxyMain {
         long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
         return String.format("{\"sessionsOpen\":%d,\"sessionsTotal\":%d,\"nativeChannelsOpen\":%d,\"callsTotal\":%d,"
                         + "\"callErrors\":%d,\"callsDenied\":%d,\"bytesToNative\":%d,\"bytesFromNative\":%d,"
-                        + "\"datagramsDropped\":%d,\"malformedFrames\":%d,\"heapUsedBytes\":%d,\"rssBytes\":%d}",
+                        + "\"datagramsDropped\":%d,\"malformedFrames\":%d,\"bufferedBytes\":%d,\"sessionsRefused\":%d,"
+                        + "\"heapUsedBytes\":%d,\"rssBytes\":%d}",
                 s.sessionsOpen(), s.sessionsTotal(), s.nativeChannelsOpen(), s.callsTotal(), s.callErrors(), s.callsDenied(),
-                s.bytesToNative(), s.bytesFromNative(), s.datagramsDropped(), s.malformedFrames(), heap, rss());
+                s.bytesToNative(), s.bytesFromNative(), s.datagramsDropped(), s.malformedFrames(), s.bufferedBytes(),
+                s.sessionsRefused(), heap, rss());
     }
 
     private static String demoJson(Map<String, String> demo) {
@@ -238,6 +299,9 @@ public final class ProxyMain {
             }
             for (AutoCloseable c : extras) {
                 c.close();
+            }
+            if (admin != null) {
+                admin.shutdownNow().get(5, TimeUnit.SECONDS);
             }
             if (demoEcho != null) {
                 demoEcho.close();

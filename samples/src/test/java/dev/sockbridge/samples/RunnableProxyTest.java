@@ -71,4 +71,54 @@ class RunnableProxyTest {
             }
         }
     }
+
+    @Test
+    void refusesToListenBeyondLoopbackWithoutAnOriginAllowlistOrAnAuthenticator() throws Exception {
+        try (ProxyProcess p = new ProxyProcess("--listen", "0.0.0.0:0")) {
+            assertEquals(2, p.awaitExit(30));
+            String out = String.join("\n", p.lines);
+            assertTrue(out.contains("beyond loopback") && out.contains("--origin"), out);
+        }
+    }
+
+    @Test
+    void foreignPagesRebindingAndStatsOnThePublicListenerAreRefused() throws Exception {
+        try (ProxyProcess p = new ProxyProcess("--listen", "127.0.0.1:0")) {
+            int port = p.port();
+            URI stats = URI.create(p.await("stats:", 30).replaceFirst("^stats:\\s+", "").replaceFirst("\\s.*$", ""));
+            p.await("ready in", 30);
+            assertTrue(stats.getPort() != port, "stats on a listener of its own: " + stats);
+            assertEquals("127.0.0.1", stats.getHost());
+
+            assertEquals(101, upgrade(port, "127.0.0.1:" + port, "http://127.0.0.1:" + port), "the proxy's own page");
+            assertEquals(101, upgrade(port, "localhost:" + port, "http://localhost:" + port), "its own page as localhost");
+            assertEquals(101, upgrade(port, "127.0.0.1:" + port, null), "a native client (no Origin)");
+            assertEquals(403, upgrade(port, "127.0.0.1:" + port, "https://evil.example"), "another site's page");
+            assertEquals(421, upgrade(port, "evil.example:" + port, "http://evil.example:" + port), "DNS rebinding");
+
+            assertEquals(404, get(port, "/stats"), "no counters on the public listener");
+            assertEquals(200, get(stats.getPort(), "/stats"));
+        }
+    }
+
+    /** A WebSocket upgrade to /sockbridge with these Host and Origin headers; the HTTP status. */
+    private static int upgrade(int port, String host, String origin) throws Exception {
+        return status(port, "GET /sockbridge HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                + (origin == null ? "" : "Origin: " + origin + "\r\n") + "\r\n");
+    }
+
+    private static int get(int port, String path) throws Exception {
+        return status(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n");
+    }
+
+    private static int status(int port, String request) throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String line = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+            return Integer.parseInt(line.split(" ")[1]);
+        }
+    }
 }

@@ -9,6 +9,12 @@ import java.net.SocketAddress;
  * @param remote   the client's address as the transport saw it (null for in-process clients)
  * @param scheme   the transport scheme ("inprocess", "ws", "wss", ...)
  * @param protocol the wire protocol ("sockbridge", "emscripten-posix", ...)
+ * @param subject  who the session's grant is for ({@link SessionGrant#subject()}); null where no admission ran
  */
-public record SessionInfo(long id, SocketAddress remote, String scheme, String protocol) {
+public record SessionInfo(long id, SocketAddress remote, String scheme, String protocol, String subject) {
+
+    /** A session without a known subject. */
+    public SessionInfo(long id, SocketAddress remote, String scheme, String protocol) {
+        this(id, remote, scheme, protocol, null);
+    }
 }

@@ -1,25 +1,34 @@
 package dev.sockbridge.proxy;
 
 import dev.sockbridge.api.message.Control;
+import dev.sockbridge.api.transport.Admission;
+import dev.sockbridge.api.transport.AdmissionCheck;
+import dev.sockbridge.api.transport.ConnectRequest;
 import dev.sockbridge.api.transport.ServerTransport;
+import dev.sockbridge.api.transport.ServerTransportListener;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.api.transport.Transports;
+import dev.sockbridge.proxy.internal.AdmissionTicket;
 import dev.sockbridge.proxy.internal.FrontEnd;
 import dev.sockbridge.proxy.internal.NativeIo;
 import dev.sockbridge.proxy.internal.ProxyContext;
+import dev.sockbridge.proxy.internal.SessionAdmitter;
 import dev.sockbridge.proxy.internal.SockbridgeSession;
 import io.netty.channel.EventLoopGroup;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -39,6 +48,11 @@ import java.util.concurrent.TimeUnit;
  * <p><b>Threading.</b> Thread-safe. Each session runs on one event loop of the proxy's group, and all
  * of its native channels are registered on that same loop: no thread per connection or per call.
  *
+ * <p><b>Admission.</b> Every session, on every transport and front end, is admitted before it exists: the
+ * {@link ProxyLimits} (sessions in total, per client address, new sessions per second per address) and then the
+ * {@link SessionAuthenticator} (see {@link #admission()}). The grant it returns runs the session under the
+ * proxy's policy <b>and</b> the grant's, each limit the smaller of the two, until the grant expires.
+ *
  * <p><b>Safe by default.</b> Without a policy the proxy allows loopback targets and loopback binds
  * only, and logs so at start.
  */
@@ -46,6 +60,7 @@ public final class SockbridgeProxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.sockbridge.proxy");
 
     private final ProxyContext ctx;
+    private final SessionAdmitter admitter;
     private final boolean ownGroup;
     private final List<ServerTransport> servers = new CopyOnWriteArrayList<>();
     private final Set<FrontEnd> sessions = ConcurrentHashMap.newKeySet();
@@ -58,6 +73,7 @@ public final class SockbridgeProxy implements AutoCloseable {
             g = NativeIo.newGroup(b.threads, "sockbridge-proxy");
         }
         ctx = new ProxyContext(g, b.policy, b.limits, b.proxyLimits, b.listener);
+        admitter = new SessionAdmitter(ctx, b.authenticator);
         LOG.log(Level.INFO, "Sockbridge proxy: native I/O " + NativeIo.name() + ", policy " + b.policy.describe()
                 + (b.policyIsDefault ? " (default: loopback only)" : "") + ", limits " + b.limits
                 + ", proxy limits " + b.proxyLimits);
@@ -67,13 +83,28 @@ public final class SockbridgeProxy implements AutoCloseable {
         return new Builder();
     }
 
-    /** Starts a server transport; each connection it accepts becomes a session. Completes with its URI. */
+    /**
+     * Starts a server transport; each connection it accepts is put to the {@linkplain #admission() admission
+     * check} (refused: the transport's HTTP status or close code) and then becomes a session. Completes with its
+     * URI.
+     */
     public CompletableFuture<URI> serve(ServerTransport server) {
         if (shuttingDown) {
             return CompletableFuture.failedFuture(new IllegalStateException("proxy is shutting down"));
         }
         servers.add(server);
-        return server.start(this::attach).whenComplete((uri, t) -> {
+        ServerTransportListener listener = new ServerTransportListener() {
+            @Override
+            public void transportCreated(Transport transport) {
+                attach(transport);
+            }
+
+            @Override
+            public CompletionStage<Admission> admit(ConnectRequest request) {
+                return admitter.admit(request);
+            }
+        };
+        return server.start(listener).whenComplete((uri, t) -> {
             if (t == null) {
                 LOG.log(Level.INFO, "Sockbridge proxy listening at " + uri);
             }
@@ -89,15 +120,46 @@ public final class SockbridgeProxy implements AutoCloseable {
         return serve(uri, TransportOptions.defaults().with(TransportOptions.MAX_FRAME_SIZE, ctx.limits.maxFrameSize()));
     }
 
-    /** Serves one open transport as a Sockbridge protocol session. */
+    /**
+     * Serves one open transport as a Sockbridge protocol session. A transport that this proxy's
+     * {@linkplain #admission() admission check} admitted (through {@link #serve}, or a route using it) is served
+     * under its grant at once; any other is put to the check first, with what the transport knows of its client
+     * ({@link Transport#connectRequest()}, else its scheme and address), and closed with the refusal's close code
+     * and reason if refused.
+     */
     public void attach(Transport transport) {
         if (shuttingDown) {
             transport.close(Control.Goodbye.GOING_AWAY, "proxy is shutting down");
             return;
         }
-        SockbridgeSession s = new SockbridgeSession(ctx, transport);
-        register(s, transport);
-        s.start();
+        admitter.admitThen(transport, ticket -> {
+            SockbridgeSession s = new SockbridgeSession(ctx, transport, ticket);
+            if (!register(s, transport, ticket)) {
+                s.close(Control.Goodbye.GOING_AWAY, "proxy is shutting down");
+                return;
+            }
+            s.start();
+        });
+    }
+
+    /**
+     * The proxy's admission check, for routes of other protocols that share a listener (the Emscripten endpoint,
+     * the websockify bridge: {@code WebSocketRoute.Builder.admission(proxy.admission())}). It enforces
+     * {@link ProxyLimits} first (503 with a reason, Retry-After for the rate; close code 1013 without HTTP), then
+     * asks the {@link SessionAuthenticator} (its 401/403; close code 1008), and attaches the grant for the session
+     * the transport becomes. Front ends served on a route without it run it themselves after the upgrade.
+     */
+    public AdmissionCheck admission() {
+        return admitter::admit;
+    }
+
+    /**
+     * For protocol front ends in this module: runs {@code then} with the admission of the one session
+     * {@code transport} becomes (see {@link #attach}); false if it will run later (the check is asynchronous) or
+     * never (refused: the transport is closed). Not a stable API.
+     */
+    public boolean admitThen(Transport transport, java.util.function.Consumer<AdmissionTicket> then) {
+        return admitter.admitThen(transport, then);
     }
 
     /**
@@ -107,13 +169,30 @@ public final class SockbridgeProxy implements AutoCloseable {
      * Not a stable API.
      */
     public boolean register(FrontEnd session, Transport transport) {
+        return register(session, transport, null);
+    }
+
+    /**
+     * {@link #register(FrontEnd, Transport)}, and when {@code ticket}'s grant expires the session is closed with
+     * 1008 "grant expired". Not a stable API.
+     */
+    public boolean register(FrontEnd session, Transport transport, AdmissionTicket ticket) {
         if (shuttingDown) {
             return false;
         }
         sessions.add(session);
         transport.closeFuture().whenComplete((v, t) -> sessions.remove(session));
+        if (ticket != null && ticket.expiresAt != null) {
+            long delay = Math.max(0, Duration.between(Instant.now(), ticket.expiresAt).toMillis());
+            ScheduledFuture<?> expiry = ctx.loopFor(transport.executor()).schedule(
+                    () -> session.close(GRANT_EXPIRED, "grant expired"), delay, TimeUnit.MILLISECONDS);
+            transport.closeFuture().whenComplete((v, t) -> expiry.cancel(false));
+        }
         return true;
     }
+
+    /** The close code of a session whose grant expired (policy violation). */
+    private static final int GRANT_EXPIRED = 1008;
 
     public ProxyStats stats() {
         return ctx.stats();
@@ -212,6 +291,7 @@ public final class SockbridgeProxy implements AutoCloseable {
         private SessionLimits limits = SessionLimits.defaults();
         private ProxyLimits proxyLimits = ProxyLimits.defaults();
         private ProxyListener listener = ProxyListener.NONE;
+        private SessionAuthenticator authenticator = SessionAuthenticator.none();
         private EventLoopGroup group;
         private int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
 
@@ -229,6 +309,16 @@ public final class SockbridgeProxy implements AutoCloseable {
         /** Limits over all sessions together; default {@link ProxyLimits#defaults()}. */
         public Builder proxyLimits(ProxyLimits l) {
             proxyLimits = Objects.requireNonNull(l);
+            return this;
+        }
+
+        /**
+         * Decides every session before it exists, on every transport served and every front end (see
+         * {@link #admission()}); the grant it gives narrows the session's policy and limits and ends the session
+         * when it expires. Default {@link SessionAuthenticator#none()}: everyone, under the proxy's own policy.
+         */
+        public Builder authenticator(SessionAuthenticator a) {
+            authenticator = Objects.requireNonNull(a);
             return this;
         }
 

@@ -49,6 +49,7 @@ class DatagramDropsOptionTest {
     @AfterEach
     void stop() throws Exception {
         proxy.shutdown(Duration.ZERO).get(10, TimeUnit.SECONDS);
+        ProxyDrained.assertDrained(proxy);
     }
 
     private static long dropped(RawSession s, int fd) throws Exception {

@@ -66,6 +66,7 @@ class ProxyEngineTest {
     void startProxy(SockbridgeProxy.Builder b) throws Exception {
         if (proxy != null) {
             proxy.shutdown(Duration.ZERO).get(10, TimeUnit.SECONDS);
+            ProxyDrained.assertDrained(proxy);
         }
         proxy = b.build();
         URI name = URI.create("inprocess://engine-" + (++counter) + "-" + System.nanoTime());
@@ -76,6 +77,7 @@ class ProxyEngineTest {
     void stop() throws Exception {
         proxy.shutdown(Duration.ZERO).get(10, TimeUnit.SECONDS);
         assertEquals(0, proxy.stats().nativeChannelsOpen(), "native channels left open");
+        ProxyDrained.assertDrained(proxy);
         echo.close();
     }
 

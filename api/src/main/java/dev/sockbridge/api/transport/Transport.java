@@ -98,4 +98,17 @@ public interface Transport {
 
     /** The scheme this transport was made for, for logs and stats ("inprocess", "ws", "wss", ...). */
     String scheme();
+
+    /**
+     * What the client presented when it connected (server side), as the admission check saw it; null for
+     * client-side transports and transports that were not admitted through a server.
+     */
+    default ConnectRequest connectRequest() {
+        return null;
+    }
+
+    /** What the admission check attached ({@link Admission#attachment()}); null if nothing. */
+    default Object attachment() {
+        return null;
+    }
 }

@@ -38,17 +38,26 @@ public final class EmscriptenPosixSession {
     }
 
     /**
-     * Starts serving {@code transport} (open, not yet started) as an Emscripten POSIX-socket bridge.
-     * While the proxy shuts down the transport is closed with 1001 instead. Any thread.
+     * Starts serving {@code transport} (open, not yet started) as an Emscripten POSIX-socket bridge, under the
+     * proxy's admission: a transport its {@link SockbridgeProxy#admission() admission check} admitted (the
+     * route's) is served at once under its grant; any other is put to the check now, and closed with the
+     * refusal's close code if refused. While the proxy shuts down the transport is closed with 1001 instead.
+     * Any thread.
+     *
+     * @return the session, or null when it is not served yet (the check runs asynchronously) or refused
      */
     public static EmscriptenPosixSession serve(SockbridgeProxy proxy, Transport transport) {
-        PosixSession s = new PosixSession(proxy.context(), transport);
-        if (!proxy.register(s, transport)) {
-            s.close(1001, "proxy is shutting down");
-            return new EmscriptenPosixSession(s);
-        }
-        s.start();
-        return new EmscriptenPosixSession(s);
+        EmscriptenPosixSession[] out = new EmscriptenPosixSession[1];
+        proxy.admitThen(transport, ticket -> {
+            PosixSession s = new PosixSession(proxy.context(), transport, ticket);
+            out[0] = new EmscriptenPosixSession(s);
+            if (!proxy.register(s, transport, ticket)) {
+                s.close(1001, "proxy is shutting down");
+                return;
+            }
+            s.start();
+        });
+        return out[0];
     }
 
     /** Calls received and not yet answered (blocked recv/accept/connect count). */

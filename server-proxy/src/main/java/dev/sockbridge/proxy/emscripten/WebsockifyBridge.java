@@ -6,6 +6,7 @@ import dev.sockbridge.proxy.SockbridgeProxy;
 import dev.sockbridge.proxy.emscripten.internal.Bridge;
 import dev.sockbridge.proxy.emscripten.internal.TcpBridge;
 import dev.sockbridge.proxy.emscripten.internal.UdpBridge;
+import dev.sockbridge.proxy.internal.AdmissionTicket;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -33,6 +34,10 @@ import io.netty.buffer.ByteBuf;
  *       .subprotocols(WebsockifyBridge.SUBPROTOCOL).build());
  * }</pre>
  *
+ * Every bridge is admitted by the proxy first (see {@link SockbridgeProxy#admission()}): mount the route with
+ * {@code .admission(proxy.admission())} so that a refusal is an HTTP status before the upgrade; otherwise the
+ * check runs after it and a refusal is a close code (1008, or 1013 for limits).
+ *
  * Close codes: 1000 the target ended the connection; 1008 no target for this URL or the policy
  * denied it (the reason says which); 1011 the target could not be reached or failed; 1001 the
  * proxy shuts down.
@@ -53,6 +58,14 @@ public final class WebsockifyBridge {
      * Returns null when there was nothing to bridge (no target, or the proxy is shutting down).
      */
     public static WebsockifyBridge serve(SockbridgeProxy proxy, Transport ws, BridgeTargets targets, String requestTarget) {
+        WebsockifyBridge[] out = new WebsockifyBridge[1];
+        // admitted first: a client the proxy refuses learns nothing of the targets
+        proxy.admitThen(ws, ticket -> out[0] = serveTarget(proxy, ws, targets, requestTarget, ticket));
+        return out[0];
+    }
+
+    private static WebsockifyBridge serveTarget(SockbridgeProxy proxy, Transport ws, BridgeTargets targets,
+                                                String requestTarget, AdmissionTicket ticket) {
         BridgeTargets.Target t;
         try {
             t = targets.resolve(requestTarget);
@@ -61,12 +74,13 @@ public final class WebsockifyBridge {
         }
         if (t == null) {
             String reason = "no bridge target for " + BridgeTargets.pathOf(requestTarget);
-            proxy.context().countDenied(new dev.sockbridge.proxy.SessionInfo(0, ws.remoteAddress(), ws.scheme(), "websockify"),
+            proxy.context().countDenied(new dev.sockbridge.proxy.SessionInfo(0, ws.remoteAddress(), ws.scheme(), "websockify",
+                            ticket.subject),
                     "bridge", reason);
             refuse(ws, Bridge.POLICY, reason);
             return null;
         }
-        return serve(proxy, ws, t);
+        return start(proxy, ws, t, ticket);
     }
 
     /** The same, for routes that hand over the path and the raw query (without '?', may be null) separately. */
@@ -74,11 +88,22 @@ public final class WebsockifyBridge {
         return serve(proxy, ws, targets, BridgeTargets.requestTarget(path, query));
     }
 
-    /** Bridges {@code ws} (open, not yet started) to {@code target}. Null if the proxy is shutting down. */
+    /**
+     * Bridges {@code ws} (open, not yet started) to {@code target}, under the proxy's admission (as
+     * {@link EmscriptenPosixSession#serve}). Null if the proxy is shutting down, or the bridge is not started yet
+     * (the check runs asynchronously) or refused.
+     */
     public static WebsockifyBridge serve(SockbridgeProxy proxy, Transport ws, BridgeTargets.Target target) {
-        Bridge b = target.kind() == BridgeTargets.Kind.UDP ? new UdpBridge(proxy.context(), ws, target)
-                : new TcpBridge(proxy.context(), ws, target);
-        if (!proxy.register(b, ws)) {
+        WebsockifyBridge[] out = new WebsockifyBridge[1];
+        proxy.admitThen(ws, ticket -> out[0] = start(proxy, ws, target, ticket));
+        return out[0];
+    }
+
+    private static WebsockifyBridge start(SockbridgeProxy proxy, Transport ws, BridgeTargets.Target target,
+                                          AdmissionTicket ticket) {
+        Bridge b = target.kind() == BridgeTargets.Kind.UDP ? new UdpBridge(proxy.context(), ws, target, ticket)
+                : new TcpBridge(proxy.context(), ws, target, ticket);
+        if (!proxy.register(b, ws, ticket)) {
             b.close(Bridge.GOING_AWAY, "proxy is shutting down");
             return null;
         }

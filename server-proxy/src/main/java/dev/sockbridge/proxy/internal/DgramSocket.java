@@ -33,6 +33,8 @@ final class DgramSocket extends ProxySocket {
     private boolean binding;
     private final ArrayDeque<Consumer<Errno>> afterBind = new ArrayDeque<>();
     private InetSocketAddress peer;
+    /** Why the last bind attempt failed, for the reason text of the calls that needed it. */
+    private String bindRefusal = "";
     private boolean readPending;
     private boolean writeShutdown;
 
@@ -64,29 +66,47 @@ final class DgramSocket extends ProxySocket {
             if (e == null) {
                 session.reply(route, new Reply.Ok(r.callId()));
             } else {
-                session.error(route, r.callId(), e, "bind " + a + " failed");
+                session.error(route, r.callId(), e, "bind " + a + " failed: " + bindRefusal);
             }
         });
     }
 
     /** Binds (once); callbacks queued while a bind is under way run when it ends. */
     private void doBind(InetSocketAddress local, Consumer<Errno> then) {
+        if (closed) {
+            then.accept(Errno.EBADF);
+            return;
+        }
         if (channel != null && !binding) {
             then.accept(null);
             return;
         }
-        afterBind.add(then);
         if (binding) {
+            afterBind.add(then);
             return;
         }
-        binding = true;
+        String refusal = session.nativeChannelRefusal();
+        if (refusal != null) {
+            bindRefusal = refusal;
+            then.accept(Errno.EMFILE);
+            return;
+        }
         Bootstrap b = new Bootstrap()
                 .group(session.loop)
                 .channel(NativeIo.datagramChannel())
                 .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.RECVBUF_ALLOCATOR, NativeIo.datagramReceiveAllocator())
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 << 10, 256 << 10))
                 .handler(new Handler());
         ChannelFuture f = b.bind(local);
+        if (NativeIo.failedAtCreation(f)) {
+            // no channel came to be (EMFILE and the like): the socket stays unbound and usable later
+            bindRefusal = "cannot create a socket: " + ErrnoMapper.reason(f.cause());
+            then.accept(NativeIo.creationErrno(f.cause()));
+            return;
+        }
+        afterBind.add(then);
+        binding = true;
         channel = (DatagramChannel) f.channel();
         session.track(channel, "udp");
         for (java.util.Map.Entry<SocketOption<?>, Long> e : options.entrySet()) {
@@ -95,18 +115,27 @@ final class DgramSocket extends ProxySocket {
         f.addListener(x -> {
             binding = false;
             Errno err = null;
-            if (!f.isSuccess()) {
+            if (closed) {
+                err = Errno.EBADF;
+            } else if (!f.isSuccess()) {
                 err = ErrnoMapper.of(f.cause());
+                bindRefusal = ErrnoMapper.reason(f.cause());
                 channel = null;
             }
-            Consumer<Errno> c;
-            while ((c = afterBind.poll()) != null) {
-                if (!closed) {
-                    c.accept(err);
-                }
-            }
+            runAfterBind(err);
             changed();
         });
+    }
+
+    /**
+     * Ends every continuation that waited for the bind. Each one owns what its call holds (a send's data)
+     * and its outstanding-call slot, so each must run exactly once, also when the socket closed meanwhile.
+     */
+    private void runAfterBind(Errno err) {
+        Consumer<Errno> c;
+        while ((c = afterBind.poll()) != null) {
+            c.accept(err);
+        }
     }
 
     private void ensureBound(Consumer<Errno> then) {
@@ -125,7 +154,7 @@ final class DgramSocket extends ProxySocket {
             session.error(route, r.callId(), Errno.EDESTADDRREQ, "no address");
             return;
         }
-        withResolved(target, r.callId(), route, t -> {
+        withResolved(target, r.callId(), route, () -> { }, t -> {
             SocketPolicy.Decision d = session.policy().checkConnect(session.info, t, true);
             if (!d.allowed()) {
                 session.denied(route, r.callId(), "connect", d.reason());
@@ -133,7 +162,7 @@ final class DgramSocket extends ProxySocket {
             }
             ensureBound(e -> {
                 if (e != null) {
-                    session.error(route, r.callId(), e, "cannot bind for connect");
+                    session.error(route, r.callId(), e, "cannot bind for connect: " + bindRefusal);
                     return;
                 }
                 peer = t;
@@ -142,24 +171,38 @@ final class DgramSocket extends ProxySocket {
         });
     }
 
-    private void withResolved(InetSocketAddress a, int callId, Object route, Consumer<InetSocketAddress> then) {
+    /** Runs {@code then} with a numeric address; on failure runs {@code dropped} (to release what the call holds) and answers. */
+    private void withResolved(InetSocketAddress a, int callId, Object route, Runnable dropped,
+                              Consumer<InetSocketAddress> then) {
         if (!a.isUnresolved()) {
             if (!familyFits(a.getAddress())) {
+                dropped.run();
                 session.error(route, callId, Errno.EAFNOSUPPORT, "address family does not match the socket");
                 return;
             }
             then.accept(a);
             return;
         }
-        session.resolve(a.getHostString(), addrs -> {
+        session.resolve(this, a.getHostString(), addrs -> {
             for (InetAddress ia : addrs) {
                 if (familyFits(ia)) {
                     then.accept(new InetSocketAddress(ia, a.getPort()));
                     return;
                 }
             }
+            dropped.run();
             session.error(route, callId, Errno.EHOSTUNREACH, "no address of the socket's family for " + a.getHostString());
-        }, t -> session.error(route, callId, Errno.EHOSTUNREACH, "cannot resolve " + a.getHostString()));
+        }, (e, why) -> {
+            dropped.run();
+            sendFailedCount(callId);
+            session.error(route, callId, e, why);
+        });
+    }
+
+    private void sendFailedCount(int callId) {
+        if (callId == 0) {
+            datagramsDropped++;
+        }
     }
 
     /**
@@ -186,15 +229,31 @@ final class DgramSocket extends ProxySocket {
             sendFailed(route, callId, Errno.EDESTADDRREQ, "no destination: sendto needs an address on an unconnected socket");
             return;
         }
-        if (data.readableBytes() > MAX_UDP_PAYLOAD) {
+        int n = data.readableBytes();
+        if (n > MAX_UDP_PAYLOAD) {
             data.release();
-            sendFailed(route, callId, Errno.EMSGSIZE, "datagram of " + data.readableBytes() + " bytes exceeds " + MAX_UDP_PAYLOAD);
+            sendFailed(route, callId, Errno.EMSGSIZE, "datagram of " + n + " bytes exceeds " + MAX_UDP_PAYLOAD);
             return;
         }
-        withResolved(target, callId, route, t -> {
+        if (!session.bufferRoom(n)) {
+            data.release();
+            if (callId != 0) {
+                datagramsDropped++;
+                session.ctx.datagramsDropped.increment();
+            }
+            sendFailed(route, callId, Errno.ENOBUFS, session.bufferFullReason(n));
+            return;
+        }
+        // the datagram is held (while a name resolves, a bind completes, Netty writes it) and counted until it is gone
+        session.addBuffered(n);
+        Runnable drop = () -> {
+            data.release();
+            session.addBuffered(-n);
+        };
+        withResolved(target, callId, route, drop, t -> {
             SocketPolicy.Decision d = session.policy().checkConnect(session.info, t, true);
             if (!d.allowed()) {
-                data.release();
+                drop.run();
                 if (callId == 0) {
                     datagramsDropped++;
                 }
@@ -203,14 +262,14 @@ final class DgramSocket extends ProxySocket {
             }
             ensureBound(e -> {
                 if (e != null || closed) {
-                    data.release();
-                    sendFailed(route, callId, e == null ? Errno.EBADF : e, "cannot bind for sendto");
+                    drop.run();
+                    sendFailed(route, callId, e == null ? Errno.EBADF : e,
+                            e == Errno.EBADF || closed ? "socket " + fd + " was closed" : "cannot bind for sendto: " + bindRefusal);
                     return;
                 }
-                int n = data.readableBytes();
                 if (!channel.isWritable()) {
                     // like a full kernel queue for UDP: the datagram is dropped, the caller told
-                    data.release();
+                    drop.run();
                     if (callId != 0) {
                         datagramsDropped++;
                         session.ctx.datagramsDropped.increment();
@@ -221,6 +280,7 @@ final class DgramSocket extends ProxySocket {
                 }
                 session.ctx.bytesOut.add(n);
                 channel.writeAndFlush(new DatagramPacket(data, t)).addListener(f -> {
+                    session.addBuffered(-n);
                     if (!f.isSuccess() && !closed) {
                         pendingError = ErrnoMapper.of(f.cause()).code();
                         changed();
@@ -248,7 +308,7 @@ final class DgramSocket extends ProxySocket {
                 p.release();
                 return;
             }
-            received(p.content(), from);
+            received(NativeIo.rightSized(p.content(), ctx.alloc()), from);
         }
 
         @Override
@@ -341,7 +401,7 @@ final class DgramSocket extends ProxySocket {
 
     @Override
     void closeNative() {
-        afterBind.clear();
+        runAfterBind(Errno.EBADF);
         if (channel != null) {
             channel.close();
         }

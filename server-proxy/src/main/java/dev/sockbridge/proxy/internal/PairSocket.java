@@ -21,22 +21,50 @@ final class PairSocket extends ProxySocket {
 
     @Override
     void send(int callId, int flags, InetSocketAddress to, ByteBuf data, Object route) {
-        Pending p = new Pending(callId, route) {
+        int n = data.readableBytes();
+        // a parked send holds its data in the proxy: counted from parking until it moves or is dropped
+        var p = new Pending(callId, route) {
+            boolean counted;
+
+            void uncount() {
+                if (counted) {
+                    counted = false;
+                    session.addBuffered(-n);
+                }
+            }
+
             @Override
             boolean attempt() {
+                if (!peerClosedOrShut() && (peer == null || !peer.hasRoom())) {
+                    return false;
+                }
+                uncount();
                 return trySend(callId, data, route);
             }
 
             @Override
             void expire() {
+                uncount();
                 data.release();
                 session.error(route, callId, Errno.EAGAIN, "send timed out (SO_SNDTIMEO)");
             }
 
             @Override
             void abort(Errno e, String reason) {
+                uncount();
                 data.release();
                 session.error(route, callId, e, reason);
+            }
+
+            void park() {
+                if (!session.bufferRoom(n)) {
+                    data.release();
+                    session.error(route, callId, Errno.ENOBUFS, session.bufferFullReason(n));
+                    return;
+                }
+                counted = true;
+                session.addBuffered(n);
+                session.park(sendWaiters, this, timeout(dev.sockbridge.api.SocketOption.SO_SNDTIMEO));
             }
         };
         if (!sendWaiters.isEmpty() || !p.attempt()) {
@@ -44,13 +72,17 @@ final class PairSocket extends ProxySocket {
                 data.release();
                 session.error(route, callId, Errno.EAGAIN, "peer's queue is full");
             } else {
-                session.park(sendWaiters, p, timeout(dev.sockbridge.api.SocketOption.SO_SNDTIMEO));
+                p.park();
             }
         }
     }
 
+    private boolean peerClosedOrShut() {
+        return writeShutdown || peer == null || peer.closed || peer.readShutdown;
+    }
+
     private boolean trySend(int callId, ByteBuf data, Object route) {
-        if (writeShutdown || peer == null || peer.closed || peer.readShutdown) {
+        if (peerClosedOrShut()) {
             data.release();
             session.error(route, callId, Errno.EPIPE, "the other end is closed");
             return true;

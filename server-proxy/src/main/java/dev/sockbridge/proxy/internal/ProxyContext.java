@@ -36,7 +36,25 @@ public final class ProxyContext {
     /** Bytes held for all sessions now; sessions add and subtract their deltas. */
     final AtomicLong bufferedTotal = new AtomicLong();
     final LongAdder refused = new LongAdder();
+    /** Readiness checks waiting polls made (see {@link #pollChecks()}). */
+    final LongAdder pollChecks = new LongAdder();
     public final ProxyLimits proxyLimits;
+
+    /**
+     * How engine sockets turn a host name into addresses; the resolver unless a test puts a slower or
+     * failing lookup here (to race a lookup against a close). Read on the session's loop.
+     */
+    public volatile HostLookup hostLookup;
+
+    /** Looks a host name up; exactly one of {@code ok} and {@code fail} is called once, on any thread. */
+    @FunctionalInterface
+    public interface HostLookup {
+        void resolve(EventLoop loop, String host, java.util.function.Consumer<java.util.List<java.net.InetAddress>> ok,
+                     java.util.function.Consumer<Throwable> fail);
+    }
+
+    /** The process's limit on open descriptors (RLIMIT_NOFILE), or -1 when the JVM cannot tell. */
+    private final long fdLimit = readFdLimit();
 
     public ProxyContext(EventLoopGroup group, SocketPolicy policy, SessionLimits limits, ProxyLimits proxyLimits,
                         ProxyListener listener) {
@@ -46,12 +64,76 @@ public final class ProxyContext {
         this.limits = limits;
         this.listener = listener;
         this.resolver = new Resolver();
+        this.hostLookup = resolver::resolveHost;
+    }
+
+    private static long readFdLimit() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.UnixOperatingSystemMXBean) {
+            return ((com.sun.management.UnixOperatingSystemMXBean) os).getMaxFileDescriptorCount();
+        }
+        return -1;
+    }
+
+    private static long openFds() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.UnixOperatingSystemMXBean) {
+            return ((com.sun.management.UnixOperatingSystemMXBean) os).getOpenFileDescriptorCount();
+        }
+        return -1;
+    }
+
+    /**
+     * Why one more native channel may not open now (a reason for EMFILE), or null if it may. Two caps:
+     * {@link ProxyLimits#maxNativeChannels}, and the process's descriptor limit less
+     * {@link ProxyLimits#descriptorHeadroom}, so listeners can still accept and refuse politely. Native
+     * channels are counted exactly; other descriptors (transport connections, files) are seen only by
+     * asking the kernel, which costs a directory scan, so that is done once native channels hold half
+     * of what the descriptor cap allows. A channel whose creation the kernel refuses anyway fails with
+     * the kernel's errno. Any thread.
+     */
+    public String nativeChannelRefusal() {
+        int open = nativeOpen.get();
+        if (open >= proxyLimits.maxNativeChannels()) {
+            return "too many native channels in the proxy (limit " + proxyLimits.maxNativeChannels() + ")";
+        }
+        if (fdLimit > 0) {
+            long cap = fdLimit - proxyLimits.descriptorHeadroom();
+            if (open >= cap) {
+                return "too many native channels in the proxy (descriptor limit " + fdLimit + " less headroom "
+                        + proxyLimits.descriptorHeadroom() + ")";
+            }
+            if (open >= cap / 2) {
+                long fds = openFds();
+                if (fds >= 0 && fds >= cap) {
+                    return "process descriptors nearly exhausted (" + fds + " of " + fdLimit + " open, "
+                            + proxyLimits.descriptorHeadroom() + " kept back)";
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Whether {@code n} more bytes fit the proxy-wide budget {@link ProxyLimits#maxBufferedBytes}. Any thread;
+     * an estimate when sessions on other loops change their counts at the same moment.
+     */
+    public boolean bufferRoom(long n) {
+        return bufferedTotal.get() + n <= proxyLimits.maxBufferedBytes();
     }
 
     public ProxyStats stats() {
         return new ProxyStats(sessionsOpen.get(), sessionsTotal.sum(), nativeOpen.get(), calls.sum(), callErrors.sum(),
                 denied.sum(), bytesOut.sum(), bytesIn.sum(), datagramsDropped.sum(), malformed.sum(),
                 bufferedTotal.get(), refused.sum());
+    }
+
+    /**
+     * How many times a waiting poll looked at one descriptor's readiness, over all sessions: the work poll
+     * costs, which grows with the polls a change concerns and not with all polls times all their descriptors.
+     */
+    public long pollChecks() {
+        return pollChecks.sum();
     }
 
     public void countMalformed() {

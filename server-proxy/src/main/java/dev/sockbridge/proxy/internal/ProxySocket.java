@@ -115,9 +115,9 @@ abstract class ProxySocket {
             session.error(route, callId, Errno.EINVAL, "socket " + fd + " is in push mode: data arrives as events");
             return;
         }
-        int max = Math.min(length, session.ctx.limits.maxFrameSize() - 128);
+        int max = Math.min(length, session.limits.maxFrameSize() - 128);
         if ((flags & Posix.MSG_WAITALL) != 0) {
-            max = Math.min(max, session.ctx.limits.socketReceiveBuffer());
+            max = Math.min(max, session.limits.socketReceiveBuffer());
         }
         final int len = max;
         Pending p = new Pending(callId, route) {
@@ -177,7 +177,7 @@ abstract class ProxySocket {
                 if (!peek) {
                     inbound.poll();
                     inboundBytes -= n;
-                    session.buffered -= n;
+                    session.addBuffered(-(n));
                     head.data.release();
                 }
             }
@@ -255,7 +255,7 @@ abstract class ProxySocket {
 
     private void consumed(int n) {
         inboundBytes -= n;
-        session.buffered -= n;
+        session.addBuffered(-(n));
     }
 
     /** Adds received data; the caller must stop reading once {@link #hasRoom()} turns false. */
@@ -263,13 +263,13 @@ abstract class ProxySocket {
         int n = data.readableBytes();
         inbound.add(new Chunk(data, from));
         inboundBytes += n;
-        session.buffered += n;
+        session.addBuffered(n);
         session.ctx.bytesIn.add(n);
     }
 
     boolean hasRoom() {
-        return inboundBytes < session.ctx.limits.socketReceiveBuffer()
-                && session.buffered < session.ctx.limits.maxBufferedBytes();
+        return inboundBytes < session.limits.socketReceiveBuffer()
+                && session.bufferRoom(1);
     }
 
     void afterConsume() {
@@ -288,7 +288,7 @@ abstract class ProxySocket {
         if (push) {
             pump();
         }
-        session.wakePolls();
+        session.wakePolls(fd);
         maybeRead();
     }
 
@@ -311,7 +311,7 @@ abstract class ProxySocket {
     void pump() {
         while (credit > 0 && session.outputWritable(pushRoute) && !inbound.isEmpty() && !readShutdown) {
             if (stream) {
-                int n = (int) Math.min(Math.min(credit, session.ctx.limits.maxFrameSize() - 128), inboundBytes);
+                int n = (int) Math.min(Math.min(credit, session.limits.maxFrameSize() - 128), inboundBytes);
                 ByteBuf data = take(n, false);
                 credit -= data.readableBytes();
                 session.event(this, new Event.Data(fd, 0, null, data), false);
@@ -319,7 +319,7 @@ abstract class ProxySocket {
                 Chunk c = inbound.poll();
                 int n = c.data.readableBytes();
                 inboundBytes -= n;
-                session.buffered -= n;
+                session.addBuffered(-(n));
                 if (!session.event(this, new Event.Data(fd, 0, c.from, c.data), true)) {
                     credit -= Math.max(1, n);
                 }
@@ -485,7 +485,7 @@ abstract class ProxySocket {
         }
         Chunk c;
         while ((c = inbound.poll()) != null) {
-            session.buffered -= c.data.readableBytes();
+            session.addBuffered(-(c.data.readableBytes()));
             c.data.release();
         }
         inboundBytes = 0;

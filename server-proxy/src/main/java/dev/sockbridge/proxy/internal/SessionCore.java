@@ -9,13 +9,13 @@ import dev.sockbridge.api.message.PollFd;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
 import dev.sockbridge.proxy.SessionInfo;
+import dev.sockbridge.proxy.SessionLimits;
 import dev.sockbridge.proxy.SocketPolicy;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,19 +44,40 @@ public final class SessionCore {
      */
     public static final int SB_DATAGRAMS_DROPPED = 1;
 
+    private static final System.Logger LOG = System.getLogger("dev.sockbridge.proxy.engine");
+
     final ProxyContext ctx;
     final EventLoop loop;
     final SessionInfo info;
     final SessionOutput out;
 
     private final Map<Integer, ProxySocket> sockets = new LinkedHashMap<>();
-    private final List<PollWait> polls = new ArrayList<>();
+    /**
+     * Waiting polls by the descriptors they wait on, so a socket's change looks at the polls that wait on
+     * that socket and at no other (a change used to rescan every poll's every descriptor).
+     */
+    private final Map<Integer, java.util.LinkedHashSet<PollWait>> pollsByFd = new java.util.HashMap<>();
+    private int pollsWaiting;
     private int nextFd = 3;
     private volatile int outstanding;
-    long buffered;
+    /** Bytes held for this session now; changed only through {@link #addBuffered}, which keeps the proxy's total in step. */
+    private long buffered;
     private boolean closed;
 
+    /** The proxy's policy, and the session's grant's if it has one (both must allow). */
+    private final SocketPolicy policy;
+    /** Each the smaller of the proxy's limit and the session's grant's. */
+    final SessionLimits limits;
+
     public SessionCore(ProxyContext ctx, EventLoop loop, SessionInfo info, SessionOutput out) {
+        this(ctx, loop, info, out, ctx.policy, ctx.limits);
+    }
+
+    /** A session under {@code policy} and {@code limits} (an admitted session's, see {@link AdmissionTicket}). */
+    public SessionCore(ProxyContext ctx, EventLoop loop, SessionInfo info, SessionOutput out, SocketPolicy policy,
+                       SessionLimits limits) {
+        this.policy = policy;
+        this.limits = limits;
         this.ctx = ctx;
         this.loop = loop;
         this.info = info;
@@ -85,6 +106,34 @@ public final class SessionCore {
 
     public int openSockets() {
         return sockets.size();
+    }
+
+    /** Bytes the proxy holds for this session now (see {@link dev.sockbridge.proxy.SessionLimits#maxBufferedBytes}). */
+    public long bufferedBytes() {
+        return buffered;
+    }
+
+    /**
+     * Counts {@code delta} bytes more (or, negative, fewer) held for this session, in the session's and the
+     * proxy's totals alike. Front ends count what they hold for the session (messages being reassembled)
+     * here too. Call on {@link #loop}; every byte added must be subtracted once, also after the session ended.
+     */
+    public void addBuffered(long delta) {
+        buffered += delta;
+        ctx.bufferedTotal.addAndGet(delta);
+    }
+
+    /** Whether {@code n} more bytes fit both this session's budget and the proxy-wide one. */
+    public boolean bufferRoom(long n) {
+        return buffered + n <= limits.maxBufferedBytes() && ctx.bufferRoom(n);
+    }
+
+    /** The reason for ENOBUFS when {@link #bufferRoom} said no to {@code n} bytes. */
+    String bufferFullReason(long n) {
+        if (buffered + n > limits.maxBufferedBytes()) {
+            return "session buffer limit reached (" + limits.maxBufferedBytes() + " bytes)";
+        }
+        return "proxy buffer limit reached (" + ctx.proxyLimits.maxBufferedBytes() + " bytes over all sessions)";
     }
 
     // ------------------------------------------------------------------ replies
@@ -144,16 +193,19 @@ public final class SessionCore {
         }
         ctx.calls.increment();
         outstanding++;
-        if (outstanding > ctx.limits.maxOutstandingCalls()) {
+        if (outstanding > limits.maxOutstandingCalls()) {
             Message.release(r);
-            error(route, r.callId(), Errno.ENOBUFS, "too many outstanding calls (limit " + ctx.limits.maxOutstandingCalls() + ")");
+            error(route, r.callId(), Errno.ENOBUFS, "too many outstanding calls (limit " + limits.maxOutstandingCalls() + ")");
             return;
         }
         try {
             dispatch(r, route);
         } catch (RuntimeException e) {
+            // a bug of ours, not the client's: the client gets an errno it can act on, the log the details
+            LOG.log(System.Logger.Level.DEBUG, () -> "session " + info.id() + ": " + r.messageType() + " failed", e);
             Message.release(r);
-            error(route, r.callId(), Errno.EIO, "internal error: " + e);
+            error(route, r.callId(), Errno.EIO, r.messageType().name().toLowerCase(java.util.Locale.ROOT)
+                    + " failed in the proxy");
         }
     }
 
@@ -324,8 +376,8 @@ public final class SessionCore {
     // ------------------------------------------------------------------ descriptors
 
     private boolean roomForSocket(Object route, int callId, int n) {
-        if (sockets.size() + n > ctx.limits.maxSockets()) {
-            error(route, callId, Errno.EMFILE, "too many open sockets (limit " + ctx.limits.maxSockets() + ")");
+        if (sockets.size() + n > limits.maxSockets()) {
+            error(route, callId, Errno.EMFILE, "too many open sockets (limit " + limits.maxSockets() + ")");
             return false;
         }
         return true;
@@ -333,7 +385,7 @@ public final class SessionCore {
 
     /** Gives a socket the next free descriptor; null if the limit is reached. */
     Integer register(ProxySocket s) {
-        if (sockets.size() >= ctx.limits.maxSockets()) {
+        if (sockets.size() >= limits.maxSockets()) {
             return null;
         }
         int fd;
@@ -398,7 +450,7 @@ public final class SessionCore {
     void closeSocket(ProxySocket s, String why) {
         sockets.remove(s.fd);
         s.close(why);
-        wakePolls();
+        wakePolls(s.fd);
     }
 
     // ------------------------------------------------------------------ options
@@ -466,11 +518,31 @@ public final class SessionCore {
     private final class PollWait {
         final Request.Poll req;
         final Object route;
+        /** The distinct non-negative descriptors it waits on. */
+        final int[] fds;
         io.netty.util.concurrent.ScheduledFuture<?> timer;
+        boolean done;
 
         PollWait(Request.Poll req, Object route) {
             this.req = req;
             this.route = route;
+            this.fds = req.fds().stream().mapToInt(PollFd::fd).filter(fd -> fd >= 0).distinct().toArray();
+        }
+
+        /** What {@code fd} reports for this poll now (0 when nothing it asks for holds). */
+        int revents(int fd) {
+            ctx.pollChecks.increment();
+            ProxySocket s = sockets.get(fd);
+            if (s == null) {
+                return Posix.POLLNVAL;
+            }
+            int events = 0;
+            for (PollFd p : req.fds()) {
+                if (p.fd() == fd) {
+                    events |= p.events();
+                }
+            }
+            return s.readiness() & (events | Posix.POLLERR | Posix.POLLHUP | Posix.POLLNVAL);
         }
 
         List<PollFd> ready() {
@@ -479,6 +551,7 @@ public final class SessionCore {
                 if (p.fd() < 0) {
                     continue;
                 }
+                ctx.pollChecks.increment();
                 ProxySocket s = sockets.get(p.fd());
                 int rev = s == null ? Posix.POLLNVAL
                         : s.readiness() & (p.events() | Posix.POLLERR | Posix.POLLHUP | Posix.POLLNVAL);
@@ -491,7 +564,7 @@ public final class SessionCore {
     }
 
     private void poll(Request.Poll r, Object route) {
-        if (r.fds().size() > ctx.limits.maxSockets() * 2 + 16) {
+        if (r.fds().size() > limits.maxSockets() * 2 + 16) {
             error(route, r.callId(), Errno.EINVAL, "too many descriptors in poll");
             return;
         }
@@ -501,38 +574,78 @@ public final class SessionCore {
             reply(route, new Reply.Poll(r.callId(), ready));
             return;
         }
-        polls.add(w);
+        for (int fd : w.fds) {
+            pollsByFd.computeIfAbsent(fd, k -> new java.util.LinkedHashSet<>()).add(w);
+        }
+        pollsWaiting++;
         if (r.timeoutMillis() > 0) {
             w.timer = loop.schedule(() -> {
-                if (polls.remove(w)) {
+                if (!w.done) {
+                    unpark(w);
                     reply(route, new Reply.Poll(r.callId(), List.of()));
                 }
             }, r.timeoutMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
-    /** Re-checks every waiting poll; called whenever any socket changes. */
-    void wakePolls() {
-        if (polls.isEmpty()) {
+    private void unpark(PollWait w) {
+        w.done = true;
+        pollsWaiting--;
+        for (int fd : w.fds) {
+            java.util.Set<PollWait> set = pollsByFd.get(fd);
+            if (set != null) {
+                set.remove(w);
+                if (set.isEmpty()) {
+                    pollsByFd.remove(fd);
+                }
+            }
+        }
+        if (w.timer != null) {
+            w.timer.cancel(false);
+        }
+    }
+
+    /**
+     * Socket {@code fd} changed (or went away): answers the polls waiting on it that it now makes ready.
+     * Costs work for those polls only; a poll it wakes is answered with every descriptor ready then.
+     */
+    void wakePolls(int fd) {
+        if (pollsWaiting == 0) {
             return;
         }
-        for (Iterator<PollWait> it = polls.iterator(); it.hasNext(); ) {
-            PollWait w = it.next();
-            List<PollFd> ready = w.ready();
-            if (!ready.isEmpty()) {
-                it.remove();
-                if (w.timer != null) {
-                    w.timer.cancel(false);
+        java.util.Set<PollWait> set = pollsByFd.get(fd);
+        if (set == null) {
+            return;
+        }
+        List<PollWait> woken = null;
+        for (PollWait w : set) {
+            if (w.revents(fd) != 0) {
+                if (woken == null) {
+                    woken = new ArrayList<>();
                 }
-                reply(w.route, new Reply.Poll(w.req.callId(), ready));
+                woken.add(w);
             }
+        }
+        if (woken == null) {
+            return;
+        }
+        for (PollWait w : woken) {
+            if (w.done) {
+                continue;
+            }
+            unpark(w);
+            reply(w.route, new Reply.Poll(w.req.callId(), w.ready()));
         }
     }
 
     // ------------------------------------------------------------------ policy and channels
 
     SocketPolicy policy() {
-        return ctx.policy;
+        return policy;
+    }
+
+    public SessionLimits limits() {
+        return limits;
     }
 
     /** Counts a native channel from open to close, so a leak shows in the stats. */
@@ -540,8 +653,29 @@ public final class SessionCore {
         ctx.trackNative(ch, info, kind);
     }
 
-    void resolve(String host, Consumer<List<InetAddress>> ok, Consumer<Throwable> fail) {
-        ctx.resolver.resolveHost(loop, host, a -> onLoop(() -> ok.accept(a)), t -> onLoop(() -> fail.accept(t)));
+    /**
+     * Resolves {@code host} for socket {@code s}. The answer comes on the loop; if the socket or the session
+     * closed meanwhile, {@code fail} gets EBADF instead of {@code ok}, so nothing is bound or connected for a
+     * socket that is gone and the caller releases what it held.
+     */
+    void resolve(ProxySocket s, String host, Consumer<List<InetAddress>> ok, java.util.function.BiConsumer<Errno, String> fail) {
+        ctx.hostLookup.resolve(loop, host, a -> onLoop(() -> {
+            if (closed || s.closed) {
+                fail.accept(Errno.EBADF, "socket " + s.fd + " was closed while " + host + " was being resolved");
+            } else {
+                ok.accept(a);
+            }
+        }), t -> onLoop(() -> fail.accept(closed || s.closed ? Errno.EBADF : Errno.EHOSTUNREACH,
+                closed || s.closed ? "socket " + s.fd + " was closed while " + host + " was being resolved"
+                        : "cannot resolve " + host)));
+    }
+
+    /**
+     * Why a new native channel may not open now (EMFILE with this reason), or null. Counted against the
+     * proxy's caps ({@link ProxyContext#nativeChannelRefusal}).
+     */
+    String nativeChannelRefusal() {
+        return ctx.nativeChannelRefusal();
     }
 
     // ------------------------------------------------------------------ end
@@ -556,12 +690,15 @@ public final class SessionCore {
             s.close("session ended");
         }
         sockets.clear();
-        for (PollWait w : polls) {
-            if (w.timer != null) {
-                w.timer.cancel(false);
+        for (java.util.Set<PollWait> set : pollsByFd.values()) {
+            for (PollWait w : set) {
+                if (w.timer != null) {
+                    w.timer.cancel(false);
+                }
             }
         }
-        polls.clear();
+        pollsByFd.clear();
+        pollsWaiting = 0;
         ctx.sessionsOpen.decrementAndGet();
         ctx.listener.sessionClosed(info, code, reason);
     }

@@ -12,6 +12,7 @@ import dev.sockbridge.api.message.Request;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportListener;
 import dev.sockbridge.proxy.SessionInfo;
+import dev.sockbridge.proxy.SessionLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import java.util.Set;
@@ -41,11 +42,18 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
     private volatile boolean ended;
 
     public SockbridgeSession(ProxyContext ctx, Transport transport) {
+        this(ctx, transport, null);
+    }
+
+    /** A session under {@code ticket}'s policy and limits (null: the proxy's own). */
+    public SockbridgeSession(ProxyContext ctx, Transport transport, AdmissionTicket ticket) {
         this.ctx = ctx;
         this.transport = transport;
         this.loop = ctx.loopFor(transport.executor());
-        SessionInfo info = new SessionInfo(ctx.newSessionId(), transport.remoteAddress(), transport.scheme(), "sockbridge");
-        this.core = new SessionCore(ctx, loop, info, this);
+        SessionInfo info = new SessionInfo(ctx.newSessionId(), transport.remoteAddress(), transport.scheme(), "sockbridge",
+                ticket == null ? null : ticket.subject);
+        this.core = ticket == null ? new SessionCore(ctx, loop, info, this)
+                : new SessionCore(ctx, loop, info, this, ticket.policy, ticket.limits);
     }
 
     public SessionCore core() {
@@ -79,9 +87,9 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
         }
         Message m;
         try {
-            if (frame.readableBytes() > ctx.limits.maxFrameSize()) {
+            if (frame.readableBytes() > core.limits.maxFrameSize()) {
                 goodbye(Control.Goodbye.TOO_BIG, "frame of " + frame.readableBytes() + " bytes exceeds the limit of "
-                        + ctx.limits.maxFrameSize());
+                        + core.limits.maxFrameSize());
                 return;
             }
             m = codec.decode(frame);
@@ -132,8 +140,9 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
             return;
         }
         welcomed = true;
-        send(new Control.Welcome(MessageCodec.VERSION, AGENT, ctx.limits.maxFrameSize(), ctx.limits.maxSockets(),
-                ctx.limits.maxOutstandingCalls(), ctx.limits.maxBufferedBytes()), transport);
+        SessionLimits limits = core.limits;
+        send(new Control.Welcome(MessageCodec.VERSION, AGENT, limits.maxFrameSize(), limits.maxSockets(),
+                limits.maxOutstandingCalls(), limits.maxBufferedBytes()), transport);
     }
 
     @Override

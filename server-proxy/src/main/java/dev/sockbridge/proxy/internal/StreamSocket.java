@@ -117,6 +117,11 @@ final class StreamSocket extends ProxySocket {
             session.denied(route, r.callId(), "listen", d.reason());
             return;
         }
+        String refusal = session.nativeChannelRefusal();
+        if (refusal != null) {
+            session.error(route, r.callId(), Errno.EMFILE, refusal);
+            return;
+        }
         backlog = bl;
         ServerBootstrap b = new ServerBootstrap()
                 .group(session.loop, session.loop)
@@ -133,8 +138,12 @@ final class StreamSocket extends ProxySocket {
                         accepted(ch);
                     }
                 });
-        state = State.LISTENING;
         ChannelFuture f = b.bind(local);
+        if (NativeIo.failedAtCreation(f)) {
+            session.error(route, r.callId(), NativeIo.creationErrno(f.cause()), "cannot create a socket: " + ErrnoMapper.reason(f.cause()));
+            return;
+        }
+        state = State.LISTENING;
         server = f.channel();
         session.track(server, "tcp-listen");
         f.addListener(x -> {
@@ -163,8 +172,13 @@ final class StreamSocket extends ProxySocket {
     /** A native client connected; it waits in the accept queue, already reading into its own buffer. */
     private void accepted(SocketChannel ch) {
         acceptReadPending = false;
-        if (closed) {
+        String refusal = closed ? "closed" : session.nativeChannelRefusal();
+        if (refusal != null) {
+            // the connection is refused rather than kept past the proxy's caps; the listener keeps accepting
             ch.close();
+            if (!closed) {
+                session.loop.execute(this::readAccepts);
+            }
             return;
         }
         session.track(ch, "tcp-accepted");
@@ -222,7 +236,7 @@ final class StreamSocket extends ProxySocket {
         Integer nfd = session.register(child);
         if (nfd == null) {
             child.close("descriptor limit");
-            session.error(route, callId, Errno.EMFILE, "too many open sockets (limit " + session.ctx.limits.maxSockets() + ")");
+            session.error(route, callId, Errno.EMFILE, "too many open sockets (limit " + session.limits.maxSockets() + ")");
         } else {
             child.nonBlocking = childNonBlocking;
             session.reply(route, new Reply.Accept(callId, nfd, child.peerAddress()));
@@ -286,7 +300,7 @@ final class StreamSocket extends ProxySocket {
         }
         state = State.CONNECTING;
         if (target.isUnresolved()) {
-            session.resolve(target.getHostString(), addrs -> {
+            session.resolve(this, target.getHostString(), addrs -> {
                 InetAddress pick = null;
                 for (InetAddress a : addrs) {
                     if (familyFits(a)) {
@@ -297,12 +311,12 @@ final class StreamSocket extends ProxySocket {
                 if (pick == null) {
                     state = State.NEW;
                     session.error(route, r.callId(), Errno.EHOSTUNREACH, "no address of the socket's family for " + target.getHostString());
-                } else if (!closed) {
+                } else {
                     connectTo(r.callId(), new InetSocketAddress(pick, target.getPort()), route);
                 }
-            }, t -> {
+            }, (e, why) -> {
                 state = State.NEW;
-                session.error(route, r.callId(), Errno.EHOSTUNREACH, "cannot resolve " + target.getHostString());
+                session.error(route, r.callId(), e, why);
             });
             return;
         }
@@ -321,6 +335,12 @@ final class StreamSocket extends ProxySocket {
             session.denied(route, callId, "connect", d.reason());
             return;
         }
+        String refusal = session.nativeChannelRefusal();
+        if (refusal != null) {
+            state = State.NEW;
+            session.error(route, callId, Errno.EMFILE, refusal);
+            return;
+        }
         long sndTimeoutMs = timeout(SocketOption.SO_SNDTIMEO) / 1000;
         Bootstrap b = new Bootstrap()
                 .group(session.loop)
@@ -332,6 +352,12 @@ final class StreamSocket extends ProxySocket {
                         (int) (sndTimeoutMs > 0 ? Math.min(sndTimeoutMs, Integer.MAX_VALUE) : DEFAULT_CONNECT_TIMEOUT_MS))
                 .handler(new Handler());
         ChannelFuture f = bound != null ? b.connect(target, bound) : b.connect(target);
+        if (NativeIo.failedAtCreation(f)) {
+            // the channel could not even be created (EMFILE, ENFILE, ENOBUFS): Netty hands back a placeholder
+            state = State.NEW;
+            session.error(route, callId, NativeIo.creationErrno(f.cause()), "cannot create a socket: " + ErrnoMapper.reason(f.cause()));
+            return;
+        }
         channel = (SocketChannel) f.channel();
         session.track(channel, "tcp");
         for (java.util.Map.Entry<SocketOption<?>, Long> e : options.entrySet()) {
@@ -474,28 +500,34 @@ final class StreamSocket extends ProxySocket {
             return;
         }
         int n = data.readableBytes();
-        if (sends.isEmpty() && channel.isWritable()) {
-            write(data);
+        // bytes handed to the channel stay in the proxy until Netty has written them to the kernel, so they
+        // count against the budgets from the write until its completion
+        boolean room = session.bufferRoom(n);
+        if (sends.isEmpty() && channel.isWritable() && room) {
+            session.addBuffered(n);
+            write(data, n);
             session.reply(route, new Reply.Value(callId, n));
             return;
         }
         if (nonBlocking || (flags & Posix.MSG_DONTWAIT) != 0) {
             data.release();
-            session.error(route, callId, Errno.EAGAIN, "send buffer full");
+            session.error(route, callId, Errno.EAGAIN, room ? "send buffer full" : session.bufferFullReason(n));
             return;
         }
-        if (session.buffered + n > session.ctx.limits.maxBufferedBytes()) {
+        if (!room) {
             data.release();
-            session.error(route, callId, Errno.ENOBUFS, "session buffer limit reached (" + session.ctx.limits.maxBufferedBytes() + " bytes)");
+            session.error(route, callId, Errno.ENOBUFS, session.bufferFullReason(n));
             return;
         }
-        session.buffered += n;
+        session.addBuffered(n);
         sends.add(new PendingSend(callId, data, route));
     }
 
-    private void write(ByteBuf data) {
-        session.ctx.bytesOut.add(data.readableBytes());
+    /** Writes {@code n} bytes already counted in the session's buffered bytes; the count drops when the write ends. */
+    private void write(ByteBuf data, int n) {
+        session.ctx.bytesOut.add(n);
         channel.writeAndFlush(data).addListener(f -> {
+            session.addBuffered(-n);
             if (!f.isSuccess() && pendingError == 0 && !closed) {
                 pendingError = ErrnoMapper.of(f.cause()).code();
                 changed();
@@ -507,8 +539,7 @@ final class StreamSocket extends ProxySocket {
         while (!sends.isEmpty() && channel != null && channel.isWritable()) {
             PendingSend s = sends.poll();
             int n = s.data.readableBytes();
-            session.buffered -= n;
-            write(s.data);
+            write(s.data, n);
             session.reply(s.route, new Reply.Value(s.callId, n));
         }
         if (sends.isEmpty() && shutdownWriteAfterSends) {
@@ -553,7 +584,7 @@ final class StreamSocket extends ProxySocket {
     private void failSends(Errno e) {
         PendingSend s;
         while ((s = sends.poll()) != null) {
-            session.buffered -= s.data.readableBytes();
+            session.addBuffered(-(s.data.readableBytes()));
             s.data.release();
             session.error(s.route, s.callId, e, "connection closed");
         }
@@ -592,7 +623,7 @@ final class StreamSocket extends ProxySocket {
             readShutdown = true;
             ProxySocket.Chunk c;
             while ((c = inbound.poll()) != null) {
-                session.buffered -= c.data().readableBytes();
+                session.addBuffered(-(c.data().readableBytes()));
                 c.data().release();
             }
             inboundBytes = 0;

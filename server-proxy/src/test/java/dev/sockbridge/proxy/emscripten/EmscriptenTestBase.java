@@ -44,6 +44,7 @@ abstract class EmscriptenTestBase {
         assertEquals(0, proxy.stats().nativeChannelsOpen(), "native channels left open: " + proxy.stats());
         // sessions end on their loops right after the shutdown closed them
         awaitStats(s -> s.sessionsOpen() == 0, "every session ended");
+        dev.sockbridge.proxy.ProxyDrained.assertDrained(proxy);
         peers.close();
     }
 

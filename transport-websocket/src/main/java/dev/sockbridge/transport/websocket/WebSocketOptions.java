@@ -20,7 +20,12 @@ import dev.sockbridge.api.transport.TransportOptions;
  *   idleTimeoutMillis          both     120000 / 0    close 1001 "idle timeout" after this long with nothing read
  *   closeTimeoutMillis         both     3000          how long a close waits for the peer's close frame
  *   handshakeTimeoutMillis     both     10000         how long the HTTP upgrade may take
- *   allowedOrigins             server   -             comma-separated Origins; when set, others get HTTP 403
+ *   allowedOrigins             server   -             comma-separated Origins allowed besides the server's own
+ *                                                    (pages it served) and none (native clients); others get
+ *                                                    HTTP 403; "*" allows any (an open door for every web page)
+ *   allowedHosts               server   -             comma-separated names the Host header may carry besides IP
+ *                                                    literals and localhost; others get HTTP 421 (DNS
+ *                                                    rebinding); "*" allows any
  *   tlsTrustCertFile           client   -             PEM certificate(s) to trust instead of the JDK's CAs
  *   tlsInsecureTrustAll        client   false         trust any certificate, any host: UNSAFE, tests only
  *   origin                     client   -             Origin header to send (none by default)
@@ -46,6 +51,7 @@ public final class WebSocketOptions {
     public static final String CLOSE_TIMEOUT_MILLIS = "closeTimeoutMillis";
     public static final String HANDSHAKE_TIMEOUT_MILLIS = "handshakeTimeoutMillis";
     public static final String ALLOWED_ORIGINS = "allowedOrigins";
+    public static final String ALLOWED_HOSTS = "allowedHosts";
     public static final String TLS_TRUST_CERT_FILE = "tlsTrustCertFile";
     /** Trusts every certificate for every host. Unsafe: for tests against a self-signed server only. */
     public static final String TLS_INSECURE_TRUST_ALL = "tlsInsecureTrustAll";

@@ -1,5 +1,6 @@
 package dev.sockbridge.transport.websocket;
 
+import dev.sockbridge.api.transport.AdmissionCheck;
 import dev.sockbridge.api.transport.ServerTransportListener;
 import java.util.List;
 import java.util.Objects;
@@ -19,8 +20,10 @@ public final class WebSocketRoute {
     private final List<String> subprotocols;
     private final boolean requireSubprotocol;
     private final WebSocketHandler handler;
+    private final AdmissionCheck admission;
 
     private WebSocketRoute(Builder b) {
+        this.admission = b.admission;
         this.path = b.path;
         this.subprotocols = List.copyOf(b.subprotocols);
         this.requireSubprotocol = b.requireSubprotocol;
@@ -28,12 +31,14 @@ public final class WebSocketRoute {
     }
 
     /**
-     * The Sockbridge route: subprotocol {@value WebSocketOptions#SUBPROTOCOL} (or none), each session
-     * handed to {@code listener} as a transport.
+     * The Sockbridge route: subprotocol {@value WebSocketOptions#SUBPROTOCOL} (or none), each upgrade
+     * admitted by {@code listener}'s {@link ServerTransportListener#admit admit}, each session handed to
+     * {@code listener} as a transport.
      */
     public static WebSocketRoute sockbridge(String path, ServerTransportListener listener) {
         Objects.requireNonNull(listener, "listener");
-        return builder(path, listener::transportCreated).subprotocols(WebSocketOptions.SUBPROTOCOL).build();
+        return builder(path, listener::transportCreated).subprotocols(WebSocketOptions.SUBPROTOCOL)
+                .admission(listener::admit).build();
     }
 
     /** A route for a handler of raw binary sessions; by default it accepts no subprotocol. */
@@ -59,6 +64,11 @@ public final class WebSocketRoute {
         return handler;
     }
 
+    /** Decides each upgrade before it is answered; {@link AdmissionCheck#admitAll()} unless set. */
+    public AdmissionCheck admission() {
+        return admission;
+    }
+
     @Override
     public String toString() {
         return "WebSocketRoute[" + path + " " + subprotocols + (requireSubprotocol ? " required" : "") + "]";
@@ -70,6 +80,7 @@ public final class WebSocketRoute {
         private final WebSocketHandler handler;
         private List<String> subprotocols = List.of();
         private boolean requireSubprotocol;
+        private AdmissionCheck admission = AdmissionCheck.admitAll();
 
         private Builder(String path, WebSocketHandler handler) {
             Objects.requireNonNull(path, "path");
@@ -94,6 +105,18 @@ public final class WebSocketRoute {
         /** Refuse clients that offer no subprotocol (default false: they are served). */
         public Builder requireSubprotocol(boolean require) {
             this.requireSubprotocol = require;
+            return this;
+        }
+
+        /**
+         * Decides each upgrade to this route once the path, Origin, version and subprotocol have passed, and
+         * before the 101: a refusal is answered with its HTTP status and reason (and Retry-After). The session
+         * then carries the request and the admission's attachment ({@link WebSocketSession#connectRequest()},
+         * {@link WebSocketSession#attachment()}); the admission is released when the connection ends. Default:
+         * everyone is admitted.
+         */
+        public Builder admission(AdmissionCheck check) {
+            this.admission = Objects.requireNonNull(check, "check");
             return this;
         }
 

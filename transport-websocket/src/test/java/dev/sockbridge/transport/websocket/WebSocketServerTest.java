@@ -137,24 +137,63 @@ class WebSocketServerTest {
     // origin
 
     @Test
-    void originAllowlistRefusesMissingOrUnlistedOriginWith403() throws Exception {
+    void byDefaultOnlyTheServersOwnPagesAndNativeClientsMayUpgrade() throws Exception {
+        WebSocketServer s = start(TransportOptions.defaults());
+        int port = port(s);
+
+        assertEquals(403, RawHttp.upgrade(port, "/sockbridge", "Origin: https://evil.example").status(), "foreign page");
+        assertEquals(403, RawHttp.upgrade(port, "/sockbridge", "Origin: http://127.0.0.1:" + (port + 1)).status(),
+                "another port is another origin");
+        assertEquals(403, RawHttp.upgrade(port, "/sockbridge", "Origin: https://127.0.0.1:" + port).status(),
+                "https is not this plain-http server's origin");
+        assertEquals(101, RawHttp.upgrade(port, "/sockbridge", "Origin: http://127.0.0.1:" + port).status(), "own page");
+        assertEquals(101, RawHttp.upgrade(port, "/sockbridge").status(), "no Origin: a native client");
+        Transport t = connect(s.uri("/sockbridge"), TransportOptions.defaults());
+        assertEchoes(t);
+
+        ExecutionException refused = assertThrows(ExecutionException.class, () -> new WebSocketTransportProvider()
+                .connect(s.uri("/sockbridge"), TransportOptions.defaults().with(WebSocketOptions.ORIGIN, "https://evil.example"))
+                .get(T.toMillis(), TimeUnit.MILLISECONDS));
+        WebSocketClientHandshakeException e = assertInstanceOf(WebSocketClientHandshakeException.class, refused.getCause());
+        assertEquals(403, e.response().status().code());
+    }
+
+    @Test
+    void originAllowlistAddsOriginsAndStarAllowsAny() throws Exception {
         WebSocketServer s = start(TransportOptions.defaults()
                 .with(WebSocketOptions.ALLOWED_ORIGINS, "https://good.example, http://localhost:8080/"));
         int port = port(s);
 
-        assertEquals(403, RawHttp.upgrade(port, "/sockbridge").status(), "no Origin");
         assertEquals(403, RawHttp.upgrade(port, "/sockbridge", "Origin: https://evil.example").status(), "unlisted");
         assertEquals(403, RawHttp.upgrade(port, "/sockbridge", "Origin: https://good.example.evil").status());
         assertEquals(101, RawHttp.upgrade(port, "/sockbridge", "Origin: https://GOOD.example").status(), "listed");
         assertEquals(101, RawHttp.upgrade(port, "/sockbridge", "Origin: http://localhost:8080").status(), "listed");
-
-        ExecutionException refused = assertThrows(ExecutionException.class, () -> new WebSocketTransportProvider()
-                .connect(s.uri("/sockbridge"), TransportOptions.defaults()).get(T.toMillis(), TimeUnit.MILLISECONDS));
-        WebSocketClientHandshakeException e = assertInstanceOf(WebSocketClientHandshakeException.class, refused.getCause());
-        assertEquals(403, e.response().status().code());
-
         Transport t = connect(s.uri("/sockbridge"), TransportOptions.defaults().with(WebSocketOptions.ORIGIN, "https://good.example"));
         assertEchoes(t);
+
+        WebSocketServer any = start(TransportOptions.defaults().with(WebSocketOptions.ALLOWED_ORIGINS, "*"));
+        assertEquals(101, RawHttp.upgrade(port(any), "/sockbridge", "Origin: https://evil.example").status(), "'*' allows any");
+    }
+
+    @Test
+    void aHostHeaderThatDoesNotNameTheServerIsRefusedWith421() throws Exception {
+        WebSocketServer s = start(TransportOptions.defaults().with(WebSocketOptions.ALLOWED_HOSTS, "game.example"));
+        int port = port(s);
+        String upgrade = " HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+        // DNS rebinding: a page of evil.example re-resolved to 127.0.0.1 is same-origin with itself
+        assertEquals(421, RawHttp.exchange(port, "GET /sockbridge" + upgrade + "Host: evil.example:" + port
+                + "\r\nOrigin: http://evil.example:" + port + "\r\n\r\n").status(), "rebinding upgrade");
+        assertEquals(421, RawHttp.exchange(port, "GET /stats HTTP/1.1\r\nHost: evil.example:" + port
+                + "\r\nConnection: close\r\n\r\n").status(), "rebinding GET");
+        assertEquals(421, RawHttp.exchange(port, "GET /stats HTTP/1.1\r\nConnection: close\r\n\r\n").status(),
+                "no Host");
+        assertEquals(101, RawHttp.exchange(port, "GET /sockbridge" + upgrade + "Host: localhost:" + port
+                + "\r\nOrigin: http://localhost:" + port + "\r\n\r\n").status(), "localhost, own page");
+        assertEquals(101, RawHttp.exchange(port, "GET /sockbridge" + upgrade + "Host: [::1]:" + port + "\r\n\r\n").status(),
+                "IP literal");
+        assertEquals(101, RawHttp.exchange(port, "GET /sockbridge" + upgrade + "Host: GAME.example\r\n"
+                + "Origin: http://game.example\r\n\r\n").status(), "configured name, own page on port 80");
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -224,7 +263,7 @@ class WebSocketServerTest {
     void unknownPathAndUnsupportedVersionAreRefused() throws Exception {
         WebSocketServer s = start(TransportOptions.defaults());
         assertEquals(404, RawHttp.upgrade(port(s), "/nope").status());
-        RawHttp.Response r = RawHttp.exchange(port(s), "GET /sockbridge HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+        RawHttp.Response r = RawHttp.exchange(port(s), "GET /sockbridge HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                 + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n");
         assertEquals(426, r.status());
         assertEquals("13", r.header("Sec-WebSocket-Version"));

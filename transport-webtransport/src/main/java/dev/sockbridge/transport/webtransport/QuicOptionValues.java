@@ -2,6 +2,7 @@ package dev.sockbridge.transport.webtransport;
 
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.transport.webtransport.internal.QuicOptions;
+import dev.sockbridge.transport.webtransport.internal.ServerSettings;
 import dev.sockbridge.transport.webtransport.internal.StreamSettings;
 
 import java.net.URI;
@@ -66,6 +67,25 @@ final class QuicOptionValues {
         q.initialMaxData = o.getInt(QuicTransportOptions.CONNECTION_WINDOW,
                 QuicTransportOptions.DEFAULT_CONNECTION_WINDOW);
         q.maxBidiStreams = o.getInt(QuicTransportOptions.MAX_STREAMS, QuicTransportOptions.DEFAULT_MAX_STREAMS);
+        // HTTP/3 opens a control and two QPACK streams whatever is asked
+        q.maxUniStreams = Math.max(3, o.getInt(QuicTransportOptions.MAX_UNI_STREAMS,
+                QuicTransportOptions.DEFAULT_MAX_UNI_STREAMS));
+    }
+
+    static void applyServerLimits(TransportOptions o, ServerSettings s) {
+        s.addressValidation = o.getBoolean(QuicTransportOptions.ADDRESS_VALIDATION, true);
+        s.maxConnections = positive(o, QuicTransportOptions.MAX_CONNECTIONS,
+                QuicTransportOptions.DEFAULT_MAX_CONNECTIONS);
+        s.maxReassemblyBytes = positive(o, QuicTransportOptions.MAX_REASSEMBLY_BYTES,
+                QuicTransportOptions.DEFAULT_MAX_REASSEMBLY_BYTES);
+    }
+
+    private static int positive(TransportOptions o, String key, int def) {
+        int v = o.getInt(key, def);
+        if (v < 1) {
+            throw new IllegalArgumentException(key + " must be positive: " + v);
+        }
+        return v;
     }
 
     static String alpn(TransportOptions o) {

@@ -42,9 +42,10 @@ import java.util.function.Predicate;
  * native clients). Made by {@link QuicTransportProvider#newServer}; options in {@link QuicTransportOptions}.
  *
  * <pre>
- *   UDP HOST:PORT ── QUIC ──┬─ webtransport: HTTP/3, CONNECT :protocol webtransport on PATH from an allowed Origin
- *                           │                = one session
- *                           └─ quic:         one connection (ALPN sockbridge) = one session
+ *   UDP HOST:PORT ── QUIC ──┬─ webtransport: HTTP/3, CONNECT :protocol webtransport on PATH from an allowed Origin,
+ *                           │                admitted by the listener (else its HTTP/3 status) = one session
+ *                           └─ quic:         one connection (ALPN sockbridge), admitted by the listener (else an
+ *                                            application close with its code and reason) = one session
  *   session ── main channel (the client's first bidirectional stream) = the {@link Transport} handed out
  *           ├─ more bidirectional streams (either side) = {@code streamOpened} / {@code openStream}
  *           └─ datagrams = {@code datagramReceived} / {@code sendDatagram}
@@ -111,6 +112,7 @@ public final class QuicServerTransport implements ServerTransport {
             settings.bindAddress = new InetSocketAddress(QuicOptionValues.host(requested), requested.getPort());
             settings.eventLoopGroup = QuicEventLoops.server();
             QuicOptionValues.applyQuic(options, settings.quic);
+            QuicOptionValues.applyServerLimits(options, settings);
             settings.certificateListener = this::certificateChanged;
             String certFile = options.get(QuicTransportOptions.TLS_CERT_FILE, null);
             String keyFile = options.get(QuicTransportOptions.TLS_KEY_FILE, null);
@@ -121,8 +123,10 @@ public final class QuicServerTransport implements ServerTransport {
                 settings.certificate = ServerCertificate.fromPem(Path.of(certFile), Path.of(keyFile));
             }
             StreamSettings streams = QuicOptionValues.streamSettings(options, webTransport, true);
-            SockbridgeSessionHandler handler = SockbridgeSessionHandler.server(streams, () -> accepting,
-                    this::accepted);
+            // WebTransport: the CONNECT is put to the listener's admission check; raw QUIC: the connection
+            SockbridgeSessionHandler handler = webTransport
+                    ? SockbridgeSessionHandler.server(streams, () -> accepting, this::accepted)
+                    : SockbridgeSessionHandler.rawServer(streams, () -> accepting, this::accepted, l::admit);
             accepting = true;
             String path = QuicOptionValues.path(requested);
             if (webTransport) {
@@ -132,7 +136,7 @@ public final class QuicServerTransport implements ServerTransport {
                     routes.put(p.startsWith("/") ? p : "/" + p, handler);
                 }
                 WebTransportServerConfig config = new WebTransportServerConfig(routes, originPolicy(),
-                        16, 16, 64, 2_000, () -> accepting);
+                        16, 16, 64, 2_000, () -> accepting, l::admit);
                 InboundDropCounter counter = new InboundDropCounter();
                 drops = counter;
                 runtime = settings.start(Http3.supportedApplicationProtocols(),
@@ -255,6 +259,34 @@ public final class QuicServerTransport implements ServerTransport {
     public long droppedInboundDatagrams() {
         InboundDropCounter d = drops;
         return d == null ? 0 : d.datagrams();
+    }
+
+    /** QUIC connections open now. */
+    public int connectionCount() {
+        QuicServerRuntime r = runtime;
+        return r == null ? 0 : r.connectionCount();
+    }
+
+    /** Connections refused because {@link QuicTransportOptions#MAX_CONNECTIONS} were open. */
+    public long refusedConnections() {
+        QuicServerRuntime r = runtime;
+        return r == null ? 0 : r.refusedConnections();
+    }
+
+    /** Retry packets sent for address validation ({@link QuicTransportOptions#ADDRESS_VALIDATION}). */
+    public long addressValidationRetries() {
+        QuicServerRuntime r = runtime;
+        return r == null ? 0 : r.retries();
+    }
+
+    /**
+     * Bytes held now, over all connections, in frames received only in part or not yet taken by a paused reader
+     * (bounded per connection by {@link QuicTransportOptions#MAX_REASSEMBLY_BYTES}). Frames handed to a listener
+     * are the listener's to count.
+     */
+    public long reassemblyBytes() {
+        QuicServerRuntime r = runtime;
+        return r == null ? 0 : r.reassemblyBytes();
     }
 
     /** Open transports (main channels) now. */

@@ -28,6 +28,19 @@ import dev.sockbridge.api.transport.TransportOptions;
  *   streamWindow             both    4194304                  QUIC flow-control window per stream (bytes)
  *   connectionWindow         both    16777216                 QUIC flow-control window per connection (bytes)
  *   maxStreams               both    256                      concurrent bidirectional streams the peer may open
+ *                                                             (QUIC stream credit: the peer cannot open more; its
+ *                                                             openStream fails until one of them has closed)
+ *   maxUniStreams            both    16                       concurrent unidirectional streams the peer may open (at
+ *                                                             least 3: HTTP/3 needs its control and QPACK streams)
+ *   addressValidation        server  true                     answer a client's first packet with a Retry and accept
+ *                                                             only the HMAC token it carries back (RFC 9000 8.1), so no
+ *                                                             handshake is spent on a spoofed address
+ *   maxConnections           server  1024                     QUIC connections at once; more are closed at their first
+ *                                                             packet with the transport error CONNECTION_REFUSED
+ *   maxReassemblyBytes       server  16777216                 per connection: bytes of frames received only in part (or
+ *                                                             not yet taken by a paused reader), over all its streams;
+ *                                                             a stream whose data would exceed it is closed with 1008.
+ *                                                             Each stream holds at most one partial frame (maxFrameSize)
  *   certificateSha256        client  -                        comma-separated SHA-256 pins of the server certificate
  *                                                             (base64 or hex), like serverCertificateHashes
  *   tlsTrustCertFile         client  -                        PEM certificates to trust (default: the JDK's CAs)
@@ -53,6 +66,10 @@ public final class QuicTransportOptions {
     public static final String STREAM_WINDOW = "streamWindow";
     public static final String CONNECTION_WINDOW = "connectionWindow";
     public static final String MAX_STREAMS = "maxStreams";
+    public static final String MAX_UNI_STREAMS = "maxUniStreams";
+    public static final String ADDRESS_VALIDATION = "addressValidation";
+    public static final String MAX_CONNECTIONS = "maxConnections";
+    public static final String MAX_REASSEMBLY_BYTES = "maxReassemblyBytes";
     public static final String CERTIFICATE_SHA256 = "certificateSha256";
     public static final String TLS_TRUST_CERT_FILE = "tlsTrustCertFile";
     public static final String ORIGIN = "origin";
@@ -69,4 +86,7 @@ public final class QuicTransportOptions {
     public static final int DEFAULT_STREAM_WINDOW = 4 << 20;
     public static final int DEFAULT_CONNECTION_WINDOW = 16 << 20;
     public static final int DEFAULT_MAX_STREAMS = 256;
+    public static final int DEFAULT_MAX_UNI_STREAMS = 16;
+    public static final int DEFAULT_MAX_CONNECTIONS = 1024;
+    public static final int DEFAULT_MAX_REASSEMBLY_BYTES = 16 << 20;
 }

@@ -52,6 +52,16 @@ public final class RawQuicServer implements AutoCloseable {
         return runtime.connectionCount();
     }
 
+    /** Connections closed at their first packet because {@link Builder#maxConnections} were open. */
+    public long refusedConnections() {
+        return runtime.refusedConnections();
+    }
+
+    /** Retry packets sent for address validation (0 when it is off). */
+    public long addressValidationRetries() {
+        return runtime.retries();
+    }
+
     @Override
     public void close() {
         runtime.close();
@@ -93,6 +103,29 @@ public final class RawQuicServer implements AutoCloseable {
 
         public Builder certificateListener(Consumer<ServerCertificate> listener) {
             settings.certificateListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * On by default: a client's first packet is answered with a Retry carrying an HMAC token bound to its
+         * address and port (valid 10 s, key random per server), and only a packet bringing the token back starts a
+         * handshake, so a spoofed source address costs the server nothing but one small Retry (RFC 9000 8.1). Costs
+         * a client one round trip per connection.
+         */
+        public Builder addressValidation(boolean on) {
+            settings.addressValidation = on;
+            return this;
+        }
+
+        /**
+         * QUIC connections served at once (default 1024); the next is closed at its first packet with the transport
+         * error CONNECTION_REFUSED (0x2), before any handshake work, and counted in {@code refusedConnections()}.
+         */
+        public Builder maxConnections(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxConnections must be positive: " + max);
+            }
+            settings.maxConnections = max;
             return this;
         }
 

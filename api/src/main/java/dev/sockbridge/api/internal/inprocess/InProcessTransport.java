@@ -68,6 +68,10 @@ final class InProcessTransport implements Transport {
     /** Streams opened on this transport (by either side): closed with it. */
     private final Set<InProcessTransport> streams = ConcurrentHashMap.newKeySet();
 
+    /** Server end: what the client presented and what its admission attached. Set before it is handed out. */
+    private volatile dev.sockbridge.api.transport.ConnectRequest connectRequest;
+    private volatile Object attachment;
+
     private InProcessTransport(String name, EventExecutor executor, ByteBufAllocator alloc, long highWater,
                                long lowWater, int maxFrameSize) {
         this.name = name;
@@ -404,5 +408,20 @@ final class InProcessTransport implements Transport {
     }
 
     private record PeerClosed(int code, String reason) {
+    }
+
+    void admitted(dev.sockbridge.api.transport.ConnectRequest request, Object attachment) {
+        this.connectRequest = request;
+        this.attachment = attachment;
+    }
+
+    @Override
+    public dev.sockbridge.api.transport.ConnectRequest connectRequest() {
+        return connectRequest;
+    }
+
+    @Override
+    public Object attachment() {
+        return attachment;
     }
 }

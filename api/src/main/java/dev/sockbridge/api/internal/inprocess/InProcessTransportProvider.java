@@ -1,5 +1,8 @@
 package dev.sockbridge.api.internal.inprocess;
 
+import dev.sockbridge.api.internal.transport.Admissions;
+import dev.sockbridge.api.internal.transport.BasicConnectRequest;
+import dev.sockbridge.api.transport.ConnectRequest;
 import dev.sockbridge.api.transport.ServerTransport;
 import dev.sockbridge.api.transport.ServerTransportListener;
 import dev.sockbridge.api.transport.Transport;
@@ -15,7 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * The in-process transport: {@code inprocess://NAME}. A server registers NAME in this JVM; clients
+ * The in-process transport: {@code inprocess://NAME} (a client may add {@code ?QUERY}, which the server's
+ * admission check sees as the request's query). A server registers NAME in this JVM; clients
  * connecting to it get one end of an in-memory pair. Frames still go through the codec, so it is a
  * faithful, fast, socket-free way to run the whole stack (and the conformance suite).
  */
@@ -37,7 +41,7 @@ public final class InProcessTransportProvider implements TransportProvider {
         if (s == null) {
             return CompletableFuture.failedFuture(new java.net.ConnectException("no in-process server named '" + name(uri) + "'"));
         }
-        return s.connect(options == null ? TransportOptions.defaults() : options);
+        return s.connect(options == null ? TransportOptions.defaults() : options, uri.getRawQuery());
     }
 
     @Override
@@ -79,7 +83,7 @@ public final class InProcessTransportProvider implements TransportProvider {
             return CompletableFuture.completedFuture(uri());
         }
 
-        CompletableFuture<Transport> connect(TransportOptions clientOptions) {
+        CompletableFuture<Transport> connect(TransportOptions clientOptions, String query) {
             if (!accepting) {
                 return CompletableFuture.failedFuture(new java.net.ConnectException("in-process server '" + name + "' is shut down"));
             }
@@ -93,7 +97,17 @@ public final class InProcessTransportProvider implements TransportProvider {
                 // shutdownNow ran between the check above and open.add: it may have missed this one
                 p[1].close(1001, "server shutting down");
             }
-            p[1].executor().execute(() -> listener.transportCreated(p[1]));
+            // the client's end is handed out at once, as a socket's would be: a refusal reaches it as a close
+            ConnectRequest request = BasicConnectRequest.bare("inprocess", query, null, null);
+            p[1].executor().execute(() -> Admissions.run(listener::admit, request, p[1].executor(), () -> true, a -> {
+                        if (!a.isAdmitted()) {
+                            Admissions.refuse(p[1], a.closeCode(), a.reason());
+                            return;
+                        }
+                        p[1].admitted(request, a.attachment());
+                        p[1].closeFuture().whenComplete((v, t) -> a.release());
+                        listener.transportCreated(p[1]);
+                    }));
             return CompletableFuture.completedFuture(p[0]);
         }
 

@@ -3,8 +3,10 @@ package dev.sockbridge.proxy.emscripten.internal;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportListener;
 import dev.sockbridge.proxy.SessionInfo;
+import dev.sockbridge.proxy.SessionLimits;
 import dev.sockbridge.proxy.SocketPolicy;
 import dev.sockbridge.proxy.emscripten.BridgeTargets;
+import dev.sockbridge.proxy.internal.AdmissionTicket;
 import dev.sockbridge.proxy.internal.FrontEnd;
 import dev.sockbridge.proxy.internal.Loops;
 import dev.sockbridge.proxy.internal.ProxyContext;
@@ -54,12 +56,19 @@ public abstract class Bridge implements TransportListener, FrontEnd {
     private io.netty.util.concurrent.ScheduledFuture<?> recheck;
     private static final long RECHECK_MS = 50;
 
-    Bridge(ProxyContext ctx, Transport ws, BridgeTargets.Target target, String protocol) {
+    /** The proxy's policy, and the session's grant's if it has one (both must allow). */
+    final SocketPolicy policy;
+    final SessionLimits limits;
+
+    Bridge(ProxyContext ctx, Transport ws, BridgeTargets.Target target, String protocol, AdmissionTicket ticket) {
         this.ctx = ctx;
         this.ws = ws;
         this.loop = ctx.loopFor(ws.executor());
         this.target = target;
-        this.info = new SessionInfo(ctx.newSessionId(), ws.remoteAddress(), ws.scheme(), protocol);
+        this.policy = ticket == null ? ctx.policy : ticket.policy;
+        this.limits = ticket == null ? ctx.limits : ticket.limits;
+        this.info = new SessionInfo(ctx.newSessionId(), ws.remoteAddress(), ws.scheme(), protocol,
+                ticket == null ? null : ticket.subject);
         ctx.sessionStarted(info);
     }
 
@@ -104,7 +113,7 @@ public abstract class Bridge implements TransportListener, FrontEnd {
             return;
         }
         boolean udp = target.kind() == BridgeTargets.Kind.UDP;
-        SocketPolicy.Decision d = ctx.policy.checkConnect(info, to, udp);
+        SocketPolicy.Decision d = policy.checkConnect(info, to, udp);
         if (!d.allowed()) {
             ctx.countDenied(info, udp ? "bridge-udp" : "bridge-tcp", d.reason());
             end(POLICY, d.reason());
@@ -149,7 +158,7 @@ public abstract class Bridge implements TransportListener, FrontEnd {
             if (!ready) {
                 early.add(frame);
                 earlyBytes += frame.readableBytes();
-                if (earlyBytes > ctx.limits.maxBufferedBytes()) {
+                if (earlyBytes > limits.maxBufferedBytes()) {
                     end(TOO_BIG, "too much data before the target connected");
                 } else if (earlyBytes > EARLY_PAUSE) {
                     ws.setAutoRead(false); // resumed by connected()

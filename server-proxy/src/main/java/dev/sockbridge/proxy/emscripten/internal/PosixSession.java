@@ -12,6 +12,7 @@ import dev.sockbridge.api.message.Request;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportListener;
 import dev.sockbridge.proxy.SessionInfo;
+import dev.sockbridge.proxy.internal.AdmissionTicket;
 import dev.sockbridge.proxy.internal.FrontEnd;
 import dev.sockbridge.proxy.internal.Loops;
 import dev.sockbridge.proxy.internal.ProxyContext;
@@ -95,11 +96,18 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
     private static final int LINUX_EDOM = 33;
 
     public PosixSession(ProxyContext ctx, Transport transport) {
+        this(ctx, transport, null);
+    }
+
+    /** A session under {@code ticket}'s policy and limits (null: the proxy's own). */
+    public PosixSession(ProxyContext ctx, Transport transport, AdmissionTicket ticket) {
         this.ctx = ctx;
         this.transport = transport;
         this.loop = ctx.loopFor(transport.executor());
-        SessionInfo info = new SessionInfo(ctx.newSessionId(), transport.remoteAddress(), transport.scheme(), PROTOCOL);
-        this.core = new SessionCore(ctx, loop, info, this);
+        SessionInfo info = new SessionInfo(ctx.newSessionId(), transport.remoteAddress(), transport.scheme(), PROTOCOL,
+                ticket == null ? null : ticket.subject);
+        this.core = ticket == null ? new SessionCore(ctx, loop, info, this)
+                : new SessionCore(ctx, loop, info, this, ticket.policy, ticket.limits);
     }
 
     public void start() {

@@ -3,6 +3,7 @@ package dev.sockbridge.proxy.emscripten.internal;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.proxy.emscripten.BridgeTargets;
 import dev.sockbridge.proxy.internal.NativeIo;
+import dev.sockbridge.proxy.internal.AdmissionTicket;
 import dev.sockbridge.proxy.internal.ProxyContext;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -27,7 +28,12 @@ public final class TcpBridge extends Bridge {
     private static final int CONNECT_TIMEOUT_MS = 30_000;
 
     public TcpBridge(ProxyContext ctx, Transport ws, BridgeTargets.Target target) {
-        super(ctx, ws, target, "websockify-tcp");
+        this(ctx, ws, target, null);
+    }
+
+    /** Under {@code ticket}'s policy and limits (null: the proxy's own). */
+    public TcpBridge(ProxyContext ctx, Transport ws, BridgeTargets.Target target, AdmissionTicket ticket) {
+        super(ctx, ws, target, "websockify-tcp", ticket);
     }
 
     @Override

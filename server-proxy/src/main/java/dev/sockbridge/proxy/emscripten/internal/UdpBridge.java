@@ -3,6 +3,7 @@ package dev.sockbridge.proxy.emscripten.internal;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.proxy.emscripten.BridgeTargets;
 import dev.sockbridge.proxy.internal.NativeIo;
+import dev.sockbridge.proxy.internal.AdmissionTicket;
 import dev.sockbridge.proxy.internal.ProxyContext;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -37,7 +38,12 @@ public final class UdpBridge extends Bridge {
     private volatile int announcedPort = -1;
 
     public UdpBridge(ProxyContext ctx, Transport ws, BridgeTargets.Target target) {
-        super(ctx, ws, target, "websockify-udp");
+        this(ctx, ws, target, null);
+    }
+
+    /** Under {@code ticket}'s policy and limits (null: the proxy's own). */
+    public UdpBridge(ProxyContext ctx, Transport ws, BridgeTargets.Target target, AdmissionTicket ticket) {
+        super(ctx, ws, target, "websockify-udp", ticket);
     }
 
     /** The port the client announced in its first message, or -1. */
@@ -60,11 +66,12 @@ public final class UdpBridge extends Bridge {
 
     @Override
     void open(InetSocketAddress to) {
-        InetSocketAddress local = new InetSocketAddress(ctx.policy.autoBindAddress(to.getAddress() instanceof Inet6Address), 0);
+        InetSocketAddress local = new InetSocketAddress(policy.autoBindAddress(to.getAddress() instanceof Inet6Address), 0);
         Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(NativeIo.datagramChannel())
                 .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.RECVBUF_ALLOCATOR, NativeIo.datagramReceiveAllocator())
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER)
                 .handler(new Handler());
         ChannelFuture f = b.connect(to, local);

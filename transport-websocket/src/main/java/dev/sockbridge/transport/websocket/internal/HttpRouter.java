@@ -1,5 +1,8 @@
 package dev.sockbridge.transport.websocket.internal;
 
+import dev.sockbridge.api.internal.transport.Admissions;
+import dev.sockbridge.api.internal.transport.BasicConnectRequest;
+import dev.sockbridge.api.transport.ConnectRequest;
 import dev.sockbridge.transport.websocket.StaticContent;
 import dev.sockbridge.transport.websocket.WebSocketRoute;
 import io.netty.buffer.ByteBuf;
@@ -26,23 +29,32 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker13;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP phase of a server connection: routes each request by path.
  *
  * <ul>
- *   <li>A WebSocket upgrade goes to the route at its path: 404 without one, 403 when an Origin
- *       allowlist is set and the Origin is missing or not in it, 426 for a WebSocket version other
+ *   <li>Every request first passes the Host check: 421 unless the Host header is an IP literal,
+ *       {@code localhost}, or a name in {@code allowedHosts} (what stops DNS rebinding).</li>
+ *   <li>A WebSocket upgrade goes to the route at its path: 404 without one, 403 when an Origin is
+ *       present and is neither the server's own (a page it served) nor in {@code allowedOrigins},
+ *       426 for a WebSocket version other
  *       than 13, 400 when the client offers subprotocols and none is the route's (or offers none and
- *       the route requires one). Otherwise the handshake answers 101, with the chosen subprotocol
+ *       the route requires one). Then the route's admission check decides (see
+ *       {@link WebSocketRoute.Builder#admission}): a refusal gets its status (401, 403, 503 ...) with the
+ *       reason as body. Otherwise the handshake answers 101, with the chosen subprotocol
  *       (always one the client offered) or without any, and the pipeline becomes a
  *       {@link WebSocketChannelTransport}.</li>
  *   <li>A plain GET/HEAD is answered from the static content or the {@code HttpHandler}, else 404
@@ -55,6 +67,8 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final InternalLogger LOG = InternalLoggerFactory.getInstance(HttpRouter.class);
 
     private final ServerEngine engine;
+    /** An upgrade waits for its admission check: the client must not send anything meanwhile. */
+    private boolean admitting;
 
     HttpRouter(ServerEngine engine) {
         this.engine = engine;
@@ -62,11 +76,22 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (admitting) {
+            // a WebSocket client waits for the 101 before it sends: this one does not
+            LOG.debug("{}: data before the upgrade was answered", ctx.channel());
+            ctx.close();
+            return;
+        }
         if (!req.decoderResult().isSuccess()) {
             Throwable cause = req.decoderResult().cause();
             HttpResponseStatus status = cause instanceof TooLongFrameException
                     ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE : HttpResponseStatus.BAD_REQUEST;
             refuse(ctx, status, "bad request");
+            return;
+        }
+        if (!RequestChecks.hostAllowed(req.headers().get(HttpHeaderNames.HOST), engine.config().allowedHosts())) {
+            LOG.debug("{}: refused Host {}", ctx.channel(), req.headers().get(HttpHeaderNames.HOST));
+            refuse(ctx, HttpResponseStatus.MISDIRECTED_REQUEST, "this server does not answer to that Host name");
             return;
         }
         QueryStringDecoder qs = new QueryStringDecoder(req.uri());
@@ -96,14 +121,12 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         WebSocketConfig config = engine.config();
-        if (!config.allowedOrigins().isEmpty()) {
-            String origin = req.headers().get(HttpHeaderNames.ORIGIN);
-            if (origin == null || !config.allowedOrigins().contains(WebSocketConfig.normalizeOrigin(origin))) {
-                LOG.debug("{}: refused origin {}", ctx.channel(), origin);
-                refuse(ctx, HttpResponseStatus.FORBIDDEN,
-                        origin == null ? "an Origin header is required" : "origin not allowed: " + origin);
-                return;
-            }
+        String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+        if (!RequestChecks.originAllowed(origin, req.headers().get(HttpHeaderNames.HOST), engine.secure(),
+                config.allowedOrigins())) {
+            LOG.debug("{}: refused origin {}", ctx.channel(), origin);
+            refuse(ctx, HttpResponseStatus.FORBIDDEN, "origin not allowed: " + origin);
+            return;
         }
         String version = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION);
         if (!"13".equals(version == null ? null : version.trim())) {
@@ -128,7 +151,52 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     + route.subprotocols());
             return;
         }
-        handshake(ctx, req, route, path, query, chosen);
+        admit(ctx, req, route, path, query, chosen);
+    }
+
+    /**
+     * Asks the route's admission check before anything is answered. Meanwhile the connection is still read (so
+     * that a client that leaves is seen to leave; one that sends is closed), and the handshake timeout still
+     * runs: a check slower than it ends with the connection closed and the admission released. A refusal is the
+     * check's status with the reason as body (and Retry-After when it says).
+     */
+    private void admit(ChannelHandlerContext ctx, FullHttpRequest req, WebSocketRoute route, String path,
+                       String query, String chosen) {
+        Channel ch = ctx.channel();
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : req.headers()) {
+            headers.putIfAbsent(e.getKey().toLowerCase(Locale.ROOT), e.getValue());
+        }
+        SslHandler tls = ch.pipeline().get(SslHandler.class);
+        ConnectRequest request = new BasicConnectRequest(engine.secure() ? "wss" : "ws", path, query, headers,
+                ch.remoteAddress(), tls == null ? null : BasicConnectRequest.peerCertificates(tls.engine()));
+        admitting = true;
+        req.retain();
+        Admissions.run(route.admission(), request, ch.eventLoop(), () -> {
+            if (ch.isActive() && ch.pipeline().context(this) != null) {
+                return true;
+            }
+            req.release();
+            return false;
+        }, a -> {
+            admitting = false;
+            try {
+                if (!a.isAdmitted()) {
+                    LOG.debug("{}: upgrade to {} refused: {} {}", ch, path, a.httpStatus(), a.reason());
+                    FullHttpResponse res = response(HttpResponseStatus.valueOf(a.httpStatus()), a.reason());
+                    if (a.retryAfterSeconds() > 0) {
+                        res.headers().set(HttpHeaderNames.RETRY_AFTER, a.retryAfterSeconds());
+                    }
+                    ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+                    return;
+                }
+                // whatever becomes of the upgrade, the admission ends with the connection
+                ch.closeFuture().addListener(f -> a.release());
+                handshake(ctx, req, route, path, query, chosen, request, a.attachment());
+            } finally {
+                req.release();
+            }
+        });
     }
 
     /** Every subprotocol the client offered, over all Sec-WebSocket-Protocol headers, in order. */
@@ -156,7 +224,7 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private void handshake(ChannelHandlerContext ctx, FullHttpRequest req, WebSocketRoute route, String path,
-                           String query, String chosen) {
+                           String query, String chosen, ConnectRequest request, Object attachment) {
         Channel ch = ctx.channel();
         WebSocketConfig config = engine.config();
         String scheme = engine.secure() ? "wss" : "ws";
@@ -177,6 +245,7 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         WebSocketChannelTransport session = new WebSocketChannelTransport(ch, scheme, config, path, query, chosen,
                 req.headers().copy());
+        session.admitted(request, attachment);
         ch.attr(ServerEngine.SESSION).set(session);
 
         ChannelPipeline p = ctx.pipeline();

@@ -549,4 +549,26 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
         System.arraycopy(b, 0, out, 0, end);
         return out;
     }
+
+    // ---------------------------------------------------------------------------------------------
+    // admission
+
+    private volatile dev.sockbridge.api.transport.ConnectRequest connectRequest;
+    private volatile Object attachment;
+
+    /** What the route's admission check saw and attached; set before the session is handed out. */
+    void admitted(dev.sockbridge.api.transport.ConnectRequest request, Object attachment) {
+        this.connectRequest = request;
+        this.attachment = attachment;
+    }
+
+    @Override
+    public dev.sockbridge.api.transport.ConnectRequest connectRequest() {
+        return connectRequest;
+    }
+
+    @Override
+    public Object attachment() {
+        return attachment;
+    }
 }

@@ -1,5 +1,6 @@
 package dev.sockbridge.transport.websocket.internal;
 
+import static dev.sockbridge.transport.websocket.WebSocketOptions.ALLOWED_HOSTS;
 import static dev.sockbridge.transport.websocket.WebSocketOptions.ALLOWED_ORIGINS;
 import static dev.sockbridge.transport.websocket.WebSocketOptions.CLOSE_TIMEOUT_MILLIS;
 import static dev.sockbridge.transport.websocket.WebSocketOptions.CONNECT_TIMEOUT_MILLIS;
@@ -32,6 +33,7 @@ public record WebSocketConfig(
         long handshakeTimeoutMillis,
         int connectTimeoutMillis,
         Set<String> allowedOrigins,
+        Set<String> allowedHosts,
         boolean nativeTransport) {
 
     public static WebSocketConfig forServer(TransportOptions o) {
@@ -62,6 +64,9 @@ public record WebSocketConfig(
                 Math.max(1, nonNegative(o, HANDSHAKE_TIMEOUT_MILLIS, DEFAULT_HANDSHAKE_TIMEOUT_MILLIS)),
                 (int) Math.max(1, nonNegative(o, CONNECT_TIMEOUT_MILLIS, DEFAULT_CONNECT_TIMEOUT_MILLIS)),
                 origins,
+                Arrays.stream(o.get(ALLOWED_HOSTS, "").split(","))
+                        .map(String::trim).filter(h -> !h.isEmpty()).map(h -> h.toLowerCase(Locale.ROOT))
+                        .collect(Collectors.toUnmodifiableSet()),
                 o.getBoolean(NATIVE_TRANSPORT, true));
     }
 

@@ -1,5 +1,7 @@
 package dev.sockbridge.transport.websocket.internal;
 
+import dev.sockbridge.api.transport.Admission;
+import dev.sockbridge.api.transport.ConnectRequest;
 import dev.sockbridge.api.transport.ServerTransport;
 import dev.sockbridge.api.transport.ServerTransportListener;
 import dev.sockbridge.api.transport.Transport;
@@ -9,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -37,14 +40,22 @@ public final class WebSocketServerTransport implements ServerTransport {
         if (route != null) {
             return CompletableFuture.failedFuture(new IllegalStateException("already started"));
         }
-        WebSocketRoute r = WebSocketRoute.sockbridge(path, t -> {
-            if (stopping) {
-                t.close(1001, "server shutting down");
-                return;
+        WebSocketRoute r = WebSocketRoute.sockbridge(path, new ServerTransportListener() {
+            @Override
+            public void transportCreated(Transport t) {
+                if (stopping) {
+                    t.close(1001, "server shutting down");
+                    return;
+                }
+                open.add(t);
+                t.closeFuture().whenComplete((v, e) -> open.remove(t));
+                listener.transportCreated(t);
             }
-            open.add(t);
-            t.closeFuture().whenComplete((v, e) -> open.remove(t));
-            listener.transportCreated(t);
+
+            @Override
+            public CompletionStage<Admission> admit(ConnectRequest request) {
+                return listener.admit(request);
+            }
         });
         try {
             engine.addRoute(r);

@@ -49,6 +49,10 @@ abstract class AbstractQuicSession implements WebTransportSession {
     private volatile boolean open = true;
     private volatile boolean closedCleanly;
 
+    /** Server side: what the client presented and what its admission attached (set before the session opens). */
+    private volatile dev.sockbridge.api.transport.ConnectRequest connectRequest;
+    private volatile Object attachment;
+
     AbstractQuicSession(QuicChannel connection, WebTransportSessionHandler handler) {
         this.connection = connection;
         this.loop = connection.eventLoop();
@@ -243,5 +247,18 @@ abstract class AbstractQuicSession implements WebTransportSession {
     public String toString() {
         return getClass().getSimpleName() + "{id=" + id() + ", path=" + path() + ", remote=" + remoteAddress()
                 + ", open=" + open + "}";
+    }
+
+    void admitted(dev.sockbridge.api.transport.ConnectRequest request, Object attachment) {
+        this.connectRequest = request;
+        this.attachment = attachment;
+    }
+
+    dev.sockbridge.api.transport.ConnectRequest connectRequest() {
+        return connectRequest;
+    }
+
+    Object attachment() {
+        return attachment;
     }
 }

@@ -1,7 +1,13 @@
 package dev.sockbridge.transport.webtransport.internal;
 
+import dev.sockbridge.api.internal.transport.Admissions;
+import dev.sockbridge.api.internal.transport.BasicConnectRequest;
+import dev.sockbridge.api.transport.Admission;
+import dev.sockbridge.api.transport.ConnectRequest;
 import dev.sockbridge.transport.webtransport.WebTransportSessionHandler;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http3.DefaultHttp3DataFrame;
 import io.netty.handler.codec.http3.DefaultHttp3Headers;
 import io.netty.handler.codec.http3.DefaultHttp3HeadersFrame;
 import io.netty.handler.codec.http3.Http3DataFrame;
@@ -10,12 +16,17 @@ import io.netty.handler.codec.http3.Http3Headers;
 import io.netty.handler.codec.http3.Http3HeadersFrame;
 import io.netty.handler.codec.http3.Http3RequestStreamInboundHandler;
 import io.netty.handler.codec.http3.Http3UnknownFrame;
+import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicException;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,7 +34,8 @@ import java.util.concurrent.TimeUnit;
  * path from an allowed origin (200, no FIN, {@code sec-webtransport-http3-draft: draft02}), and then parses the
  * capsules the peer sends on it. Anything else is answered with a final status and FIN:
  * 404 unknown path or not a WebTransport CONNECT, 403 missing or refused {@code Origin}, 429 too many sessions
- * on the connection, 503 while the server refuses new sessions.
+ * on the connection, 503 while the server refuses new sessions; then the server's admission check decides, and a
+ * refusal gets its status (401, 403, 503 ...) with Retry-After when it says and the reason as body.
  *
  * <p>Threading: the stream's event loop.
  */
@@ -71,20 +83,76 @@ final class ConnectStreamHandler extends Http3RequestStreamInboundHandler implem
             reject(ctx, "429");
             return;
         }
+        String rawPath = nullToEmpty(h.path()).toString();
+        int q = rawPath.indexOf('?');
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (Map.Entry<CharSequence, CharSequence> e : h) {
+            String name = e.getKey().toString();
+            if (!name.startsWith(":")) {
+                headers.putIfAbsent(name.toLowerCase(Locale.ROOT), e.getValue().toString());
+            }
+        }
+        QuicChannel quic = (QuicChannel) stream.parent();
+        ConnectRequest request = new BasicConnectRequest("webtransport", path, q < 0 ? null : rawPath.substring(q + 1),
+                headers, quic.remoteSocketAddress(), BasicConnectRequest.peerCertificates(quic.sslEngine()));
+        // nothing more is read from the CONNECT stream until the check has answered
+        stream.config().setAutoRead(false);
+        Admissions.run(config.admission(), request, ctx.executor(), stream::isActive, a -> {
+            if (!a.isAdmitted()) {
+                reject(ctx, Integer.toString(a.httpStatus()), a.retryAfterSeconds(), a.reason());
+                return;
+            }
+            if (!config.accepting().getAsBoolean()) {
+                a.release();
+                reject(ctx, "503");
+                return;
+            }
+            if (connection.sessionCount() >= config.maxSessionsPerConnection()) {
+                a.release();
+                reject(ctx, "429");
+                return;
+            }
+            accept(ctx, stream, path, origin, handler, request, a);
+        });
+    }
+
+    private void accept(ChannelHandlerContext ctx, QuicStreamChannel stream, String path, String origin,
+                        WebTransportSessionHandler handler, ConnectRequest request, Admission admission) {
         Http3Headers response = new DefaultHttp3Headers()
                 .status("200")
                 .add(WebTransportProtocol.DRAFT_HEADER, WebTransportProtocol.DRAFT_HEADER_VALUE);
         ctx.writeAndFlush(new DefaultHttp3HeadersFrame(response)); // no FIN: the stream lives as long as the session
         session = new WebTransportSessionImpl(connection, stream, path, origin, handler);
+        session.admitted(request, admission.attachment());
+        session.closeFuture().whenComplete((c, t) -> admission.release());
         capsules = new Capsules.Parser(this);
+        stream.config().setAutoRead(true);
         connection.sessionAccepted(session);
     }
 
     private void reject(ChannelHandlerContext ctx, String status) {
+        reject(ctx, status, -1, null);
+    }
+
+    /** A final status (with Retry-After, and the reason as body, when given) and FIN. */
+    private void reject(ChannelHandlerContext ctx, String status, int retryAfterSeconds, String reason) {
         QuicStreamChannel stream = (QuicStreamChannel) ctx.channel();
-        LOG.debug("WebTransport CONNECT on stream {} refused with {}", stream.streamId(), status);
-        ctx.writeAndFlush(new DefaultHttp3HeadersFrame(new DefaultHttp3Headers().status(status)))
-                .addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
+        LOG.debug("WebTransport CONNECT on stream {} refused with {} {}", stream.streamId(), status, reason);
+        Http3Headers headers = new DefaultHttp3Headers().status(status);
+        if (retryAfterSeconds > 0) {
+            headers.set("retry-after", Integer.toString(retryAfterSeconds));
+        }
+        if (reason != null && !reason.isEmpty()) {
+            headers.set("content-type", "text/plain; charset=utf-8");
+            ctx.write(new DefaultHttp3HeadersFrame(headers));
+            ctx.writeAndFlush(new DefaultHttp3DataFrame(
+                    Unpooled.copiedBuffer(reason + "\n", StandardCharsets.UTF_8)))
+                    .addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
+        } else {
+            ctx.writeAndFlush(new DefaultHttp3HeadersFrame(headers)).addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
+        }
+        // the peer's FIN or anything else it sends is read and dropped until the stream closes
+        stream.config().setAutoRead(true);
         connection.requestStreamDone(stream.streamId());
         ctx.executor().schedule(() -> {
             stream.close();

@@ -12,6 +12,7 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -19,6 +20,7 @@ import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,11 +96,18 @@ public final class QuicClientSupport {
                                 @Override
                                 protected void initChannel(QuicChannel ch) {
                                     quic[0] = ch;
+                                    PeerClose peerClose = new PeerClose();
+                                    ch.pipeline().addFirst(peerClose);
                                     init.accept(ch);
                                     synchronized (sockets) {
                                         connections.add(ch);
                                     }
                                     ch.closeFuture().addListener(f -> {
+                                        QuicConnectionCloseEvent e = peerClose.event;
+                                        if (e != null) {
+                                            opened.tryFailure(new ConnectException("the server closed the QUIC"
+                                                    + " connection: " + describe(e)));
+                                        }
                                         synchronized (sockets) {
                                             connections.remove(ch);
                                         }
@@ -131,6 +140,27 @@ public final class QuicClientSupport {
         for (Channel udp : open) {
             udp.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         }
+    }
+
+    /** The peer's CONNECTION_CLOSE, kept for the error of a connect it ended. */
+    private static final class PeerClose extends ChannelInboundHandlerAdapter {
+        QuicConnectionCloseEvent event;
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof QuicConnectionCloseEvent) {
+                event = (QuicConnectionCloseEvent) evt;
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    static String describe(QuicConnectionCloseEvent e) {
+        String reason = new String(e.reason(), StandardCharsets.UTF_8);
+        String kind = e.isApplicationClose() ? "application error " + Integer.toUnsignedString(e.error())
+                : "transport error 0x" + Integer.toHexString(e.error())
+                + (e.error() == QuicServerRuntime.CONNECTION_REFUSED ? " (CONNECTION_REFUSED)" : "");
+        return kind + (reason.isEmpty() ? "" : ", " + reason);
     }
 
     /** On a connected UDP socket, Linux reports the server's ICMP "port unreachable" as an exception on read. */

@@ -24,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -40,21 +41,46 @@ import java.util.function.Supplier;
 public final class QuicServerRuntime implements AutoCloseable {
     private static final InternalLogger LOG = InternalLoggerFactory.getInstance(QuicServerRuntime.class);
     private static final long CLOSE_WAIT_MS = 2_000;
+    /** RFC 9000 §20.1: the server refuses to accept a new connection. */
+    static final int CONNECTION_REFUSED = 0x2;
 
     private final EventLoopGroup group;
     private final boolean ownsGroup;
     private final ChannelGroup connections;
     private final Channel udp;
     private final TlsContextHolder tls;
+    private final Limits limits;
+    private final AtomicLong refused;
+    private final AtomicLong reassemblyBytes;
     private volatile ScheduledFuture<?> renewal;
 
+    /**
+     * What a server refuses or bounds per connection.
+     *
+     * @param tokens             address validation (Retry) with these tokens, or null for none
+     * @param maxConnections     QUIC connections at once; the next is closed with CONNECTION_REFUSED at its first
+     *                           packet, before any handshake work
+     * @param maxReassemblyBytes per connection, bytes of partly received frames ({@link ReassemblyBudget}); 0 for
+     *                           no budget (servers whose handlers read the streams themselves)
+     */
+    public record Limits(AddressValidationTokens tokens, int maxConnections, long maxReassemblyBytes) {
+        public Limits {
+            if (maxConnections < 1 || maxReassemblyBytes < 0) {
+                throw new IllegalArgumentException("maxConnections must be positive, maxReassemblyBytes not negative");
+            }
+        }
+    }
+
     private QuicServerRuntime(EventLoopGroup group, boolean ownsGroup, ChannelGroup connections, Channel udp,
-                              TlsContextHolder tls) {
+                              TlsContextHolder tls, Limits limits, AtomicLong refused, AtomicLong reassemblyBytes) {
         this.group = group;
         this.ownsGroup = ownsGroup;
         this.connections = connections;
         this.udp = udp;
         this.tls = tls;
+        this.limits = limits;
+        this.refused = refused;
+        this.reassemblyBytes = reassemblyBytes;
     }
 
     /**
@@ -63,24 +89,45 @@ public final class QuicServerRuntime implements AutoCloseable {
      */
     public static QuicServerRuntime start(InetSocketAddress bindAddress, QuicOptions options, TlsContextHolder tls,
                                           Consumer<QuicChannel> connectionInit, EventLoopGroup externalGroup,
-                                          String threadName) throws InterruptedException {
+                                          String threadName, Limits limits) throws InterruptedException {
         boolean ownsGroup = externalGroup == null;
         EventLoopGroup group = ownsGroup
                 ? new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(threadName, true),
                 NioIoHandler.newFactory())
                 : externalGroup;
         ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+        AtomicLong refused = new AtomicLong();
+        AtomicLong reassemblyBytes = new AtomicLong();
         try {
-            ChannelHandler codec = options.applyTo(new QuicServerCodecBuilder())
+            QuicServerCodecBuilder builder = options.applyTo(new QuicServerCodecBuilder())
                     .sslEngineProvider(tls::newEngine)
                     .handler(new ChannelInitializer<QuicChannel>() {
                         @Override
                         protected void initChannel(QuicChannel ch) {
+                            // the group's size is exact here: every connection of this server is added on its
+                            // codec's loop, and a closed one leaves the group before a later one is initialised
+                            if (connections.size() >= limits.maxConnections()) {
+                                refused.incrementAndGet();
+                                LOG.debug("refusing {}: {} connections open", ch.remoteSocketAddress(),
+                                        connections.size());
+                                // once the codec has fed quiche the client's Initial, so that quiche has the keys
+                                // to tell the client (closed before, it would send nothing and the client would wait
+                                // for its connect timeout)
+                                ch.eventLoop().execute(() -> ch.close(false, CONNECTION_REFUSED,
+                                        Unpooled.copiedBuffer("server connection limit", StandardCharsets.UTF_8)));
+                                return;
+                            }
                             connections.add(ch);
+                            if (limits.maxReassemblyBytes() > 0) {
+                                ReassemblyBudget.attach(ch, limits.maxReassemblyBytes(), reassemblyBytes);
+                            }
                             connectionInit.accept(ch);
                         }
-                    })
-                    .build();
+                    });
+            if (limits.tokens() != null) {
+                builder.tokenHandler(limits.tokens());
+            }
+            ChannelHandler codec = builder.build();
             Channel udp = new Bootstrap()
                     .group(group)
                     .channel(NioDatagramChannel.class)
@@ -88,7 +135,7 @@ public final class QuicServerRuntime implements AutoCloseable {
                     .bind(bindAddress)
                     .sync()
                     .channel();
-            return new QuicServerRuntime(group, ownsGroup, connections, udp, tls);
+            return new QuicServerRuntime(group, ownsGroup, connections, udp, tls, limits, refused, reassemblyBytes);
         } catch (InterruptedException | RuntimeException e) {
             if (ownsGroup) {
                 group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -107,6 +154,26 @@ public final class QuicServerRuntime implements AutoCloseable {
 
     public int connectionCount() {
         return connections.size();
+    }
+
+    /** Connections closed at once because {@link Limits#maxConnections()} were open. */
+    public long refusedConnections() {
+        return refused.get();
+    }
+
+    /** Retry packets sent (0 without address validation). */
+    public long retries() {
+        return limits.tokens() == null ? 0 : limits.tokens().retries();
+    }
+
+    /** Initial packets dropped for a forged, expired or foreign token. */
+    public long invalidTokens() {
+        return limits.tokens() == null ? 0 : limits.tokens().invalidTokens();
+    }
+
+    /** Bytes of partly received frames held for all connections now ({@link ReassemblyBudget}). */
+    public long reassemblyBytes() {
+        return reassemblyBytes.get();
     }
 
     /**

@@ -88,6 +88,9 @@ final class QuicStreamTransport implements Transport {
     private boolean autoRead = true;
     private boolean delivering;
     private ByteBuf cumulation;
+    /** Server side: the connection's reassembly budget, and how much of it {@link #cumulation} has taken. */
+    private final ReassemblyBudget budget;
+    private long budgeted;
     private boolean peerFin;
     private boolean ended;
     private boolean closedNotified;
@@ -118,6 +121,7 @@ final class QuicStreamTransport implements Transport {
         this.kind = kind;
         this.local = local;
         this.loop = stream.eventLoop();
+        this.budget = ReassemblyBudget.of(stream.parent());
         this.acceptance = local && settings.raw() && kind == Kind.MAIN ? new CompletableFuture<>() : null;
     }
 
@@ -272,6 +276,16 @@ final class QuicStreamTransport implements Transport {
     @Override
     public SocketAddress remoteAddress() {
         return link.session.remoteAddress();
+    }
+
+    @Override
+    public dev.sockbridge.api.transport.ConnectRequest connectRequest() {
+        return link.session instanceof AbstractQuicSession ? ((AbstractQuicSession) link.session).connectRequest() : null;
+    }
+
+    @Override
+    public Object attachment() {
+        return link.session instanceof AbstractQuicSession ? ((AbstractQuicSession) link.session).attachment() : null;
     }
 
     @Override
@@ -528,6 +542,7 @@ final class QuicStreamTransport implements Transport {
             cumulation.release();
             cumulation = null;
         }
+        rebudget();
         Outbound o;
         while ((o = outbound.poll()) != null) {
             o.header.release();
@@ -550,6 +565,15 @@ final class QuicStreamTransport implements Transport {
             closeFuture.complete(null);
         }
         return true;
+    }
+
+    /** Gives back to the connection's budget what the listener took out of {@link #cumulation}. */
+    private void rebudget() {
+        if (budget != null) {
+            long now = cumulation == null ? 0 : cumulation.readableBytes();
+            budget.give(budgeted - now);
+            budgeted = now;
+        }
     }
 
     private void notifyClosed() {
@@ -654,6 +678,7 @@ final class QuicStreamTransport implements Transport {
                     cumulation.discardSomeReadBytes();
                 }
             }
+            rebudget();
             if (peerFin && !ended && listener != null && autoRead && kind != Kind.UNKNOWN) {
                 peerFinished();
             }
@@ -681,6 +706,14 @@ final class QuicStreamTransport implements Transport {
                 return;
             }
             ByteBuf in = (ByteBuf) msg;
+            if (budget != null && !budget.tryTake(in.readableBytes())) {
+                int n = in.readableBytes();
+                in.release();
+                protocolClose(1008, "the connection's " + budget.max() + " bytes of partly received frames are"
+                        + " taken (" + budget.held() + " held, " + n + " more arrived)");
+                return;
+            }
+            budgeted += in.readableBytes();
             cumulation = ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(),
                     cumulation == null ? ctx.alloc().buffer(0) : cumulation, in);
             process();

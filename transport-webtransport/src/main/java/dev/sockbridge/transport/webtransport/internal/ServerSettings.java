@@ -28,6 +28,14 @@ public final class ServerSettings {
     public Duration renewEvery = Duration.ofDays(6);
     public Consumer<ServerCertificate> certificateListener = c -> { };
     public EventLoopGroup eventLoopGroup;
+    /** Retry with an address-bound token before any handshake (RFC 9000 §8.1). */
+    public boolean addressValidation = true;
+    public Duration tokenLifetime = Duration.ofSeconds(10);
+    public int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    /** Per connection; 0: not counted (the server's handlers read the streams). */
+    public long maxReassemblyBytes;
+
+    public static final int DEFAULT_MAX_CONNECTIONS = 1024;
 
     public void selfSigned(Duration validity, Duration every) {
         Objects.requireNonNull(validity, "validity");
@@ -47,8 +55,11 @@ public final class ServerSettings {
         boolean selfSigned = certificate == null;
         ServerCertificate first = selfSigned ? ServerCertificate.selfSigned(selfSignedValidity) : certificate;
         TlsContextHolder tls = new TlsContextHolder(first, alpn);
+        QuicServerRuntime.Limits limits = new QuicServerRuntime.Limits(
+                addressValidation ? new AddressValidationTokens(tokenLifetime) : null, maxConnections,
+                maxReassemblyBytes);
         QuicServerRuntime runtime = QuicServerRuntime.start(bindAddress, quic.copy(), tls, connectionInit,
-                eventLoopGroup, threadName);
+                eventLoopGroup, threadName, limits);
         if (selfSigned) {
             Duration validity = selfSignedValidity;
             runtime.scheduleRenewal(renewEvery, () -> ServerCertificate.selfSigned(validity), certificateListener);

@@ -1,11 +1,17 @@
 package dev.sockbridge.transport.webtransport.internal;
 
+import dev.sockbridge.api.internal.transport.Admissions;
+import dev.sockbridge.api.internal.transport.BasicConnectRequest;
+import dev.sockbridge.api.transport.AdmissionCheck;
+import dev.sockbridge.api.transport.ConnectRequest;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.transport.webtransport.WebTransportSession;
 import dev.sockbridge.transport.webtransport.WebTransportSessionHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,13 +31,19 @@ public final class SockbridgeSessionHandler implements WebTransportSessionHandle
     private final BooleanSupplier accepting;
     private final Consumer<Transport> mainArrived;
     private final Map<WebTransportSession, QuicSessionLink> links = new ConcurrentHashMap<>();
+    /** Raw QUIC server: decides each connection once its handshake is done; null where the CONNECT decided. */
+    private final AdmissionCheck rawAdmission;
+    /** Raw QUIC sessions whose admission is still being decided, with the streams that arrived meanwhile. */
+    private final Map<WebTransportSession, List<QuicStreamChannel>> admitting = new ConcurrentHashMap<>();
+    private static final int MAX_STREAMS_WHILE_ADMITTING = 16;
 
     private SockbridgeSessionHandler(StreamSettings settings, boolean server, BooleanSupplier accepting,
-                                     Consumer<Transport> mainArrived) {
+                                     Consumer<Transport> mainArrived, AdmissionCheck rawAdmission) {
         this.settings = settings;
         this.server = server;
         this.accepting = accepting;
         this.mainArrived = mainArrived;
+        this.rawAdmission = rawAdmission;
     }
 
     /**
@@ -40,12 +52,22 @@ public final class SockbridgeSessionHandler implements WebTransportSessionHandle
      */
     public static SockbridgeSessionHandler server(StreamSettings settings, BooleanSupplier accepting,
                                                   Consumer<Transport> mainArrived) {
-        return new SockbridgeSessionHandler(settings, true, accepting, mainArrived);
+        return new SockbridgeSessionHandler(settings, true, accepting, mainArrived, null);
+    }
+
+    /**
+     * For a raw QUIC server: as {@link #server}, and each connection is first put to {@code admission} (request
+     * scheme "quic", path "/", the client's certificate if it sent one). Streams that arrive meanwhile wait unread;
+     * a refusal closes the connection with the admission's close code and reason.
+     */
+    public static SockbridgeSessionHandler rawServer(StreamSettings settings, BooleanSupplier accepting,
+                                                     Consumer<Transport> mainArrived, AdmissionCheck admission) {
+        return new SockbridgeSessionHandler(settings, true, accepting, mainArrived, admission);
     }
 
     /** For one client connection. */
     public static SockbridgeSessionHandler client(StreamSettings settings) {
-        return new SockbridgeSessionHandler(settings, false, () -> true, t -> { });
+        return new SockbridgeSessionHandler(settings, false, () -> true, t -> { }, null);
     }
 
     /** Client side: opens the main channel on {@code session}, which this handler was told of. Any thread. */
@@ -72,13 +94,50 @@ public final class SockbridgeSessionHandler implements WebTransportSessionHandle
             session.close(1001, "server is not accepting sessions");
             return;
         }
+        if (rawAdmission == null) {
+            link(session, null);
+            return;
+        }
+        ConnectRequest request = BasicConnectRequest.bare("quic", null, session.remoteAddress(),
+                BasicConnectRequest.peerCertificates(session.connection().sslEngine()));
+        admitting.put(session, new ArrayList<>());
+        Admissions.run(rawAdmission, request, session.connection().eventLoop(), session::isOpen, a -> {
+            List<QuicStreamChannel> held = admitting.remove(session);
+            if (held == null) {
+                a.release(); // sessionClosed came first
+                return;
+            }
+            if (!a.isAdmitted()) {
+                held.forEach(QuicStreamChannel::close);
+                session.close(a.closeCode(), a.reason());
+                return;
+            }
+            if (session instanceof AbstractQuicSession) {
+                ((AbstractQuicSession) session).admitted(request, a.attachment());
+            }
+            session.closeFuture().whenComplete((c, t) -> a.release());
+            QuicSessionLink link = link(session, request);
+            for (QuicStreamChannel ch : held) {
+                link.peerStream(ch); // its handler turns reading back on
+            }
+        });
+    }
+
+    private QuicSessionLink link(WebTransportSession session, ConnectRequest request) {
         QuicSessionLink link = new QuicSessionLink(session, settings, server, mainArrived::accept);
         links.put(session, link);
         link.opened();
+        return link;
     }
 
     @Override
     public void streamOpened(WebTransportSession session, QuicStreamChannel stream, boolean bidirectional) {
+        List<QuicStreamChannel> held = admitting.get(session);
+        if (held != null && bidirectional && held.size() < MAX_STREAMS_WHILE_ADMITTING) {
+            stream.config().setAutoRead(false);
+            held.add(stream);
+            return;
+        }
         QuicSessionLink link = links.get(session);
         if (link == null || !bidirectional) {
             stream.close();
@@ -97,6 +156,10 @@ public final class SockbridgeSessionHandler implements WebTransportSessionHandle
 
     @Override
     public void sessionClosed(WebTransportSession session, int code, String reason) {
+        List<QuicStreamChannel> held = admitting.remove(session);
+        if (held != null) {
+            held.forEach(QuicStreamChannel::close);
+        }
         QuicSessionLink link = links.remove(session);
         if (link != null) {
             boolean clean = !(session instanceof AbstractQuicSession) || ((AbstractQuicSession) session).closedCleanly();

@@ -1,5 +1,6 @@
 package dev.sockbridge.transport.webtransport.internal;
 
+import dev.sockbridge.api.transport.AdmissionCheck;
 import dev.sockbridge.transport.webtransport.WebTransportSessionHandler;
 
 import java.util.Map;
@@ -16,6 +17,7 @@ import java.util.function.Predicate;
  * @param maxPendingDatagrams      datagrams per connection held likewise
  * @param pendingTimeoutMillis     how long such streams and datagrams are held before they are dropped
  * @param accepting                false while the server refuses new sessions (they get 503)
+ * @param admission                decides each CONNECT that passed the checks above, before its 200
  */
 public record WebTransportServerConfig(Map<String, WebTransportSessionHandler> routes,
                                        Predicate<String> originAllowed,
@@ -23,7 +25,17 @@ public record WebTransportServerConfig(Map<String, WebTransportSessionHandler> r
                                        int maxPendingStreams,
                                        int maxPendingDatagrams,
                                        long pendingTimeoutMillis,
-                                       BooleanSupplier accepting) {
+                                       BooleanSupplier accepting,
+                                       AdmissionCheck admission) {
+
+    /** Without an admission check: every CONNECT that passes the other checks is admitted. */
+    public WebTransportServerConfig(Map<String, WebTransportSessionHandler> routes, Predicate<String> originAllowed,
+                                    int maxSessionsPerConnection, int maxPendingStreams, int maxPendingDatagrams,
+                                    long pendingTimeoutMillis, BooleanSupplier accepting) {
+        this(routes, originAllowed, maxSessionsPerConnection, maxPendingStreams, maxPendingDatagrams,
+                pendingTimeoutMillis, accepting, AdmissionCheck.admitAll());
+    }
+
     public WebTransportServerConfig {
         routes = Map.copyOf(routes);
         if (maxSessionsPerConnection < 1 || maxPendingStreams < 0 || maxPendingDatagrams < 0

@@ -1,0 +1,83 @@
+package dev.sockbridge.proxy;
+
+import dev.sockbridge.api.transport.TransportOptions;
+import dev.sockbridge.api.transport.Transports;
+import dev.sockbridge.proxy.internal.ProxyContext;
+import io.netty.channel.EventLoop;
+import java.net.InetAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+
+/**
+ * A proxy on the in-process transport that each test builds with the limits it needs; every test ends with the
+ * proxy drained (no session, native channel or buffered byte left).
+ */
+abstract class EngineTestBase {
+    private static int counter;
+    SockbridgeProxy proxy;
+    URI uri;
+
+    void startProxy(SockbridgeProxy.Builder b) throws Exception {
+        if (proxy != null) {
+            proxy.shutdown(Duration.ZERO).get(10, TimeUnit.SECONDS);
+            ProxyDrained.assertDrained(proxy);
+        }
+        proxy = b.build();
+        URI name = URI.create("inprocess://engine-limits-" + (++counter) + "-" + System.nanoTime());
+        uri = proxy.serve(Transports.forUri(name).newServer(name, TransportOptions.defaults())).get(5, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void stopProxy() throws Exception {
+        if (proxy != null) {
+            proxy.shutdown(Duration.ZERO).get(10, TimeUnit.SECONDS);
+            ProxyDrained.assertDrained(proxy);
+        }
+    }
+
+    /**
+     * Host lookups that answer only when the test says so, to race a lookup against a close. Replaces the
+     * proxy's lookup until the proxy stops.
+     */
+    static final class HeldLookups implements ProxyContext.HostLookup {
+        private record Held(EventLoop loop, String host, Consumer<List<InetAddress>> ok) {
+        }
+
+        private final List<Held> held = new ArrayList<>();
+
+        HeldLookups install(SockbridgeProxy p) {
+            p.context().hostLookup = this;
+            return this;
+        }
+
+        @Override
+        public synchronized void resolve(EventLoop loop, String host, Consumer<List<InetAddress>> ok,
+                                         Consumer<Throwable> fail) {
+            held.add(new Held(loop, host, ok));
+        }
+
+        synchronized int count() {
+            return held.size();
+        }
+
+        /** Answers every held lookup with loopback, then waits until their loops have run what that queued. */
+        void releaseAll() throws Exception {
+            List<Held> now;
+            synchronized (this) {
+                now = new ArrayList<>(held);
+                held.clear();
+            }
+            for (Held h : now) {
+                h.ok.accept(List.of(InetAddress.getLoopbackAddress()));
+            }
+            for (Held h : now) {
+                h.loop.submit(() -> { }).get(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+}
