@@ -28,9 +28,12 @@ final class RawWebSocket implements AutoCloseable {
     final String responseHead;
     private final InputStream in;
     private final OutputStream out;
+    /** Every byte this client has handed to its socket, the handshake included (see {@link KernelView}). */
+    private final AtomicLong written = new AtomicLong();
 
-    private RawWebSocket(Socket s, int status, String head) throws IOException {
+    private RawWebSocket(Socket s, int status, String head, long handshakeBytes) throws IOException {
         this.socket = s;
+        this.written.set(handshakeBytes);
         this.status = status;
         this.responseHead = head;
         this.in = s.getInputStream();
@@ -47,7 +50,8 @@ final class RawWebSocket implements AutoCloseable {
         String req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key) + "\r\nSec-WebSocket-Version: 13\r\n"
                 + (subprotocol == null ? "" : "Sec-WebSocket-Protocol: " + subprotocol + "\r\n") + "\r\n";
-        s.getOutputStream().write(req.getBytes(StandardCharsets.US_ASCII));
+        byte[] reqBytes = req.getBytes(StandardCharsets.US_ASCII);
+        s.getOutputStream().write(reqBytes);
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         InputStream in = s.getInputStream();
         int matched = 0;
@@ -61,7 +65,7 @@ final class RawWebSocket implements AutoCloseable {
         }
         String h = head.toString(StandardCharsets.US_ASCII);
         int status = h.startsWith("HTTP/1.1 ") && h.length() >= 12 ? Integer.parseInt(h.substring(9, 12)) : -1;
-        return new RawWebSocket(s, status, h);
+        return new RawWebSocket(s, status, h, reqBytes.length);
     }
 
     static byte[] frame(int opcode, byte[] payload) {
@@ -95,19 +99,34 @@ final class RawWebSocket implements AutoCloseable {
     void write(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
+        written.addAndGet(bytes.length);
     }
 
-    /** The outcome of a flood: bytes written, and whether the peer stopped reading or closed. */
-    record Flood(long sent, boolean stalled, boolean closed) {
+    long written() {
+        return written.get();
+    }
+
+    /** The outcome of a flood: bytes written, and whether the peer stopped reading or closed, or the watchdog gave up. */
+    record Flood(long sent, boolean stalled, boolean closed, boolean aborted) {
+    }
+
+    /** A check the flood's watchdog makes every 50 ms; true ends the flood at once. */
+    interface Abort {
+        boolean now() throws IOException;
+    }
+
+    Flood flood(IntFunction<byte[]> frames, long maxBytes, long stallMillis) throws InterruptedException {
+        return flood(frames, maxBytes, stallMillis, () -> false);
     }
 
     /**
      * Writes {@code frames.apply(i)} for i = 0, 1, ... until {@code maxBytes} are written (the peer
      * kept reading: no backpressure), the socket fails (the peer closed), or no write completes for
-     * {@code stallMillis} (the peer stopped reading: backpressure). Never reads. Bounded by
-     * {@code maxBytes} and by the stall window.
+     * {@code stallMillis} (the peer stopped reading: backpressure), or {@code abort} says so (a test
+     * that sees the proxy already past its bound stops before the proxy runs out of memory and takes
+     * the test JVM with it). Never reads. Bounded by {@code maxBytes} and by the stall window.
      */
-    Flood flood(IntFunction<byte[]> frames, long maxBytes, long stallMillis) throws InterruptedException {
+    Flood flood(IntFunction<byte[]> frames, long maxBytes, long stallMillis, Abort abort) throws InterruptedException {
         AtomicLong sent = new AtomicLong();
         boolean[] closed = {false};
         Thread writer = new Thread(() -> {
@@ -116,6 +135,7 @@ final class RawWebSocket implements AutoCloseable {
                     byte[] f = frames.apply(i);
                     out.write(f);
                     sent.addAndGet(f.length);
+                    written.addAndGet(f.length);
                 }
                 out.flush();
             } catch (IOException e) {
@@ -127,8 +147,17 @@ final class RawWebSocket implements AutoCloseable {
         long last = -1;
         long lastChange = System.nanoTime();
         boolean stalled = false;
+        boolean aborted = false;
         while (writer.isAlive()) {
             writer.join(50);
+            try {
+                if (abort.now()) {
+                    aborted = true;
+                    break;
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
             long now = sent.get();
             if (now != last) {
                 last = now;
@@ -139,7 +168,7 @@ final class RawWebSocket implements AutoCloseable {
             }
         }
         // the writer may still be blocked in write(): it ends when the socket is closed
-        return new Flood(sent.get(), stalled, closed[0] && !stalled);
+        return new Flood(sent.get(), stalled, closed[0] && !stalled && !aborted, aborted);
     }
 
     /** Reads one frame (opcode, payload); null at end of stream or after {@code timeoutMillis} of silence. */
