@@ -110,6 +110,12 @@ final class RawWebSocket implements AutoCloseable {
     record Flood(long sent, boolean stalled, boolean closed, boolean aborted) {
     }
 
+    /**
+     * A flood ends after this long even if the peer keeps reading (a slow machine, where the proxy
+     * keeps up with the writer): the caller judges what the proxy holds by then.
+     */
+    static final long MAX_FLOOD_NANOS = 60_000_000_000L;
+
     /** A check the flood's watchdog makes every 50 ms; true ends the flood at once. */
     interface Abort {
         boolean now() throws IOException;
@@ -122,7 +128,7 @@ final class RawWebSocket implements AutoCloseable {
     /**
      * Writes {@code frames.apply(i)} for i = 0, 1, ... until {@code maxBytes} are written (the peer
      * kept reading: no backpressure), the socket fails (the peer closed), or no write completes for
-     * {@code stallMillis} (the peer stopped reading: backpressure), or {@code abort} says so (a test
+     * {@code stallMillis} (the peer stopped reading: backpressure), 60 s pass, or {@code abort} says so (a test
      * that sees the proxy already past its bound stops before the proxy runs out of memory and takes
      * the test JVM with it). Never reads. Bounded by {@code maxBytes} and by the stall window.
      */
@@ -148,7 +154,8 @@ final class RawWebSocket implements AutoCloseable {
         long lastChange = System.nanoTime();
         boolean stalled = false;
         boolean aborted = false;
-        while (writer.isAlive()) {
+        long deadline = System.nanoTime() + MAX_FLOOD_NANOS;
+        while (writer.isAlive() && System.nanoTime() < deadline) {
             writer.join(50);
             try {
                 if (abort.now()) {

@@ -796,7 +796,8 @@ public final class HostileLoadBenchmark {
             long last = -1;
             long lastChange = System.nanoTime();
             boolean stalled = false;
-            while (writer.isAlive()) {
+            long deadline = System.nanoTime() + 60_000_000_000L; // bounded in time too: a proxy that keeps up reads on
+            while (writer.isAlive() && System.nanoTime() < deadline) {
                 writer.join(50);
                 long now = sent.get();
                 if (now != last) {
