@@ -86,7 +86,7 @@ public final class HostileLoadBenchmark {
             }));
             rows.add(run("non-reading client, /sockbridge: calls on a bad descriptor", echo, targets, List.of(), p -> nonReading(p,
                     "/sockbridge", "sockbridge.v1", sockbridge(new Control.Hello(List.of(MessageCodec.VERSION), "hostile")),
-                    i -> sockbridge(new Request.Close(i + 1, 9999)))));
+                    badDescriptorCalls())));
             byte[] ping = frame(9, new byte[125]);
             rows.add(run("non-reading client, /sockbridge: pings", echo, targets, List.of(), p -> nonReading(p,
                     "/sockbridge", "sockbridge.v1", sockbridge(new Control.Hello(List.of(MessageCodec.VERSION), "hostile")), i -> ping)));
@@ -144,6 +144,15 @@ public final class HostileLoadBenchmark {
 
     // ---- the attacks ----
 
+    /** close() on a descriptor that does not exist, encoded once (4096 call ids in turn) so the writer outpaces the proxy. */
+    private static IntFunction<byte[]> badDescriptorCalls() {
+        byte[][] frames = new byte[4096][];
+        for (int i = 0; i < frames.length; i++) {
+            frames[i] = sockbridge(new Request.Close(i + 1, 9999));
+        }
+        return i -> frames[i % frames.length];
+    }
+
     private static String[] nonReading(Proxy p, String path, String subprotocol, byte[] first, IntFunction<byte[]> frames) throws Exception {
         try (Raw a = Raw.open(p.port, path, subprotocol, null)) {
             if (a.status != 101) {
@@ -153,7 +162,8 @@ public final class HostileLoadBenchmark {
             Raw.Flood f = a.flood(frames, (32L << 20) * scale, 3000);
             String outcome = f.stalled() ? "proxy stopped reading" : f.closed() ? "closed by proxy" : "proxy read it all";
             if (f.closed()) {
-                outcome += " (close code " + a.drainToClose(1 << 20, 5000) + ")";
+                int code = a.drainToClose(1 << 20, 5000);
+                outcome = code > 0 ? "closed by proxy (close code " + code + ")" : "connection dropped by proxy, no close frame";
             }
             return new String[] {mib(f.sent()) + " MiB of frames", outcome};
         }
