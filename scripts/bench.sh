@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs a benchmark program and prints its table.  usage: scripts/bench.sh core|websocket|... [args]
+# Runs a benchmark program and prints its table.  usage: scripts/bench.sh core|websocket|hostile|... [args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-core}"; shift || true
@@ -18,6 +18,7 @@ case "$which" in
   websocket) main=dev.sockbridge.benchmarks.WebSocketBenchmark ;;
   emscripten) main=dev.sockbridge.benchmarks.EmscriptenBenchmark ;;
   webtransport) main=dev.sockbridge.benchmarks.WebTransportBenchmark ;;
+  hostile) main=dev.sockbridge.benchmarks.HostileLoadBenchmark ;;
   *) echo "unknown benchmark: $which" >&2; exit 2 ;;
 esac
 exec java -Xmx2g -Djava.util.logging.config.file=scripts/logging-quiet.properties -cp "$CP" "$main" "$@"
