@@ -117,6 +117,43 @@ class EmscriptenUdpSizeTest extends EmscriptenTestBase {
         }
     }
 
+    @Test
+    void posixMsgTruncFlagReturnsTheRealLengthOfTheDatagramAsLinuxDoes() throws Exception {
+        // Linux recv(2): with MSG_TRUNC a datagram socket returns the real length even when it was longer than the
+        // buffer; MSG_PEEK|MSG_TRUNC with no buffer is how programs size the next datagram
+        final int msgPeek = 0x2, msgTrunc = 0x20;
+        EmClient c = posixClient(posixServer());
+        try (DatagramSocket peer = nativePeer()) {
+            int h = c.call(socketReq(c.nextId(), AF_INET, SOCK_DGRAM, 0)).ret();
+            byte[] to = sin("127.0.0.1", peer.getLocalPort());
+            assertEquals(1, c.call(sendtoReq(c.nextId(), h, new byte[] {9}, 0, to)).ret());
+            SocketAddress proxySide = receiveAt(peer).getSocketAddress();
+            byte[] big = pattern(7, MAX_UDP);
+            byte[] mid = pattern(8, 8192);
+            byte[] next = pattern(9, 2049);
+            peer.send(new DatagramPacket(big, big.length, proxySide));
+            peer.send(new DatagramPacket(mid, mid.length, proxySide));
+            peer.send(new DatagramPacket(next, next.length, proxySide));
+
+            Rep size = c.call(recvReq(c.nextId(), h, 0, msgPeek | msgTrunc));
+            assertEquals(MAX_UDP, size.ret(), "MSG_PEEK|MSG_TRUNC with no buffer: the size of the next datagram");
+            assertEquals(12, size.len(), "and no data");
+            Rep r = c.call(recvfromReq(c.nextId(), h, 2048, msgTrunc, 16));
+            assertEquals(MAX_UDP, r.ret(), "recvfrom with MSG_TRUNC: the real length");
+            assertEquals(2048, r.i32(12), "data_len: what is carried");
+            assertEquals(20 + 2048 + 16, r.len());
+            assertArrayEquals(Arrays.copyOf(big, 2048), r.slice(20, 2048));
+            assertArrayEquals(to, r.slice(20 + 2048, 16), "the sender, after the data carried");
+            Rep r2 = c.call(recvReq(c.nextId(), h, 100, msgTrunc));
+            assertEquals(8192, r2.ret(), "recv with MSG_TRUNC: the real length");
+            assertEquals(12 + 100, r2.len(), "the caller's 100 bytes");
+            assertArrayEquals(Arrays.copyOf(mid, 100), r2.slice(12, 100));
+            Rep r3 = c.call(recvReq(c.nextId(), h, 65536, msgTrunc));
+            assertEquals(2049, r3.ret(), "a buffer large enough: the length, as without the flag");
+            assertArrayEquals(next, r3.slice(12, 2049));
+        }
+    }
+
     // ------------------------------------------------------------------ websockify UDP bridge
 
     @Test
