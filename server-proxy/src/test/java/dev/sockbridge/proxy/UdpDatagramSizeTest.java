@@ -101,6 +101,12 @@ class UdpDatagramSizeTest extends EngineTestBase {
                     Message.release(d);
                 }
             }
+            // one byte over the largest UDP payload: EMSGSIZE, as the kernel answers, and nothing reaches the peer
+            s.error(new Request.SendTo(s.nextId(), fd, 0, peerAddr, Unpooled.wrappedBuffer(pattern(1, MAX_UDP + 1))),
+                    dev.sockbridge.api.Errno.EMSGSIZE.code());
+            byte[] after = pattern(9, 3);
+            s.value(new Request.SendTo(s.nextId(), fd, 0, peerAddr, Unpooled.wrappedBuffer(after)));
+            assertArrayEquals(after, receiveAt(peer), "the next datagram the peer sees is the one after");
         }
     }
 

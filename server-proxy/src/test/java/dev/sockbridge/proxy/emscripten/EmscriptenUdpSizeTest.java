@@ -91,6 +91,13 @@ class EmscriptenUdpSizeTest extends EmscriptenTestBase {
                 assertEquals(12 + size, r2.len());
                 assertArrayEquals(in, r2.slice(12, size), "native to client (recv), " + size + " bytes");
             }
+            // one byte over the largest UDP payload: -1 with EMSGSIZE (WASI 35), and nothing reaches the peer
+            Rep over = c.call(sendtoReq(c.nextId(), h, pattern(1, MAX_UDP + 1), 0, to));
+            assertEquals(-1, over.ret(), () -> "sendto of 65,508: " + over);
+            assertEquals(35, over.errno());
+            byte[] after = pattern(9, 3);
+            assertEquals(3, c.call(sendtoReq(c.nextId(), h, after, 0, to)).ret());
+            assertArrayEquals(after, bytes(receiveAt(peer)), "the next datagram the peer sees is the one after");
         }
     }
 
@@ -172,6 +179,13 @@ class EmscriptenUdpSizeTest extends EmscriptenTestBase {
                     target.send(new DatagramPacket(in, in.length, p.getSocketAddress()));
                     assertArrayEquals(in, c.next(), "native to client, " + size + " bytes");
                 }
+                // a message over the largest UDP payload cannot be a datagram: dropped and counted, as UDP would
+                long dropped = proxy.stats().datagramsDropped();
+                c.send(pattern(5, MAX_UDP + 1));
+                byte[] after = pattern(9, 3);
+                c.send(after);
+                assertArrayEquals(after, bytes(receiveAt(target)), "the next datagram the target sees is the one after");
+                assertEquals(dropped + 1, proxy.stats().datagramsDropped(), "the oversized message was counted");
             }
         }
         awaitStats(s -> s.nativeChannelsOpen() == 0 && s.sessionsOpen() == 0, "bridge released");
