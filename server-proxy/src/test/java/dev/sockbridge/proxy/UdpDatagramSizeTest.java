@@ -172,6 +172,16 @@ class UdpDatagramSizeTest extends EngineTestBase {
             } finally {
                 Message.release(d);
             }
+            // recv of 2,048 from 2,049: the first part; DATA still says MSG_TRUNC (recv has no source)
+            peer.send(new DatagramPacket(after, after.length, local));
+            d = assertInstanceOf(Reply.Data.class, s.call(new Request.Recv(s.nextId(), fd, 2048, 0)));
+            try {
+                assertArrayEquals(Arrays.copyOf(after, 2048), ByteBufUtil.getBytes(d.data()));
+                assertEquals(Posix.MSG_TRUNC, d.flags() & Posix.MSG_TRUNC, "recv that cuts says so too");
+                assertEquals(null, d.from());
+            } finally {
+                Message.release(d);
+            }
             // the next receive starts at the next datagram, whole
             d = assertInstanceOf(Reply.Data.class, s.call(new Request.RecvFrom(s.nextId(), fd, 65536, 0)));
             try {
