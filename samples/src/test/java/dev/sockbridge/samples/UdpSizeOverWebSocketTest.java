@@ -172,4 +172,24 @@ class UdpSizeOverWebSocketTest {
         assertFalse(r2.isTruncated());
         assertArrayEquals(next, r2.takeBytes(), "the rest of the cut datagram is gone; the next comes whole");
     }
+
+    @Test
+    void theDatagramSocketShapedClientCarriesEverySizeIntact() throws Exception {
+        try (dev.sockbridge.api.client.BridgedDatagramSocket u = new dev.sockbridge.api.client.BridgedDatagramSocket(
+                client, new InetSocketAddress("127.0.0.1", 0))) {
+            u.setSoTimeout(10_000);
+            for (int size : SIZES) {
+                byte[] out = pattern(10, size);
+                u.send(new DatagramPacket(out, out.length, peerAddress()));
+                DatagramPacket p = receiveAtPeer();
+                assertArrayEquals(out, bytes(p), "client to native, " + size + " bytes");
+                byte[] in = pattern(11, size);
+                peer.send(new DatagramPacket(in, in.length, p.getSocketAddress()));
+                DatagramPacket got = new DatagramPacket(new byte[MAX_UDP + 1], MAX_UDP + 1);
+                u.receive(got);
+                assertArrayEquals(in, bytes(got), "native to client, " + size + " bytes");
+                assertEquals(peerAddress(), got.getSocketAddress());
+            }
+        }
+    }
 }
