@@ -182,10 +182,9 @@ abstract class ProxySocket {
                 }
             }
             if (kind == RecvKind.RECV) {
+                // recv(2) has no source; MSG_TRUNC stays, so a cut datagram is never a silent one (POSIX recv
+                // cannot say so, but DATA can, and the client's Received promises it)
                 from = null;
-                if (!stream) {
-                    outFlags = 0;
-                }
             }
             session.reply(route, new Reply.Data(callId, outFlags, from, data));
             afterConsume();

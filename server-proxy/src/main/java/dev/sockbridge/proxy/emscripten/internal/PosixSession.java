@@ -68,6 +68,13 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
     /** Requests answered with an error because they could not be parsed (loop). */
     private int malformedAnswered;
     private volatile boolean ended;
+    /**
+     * Engine descriptors of this connection's datagram sockets, kept for Linux's MSG_TRUNC receive flag, which
+     * only a datagram socket answers with the datagram's real length. Loop-confined.
+     */
+    private final java.util.Set<Integer> datagramFds = new java.util.HashSet<>();
+    /** More than the largest UDP payload: what a MSG_TRUNC receive asks the engine for, to learn the real length. */
+    private static final int WHOLE_DATAGRAM = 65536;
     private final AtomicLong shortFrames = new AtomicLong();
 
     /** What the encoder needs to know about a call in flight: the route the engine hands back. */
@@ -80,6 +87,10 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
         int optLen;
         SocketOption<?> opt;
         int gaiFlags;
+        /** SOCKET, SOCKETPAIR: of type SOCK_DGRAM. */
+        boolean datagram;
+        /** RECV, RECVFROM with MSG_TRUNC on a datagram socket: the caller's length (ret is the real one); else -1. */
+        int truncLength = -1;
 
         Call(int id, int op) {
             this.id = id;
@@ -197,7 +208,7 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
         Call c = new Call(id, f.getIntLE(b + 4));
         Request r;
         try {
-            r = decode(c, f, engineId());
+            r = decode(c, f, engineId(), datagramFds);
         } catch (IndexOutOfBoundsException e) {
             // a length field pointing past the frame that slipped through: still an answer, not a crash
             ctx.countMalformed();
@@ -231,6 +242,19 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
         sendError(c, errno);
     }
 
+    /**
+     * The length to ask the engine for. With MSG_TRUNC on a datagram socket Linux returns the datagram's real
+     * length, not what fit: the engine is asked for the whole datagram and the reply carries the caller's part.
+     */
+    private static int receiveLength(Call c, ByteBuf f, int b, java.util.Set<Integer> datagramFds) {
+        int len = u32(f, b + 12);
+        if ((f.getIntLE(b + 16) & Posix.MSG_TRUNC) != 0 && datagramFds.contains(fd(f, b + 8)) && len >= 0) {
+            c.truncLength = len;
+            return Math.max(len, WHOLE_DATAGRAM);
+        }
+        return len;
+    }
+
     private static int fd(ByteBuf f, int at) {
         return f.getIntLE(at) - HANDLE_OFFSET;
     }
@@ -242,6 +266,11 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
      * slice of {@code f}) or {@link Malformed}, never another exception, and no reference kept on failure.
      */
     static Request decode(Call c, ByteBuf f, int eid) throws Malformed {
+        return decode(c, f, eid, java.util.Set.of());
+    }
+
+    /** As {@link #decode(Call, ByteBuf, int)}, knowing which descriptors are datagram sockets (for MSG_TRUNC). */
+    static Request decode(Call c, ByteBuf f, int eid, java.util.Set<Integer> datagramFds) throws Malformed {
         int b = f.readerIndex();
         int n = f.readableBytes();
         if (n < minRequestSize(c.op)) {
@@ -249,8 +278,10 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
         }
         switch (c.op) {
             case SOCKET:
+                c.datagram = (f.getIntLE(b + 12) & 0xff) == Posix.SOCK_DGRAM;
                 return new Request.Socket(eid, f.getIntLE(b + 8), f.getIntLE(b + 12), f.getIntLE(b + 16));
             case SOCKETPAIR:
+                c.datagram = (f.getIntLE(b + 12) & 0xff) == Posix.SOCK_DGRAM;
                 return new Request.SocketPair(eid, f.getIntLE(b + 8), f.getIntLE(b + 12), f.getIntLE(b + 16));
             case SHUTDOWN: {
                 int fd = fd(f, b + 8);
@@ -287,7 +318,7 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
                 return new Request.Send(eid, fd(f, b + 8), f.getIntLE(b + 16), f.retainedSlice(b + 20, len));
             }
             case RECV:
-                return new Request.Recv(eid, fd(f, b + 8), u32(f, b + 12), f.getIntLE(b + 16));
+                return new Request.Recv(eid, fd(f, b + 8), receiveLength(c, f, b, datagramFds), f.getIntLE(b + 16));
             case SENDTO: {
                 int dataAt = 24 + MAX_SOCKADDR;
                 int destLen = Math.min(u32(f, b + 20), MAX_SOCKADDR);
@@ -297,7 +328,7 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
             }
             case RECVFROM:
                 c.addrMax = u32(f, b + 20);
-                return new Request.RecvFrom(eid, fd(f, b + 8), u32(f, b + 12), f.getIntLE(b + 16));
+                return new Request.RecvFrom(eid, fd(f, b + 8), receiveLength(c, f, b, datagramFds), f.getIntLE(b + 16));
             case GETSOCKOPT: {
                 int level = f.getIntLE(b + 12);
                 int name = f.getIntLE(b + 16);
@@ -401,6 +432,7 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
         if (c.closeAfter) {
             c.closeAfter = false;
             // release the handle before the program can see the shutdown's answer and reuse the number
+            datagramFds.remove(c.fd);
             core.handle(new Request.Close(engineId(), c.fd), INTERNAL);
         }
         if (ended) {
@@ -457,9 +489,12 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
         ByteBuf out;
         switch (c.op) {
             case SOCKET:
+                datagram((int) ((Reply.Value) r).value(), c.datagram);
                 return fixed(c.id, (int) ((Reply.Value) r).value() + HANDLE_OFFSET);
             case SOCKETPAIR: {
                 Reply.SocketPair p = (Reply.SocketPair) r;
+                datagram(p.fd0(), c.datagram);
+                datagram(p.fd1(), c.datagram);
                 out = transport.alloc().buffer(20);
                 header(out, c.id, 0, 0);
                 return out.writeIntLE(p.fd0() + HANDLE_OFFSET).writeIntLE(p.fd1() + HANDLE_OFFSET);
@@ -469,6 +504,7 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
                 // sets errno from this reply whenever ret != 0: errno must be 0. Sent anyway, as
                 // documented, for clients that get this right one day.
                 Reply.Accept a = (Reply.Accept) r;
+                datagram(a.fd(), false);
                 return withAddress(c, a.fd() + HANDLE_OFFSET, a.peer());
             }
             case GETSOCKNAME:
@@ -480,9 +516,10 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
             case RECV: {
                 ByteBuf data = ((Reply.Data) r).data();
                 int k = data.readableBytes();
-                out = transport.alloc().buffer(REPLY_HEADER + k);
-                header(out, c.id, k, 0);
-                return out.writeBytes(data, data.readerIndex(), k);
+                int m = c.truncLength < 0 ? k : Math.min(k, c.truncLength);
+                out = transport.alloc().buffer(REPLY_HEADER + m);
+                header(out, c.id, k, 0); // the client copies min(ret, length) = m bytes
+                return out.writeBytes(data, data.readerIndex(), m);
             }
             case RECVFROM: {
                 Reply.Data d = (Reply.Data) r;
@@ -491,10 +528,12 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
                 InetSocketAddress from = d.from();
                 int alen = from == null ? 0 : SockAddr.length(from, false);
                 int m = Math.min(alen, c.addrMax);
-                out = transport.alloc().buffer(20 + k + m);
+                // data_len is what is carried; ret is the real length when MSG_TRUNC asked for it
+                int carried = c.truncLength < 0 ? k : Math.min(k, c.truncLength);
+                out = transport.alloc().buffer(20 + carried + m);
                 header(out, c.id, k, 0);
-                out.writeIntLE(k).writeIntLE(alen);
-                out.writeBytes(data, data.readerIndex(), k);
+                out.writeIntLE(carried).writeIntLE(alen);
+                out.writeBytes(data, data.readerIndex(), carried);
                 if (from != null) {
                     SockAddr.write(out, from, false, m);
                 }
@@ -507,6 +546,14 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
             default:
                 // SHUTDOWN, BIND, CONNECT, LISTEN, SETSOCKOPT: header only
                 return fixed(c.id, 0);
+        }
+    }
+
+    private void datagram(int fd, boolean yes) {
+        if (yes) {
+            datagramFds.add(fd);
+        } else {
+            datagramFds.remove(fd);
         }
     }
 

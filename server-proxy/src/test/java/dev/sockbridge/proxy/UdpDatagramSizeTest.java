@@ -1,0 +1,195 @@
+package dev.sockbridge.proxy;
+
+import static dev.sockbridge.api.Posix.AF_INET;
+import static dev.sockbridge.api.Posix.SOCK_DGRAM;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import dev.sockbridge.api.Posix;
+import dev.sockbridge.api.message.Event;
+import dev.sockbridge.api.message.Message;
+import dev.sockbridge.api.message.Reply;
+import dev.sockbridge.api.message.Request;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * UDP keeps every byte on the Sockbridge protocol (issue 10, point 5): datagrams from 1 byte to the largest UDP
+ * payload, on both sides of the 2,048 bytes where Netty's default datagram allocator used to cut them without a
+ * word, go intact from a client through the proxy to a native socket on 127.0.0.1 and back, pulled and pushed; a
+ * receive buffer smaller than the datagram gets its first part with MSG_TRUNC, as POSIX recvfrom/recvmsg do.
+ */
+@Timeout(120)
+class UdpDatagramSizeTest extends EngineTestBase {
+    /** 2,048 was the old cut; 65,507 is the largest UDP payload over IPv4. */
+    static final int[] SIZES = {1, 2048, 2049, 8192, 60000, 65507};
+    static final int MAX_UDP = 65507;
+
+    /** A pattern that differs at every offset of interest, so any cut, shift or reuse of a buffer shows. */
+    static byte[] pattern(int seed, int size) {
+        byte[] b = new byte[size];
+        for (int i = 0; i < size; i++) {
+            b[i] = (byte) (seed * 131 + i * 7 + (i >>> 8) * 3);
+        }
+        return b;
+    }
+
+    private static DatagramSocket nativePeer() throws Exception {
+        DatagramSocket peer = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        peer.setSoTimeout(10_000);
+        peer.setReceiveBufferSize(1 << 20);
+        return peer;
+    }
+
+    private static byte[] receiveAt(DatagramSocket peer) throws Exception {
+        DatagramPacket p = new DatagramPacket(new byte[MAX_UDP + 1], MAX_UDP + 1);
+        peer.receive(p);
+        return Arrays.copyOfRange(p.getData(), p.getOffset(), p.getOffset() + p.getLength());
+    }
+
+    private int boundUdp(RawSession s) throws Exception {
+        int fd = s.value(new Request.Socket(s.nextId(), AF_INET, SOCK_DGRAM, 0));
+        s.ok(new Request.Bind(s.nextId(), fd, new InetSocketAddress("127.0.0.1", 0)));
+        return fd;
+    }
+
+    private static InetSocketAddress local(RawSession s, int fd) throws Exception {
+        return assertInstanceOf(Reply.Address.class, s.call(new Request.GetSockName(s.nextId(), fd))).address();
+    }
+
+    @Test
+    void everySizeGoesIntactBothWaysWithRecvfromAndRecvmsg() throws Exception {
+        startProxy(SockbridgeProxy.builder());
+        try (RawSession s = RawSession.open(uri); DatagramSocket peer = nativePeer()) {
+            int fd = boundUdp(s);
+            InetSocketAddress local = local(s, fd);
+            InetSocketAddress peerAddr = (InetSocketAddress) peer.getLocalSocketAddress();
+            for (int size : SIZES) {
+                byte[] out = pattern(1, size);
+                assertEquals(size, s.value(new Request.SendTo(s.nextId(), fd, 0, peerAddr, Unpooled.wrappedBuffer(out))),
+                        "sendto of " + size);
+                assertArrayEquals(out, receiveAt(peer), "client to native, " + size + " bytes");
+
+                byte[] in = pattern(2, size);
+                peer.send(new DatagramPacket(in, in.length, local));
+                Reply.Data d = assertInstanceOf(Reply.Data.class,
+                        s.call(new Request.RecvFrom(s.nextId(), fd, 65536, 0)));
+                try {
+                    assertArrayEquals(in, ByteBufUtil.getBytes(d.data()), "native to client (recvfrom), " + size + " bytes");
+                    assertEquals(0, d.flags(), "no MSG_TRUNC with a buffer large enough");
+                    assertEquals(peerAddr, d.from());
+                } finally {
+                    Message.release(d);
+                }
+
+                // recvmsg with a buffer of exactly the datagram's size: whole, and no MSG_TRUNC
+                peer.send(new DatagramPacket(in, in.length, local));
+                d = assertInstanceOf(Reply.Data.class, s.call(new Request.RecvMsg(s.nextId(), fd, size, 0)));
+                try {
+                    assertArrayEquals(in, ByteBufUtil.getBytes(d.data()), "native to client (recvmsg), " + size + " bytes");
+                    assertEquals(0, d.flags() & Posix.MSG_TRUNC, "a buffer of exactly the size is not a truncation");
+                } finally {
+                    Message.release(d);
+                }
+            }
+            // one byte over the largest UDP payload: EMSGSIZE, as the kernel answers, and nothing reaches the peer
+            s.error(new Request.SendTo(s.nextId(), fd, 0, peerAddr, Unpooled.wrappedBuffer(pattern(1, MAX_UDP + 1))),
+                    dev.sockbridge.api.Errno.EMSGSIZE.code());
+            byte[] after = pattern(9, 3);
+            s.value(new Request.SendTo(s.nextId(), fd, 0, peerAddr, Unpooled.wrappedBuffer(after)));
+            assertArrayEquals(after, receiveAt(peer), "the next datagram the peer sees is the one after");
+        }
+    }
+
+    @Test
+    void everySizeArrivesWholeAsAPushedEvent() throws Exception {
+        // a pushed event larger than the in-process datagram path (1,200 bytes) goes on the reliable path, whole
+        startProxy(SockbridgeProxy.builder());
+        try (RawSession s = RawSession.open(uri); DatagramSocket peer = nativePeer()) {
+            int fd = boundUdp(s);
+            InetSocketAddress local = local(s, fd);
+            s.ok(new Request.Push(s.nextId(), fd, true, 1 << 20)); // credit for all of them
+            for (int size : SIZES) {
+                byte[] in = pattern(3, size);
+                peer.send(new DatagramPacket(in, in.length, local));
+                Event.Data e = assertInstanceOf(Event.Data.class, s.events.poll(10, TimeUnit.SECONDS), "event of " + size);
+                try {
+                    assertArrayEquals(in, ByteBufUtil.getBytes(e.data()), "pushed, " + size + " bytes");
+                    assertEquals(0, e.flags() & Posix.MSG_TRUNC);
+                    assertEquals(peer.getLocalSocketAddress(), e.from());
+                } finally {
+                    Message.release(e);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aSmallerBufferGetsTheFirstPartWithMsgTruncAndTheRestIsDiscarded() throws Exception {
+        startProxy(SockbridgeProxy.builder());
+        try (RawSession s = RawSession.open(uri); DatagramSocket peer = nativePeer()) {
+            int fd = boundUdp(s);
+            InetSocketAddress local = local(s, fd);
+            byte[] big = pattern(4, MAX_UDP);
+            byte[] mid = pattern(5, 8192);
+            byte[] after = pattern(6, 2049);
+            peer.send(new DatagramPacket(big, big.length, local));
+            peer.send(new DatagramPacket(mid, mid.length, local));
+            peer.send(new DatagramPacket(after, after.length, local));
+
+            // MSG_PEEK with a small buffer: the prefix and MSG_TRUNC, the datagram stays queued
+            Reply.Data d = assertInstanceOf(Reply.Data.class,
+                    s.call(new Request.RecvFrom(s.nextId(), fd, 100, Posix.MSG_PEEK)));
+            try {
+                assertArrayEquals(Arrays.copyOf(big, 100), ByteBufUtil.getBytes(d.data()));
+                assertEquals(Posix.MSG_TRUNC, d.flags() & Posix.MSG_TRUNC, "a peek that cuts says so");
+            } finally {
+                Message.release(d);
+            }
+            // recvfrom of 2,048 bytes from 65,507: the first 2,048 and MSG_TRUNC
+            d = assertInstanceOf(Reply.Data.class, s.call(new Request.RecvFrom(s.nextId(), fd, 2048, 0)));
+            try {
+                assertArrayEquals(Arrays.copyOf(big, 2048), ByteBufUtil.getBytes(d.data()));
+                assertEquals(Posix.MSG_TRUNC, d.flags() & Posix.MSG_TRUNC, "recvfrom that cuts says so");
+                assertEquals(peer.getLocalSocketAddress(), d.from());
+            } finally {
+                Message.release(d);
+            }
+            // recvmsg of 8,191 from 8,192: one byte short is a truncation too; the rest of the datagram is gone
+            d = assertInstanceOf(Reply.Data.class, s.call(new Request.RecvMsg(s.nextId(), fd, 8191, 0)));
+            try {
+                assertArrayEquals(Arrays.copyOf(mid, 8191), ByteBufUtil.getBytes(d.data()));
+                assertEquals(Posix.MSG_TRUNC, d.flags() & Posix.MSG_TRUNC, "recvmsg that cuts says so");
+            } finally {
+                Message.release(d);
+            }
+            // recv of 2,048 from 2,049: the first part; DATA still says MSG_TRUNC (recv has no source)
+            peer.send(new DatagramPacket(after, after.length, local));
+            d = assertInstanceOf(Reply.Data.class, s.call(new Request.Recv(s.nextId(), fd, 2048, 0)));
+            try {
+                assertArrayEquals(Arrays.copyOf(after, 2048), ByteBufUtil.getBytes(d.data()));
+                assertEquals(Posix.MSG_TRUNC, d.flags() & Posix.MSG_TRUNC, "recv that cuts says so too");
+                assertEquals(null, d.from());
+            } finally {
+                Message.release(d);
+            }
+            // the next receive starts at the next datagram, whole
+            d = assertInstanceOf(Reply.Data.class, s.call(new Request.RecvFrom(s.nextId(), fd, 65536, 0)));
+            try {
+                assertArrayEquals(after, ByteBufUtil.getBytes(d.data()));
+                assertEquals(0, d.flags() & Posix.MSG_TRUNC);
+            } finally {
+                Message.release(d);
+            }
+        }
+    }
+}
