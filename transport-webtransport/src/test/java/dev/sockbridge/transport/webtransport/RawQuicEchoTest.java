@@ -101,7 +101,9 @@ class RawQuicEchoTest {
             int echoedCount = Waits.awaitCountOrQuiet(clientHandler.echoedSeq::size, DATAGRAMS,
                     Duration.ofSeconds(1), Duration.ofSeconds(10));
             assertEquals(0, clientHandler.corrupt.get());
-            assertTrue(echoedCount >= DATAGRAMS * 9 / 10, "echoed " + echoedCount + " of " + DATAGRAMS);
+            assertTrue(echoedCount >= DATAGRAMS * 9 / 10, "echoed " + echoedCount + " of " + DATAGRAMS
+                    + " (the server received " + serverHandler.datagrams.get() + ", the client dropped "
+                    + session.datagramsDropped() + ")");
             long droppedBefore = session.datagramsDropped();
             assertFalse(session.sendDatagram(Unpooled.wrappedBuffer(new byte[max + 1])), "oversize datagram sent");
             assertEquals(droppedBefore + 1, session.datagramsDropped());
