@@ -195,7 +195,9 @@ class WebTransportServerProtocolTest {
         assertEquals("200", request.status());
         ByteBuf capsules = Unpooled.buffer();
         capsules.writeBytes(HexFormat.of().parseHex("c15ca8292ac6fe88" + "05" + "0102030405")); // GREASE
-        capsules.writeBytes(Capsules.drainSession(ByteBufAllocator.DEFAULT));
+        ByteBuf drain = Capsules.drainSession(ByteBufAllocator.DEFAULT);
+        capsules.writeBytes(drain);
+        drain.release();
         request.sendCapsules(capsules, false);
         assertEquals(request.id(), drained.get(10, SECONDS).id());
 

@@ -52,8 +52,12 @@ class CapsulesTest {
     void capsulesSplitAnywhereAcrossDataFramesStillParse() {
         ByteBuf all = Unpooled.buffer();
         all.writeBytes(HexFormat.of().parseHex("7fff" + "4100" + "00".repeat(256))); // unknown, 256-byte payload
-        all.writeBytes(Capsules.drainSession(ByteBufAllocator.DEFAULT));
-        all.writeBytes(Capsules.closeSession(ByteBufAllocator.DEFAULT, 0xfffffffe, "bye ✓"));
+        ByteBuf drain = Capsules.drainSession(ByteBufAllocator.DEFAULT);
+        ByteBuf close = Capsules.closeSession(ByteBufAllocator.DEFAULT, 0xfffffffe, "bye ✓");
+        all.writeBytes(drain);
+        all.writeBytes(close);
+        drain.release();
+        close.release();
         for (int split = 1; split < all.readableBytes(); split += 7) {
             Recorder r = new Recorder();
             Capsules.Parser parser = new Capsules.Parser(r);
