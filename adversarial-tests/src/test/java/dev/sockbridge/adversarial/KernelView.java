@@ -42,6 +42,25 @@ final class KernelView {
     }
 
     /**
+     * Whether the proxy has closed its end of {@code c} (its socket is gone or past ESTABLISHED): what it read of
+     * a connection it closed, it no longer holds.
+     */
+    static boolean proxyClosed(RawWebSocket c) throws IOException {
+        String local = String.format(":%04X", c.socket.getPort());
+        String remote = String.format(":%04X", c.socket.getLocalPort());
+        for (String file : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            List<String> lines = Files.readAllLines(Path.of(file));
+            for (int i = 1; i < lines.size(); i++) {
+                String[] f = lines.get(i).trim().split("\\s+");
+                if (f.length > 4 && f[1].endsWith(local) && f[2].endsWith(remote) && !f[3].equals("0A")) {
+                    return !f[3].equals("01");
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
      * Bytes the proxy's application has read from a client's connection: what the client wrote, less
      * what is still in the client's send queue and in the proxy's receive queue.
      */

@@ -118,6 +118,28 @@ public final class ProxyContext {
      * Whether {@code n} more bytes fit the proxy-wide budget {@link ProxyLimits#maxBufferedBytes}. Any thread;
      * an estimate when sessions on other loops change their counts at the same moment.
      */
+    /**
+     * Counts {@code delta} bytes a transport holds for a session (which holds {@code sessionHeld} with them) into
+     * the proxy's total; true when it grew past {@link ProxyLimits#maxBufferedBytes} and the session holds much. A transport's bytes arrive without asking (a message being received,
+     * answers not yet written), so the session that pushes the total past the budget is ended instead
+     * (close code {@link #OVER_BUDGET}) of letting every session's memory grow. Any thread.
+     */
+    public boolean countHeld(long delta, long sessionHeld) {
+        long now = bufferedTotal.addAndGet(delta);
+        // a session holding little (an echo, a pong) is not the one filling the budget: it goes on
+        return delta > 0 && now > proxyLimits.maxBufferedBytes() && sessionHeld >= OVER_BUDGET_MIN_HELD;
+    }
+
+    /** What a session's transports must hold for it to be ended when the budget is taken. */
+    static final long OVER_BUDGET_MIN_HELD = 64 << 10;
+
+    /** The close code of a session ended because the proxy's buffer budget is taken: 1013, try again later. */
+    public static final int OVER_BUDGET = 1013;
+
+    public String overBudgetReason() {
+        return "the proxy holds its whole buffer budget (" + proxyLimits.maxBufferedBytes() + " bytes); try again later";
+    }
+
     public boolean bufferRoom(long n) {
         return bufferedTotal.get() + n <= proxyLimits.maxBufferedBytes();
     }

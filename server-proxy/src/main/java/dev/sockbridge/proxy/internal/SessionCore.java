@@ -199,8 +199,23 @@ public final class SessionCore {
      * session. Any thread.
      */
     public void countTransportHeld(long delta) {
-        transportHeld.addAndGet(delta);
-        ctx.bufferedTotal.addAndGet(delta);
+        long mine = transportHeld.addAndGet(delta);
+        Runnable end = overBudget;
+        if (ctx.countHeld(delta, mine) && end != null && overBudgetEnding.compareAndSet(false, true)) {
+            // later, never inside the transport's own counting: it is in the middle of taking a frame
+            loop.execute(end);
+        }
+    }
+
+    private volatile Runnable overBudget;
+    private final java.util.concurrent.atomic.AtomicBoolean overBudgetEnding = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * What ends this session when its transports push the proxy past its buffer budget (see
+     * {@link ProxyContext#countHeld}); the front end's close. Any thread.
+     */
+    public void onOverBudget(Runnable end) {
+        overBudget = end;
     }
 
     /** What this session's transports hold for it now (see {@link #countTransportHeld}). Any thread. */

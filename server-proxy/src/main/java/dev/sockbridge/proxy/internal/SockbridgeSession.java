@@ -77,6 +77,7 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
 
     public void start() {
         gates.put(transport, new ReadGate(transport));
+        core.onOverBudget(() -> close(ProxyContext.OVER_BUDGET, core.ctx.overBudgetReason()));
         transport.countHeldBytes(core::countTransportHeld);
         transport.start(this);
     }

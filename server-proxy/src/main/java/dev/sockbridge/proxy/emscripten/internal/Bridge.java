@@ -78,6 +78,16 @@ public abstract class Bridge implements TransportListener, FrontEnd {
      * sends and closes at once still gets its bytes delivered.
      */
     public void start() {
+        // what the WebSocket holds for this bridge (a message being received, data not yet written) counts in the
+        // proxy's total, and a bridge that pushes the total past its budget is ended
+        java.util.concurrent.atomic.AtomicLong held = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean ending = new java.util.concurrent.atomic.AtomicBoolean();
+        ws.countHeldBytes(d -> {
+            if (ctx.countHeld(d, held.addAndGet(d)) && ending.compareAndSet(false, true)) {
+                // later, never inside the transport's own counting: it is in the middle of taking a frame
+                loop.execute(() -> close(ProxyContext.OVER_BUDGET, ctx.overBudgetReason()));
+            }
+        });
         ws.start(this);
         onLoop(this::resolve);
     }

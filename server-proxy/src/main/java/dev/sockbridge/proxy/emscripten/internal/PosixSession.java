@@ -133,6 +133,7 @@ public final class PosixSession implements TransportListener, SessionOutput, Fro
     }
 
     public void start() {
+        core.onOverBudget(() -> close(ProxyContext.OVER_BUDGET, ctx.overBudgetReason()));
         transport.countHeldBytes(core::countTransportHeld);
         transport.start(this);
     }

@@ -214,6 +214,11 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
      * The frame decoder in front of this session holds {@code bytes} of a frame it has not finished
      * (its cumulation); called on the event loop after each read it decoded.
      */
+    /** This side has sent its close frame: what the peer sends now is only read to find its answer. Loop. */
+    boolean closeFrameSent() {
+        return closeFrameSent;
+    }
+
     void decoderHolds(long bytes) {
         long d = bytes - decoderHeld;
         decoderHeld = bytes;
@@ -562,12 +567,15 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
         end(code, reason, false);
         if (!closeFrameSent && active) {
             closeFrameSent = true;
+            // a peer in the middle of a frame cannot answer before it has sent the rest of it, which the decoder
+            // would hold meanwhile (up to the largest message): then the close frame is the last word
+            boolean midFrame = decoderHeld > 0;
             ctx.writeAndFlush(closeFrame(code, reason)).addListener((ChannelFutureListener) f -> {
-                if (!f.isSuccess()) {
+                if (!f.isSuccess() || midFrame) {
                     f.channel().close();
                 }
             });
-            if (channel.isOpen()) {
+            if (channel.isOpen() && !midFrame) {
                 closeTimer = ctx.executor().schedule(() -> {
                     LOG.debug("{}: no close frame from the peer within {} ms", this, closeTimeoutMillis);
                     channel.close();
