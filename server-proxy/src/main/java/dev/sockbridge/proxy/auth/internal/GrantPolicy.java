@@ -14,8 +14,8 @@ import java.util.Locale;
  * TCP from UDP, and a grant such as "10.1.2.3:7778/udp" must not open TCP to that port), plus the
  * name-lookup rights the grant carries.
  *
- * <p>The lookup checks are not part of {@link SocketPolicy} on this branch; they are here with the
- * names the policy work is expected to use, so that the integrator can make them overrides.
+ * <p>Its lookup checks override {@link SocketPolicy}'s; the session runs under the proxy's policy and this one
+ * (internal GrantPolicy of the proxy), so a lookup needs both.
  */
 public final class GrantPolicy implements SocketPolicy {
     private final SocketPolicy tcpConnect;
@@ -115,13 +115,8 @@ public final class GrantPolicy implements SocketPolicy {
         }
     }
 
-    /**
-     * Whether the session may resolve {@code name} (getaddrinfo).
-     *
-     * <p>TODO(policy branch): SocketPolicy has no lookup hook yet, so nothing calls this and a grant's
-     * lookup rules are not enforced: a token session resolves names as the proxy's policy lets it.
-     * Once SocketPolicy gains checkLookup/checkReverseLookup, make these two its overrides.
-     */
+    /** Whether the session may resolve {@code name} (getaddrinfo, and connect or sendto to a name). */
+    @Override
     public Decision checkLookup(SessionInfo session, String name) {
         String n;
         try {
@@ -138,6 +133,7 @@ public final class GrantPolicy implements SocketPolicy {
     }
 
     /** Whether the session may ask for the name of an address (getnameinfo). */
+    @Override
     public Decision checkReverseLookup(SessionInfo session, InetAddress address) {
         return reverseLookups ? Decision.ALLOW : Decision.deny("grant does not allow reverse lookups");
     }

@@ -567,15 +567,12 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
         end(code, reason, false);
         if (!closeFrameSent && active) {
             closeFrameSent = true;
-            // a peer in the middle of a frame cannot answer before it has sent the rest of it, which the decoder
-            // would hold meanwhile (up to the largest message): then the close frame is the last word
-            boolean midFrame = decoderHeld > 0;
             ctx.writeAndFlush(closeFrame(code, reason)).addListener((ChannelFutureListener) f -> {
-                if (!f.isSuccess() || midFrame) {
+                if (!f.isSuccess()) {
                     f.channel().close();
                 }
             });
-            if (channel.isOpen() && !midFrame) {
+            if (channel.isOpen()) {
                 closeTimer = ctx.executor().schedule(() -> {
                     LOG.debug("{}: no close frame from the peer within {} ms", this, closeTimeoutMillis);
                     channel.close();
