@@ -113,7 +113,8 @@ final class Protocols {
             String origins = String.join(",", allowed);
             QuicServerTransport wt = QuicServerTransport.create(
                     URI.create("webtransport://" + bracket(hp[0]) + ":" + hp[1] + "/sockbridge"),
-                    base.with(QuicTransportOptions.ALLOWED_ORIGINS, origins));
+                    base.with(QuicTransportOptions.ALLOWED_ORIGINS, origins)
+                            .with(QuicTransportOptions.ALLOWED_HOSTS, String.join(",", opts.all("allowed-host"))));
             URI uri = proxy.serve(wt).get(10, TimeUnit.SECONDS);
             publish(uri, wt.certificate());
             wt.onCertificateChange(c -> {

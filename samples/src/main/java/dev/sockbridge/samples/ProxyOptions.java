@@ -32,7 +32,7 @@ final class ProxyOptions {
         {"deny", "CIDR[:PORTS]", "deny connect/sendto to these targets (repeatable; wins over allow)"},
         {"allow-bind", "CIDR[:PORTS]", "allow bind/listen on these local addresses (repeatable); default loopback"},
         {"origin", "ORIGIN", "also allow browser pages from this Origin (repeatable; '*' = every web site); default: only the proxy's own pages, and clients that send no Origin (native)"},
-        {"allowed-host", "NAME", "a name clients may use in the Host header besides IP literals and localhost (repeatable; '*' = any); others get HTTP 421 (DNS rebinding)"},
+        {"allowed-host", "NAME", "a name clients may use in the Host header (WebTransport: :authority) besides IP literals and localhost (repeatable; '*' = any); others get HTTP 421 (DNS rebinding)"},
         {"admin-listen", "HOST:PORT", "admin listener (HTTP) for /stats, default 127.0.0.1:0 (a free port, printed at start); keep it off the internet"},
         {"allow-lookup", "SUFFIX", "sessions may resolve names ending in SUFFIX (repeatable; '*' = every name); default: loopback names only"},
         {"allow-reverse-lookup", "", "sessions may ask getnameinfo for names of addresses they may reach (default: numeric answers only)"},

@@ -139,7 +139,9 @@ public final class QuicServerTransport implements ServerTransport {
                     routes.put(p.startsWith("/") ? p : "/" + p, handler);
                 }
                 WebTransportServerConfig config = new WebTransportServerConfig(routes, originPolicy(),
-                        16, 16, 64, 2_000, () -> accepting, l::admit);
+                        16, 16, 64, 2_000, () -> accepting, l::admit,
+                        QuicOptionValues.list(options, QuicTransportOptions.ALLOWED_HOSTS).stream()
+                                .map(n -> n.toLowerCase(java.util.Locale.ROOT)).collect(java.util.stream.Collectors.toSet()));
                 InboundDropCounter counter = new InboundDropCounter();
                 drops = counter;
                 runtime = settings.start(Http3.supportedApplicationProtocols(),

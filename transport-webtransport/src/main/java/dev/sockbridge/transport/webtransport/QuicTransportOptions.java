@@ -18,6 +18,9 @@ import dev.sockbridge.api.transport.TransportOptions;
  *                                                             certificate (for pages' serverCertificateHashes)
  *   allowedOrigins           server  https://HOST:PORT        comma-separated Origins that may open WebTransport
  *                                                             sessions ("*" = any); others get HTTP 403
+ *   allowedHosts             server  -                        comma-separated names the CONNECT's :authority may use
+ *                                                             besides IP literals and localhost ("*" = any); others
+ *                                                             get HTTP 421 (DNS rebinding)
  *   paths                    server  the URI's path           comma-separated WebTransport paths (the URI's path, or
  *                                                             /sockbridge if it has none, always included)
  *   mainStreamTimeoutMillis  server  10000                    close a session whose client opens no main stream
@@ -58,6 +61,8 @@ public final class QuicTransportOptions {
     public static final String TLS_KEY_FILE = "tlsKeyFile";
     public static final String CERTIFICATE_HASH_FILE = "certificateHashFile";
     public static final String ALLOWED_ORIGINS = "allowedOrigins";
+    /** Names a WebTransport CONNECT's :authority may carry besides IP literals and localhost; see the table. */
+    public static final String ALLOWED_HOSTS = "allowedHosts";
     public static final String PATHS = "paths";
     public static final String MAIN_STREAM_TIMEOUT_MILLIS = "mainStreamTimeoutMillis";
     public static final String ALPN = "alpn";

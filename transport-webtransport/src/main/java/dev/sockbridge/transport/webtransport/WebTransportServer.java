@@ -122,6 +122,7 @@ public final class WebTransportServer implements AutoCloseable {
         private final ServerSettings settings = new ServerSettings();
         private final Map<String, WebTransportSessionHandler> routes = new LinkedHashMap<>();
         private final Set<String> origins = new HashSet<>();
+        private final Set<String> hosts = new HashSet<>();
         private Predicate<String> originPredicate;
         private int maxSessionsPerConnection = 16;
         private int maxPendingStreams = 16;
@@ -143,6 +144,17 @@ public final class WebTransportServer implements AutoCloseable {
                 throw new IllegalArgumentException("path must start with '/': " + path);
             }
             routes.put(path, Objects.requireNonNull(handler, "handler"));
+            return this;
+        }
+
+        /**
+         * Names clients may use for this server (the CONNECT's :authority) besides IP literals and localhost; "*"
+         * allows any. Others get 421, which stops DNS rebinding. A server with a certificate for a name lists it here.
+         */
+        public Builder allowedHosts(String... names) {
+            for (String n : names) {
+                hosts.add(n.toLowerCase(java.util.Locale.ROOT));
+            }
             return this;
         }
 
@@ -242,7 +254,8 @@ public final class WebTransportServer implements AutoCloseable {
             Predicate<String> extra = originPredicate;
             Predicate<String> originAllowed = o -> allowed.contains(o) || (extra != null && extra.test(o));
             WebTransportServerConfig config = new WebTransportServerConfig(routes, originAllowed,
-                    maxSessionsPerConnection, maxPendingStreams, maxPendingDatagrams, pendingTimeout.toMillis(), () -> true);
+                    maxSessionsPerConnection, maxPendingStreams, maxPendingDatagrams, pendingTimeout.toMillis(), () -> true,
+                    dev.sockbridge.api.transport.AdmissionCheck.admitAll(), hosts);
             InboundDropCounter drops = new InboundDropCounter();
             QuicServerRuntime runtime = settings.start(Http3.supportedApplicationProtocols(),
                     ch -> WebTransportConnection.install(ch, config, drops), "webtransport-server");

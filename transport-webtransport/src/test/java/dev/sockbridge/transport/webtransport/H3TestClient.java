@@ -46,7 +46,8 @@ final class H3TestClient implements AutoCloseable {
     final QuicChannel quic;
     private final Channel udp;
     final BlockingQueue<ByteBuf> datagrams = new LinkedBlockingQueue<>();
-    private final String authority;
+    /** The :authority of the requests sent: the server's address unless a test names it otherwise. */
+    String authority;
 
     H3TestClient(InetSocketAddress server, byte[] certificateSha256) throws Exception {
         authority = "127.0.0.1:" + server.getPort();

@@ -87,6 +87,22 @@ class WebTransportServerProtocolTest {
     }
 
     @Test
+    void anAuthorityThatIsNotTheServersGets421() throws Exception {
+        EchoSessionHandler echo = new EchoSessionHandler(false);
+        start(WebTransportServer.builder().route("/echo", echo).allowedHosts("game.example"));
+        int port = server.localAddress().getPort();
+
+        // a name that re-resolved to this server (DNS rebinding) is refused before anything else
+        client.authority = "evil.example:" + port;
+        assertEquals("421", client.connect("/echo", ORIGIN).status());
+        // a name it was told it has, localhost and IP literals are not
+        client.authority = "game.example:" + port;
+        assertEquals("200", client.connect("/echo", ORIGIN).status());
+        client.authority = "localhost:" + port;
+        assertEquals("200", client.connect("/echo", ORIGIN).status());
+    }
+
+    @Test
     void connectIsAnsweredByPathOriginAndSessionLimit() throws Exception {
         EchoSessionHandler echo = new EchoSessionHandler(false);
         start(WebTransportServer.builder().route("/echo", echo).maxSessionsPerConnection(1));

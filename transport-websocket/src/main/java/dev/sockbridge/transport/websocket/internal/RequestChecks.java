@@ -1,6 +1,6 @@
 package dev.sockbridge.transport.websocket.internal;
 
-import java.net.URI;
+import dev.sockbridge.api.internal.transport.HostCheck;
 import java.util.Locale;
 import java.util.Set;
 
@@ -15,25 +15,11 @@ final class RequestChecks {
     }
 
     /** "*" in a set means any. */
-    static final String ANY = "*";
+    static final String ANY = HostCheck.ANY;
 
-    /**
-     * Whether the Host header names this server: an IP literal (rebinding needs a name of the
-     * attacker's), "localhost", or a name in {@code allowedHosts}. A missing Host is allowed only for
-     * HTTP/1.0 clients, which is what HttpObjectDecoder gives us as null here.
-     */
+    /** See {@link HostCheck#hostAllowed}; a missing Host (HTTP/1.0) is refused. */
     static boolean hostAllowed(String hostHeader, Set<String> allowedHosts) {
-        if (allowedHosts.contains(ANY)) {
-            return true;
-        }
-        if (hostHeader == null) {
-            return false;
-        }
-        String host = hostOf(hostHeader);
-        if (host == null) {
-            return false;
-        }
-        return isIpLiteral(host) || host.equals("localhost") || allowedHosts.contains(host);
+        return HostCheck.hostAllowed(hostHeader, allowedHosts);
     }
 
     /**
@@ -63,37 +49,11 @@ final class RequestChecks {
         return scheme + "://" + h;
     }
 
-    /** The host part of a Host header (lower case, IPv6 without brackets), or null if malformed. */
     static String hostOf(String hostHeader) {
-        String h = hostHeader.trim().toLowerCase(Locale.ROOT);
-        if (h.isEmpty()) {
-            return null;
-        }
-        try {
-            URI u = new URI("http://" + h + "/");
-            String host = u.getHost();
-            if (host == null) {
-                return null;
-            }
-            return host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-        } catch (Exception e) {
-            return null;
-        }
+        return HostCheck.hostOf(hostHeader);
     }
 
     static boolean isIpLiteral(String host) {
-        if (host.indexOf(':') >= 0) {
-            return host.matches("[0-9a-f:.%a-z]+") && host.chars().filter(c -> c == ':').count() >= 2;
-        }
-        String[] parts = host.split("\\.", -1);
-        if (parts.length != 4) {
-            return false;
-        }
-        for (String p : parts) {
-            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit) || Integer.parseInt(p) > 255) {
-                return false;
-            }
-        }
-        return true;
+        return HostCheck.isIpLiteral(host);
     }
 }

@@ -1,5 +1,7 @@
 package dev.sockbridge.transport.webtransport.internal;
 
+import dev.sockbridge.api.internal.transport.HostCheck;
+
 import dev.sockbridge.api.internal.transport.Admissions;
 import dev.sockbridge.api.internal.transport.BasicConnectRequest;
 import dev.sockbridge.api.transport.Admission;
@@ -67,6 +69,11 @@ final class ConnectStreamHandler extends Http3RequestStreamInboundHandler implem
         WebTransportSessionHandler handler = webTransport ? config.routes().get(path) : null;
         if (handler == null) {
             reject(ctx, "404");
+            return;
+        }
+        CharSequence authority = h.authority();
+        if (!HostCheck.hostAllowed(authority == null ? null : authority.toString(), config.allowedHosts())) {
+            reject(ctx, "421"); // a name this server was not told it has: DNS rebinding, as on the WebSocket listener
             return;
         }
         CharSequence originHeader = h.get("origin");
