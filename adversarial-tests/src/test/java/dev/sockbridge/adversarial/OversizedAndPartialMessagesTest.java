@@ -57,10 +57,10 @@ class OversizedAndPartialMessagesTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("open defect (issue 10, point 2): with 12 partial 16 MiB messages against a 24 MiB proxy "
-            + "budget the proxy ends the sessions that push it over (1013), but one Emscripten connection it no longer "
-            + "counts stays open holding its partial frame (kernel's view 33.5 MB read, 16.7 MB counted), and the "
-            + "asynchronous ends overshoot the budget by up to 1.6 MB")
+    @org.junit.jupiter.api.Disabled("open defect (issue 10, point 2): 12 partial messages (16 MiB each on the Emscripten "
+            + "routes) against a 24 MiB proxy budget: the proxy ends the sessions that push it over (1013) and drops "
+            + "their frames, but now and then one connection it has sent its close frame on stays open with its "
+            + "16 MiB read and no longer counted (kernel's view 33.5 MB read, 16.7 MB counted) until the close timeout")
     void partialLargeMessagesHeldOpenAreCounted() throws Exception {
         try (HostileProxy p = new HostileProxy(ProxyLimits.defaults().withMaxBufferedBytes(GLOBAL_CAP))) {
             p.openWitness();

@@ -1,7 +1,6 @@
 package dev.sockbridge.transport.websocket.internal;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
@@ -16,7 +15,7 @@ final class CountingFrameDecoder extends WebSocket13FrameDecoder {
     private final WebSocketChannelTransport session;
     /** What the decoder may hold once this side has sent its close frame (a close frame is at most 131 bytes). */
     private static final int AFTER_CLOSE_MAX = 64 << 10;
-    private boolean discarding;
+    private ChannelHandlerContext ctx;
 
     CountingFrameDecoder(WebSocketDecoderConfig config, WebSocketChannelTransport session) {
         super(config);
@@ -25,17 +24,14 @@ final class CountingFrameDecoder extends WebSocket13FrameDecoder {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-        if (!discarding && session.closeFrameSent() && msg instanceof ByteBuf
+        if (session.closeFrameSent() && msg instanceof ByteBuf
                 && internalBuffer().readableBytes() + ((ByteBuf) msg).readableBytes() > AFTER_CLOSE_MAX) {
             // after our close frame only the peer's answer is wanted; a peer still sending a large frame would
             // make the decoder hold it (uncounted: the session has ended) until the close timeout. Its bytes are
             // read and dropped instead (closing now would reset the connection and could lose our close frame)
-            discarding = true;
-            internalBuffer().skipBytes(internalBuffer().readableBytes());
-            session.decoderHolds(0);
-        }
-        if (discarding) {
-            ReferenceCountUtil.release(msg);
+            ((ByteBuf) msg).release();
+            dropFrame();
+            session.finishOutput();
             return;
         }
         try {
@@ -43,6 +39,26 @@ final class CountingFrameDecoder extends WebSocket13FrameDecoder {
         } finally {
             session.decoderHolds(internalBuffer().readableBytes());
         }
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        this.ctx = ctx;
+        session.decoder(this);
+        super.handlerAdded(ctx);
+    }
+
+    /**
+     * Drops the frame begun and leaves the pipeline, which frees the buffer it held; what the peer sends after
+     * reaches the session as raw bytes, which it releases. The session has ended. On the event loop.
+     */
+    void dropFrame() {
+        if (ctx == null || ctx.isRemoved()) {
+            return;
+        }
+        internalBuffer().skipBytes(internalBuffer().readableBytes());
+        session.decoderHolds(0);
+        ctx.pipeline().remove(this);
     }
 
     @Override

@@ -219,6 +219,24 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
         return closeFrameSent;
     }
 
+    /** The decoder in front of this session, told to drop a frame it has begun once the session has ended. */
+    private CountingFrameDecoder decoder;
+
+    void decoder(CountingFrameDecoder d) {
+        decoder = d;
+    }
+
+    /**
+     * After our close frame, to a peer that will not answer (it is in the middle of a frame we dropped): FIN, so
+     * that it sees the close frame and the end, while what it still sends is read and dropped until it closes or
+     * the close timeout. Closing at once could reset the connection and lose the close frame.
+     */
+    void finishOutput() {
+        if (channel instanceof io.netty.channel.socket.DuplexChannel && channel.isActive()) {
+            ((io.netty.channel.socket.DuplexChannel) channel).shutdownOutput();
+        }
+    }
+
     void decoderHolds(long bytes) {
         long d = bytes - decoderHeld;
         decoderHeld = bytes;
@@ -567,9 +585,17 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
         end(code, reason, false);
         if (!closeFrameSent && active) {
             closeFrameSent = true;
+            boolean midFrame = decoderHeld > 0 && decoder != null;
+            if (midFrame) {
+                // the peer is in the middle of a frame: it cannot answer before it has sent the rest, and what the
+                // decoder holds of it is no longer counted (the session has ended), so it is dropped now
+                decoder.dropFrame();
+            }
             ctx.writeAndFlush(closeFrame(code, reason)).addListener((ChannelFutureListener) f -> {
                 if (!f.isSuccess()) {
                     f.channel().close();
+                } else if (midFrame) {
+                    finishOutput();
                 }
             });
             if (channel.isOpen()) {
