@@ -150,6 +150,27 @@ class PolicyLookupTest {
     }
 
     @Test
+    void aGrantsLookupRulesNarrowTheProxys() throws Exception {
+        for (String n : List.of("a.game.test", "b.game.test")) {
+            dns.name(n, ip("127.0.0.1"));
+        }
+        // the proxy allows every name under game.test; this session's grant only a.game.test
+        SocketPolicy grant = loopback().allowLookup("a.game.test").build();
+        proxy = SockbridgeProxy.builder().nameServer(dns.address()).policy(loopback().allowLookup("game.test").build())
+                .authenticator(r -> java.util.concurrent.CompletableFuture.completedFuture(
+                        new SessionGrant("player", grant, null, null)))
+                .build();
+        URI name = URI.create("inprocess://lookup-grant-" + (++counter) + "-" + System.nanoTime());
+        uri = proxy.serve(Transports.forUri(name).newServer(name, TransportOptions.defaults())).get(5, TimeUnit.SECONDS);
+        try (RawSession s = RawSession.open(uri)) {
+            assertEquals(List.of(ip("127.0.0.1")), resolve(s, "a.game.test"));
+            Reply.Error e = gaiError(s, "b.game.test", GaiError.EAI_FAIL);
+            assertTrue(e.reason().contains("grant"), e.reason());
+            assertEquals(0, dns.questionsAbout("b.game.test"), "b.game.test was queried");
+        }
+    }
+
+    @Test
     void reverseLookupsAreDeniedUnlessAllowedAndThenOnlyForAllowedAddresses() throws Exception {
         dns.pointer(ip("10.1.2.3"), "host.game.test").pointer(ip("10.2.0.1"), "other.corp.test");
         startProxy(null);
