@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${SOCKBRIDGE_PORT:-8080}"
-bash scripts/setup.sh >/dev/null 2>&1 || echo "run: optional setup (npm modules for the demo page) did not finish" >&2
+bash scripts/setup-run.sh || echo "run: setup did not finish (the demo page needs clients/js/node_modules/cbor-x)" >&2
 bash scripts/build.sh
 CP="samples/target/classes:$(cat samples/target/classpath.txt)"
 mkdir -p target
