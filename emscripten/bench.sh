@@ -140,17 +140,29 @@ for _ in $(seq 50); do
 done
 [ -n "$ECHO" ] || die "echo server did not start (out/bench/echo-server.log)"
 
-RP="$(free_port)"
-timeout "$LIMIT" "$REFPROXY" "$RP" >"$LOGS/refproxy.log" 2>&1 &
-PGIDS+=($!)
-REF_PG=$!
-wait_port "$RP" 10 || die "reference proxy did not listen on $RP"
-
-RNP="$(free_port)"
-timeout "$LIMIT" "$REFPROXY_ND" "$RNP" >"$LOGS/refproxy-nodelay.log" 2>&1 &
-PGIDS+=($!)
-REFND_PG=$!
-wait_port "$RNP" 10 || die "reference proxy (TCP_NODELAY) did not listen on $RNP"
+# The reference proxies get a fresh process for every client run (start_ref, below): they start a
+# joinable thread for every blocking call and never join it, so each call leaves its thread's
+# stack mapped. After some ten thousand calls (two or three of our runs) thread creation fails,
+# new connections are refused ("Failed to create a connection handler thread") and calls whose
+# thread could not start are never answered, so the client hangs.
+# start_ref BINARY LOG: starts it on a free port; sets REF_PORT and REF_PG (its process group)
+REF_PORT="" REF_PG=""
+start_ref() {
+  REF_PORT="$(free_port)"
+  timeout "$LIMIT" "$1" "$REF_PORT" >>"$2" 2>&1 &
+  REF_PG=$!
+  PGIDS+=($REF_PG)
+  wait_port "$REF_PORT" 10 || die "$1 did not listen on $REF_PORT"
+}
+stop_ref() {
+  kill -TERM -- "-$REF_PG" 2>/dev/null || true
+  for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- "-$REF_PG" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL -- "-$REF_PG" 2>/dev/null || true
+}
+: >"$LOGS/refproxy.log"
+: >"$LOGS/refproxy-nodelay.log"
+start_ref "$REFPROXY" "$LOGS/refproxy.log" && stop_ref
+start_ref "$REFPROXY_ND" "$LOGS/refproxy-nodelay.log" && stop_ref
 
 WP="$(free_port)"
 timeout "$LIMIT" websockify "127.0.0.1:$WP" "127.0.0.1:$ECHO" >"$LOGS/websockify.log" 2>&1 &
@@ -184,8 +196,8 @@ PGIDS+=($!)
 NGX_PG=$!
 wait_port "$NGP" 10 || { cat "$NGX_DIR/error.log" >&2 || true; die "nginx did not listen on $NGP"; }
 
-echo "bench.sh: echo 127.0.0.1:$ECHO, nginx 127.0.0.1:$NGP, Java ws://127.0.0.1:$JP, reference ws://127.0.0.1:$RP," \
-  "reference+TCP_NODELAY ws://127.0.0.1:$RNP, websockify ws://127.0.0.1:$WP"
+echo "bench.sh: echo 127.0.0.1:$ECHO, nginx 127.0.0.1:$NGP, Java ws://127.0.0.1:$JP, websockify ws://127.0.0.1:$WP;" \
+  "the reference proxies start afresh for every run"
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "bench.sh: load average at start: $LOAD_START"
 
@@ -205,8 +217,8 @@ run() {
   ((left > 5)) || die "time limit (${LIMIT}s) reached before $key $label"
   case "$srv" in
     java) proxy_pg=$JAVA_PG; url="ws://127.0.0.1:$JP/emscripten" ;;
-    ref) proxy_pg=$REF_PG; url="ws://127.0.0.1:$RP" ;;
-    refnd) proxy_pg=$REFND_PG; url="ws://127.0.0.1:$RNP" ;;
+    ref) start_ref "$REFPROXY" "$LOGS/refproxy.log"; proxy_pg=$REF_PG; url="ws://127.0.0.1:$REF_PORT" ;;
+    refnd) start_ref "$REFPROXY_ND" "$LOGS/refproxy-nodelay.log"; proxy_pg=$REF_PG; url="ws://127.0.0.1:$REF_PORT" ;;
     wsk) proxy_pg=$WSK_PG ;;
   esac
   server_pg=$ECHO_PG
@@ -243,6 +255,7 @@ run() {
   esac
   rc=$?
   set -e
+  case "$srv" in ref|refnd) stop_ref ;; esac
   local tag="$label" ok=1
   if [ $rc -ne 0 ] || ! grep -q '^BENCH done' "$log"; then
     ok=0
