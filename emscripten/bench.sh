@@ -232,7 +232,7 @@ run() {
     rt=10 rtw=2 bulk=1 st=1 g1=1 g16=1
   fi
   # generous caps: a run normally takes a few seconds, the shipped reference's ~44 ms per call more
-  cap=60
+  cap=40
   [ "$srv" = ref ] && cap=$((40 + rt / 5 + st * 3 + g1 + g16 * 3))
   ((cap < left)) || cap=$left
   log="$LOGS/run-$key-$label.log"
@@ -398,15 +398,21 @@ for s in java:Sockbridge wsk:websockify; do crow "SOCKFS echo, callback client (
 for s in java:Sockbridge wsk:websockify; do crow "SOCKFS echo, select() client (ms/MiB)" "sel-${s%%:*}" sel "${s#*:}"; done
 if [ ${#MISSED_ROWS[@]} -gt 0 ]; then
   echo
-  echo "Targets missed, and where the time goes (Sockbridge vs baseline, medians; CPU per unit as in the second table):"
+  echo "Targets missed, and where the time goes (Sockbridge vs baseline, medians; CPU per unit as in the second table)."
+  echo "\"CPU bound\": on a machine whose cores are saturated, work per unit of time is capped by CPU per unit, so a proxy"
+  echo "that used no CPU at all would reach at most (baseline's proxy + client + server CPU) / (Sockbridge's client + server CPU)."
   echo
   for m in "${MISSED_ROWS[@]}"; do
     IFS=: read -r jk ph bk label <<<"$m"
     [ -n "$jk" ] || continue
+    bound="$(awk -v bp="$(med "$bk" "cpu-$ph" proxy)" -v bc="$(med "$bk" "cpu-$ph" client)" -v bs="$(med "$bk" "cpu-$ph" server)" \
+      -v jc="$(med "$jk" "cpu-$ph" client)" -v js="$(med "$jk" "cpu-$ph" server)" \
+      'BEGIN { if (bp == "-" || bc == "-" || jc == "-" || jc + js <= 0) print "n/a"; else printf "%.2fx\n", (bp + bc + bs) / (jc + js) }')"
     echo "- $label: proxy CPU $(val "$jk" "cpu-$ph" proxy 2) vs $(val "$bk" "cpu-$ph" proxy 2)," \
       "client CPU $(val "$jk" "cpu-$ph" client 2) vs $(val "$bk" "cpu-$ph" client 2)," \
       "kernel $(val "$jk" "cpu-$ph" kernel 2) vs $(val "$bk" "cpu-$ph" kernel 2)," \
-      "bytes per recv() $(fmt "$(med "$jk" "$ph" recv_bytes/recvs)" 0) vs $(fmt "$(med "$bk" "$ph" recv_bytes/recvs)" 0)"
+      "bytes per recv() $(fmt "$(med "$jk" "$ph" recv_bytes/recvs)" 0) vs $(fmt "$(med "$bk" "$ph" recv_bytes/recvs)" 0);" \
+      "CPU bound with a free proxy: $bound"
   done
 fi
 } >"$TABLE"
@@ -415,6 +421,9 @@ cat "$TABLE"
 echo
 echo "notes: no client sets TCP_NODELAY on its own sockets; the shipped reference writes each reply in two send()s without"
 echo "  TCP_NODELAY (Nagle + delayed ACK, ~44 ms per call). /proc counts CPU in ticks of $((1000 / BENCH_CLK_TCK)) ms."
+echo "  The reference's threaded echo can deadlock (more often with TCP_NODELAY): it runs SEND on the connection's own thread,"
+echo "  so while a send() to the echo server blocks it reads no further requests, among them the RECVs that would drain the"
+echo "  echo. Such runs are killed after their time limit, retried once and listed below; the medians use the runs that ended."
 # spread KEY PHASE FIELD DIGITS: "min-max" over the measured runs
 spread() {
   awk -v k="$1" -v p="$2" -v f="$3" -v d="$4" '$1 == k && $2 != "warmup" && $2 !~ /-failed$/ && $4 == p {
