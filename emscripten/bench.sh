@@ -10,16 +10,17 @@
 #     Debian's sources).
 #   SOCKFS mode (Emscripten's default emulation): the Java bridge
 #     ws://127.0.0.1:J/websockify?target=...; websockify 127.0.0.1:W 127.0.0.1:ECHO.
-# Workloads (rows):
-#   rt     64-byte round trips on one connection (bench/bench_posix.c; bench/bench_sockfs.c)
-#   echo2  echo through a TCP echo server, a sender and a receiver thread, 64 KiB calls (bench_posix.c)
-#   st     single-threaded windowed echo: 1 MiB kept in flight, recv() with a 64 KiB buffer
-#          (bench/bench_posix_st.c echo)
-#   get1m, get16m  HTTP/1.1 GET of 1 MiB / 16 MiB from a local nginx, one connection per GET,
-#          recv() with a 64 KiB buffer in a loop; time per GET (bench_posix_st.c http)
-#   sockfs echo with the callback client of bench_sockfs.c (1 MiB window)
-#   sel    SOCKFS echo with an ordinary select()-driven non-blocking client
-#          (bench/bench_sockfs_select.c, 1 MiB window, 64 KiB recv buffer)
+# Workloads (rows), as KEY-SERVER PHASE in out/bench/results.txt (SERVER: java, ref, refnd, wsk):
+#   posix rt      64-byte round trips on one connection (bench/bench_posix.c)
+#   posix bulk    echo through a TCP echo server, a sender and a receiver thread, 64 KiB calls
+#   st st         single-threaded windowed echo: 1 MiB kept in flight, recv() with a 64 KiB buffer
+#                 (bench/bench_posix_st.c echo)
+#   http get1m, get16m  HTTP/1.1 GET of 1 MiB / 16 MiB from a local nginx, one connection per GET,
+#                 recv() with a 64 KiB buffer in a loop; time per GET (bench_posix_st.c http)
+#   sockfs rt, bulk  round trips, and echo with the callback client of bench/bench_sockfs.c
+#   sel sel       SOCKFS echo with an ordinary select()-driven non-blocking client
+#                 (bench/bench_sockfs_select.c, 1 MiB window, 64 KiB recv buffer)
+# The reference proxies are started afresh for every client run (they leak a thread per call).
 # Targets (issue 12): Java >= 2x the TCP_NODELAY reference in round trips, in every POSIX bulk
 # row and in HTTP GET time; Java bridge >= 1.5x websockify in bridge echo throughput.
 #
