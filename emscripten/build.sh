@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds every Emscripten test program into OUT_DIR (default: emscripten/out) with Debian's
 # emcc 3.1.6, plus Emscripten's reference proxy (websocket_to_posix_proxy, patched to bind
-# 127.0.0.1) into OUT_DIR/refproxy. A program is rebuilt only when its output is older than one
-# of its inputs or its compile flags changed. One compiler process at a time.
+# 127.0.0.1) into OUT_DIR/refproxy, and a copy with TCP_NODELAY patched in (for the benchmark)
+# into OUT_DIR/refproxy-nodelay. A program is rebuilt only when its output is older than one of
+# its inputs or its compile flags changed. One compiler process at a time.
 #   usage: ./build.sh [OUT_DIR]        env: OPT=-O2 (default), SOCKK=49160, NO_REFPROXY=1
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -72,30 +73,44 @@ build sockfs_select_server_down "$UP/sockets/test_sockets_select_server_down_cli
 build sockfs_select_closes_connection "$UP/sockets/test_sockets_select_server_closes_connection_client_rw.c" \
   "$PRE_S" "$RR" -- "${SOCKFS_FLAGS[@]}"
 # --- benchmark clients (bench.sh; see bench/README.md) ---
-build bench_posix "$HERE/bench/bench_posix.c" "$COMMON" "$PRE_P" -- "${POSIX_FLAGS[@]}"
-build bench_sockfs "$HERE/bench/bench_sockfs.c" "$PRE_S" -- -sENVIRONMENT=node -sEXIT_RUNTIME=1 --pre-js "$PRE_S"
+build bench_posix "$HERE/bench/bench_posix.c" "$COMMON" "$PRE_P" "$HERE/bench/bench_cpu.h" -- "${POSIX_FLAGS[@]}"
+build bench_sockfs "$HERE/bench/bench_sockfs.c" "$PRE_S" "$HERE/bench/bench_cpu.h" -- -sENVIRONMENT=node -sEXIT_RUNTIME=1 --pre-js "$PRE_S"
+build bench_posix_st "$HERE/bench/bench_posix_st.c" "$COMMON" "$PRE_P" "$HERE/bench/bench_cpu.h" -- "${POSIX_FLAGS[@]}"
+build bench_sockfs_select "$HERE/bench/bench_sockfs_select.c" "$PRE_S" "$HERE/bench/bench_cpu.h" -- -sENVIRONMENT=node -sEXIT_RUNTIME=1 --pre-js "$PRE_S"
 
-# --- Emscripten's reference proxy (native, cmake + gcc), bound to 127.0.0.1 ---
-if [ -z "${NO_REFPROXY:-}" ]; then
-  RSRC=/usr/share/emscripten/tools/websocket_to_posix_proxy
-  RP="$OUT/refproxy"
-  if [ ! -x "$RP/websocket_to_posix_proxy" ] || [ -n "$(find "$RSRC" "$HERE/build.sh" -newer "$RP/websocket_to_posix_proxy" -type f | head -1)" ]; then
-    t0=$(now_ms)
-    rm -rf "$RP/src" "$RP/build"
-    mkdir -p "$RP"
-    cp -r "$RSRC" "$RP/src"
-    chmod -R u+w "$RP/src"
-    # upstream listens on INADDR_ANY; we may only use loopback
-    sed -i 's/htonl(INADDR_ANY)/htonl(INADDR_LOOPBACK)/' "$RP/src/src/main.cpp"
-    grep -q 'htonl(INADDR_LOOPBACK)' "$RP/src/src/main.cpp" || { echo "build.sh: bind patch failed" >&2; exit 1; }
-    CC=gcc CXX=g++ cmake -S "$RP/src" -B "$RP/build" -DCMAKE_BUILD_TYPE=Release -Wno-dev -Wno-deprecated >/dev/null
-    cmake --build "$RP/build" -j 1 >/dev/null
-    cp "$RP/build/websocket_to_posix_proxy" "$RP/websocket_to_posix_proxy"
-    printf 'build.sh: %-36s %5s s\n' "refproxy/websocket_to_posix_proxy" "$(secs_since "$t0")"
-    built=$((built + 1))
-  else
+# --- Emscripten's reference proxy (native, cmake + gcc), bound to 127.0.0.1, into OUT/refproxy;
+# and the same with TCP_NODELAY set on each accepted WebSocket connection (the one-line fix its
+# users apply against Nagle + delayed ACK) into OUT/refproxy-nodelay, for the benchmark ---
+# refproxy DIR NODELAY(0|1)
+refproxy() {
+  local RSRC=/usr/share/emscripten/tools/websocket_to_posix_proxy RP="$OUT/$1" nodelay="$2" t0
+  if [ -x "$RP/websocket_to_posix_proxy" ] && [ -z "$(find "$RSRC" "$HERE/build.sh" -newer "$RP/websocket_to_posix_proxy" -type f | head -1)" ]; then
     skipped=$((skipped + 1))
+    return
   fi
+  t0=$(now_ms)
+  rm -rf "$RP/src" "$RP/build"
+  mkdir -p "$RP"
+  cp -r "$RSRC" "$RP/src"
+  chmod -R u+w "$RP/src"
+  # upstream listens on INADDR_ANY; we may only use loopback
+  sed -i 's/htonl(INADDR_ANY)/htonl(INADDR_LOOPBACK)/' "$RP/src/src/main.cpp"
+  grep -q 'htonl(INADDR_LOOPBACK)' "$RP/src/src/main.cpp" || { echo "build.sh: bind patch failed" >&2; exit 1; }
+  if [ "$nodelay" = 1 ]; then
+    # right after the accept() of a WebSocket client (posix_sockets.h includes netinet/tcp.h)
+    sed -i 's/^\(\s*\)THREAD_T connection;/\1{ int one = 1; setsockopt(client_fd, IPPROTO_TCP, TCP_NODELAY, (const char *)\&one, sizeof one); }\n&/' \
+      "$RP/src/src/main.cpp"
+    grep -q 'setsockopt(client_fd, IPPROTO_TCP, TCP_NODELAY' "$RP/src/src/main.cpp" || { echo "build.sh: TCP_NODELAY patch failed" >&2; exit 1; }
+  fi
+  CC=gcc CXX=g++ cmake -S "$RP/src" -B "$RP/build" -DCMAKE_BUILD_TYPE=Release -Wno-dev -Wno-deprecated >/dev/null
+  cmake --build "$RP/build" -j 1 >/dev/null
+  cp "$RP/build/websocket_to_posix_proxy" "$RP/websocket_to_posix_proxy"
+  printf 'build.sh: %-36s %5s s\n' "$1/websocket_to_posix_proxy" "$(secs_since "$t0")"
+  built=$((built + 1))
+}
+if [ -z "${NO_REFPROXY:-}" ]; then
+  refproxy refproxy 0
+  refproxy refproxy-nodelay 1
 fi
 printf 'build.sh: %d built, %d up to date, %s s total, output in %s\n' "$built" "$skipped" \
   "$(secs_since "$total_start")" "$OUT"

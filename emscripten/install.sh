@@ -2,7 +2,8 @@
 # Installs what the Emscripten test pipeline needs on Debian bookworm (run as root).
 # Idempotent: does nothing (and touches no network) when everything is already there.
 #   apt:  emscripten (emcc 3.1.6, pulls clang/lld/binaryen/nodejs), cmake, websockify,
-#         g++ + make (to build the reference proxy), npm only if there is no npm at all
+#         g++ + make (to build the reference proxy), nginx-light (the benchmark's HTTP server;
+#         skipped when an nginx is already there), npm only if there is no npm at all
 #   npm:  acorn + ws, pinned in package.json / package-lock.json, into emscripten/node_modules
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,6 +15,8 @@ pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'insta
 for p in emscripten cmake websockify g++ make; do
   pkg_installed "$p" || need+=("$p")
 done
+# bench.sh starts its own nginx (any Debian flavour will do) on a loopback port.
+have_cmd nginx || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 # Node 20 (e.g. nodesource) ships npm inside the nodejs package; Debian's own nodejs does not.
 have_cmd npm || need+=(npm)
 

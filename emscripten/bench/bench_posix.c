@@ -17,11 +17,14 @@
  * they are (the reference proxy's own Nagle delay on its WebSocket included).
  *
  * Output, one line each (parsed by bench.sh):
- *   BENCH rt count=N seconds=S rate=R p50_us=X p99_us=Y min_us=A max_us=B
- *   BENCH bulk bytes=N seconds=S mbps=M
+ *   BENCH rt count=N seconds=S rate=R p50_us=X p99_us=Y min_us=A max_us=B recvs=C recv_bytes=D
+ *   BENCH bulk bytes=N seconds=S mbps=M recvs=C recv_bytes=D
+ *   (recvs: recv() calls that returned data in the timed part, recv_bytes: what they returned)
+ *   and, with node --require bench/cpu-hook.js, BENCH cpu-rt / cpu-bulk lines (bench_cpu.h)
  *   BENCH done            (exit 0)    or    BENCH error <what> (exit 1)
  */
 #include "../programs/posix/common.h"
+#include "bench_cpu.h"
 #include <pthread.h>
 
 #define RT_SIZE 64
@@ -52,6 +55,21 @@ static void die(const char *what) {
 }
 
 static double g_send_us; /* time spent in send() during the last round trip */
+static uint64_t g_recvs, g_recv_bytes; /* recv() calls that returned data, and their bytes */
+
+/* recv() exactly len bytes, counting the calls; returns 0, or -1 on error/EOF. */
+static int recv_all_counted(int fd, void *buf, size_t len) {
+  char *p = (char *)buf;
+  while (len > 0) {
+    ssize_t n = recv(fd, p, len, 0);
+    if (n <= 0) return -1;
+    g_recvs++;
+    g_recv_bytes += (uint64_t)n;
+    p += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
 
 static int one_round_trip(int fd, unsigned char *out, unsigned char *in, int i) {
   memset(out, (unsigned char)i, RT_SIZE);
@@ -59,7 +77,7 @@ static int one_round_trip(int fd, unsigned char *out, unsigned char *in, int i) 
   double a = emscripten_get_now();
   if (send_all(fd, out, RT_SIZE) != 0) return -1;
   g_send_us = (emscripten_get_now() - a) * 1000.0;
-  if (recv_all(fd, in, RT_SIZE) != 0) return -1;
+  if (recv_all_counted(fd, in, RT_SIZE) != 0) return -1;
   return memcmp(out, in, RT_SIZE) == 0 ? 0 : -2;
 }
 
@@ -97,6 +115,8 @@ int main(int argc, char **argv) {
   double *us = (double *)malloc(sizeof(double) * (size_t)rounds);
   double *send_us = (double *)malloc(sizeof(double) * (size_t)rounds);
   if (!us || !send_us) die("malloc");
+  g_recvs = g_recv_bytes = 0;
+  cpu_start();
   double t0 = emscripten_get_now();
   for (int i = 0; i < rounds; i++) {
     double a = emscripten_get_now();
@@ -108,10 +128,12 @@ int main(int argc, char **argv) {
     send_us[i] = g_send_us;
   }
   double secs = (emscripten_get_now() - t0) / 1000.0;
+  cpu_end("rt", rounds / 1000.0);
   shutdown(fd, SHUT_RDWR);
   qsort(us, (size_t)rounds, sizeof(double), cmp_double);
-  printf("BENCH rt count=%d seconds=%.3f rate=%.1f p50_us=%.0f p99_us=%.0f min_us=%.0f max_us=%.0f\n", rounds, secs,
-         rounds / secs, percentile(us, rounds, 50), percentile(us, rounds, 99), us[0], us[rounds - 1]);
+  printf("BENCH rt count=%d seconds=%.3f rate=%.1f p50_us=%.0f p99_us=%.0f min_us=%.0f max_us=%.0f recvs=%llu recv_bytes=%llu\n",
+         rounds, secs, rounds / secs, percentile(us, rounds, 50), percentile(us, rounds, 99), us[0], us[rounds - 1],
+         (unsigned long long)g_recvs, (unsigned long long)g_recv_bytes);
   /* Diagnostics: the share of send() in a round trip, and the cost of one synchronous call from
    * this pthread to the main (runtime) thread that owns the bridge WebSocket, with no network in
    * it: emscripten_websocket_get_ready_state() is proxied exactly like the
@@ -141,6 +163,8 @@ int main(int argc, char **argv) {
     if (g_bulk_fd < 0) die("connect (echo)");
     static unsigned char buf[CHUNK];
     pthread_t th;
+    g_recvs = g_recv_bytes = 0;
+    cpu_start();
     double b0 = emscripten_get_now();
     if (pthread_create(&th, 0, sender, 0) != 0) die("pthread_create");
     uint64_t got = 0;
@@ -161,13 +185,16 @@ int main(int argc, char **argv) {
         off = 0;
       }
       got += (uint64_t)n;
+      g_recvs++;
     }
     double bsecs = (emscripten_get_now() - b0) / 1000.0;
+    cpu_end("bulk", g_bulk_bytes / 1048576.0);
+    g_recv_bytes = got;
     pthread_join(th, 0);
     if (atomic_load(&g_send_failed)) { errno = atomic_load(&g_send_failed); die("echo: send"); }
     shutdown(g_bulk_fd, SHUT_RDWR);
-    printf("BENCH bulk bytes=%llu seconds=%.3f mbps=%.2f\n", (unsigned long long)g_bulk_bytes, bsecs,
-           g_bulk_bytes / 1e6 / bsecs);
+    printf("BENCH bulk bytes=%llu seconds=%.3f mbps=%.2f recvs=%llu recv_bytes=%llu\n", (unsigned long long)g_bulk_bytes,
+           bsecs, g_bulk_bytes / 1e6 / bsecs, (unsigned long long)g_recvs, (unsigned long long)g_recv_bytes);
   }
   printf("BENCH done\n");
   fflush(stdout);

@@ -16,7 +16,10 @@
  * pre/sockfs.js points every socket at $SOCKFS_URL; ECHO_PORT is what connect() is given (used
  * for the URL only when SOCKFS_URL is unset).
  *
- * Output: the same BENCH lines as bench_posix.c. */
+ * Output: the same BENCH lines as bench_posix.c (recvs= counts recv() calls that returned data;
+ * a SOCKFS recv() returns at most one WebSocket message, so recv_bytes/recvs is the bridge's
+ * message size as the program sees it), and with node --require bench/cpu-hook.js the cpu-rt and
+ * cpu-bulk lines of bench_cpu.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +30,7 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 #include <emscripten.h>
+#include "bench_cpu.h"
 
 #define RT_SIZE 64
 #define CHUNK 65536
@@ -41,6 +45,7 @@ static int rt_have;
 static uint64_t bulk_bytes, window_bytes = 1 << 20, sent, got;
 static double bulk_t0;
 static unsigned char block[CHUNK], rbuf[CHUNK];
+static uint64_t recvs, recv_bytes; /* recv() calls that returned data in the timed part, and bytes */
 
 /* The socket callbacks keep the runtime alive (a keepalive reference that is never dropped), so
  * plain exit() would only set the exit code and leave node running while a WebSocket is open:
@@ -116,10 +121,12 @@ static void on_open(int fd, void *ud) {
   if (phase == PH_RT_CONNECT && fd == rt_fd) {
     phase = PH_RT;
     round_i = 0;
+    if (warmup == 0) cpu_start();
     rt_start = emscripten_get_now();
     rt_send_next();
   } else if (phase == PH_BULK_CONNECT && fd == bulk_fd) {
     phase = PH_BULK;
+    cpu_start();
     bulk_t0 = emscripten_get_now();
     bulk_pump();
   }
@@ -136,12 +143,14 @@ static void on_message(int fd, void *ud) {
       }
       if (n == 0) fail("round trips: connection closed", 0);
       rt_have += (int)n;
+      if (round_i >= warmup) { recvs++; recv_bytes += (uint64_t)n; }
       if (rt_have < RT_SIZE) continue;
       double t1 = emscripten_get_now();
       if (memcmp(rt_out, rt_in, RT_SIZE) != 0) {
         printf("BENCH error round trip %d: echo differs\n", round_i);
         finish(1);
       }
+      if (round_i + 1 == warmup) cpu_start();
       if (round_i == warmup) rt_start = rt_t0; /* timed part starts with the first timed send */
       if (round_i >= warmup) us[round_i - warmup] = (t1 - rt_t0) * 1000.0;
       round_i++;
@@ -150,9 +159,12 @@ static void on_message(int fd, void *ud) {
         continue; /* nothing should be queued, but drain anyway */
       }
       double secs = (t1 - rt_start) / 1000.0;
+      cpu_end("rt", rounds / 1000.0);
       qsort(us, (size_t)rounds, sizeof(double), cmp_double);
-      printf("BENCH rt count=%d seconds=%.3f rate=%.1f p50_us=%.0f p99_us=%.0f min_us=%.0f max_us=%.0f\n", rounds,
-             secs, rounds / secs, percentile(us, rounds, 50), percentile(us, rounds, 99), us[0], us[rounds - 1]);
+      printf("BENCH rt count=%d seconds=%.3f rate=%.1f p50_us=%.0f p99_us=%.0f min_us=%.0f max_us=%.0f recvs=%llu recv_bytes=%llu\n",
+             rounds, secs, rounds / secs, percentile(us, rounds, 50), percentile(us, rounds, 99), us[0],
+             us[rounds - 1], (unsigned long long)recvs, (unsigned long long)recv_bytes);
+      recvs = recv_bytes = 0;
       fflush(stdout);
       /* rt_fd stays open until exit: closing it could hand its number to the echo socket
        * while a late close event for the old one is still to come */
@@ -178,11 +190,14 @@ static void on_message(int fd, void *ud) {
         off = 0;
       }
       got += (uint64_t)n;
+      recvs++;
+      recv_bytes += (uint64_t)n;
     }
     if (got >= bulk_bytes) {
       double secs = (emscripten_get_now() - bulk_t0) / 1000.0;
-      printf("BENCH bulk bytes=%llu seconds=%.3f mbps=%.2f\n", (unsigned long long)bulk_bytes, secs,
-             bulk_bytes / 1e6 / secs);
+      cpu_end("bulk", bulk_bytes / 1048576.0);
+      printf("BENCH bulk bytes=%llu seconds=%.3f mbps=%.2f recvs=%llu recv_bytes=%llu\n", (unsigned long long)bulk_bytes,
+             secs, bulk_bytes / 1e6 / secs, (unsigned long long)recvs, (unsigned long long)recv_bytes);
       printf("BENCH done\n");
       fflush(stdout);
       phase = PH_DONE;
