@@ -21,8 +21,28 @@ import java.util.Objects;
  * session with 1009. A message being received is held in memory until it is complete, so this is
  * also the most a session on this route holds for a message in progress: keep it to what the
  * protocol needs.
+ *
+ * <p><b>Sharing a path.</b> Several routes may share a path when the subprotocol tells them apart: no
+ * subprotocol is spoken by two of them, and at most one serves clients that offer none. The client's
+ * first offer that one of them speaks picks that route (its limits, admission and handler); a client
+ * that offers none goes to the route that serves such clients. Routes at {@link #ANY_PATH} serve
+ * upgrades to every path that has no route of its own, which is how one port answers at {@code /}
+ * (and anywhere else) as websockify and Emscripten's {@code websocket_to_posix_proxy} do:
+ *
+ * <pre>{@code
+ *   server.transport(WebSocketRoute.ANY_PATH);   // sockbridge.v1 (required here)
+ *   server.addRoute(WebSocketRoute.builder(WebSocketRoute.ANY_PATH, bridge)
+ *           .subprotocols("binary").requireSubprotocol(true).build());
+ *   server.addRoute(WebSocketRoute.builder(WebSocketRoute.ANY_PATH, posixProxy).build());   // no subprotocol
+ * }</pre>
  */
 public final class WebSocketRoute {
+    /**
+     * The path of routes that serve upgrades to any path no route names exactly ({@code /} included);
+     * their sessions see the request's own path in {@link WebSocketSession#path()}.
+     */
+    public static final String ANY_PATH = "/*";
+
     private final int maxMessageSize;
     private final String path;
     private final List<String> subprotocols;
@@ -40,17 +60,21 @@ public final class WebSocketRoute {
     }
 
     /**
-     * The Sockbridge route: subprotocol {@value WebSocketOptions#SUBPROTOCOL} (or none), each upgrade
-     * admitted by {@code listener}'s {@link ServerTransportListener#admit admit}, each session handed to
-     * {@code listener} as a transport.
+     * The Sockbridge route: subprotocol {@value WebSocketOptions#SUBPROTOCOL} (or none, except at
+     * {@link #ANY_PATH}, where a client that offers none belongs to another protocol and Sockbridge's
+     * clients always offer it), each upgrade admitted by {@code listener}'s
+     * {@link ServerTransportListener#admit admit}, each session handed to {@code listener} as a transport.
      */
     public static WebSocketRoute sockbridge(String path, ServerTransportListener listener) {
         Objects.requireNonNull(listener, "listener");
         return builder(path, listener::transportCreated).subprotocols(WebSocketOptions.SUBPROTOCOL)
-                .admission(listener::admit).build();
+                .requireSubprotocol(ANY_PATH.equals(path)).admission(listener::admit).build();
     }
 
-    /** A route for a handler of raw binary sessions; by default it accepts no subprotocol. */
+    /**
+     * A route for a handler of raw binary sessions at {@code path} (exact, without query; or
+     * {@link #ANY_PATH}); by default it accepts no subprotocol.
+     */
     public static Builder builder(String path, WebSocketHandler handler) {
         return new Builder(path, handler);
     }
@@ -100,8 +124,8 @@ public final class WebSocketRoute {
 
         private Builder(String path, WebSocketHandler handler) {
             Objects.requireNonNull(path, "path");
-            if (!path.startsWith("/")) {
-                throw new IllegalArgumentException("a route path starts with '/': " + path);
+            if (!path.startsWith("/") || (path.contains("*") && !path.equals(ANY_PATH))) {
+                throw new IllegalArgumentException("a route path starts with '/' and has no '*' (but ANY_PATH): " + path);
             }
             this.path = path;
             this.handler = Objects.requireNonNull(handler, "handler");
