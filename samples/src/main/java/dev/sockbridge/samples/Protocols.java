@@ -27,7 +27,7 @@ final class Protocols {
      * /websockify and /websockify-udp: the websockify-compatible bridge of Emscripten's default socket
      * emulation (subprotocol "binary"), to the configured target(s); every target under the policy.
      * And at / (and every path without a route of its own), chosen by the offered subprotocol, as the
-     * tools these replace answer there: "binary" the bridge (TCP, or UDP with --bridge-udp, since the
+     * tools these replace answer there: "binary" or "base64" the bridge (TCP, or UDP with --bridge-udp, since the
      * handshake cannot tell), none the POSIX proxy; Sockbridge's own subprotocol is mounted there by the
      * caller ({@code server.transport(WebSocketRoute.ANY_PATH)}).
      */
@@ -46,13 +46,14 @@ final class Protocols {
     }
 
     /**
-     * The bridge at {@code path}: subprotocol "binary"; required where a client that offers none belongs to
+     * The bridge at {@code path}: subprotocol "binary", or websockify's "base64" (text frames); required where a client that offers none belongs to
      * the POSIX proxy (the catch-all). A TCP bridge takes messages as large as one send(); UDP ones fit the default.
      */
     private static WebSocketRoute bridgeRoute(SockbridgeProxy proxy, String path, BridgeTargets targets, boolean udp,
                                               boolean require) {
         WebSocketRoute.Builder b = WebSocketRoute.builder(path, s -> WebsockifyBridge.serve(proxy, s, targets, s.path(), s.query()))
-                .subprotocols(WebsockifyBridge.SUBPROTOCOL).requireSubprotocol(require).admission(proxy.admission());
+                .subprotocols(WebsockifyBridge.SUBPROTOCOL).base64Subprotocol(WebsockifyBridge.BASE64_SUBPROTOCOL)
+                .requireSubprotocol(require).admission(proxy.admission());
         if (!udp) {
             b.maxMessageSize(emscriptenMaxMessage(proxy));
         }

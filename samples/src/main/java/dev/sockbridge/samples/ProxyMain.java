@@ -160,7 +160,7 @@ public final class ProxyMain {
             System.out.println("websockify bridge:      " + s.uri("/websockify") + " (TCP), " + s.uri("/websockify-udp")
                     + " (UDP)  " + Protocols.describeBridge(opts));
             System.out.println("at " + s.uri("/") + " (any other path too), by subprotocol: " + WebSocketOptions.SUBPROTOCOL
-                    + " -> Sockbridge; binary -> websockify bridge (" + (Protocols.rootBridgeUdp(opts) ? "UDP" : "TCP")
+                    + " -> Sockbridge; binary or base64 -> websockify bridge (" + (Protocols.rootBridgeUdp(opts) ? "UDP" : "TCP")
                     + ", " + Protocols.describeBridge(opts) + "); none -> Emscripten POSIX proxy");
         }
         List<String> pageOrigins = new ArrayList<>();

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The runnable proxy (in this JVM) answers at {@code /} as the tools it replaces do, the protocol picked by the
  * offered subprotocol: {@code sockbridge.v1} Sockbridge, {@code binary} the websockify bridge to
- * {@code --bridge-target} (TCP, or UDP with {@code --bridge-udp}), none Emscripten's POSIX proxy; anything else
+ * {@code --bridge-target} (TCP, or UDP with {@code --bridge-udp}; {@code base64} the same in websockify's text
+ * framing), none Emscripten's POSIX proxy; anything else
  * a 400 with the reason. Real sockets on loopback, the JDK's own WebSocket client.
  */
 @Timeout(60)
@@ -60,6 +61,7 @@ class RootRoutesTest {
     private static final class Client implements WebSocket.Listener {
         final BlockingQueue<Object> in = new LinkedBlockingQueue<>();
         private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
+        private final StringBuilder text = new StringBuilder();
 
         @Override
         public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
@@ -69,6 +71,17 @@ class RootRoutesTest {
             if (last) {
                 in.add(partial.toByteArray());
                 partial.reset();
+            }
+            ws.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            text.append(data);
+            if (last) {
+                in.add(text.toString());
+                text.setLength(0);
             }
             ws.request(1);
             return null;
@@ -111,6 +124,23 @@ class RootRoutesTest {
                 assertArrayEquals("pong".getBytes(), (byte[]) c.next());
             }
             assertTrue(c.next().toString().startsWith("closed 1000"), "the target's end closes the WebSocket");
+        }
+    }
+
+    @Test
+    void base64AtTheRootIsWebsockifysTextFramingToTheSameTarget() throws Exception {
+        try (ServerSocket target = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            start("--bridge-target", "127.0.0.1:" + target.getLocalPort());
+            Client c = new Client();
+            WebSocket ws = open(main.uri("/"), c, "base64");
+            assertEquals("base64", ws.getSubprotocol());
+            try (Socket peer = target.accept()) {
+                ws.sendText("cGluZw==", true).get(10, TimeUnit.SECONDS); // "ping"
+                assertArrayEquals("ping".getBytes(), peer.getInputStream().readNBytes(4));
+                peer.getOutputStream().write("pong".getBytes());
+                assertEquals("cG9uZw==", c.next(), "the target's bytes come back as base64 text");
+            }
+            assertTrue(c.next().toString().startsWith("closed 1000"));
         }
     }
 

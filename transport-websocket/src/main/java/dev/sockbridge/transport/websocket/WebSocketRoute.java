@@ -47,6 +47,7 @@ public final class WebSocketRoute {
     private final String path;
     private final List<String> subprotocols;
     private final boolean requireSubprotocol;
+    private final String base64Subprotocol;
     private final WebSocketHandler handler;
     private final AdmissionCheck admission;
 
@@ -55,6 +56,7 @@ public final class WebSocketRoute {
         this.path = b.path;
         this.subprotocols = List.copyOf(b.subprotocols);
         this.requireSubprotocol = b.requireSubprotocol;
+        this.base64Subprotocol = b.base64Subprotocol;
         this.handler = b.handler;
         this.maxMessageSize = b.maxMessageSize;
     }
@@ -93,6 +95,14 @@ public final class WebSocketRoute {
         return subprotocols;
     }
 
+    /**
+     * The subprotocol (one of {@link #subprotocols()}) whose sessions carry their messages base64-encoded in
+     * text messages, or null; see {@link Builder#base64Subprotocol}.
+     */
+    public String base64Subprotocol() {
+        return base64Subprotocol;
+    }
+
     /** Whether a client that offers no subprotocol is refused. */
     public boolean requiresSubprotocol() {
         return requireSubprotocol;
@@ -110,6 +120,7 @@ public final class WebSocketRoute {
     @Override
     public String toString() {
         return "WebSocketRoute[" + path + " " + subprotocols + (requireSubprotocol ? " required" : "")
+                + (base64Subprotocol != null ? " base64 " + base64Subprotocol : "")
                 + (maxMessageSize > 0 ? " max " + maxMessageSize : "") + "]";
     }
 
@@ -120,6 +131,7 @@ public final class WebSocketRoute {
         private final WebSocketHandler handler;
         private List<String> subprotocols = List.of();
         private boolean requireSubprotocol;
+        private String base64Subprotocol;
         private AdmissionCheck admission = AdmissionCheck.admitAll();
 
         private Builder(String path, WebSocketHandler handler) {
@@ -155,6 +167,20 @@ public final class WebSocketRoute {
             return this;
         }
 
+        /**
+         * Also speak {@code name} (added to the subprotocols), with websockify's old base64 framing: the peer
+         * sends and receives each message base64-encoded in a text message, the handler still sees binary
+         * messages both ways. The route's largest message counts decoded bytes; invalid base64 closes with
+         * 1007; binary messages from such a peer are taken as they are.
+         */
+        public Builder base64Subprotocol(String name) {
+            if (name == null || name.isBlank() || name.contains(",")) {
+                throw new IllegalArgumentException("bad subprotocol name: " + name);
+            }
+            this.base64Subprotocol = name;
+            return this;
+        }
+
         /** Refuse clients that offer no subprotocol (default false: they are served). */
         public Builder requireSubprotocol(boolean require) {
             this.requireSubprotocol = require;
@@ -174,6 +200,11 @@ public final class WebSocketRoute {
         }
 
         public WebSocketRoute build() {
+            if (base64Subprotocol != null && !subprotocols.contains(base64Subprotocol)) {
+                List<String> all = new java.util.ArrayList<>(subprotocols);
+                all.add(base64Subprotocol);
+                subprotocols = List.copyOf(all);
+            }
             if (requireSubprotocol && subprotocols.isEmpty()) {
                 throw new IllegalStateException("a route that requires a subprotocol must accept one");
             }

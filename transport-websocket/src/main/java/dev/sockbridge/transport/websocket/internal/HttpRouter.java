@@ -58,6 +58,7 @@ import java.util.concurrent.TimeUnit;
  *       {@link WebSocketRoute.Builder#admission}): a refusal gets its status (401, 403, 503 ...) with the
  *       reason as body. Otherwise the handshake answers 101, with the chosen subprotocol
  *       (always one the client offered) or without any, and the pipeline becomes a
+ *       ({@link Base64FrameCodec} first for a route's {@link WebSocketRoute#base64Subprotocol()})
  *       {@link WebSocketChannelTransport}, reading messages up to the route's
  *       {@link WebSocketRoute#maxMessageSize()} (else the server's maximum).</li>
  *   <li>A plain GET/HEAD is answered from the static content or the {@code HttpHandler}, else 404
@@ -217,8 +218,10 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         String scheme = engine.secure() ? "wss" : "ws";
         // each route its own largest message: a message in progress is held in memory until complete
         int maxMessage = route.maxMessageSize() > 0 ? route.maxMessageSize() : config.maxFrameSize();
+        // websockify's base64 framing: a frame holds the encoded form of what the session counts decoded
+        boolean base64 = chosen != null && chosen.equals(route.base64Subprotocol());
         WebSocketDecoderConfig decoder = WebSocketDecoderConfig.newBuilder()
-                .maxFramePayloadLength(maxMessage)
+                .maxFramePayloadLength(base64 ? Base64FrameCodec.encodedLength(maxMessage) : maxMessage)
                 .expectMaskedFrames(true)
                 .allowMaskMismatch(false)
                 .allowExtensions(false)
@@ -252,6 +255,9 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     new IdleStateHandler(config.idleTimeoutMillis(), 0, 0, TimeUnit.MILLISECONDS));
         }
         p.replace(this, "ws-session", session);
+        if (base64) {
+            p.addBefore("ws-session", "ws-base64", new Base64FrameCodec());
+        }
         done.addListener(f -> {
             if (!f.isSuccess()) {
                 LOG.debug("{}: handshake failed", ch, f.cause());

@@ -17,6 +17,8 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.nio.charset.StandardCharsets;
@@ -274,5 +276,121 @@ class RouteBySubprotocolTest {
         assertTrue(t.isEndpoint("/"));
         assertTrue(!t.isEndpoint("/favicon.ico"), "plain requests elsewhere stay 404");
         assertThrows(IllegalArgumentException.class, () -> WebSocketRoute.builder("/a*", s -> { }));
+    }
+    // ------------------------------------------------------------------ websockify's base64 subprotocol
+
+    /** The bridge with websockify's old base64 framing beside binary. */
+    private ServerEngine base64Engine() {
+        WebSocketRoute bridge = WebSocketRoute.builder(WebSocketRoute.ANY_PATH, s -> {
+            opened.add("bridge " + s.path() + " " + s.subprotocol());
+            sessions.add(s);
+            s.start(new TransportListener() {
+                @Override
+                public void frameReceived(ByteBuf frame) {
+                    received.add(frame);
+                }
+
+                @Override
+                public void closed(int code, String reason) {
+                    closes.add(code);
+                }
+            });
+        }).subprotocols("binary").base64Subprotocol("base64").requireSubprotocol(true).maxMessageSize(16).build();
+        return new ServerEngine("127.0.0.1", 0, false, TransportOptions.defaults(), unused, Map.of(), null,
+                List.of(bridge, route(WebSocketRoute.ANY_PATH, "posix", LARGE)));
+    }
+
+    /** A client's text frame (masked), possibly a fragment. */
+    private static ByteBuf maskedFrame(io.netty.handler.codec.http.websocketx.WebSocketFrame f) {
+        EmbeddedChannel client = new EmbeddedChannel(new WebSocket13FrameEncoder(true));
+        client.writeOutbound(f);
+        ByteBuf out = Unpooled.buffer();
+        ByteBuf b;
+        while ((b = client.readOutbound()) != null) {
+            out.writeBytes(b);
+            b.release();
+        }
+        client.finishAndReleaseAll();
+        return out;
+    }
+
+    /** What the server sent after the handshake, decoded as frames. */
+    private static List<io.netty.handler.codec.http.websocketx.WebSocketFrame> framesFrom(EmbeddedChannel ch) {
+        EmbeddedChannel client = new EmbeddedChannel(new io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder(false, false, 1 << 20));
+        ByteBuf b;
+        while ((b = ch.readOutbound()) != null) {
+            client.writeInbound(b);
+        }
+        List<io.netty.handler.codec.http.websocketx.WebSocketFrame> out = new ArrayList<>();
+        Object o;
+        while ((o = client.readInbound()) != null) {
+            out.add((io.netty.handler.codec.http.websocketx.WebSocketFrame) o);
+        }
+        client.finishAndReleaseAll();
+        return out;
+    }
+
+    @Test
+    void base64IsWebsockifysTextFramingUnderTheSameBinarySession() {
+        EmbeddedChannel ch = channel(base64Engine());
+        String r = upgrade(ch, "/", "base64");
+        assertTrue(r.startsWith("HTTP/1.1 101"), r);
+        assertEquals("base64", protocolHeader(r));
+        // one text message, then one in two fragments split inside a quartet
+        ch.writeInbound(maskedFrame(new TextWebSocketFrame("aGVsbG8=")));
+        ch.writeInbound(maskedFrame(new TextWebSocketFrame(false, 0, "d29y")));
+        ch.writeInbound(maskedFrame(new ContinuationWebSocketFrame(true, 0, "bGQ=")));
+        ch.runPendingTasks();
+        assertEquals(2, received.size(), "two messages, as binary");
+        assertEquals("hello", received.get(0).toString(StandardCharsets.US_ASCII));
+        assertEquals("world", received.get(1).toString(StandardCharsets.US_ASCII));
+        // what the handler sends leaves as base64 text
+        sessions.get(0).send(Unpooled.copiedBuffer("back", StandardCharsets.US_ASCII));
+        ch.runPendingTasks();
+        List<io.netty.handler.codec.http.websocketx.WebSocketFrame> out = framesFrom(ch);
+        assertEquals(1, out.size());
+        assertTrue(out.get(0) instanceof TextWebSocketFrame, "a text frame: " + out.get(0));
+        assertEquals("YmFjaw==", ((TextWebSocketFrame) out.get(0)).text());
+        out.forEach(io.netty.handler.codec.http.websocketx.WebSocketFrame::release);
+    }
+
+    @Test
+    void base64KeepsTheRoutesLargestMessageAfterDecodingAndRefusesGarbageWith1007() {
+        ServerEngine engine = base64Engine();
+        EmbeddedChannel ch = channel(engine);
+        upgrade(ch, "/", "base64");
+        // 16 bytes decoded is the route's maximum: its 24 characters pass, though longer than 16
+        ch.writeInbound(maskedFrame(new TextWebSocketFrame(java.util.Base64.getEncoder().encodeToString(new byte[16]))));
+        ch.runPendingTasks();
+        assertEquals(1, received.size());
+        assertEquals(16, received.get(0).readableBytes());
+        ch.writeInbound(maskedFrame(new TextWebSocketFrame(java.util.Base64.getEncoder().encodeToString(new byte[17]))));
+        ch.runPendingTasks();
+        assertEquals(List.of(1009), closes, "17 decoded bytes are over the maximum");
+
+        EmbeddedChannel bad = channel(engine);
+        upgrade(bad, "/", "base64");
+        bad.writeInbound(maskedFrame(new TextWebSocketFrame("not base64!")));
+        bad.runPendingTasks();
+        assertEquals(List.of(1009, 1007), closes, "invalid base64 closes with 1007");
+        List<io.netty.handler.codec.http.websocketx.WebSocketFrame> out = framesFrom(bad);
+        assertTrue(out.get(out.size() - 1) instanceof io.netty.handler.codec.http.websocketx.CloseWebSocketFrame);
+        assertEquals(1007, ((io.netty.handler.codec.http.websocketx.CloseWebSocketFrame) out.get(out.size() - 1)).statusCode());
+        out.forEach(io.netty.handler.codec.http.websocketx.WebSocketFrame::release);
+    }
+
+    @Test
+    void binaryOnTheSameRouteStaysBinary() {
+        EmbeddedChannel ch = channel(base64Engine());
+        String r = upgrade(ch, "/", "binary, base64");
+        assertEquals("binary", protocolHeader(r), "the client's first offer wins");
+        ch.writeInbound(masked("raw".getBytes(StandardCharsets.US_ASCII)));
+        ch.runPendingTasks();
+        assertEquals("raw", received.get(0).toString(StandardCharsets.US_ASCII));
+        sessions.get(0).send(Unpooled.copiedBuffer("out", StandardCharsets.US_ASCII));
+        ch.runPendingTasks();
+        List<io.netty.handler.codec.http.websocketx.WebSocketFrame> out = framesFrom(ch);
+        assertTrue(out.get(0) instanceof BinaryWebSocketFrame);
+        out.forEach(io.netty.handler.codec.http.websocketx.WebSocketFrame::release);
     }
 }
