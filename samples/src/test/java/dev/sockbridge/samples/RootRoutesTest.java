@@ -145,6 +145,17 @@ class RootRoutesTest {
     }
 
     @Test
+    void theRootBridgesTargetStaysUnderThePolicy() throws Exception {
+        // TEST-NET-1, never routed: the default policy (loopback only) refuses it before any packet leaves
+        start("--bridge-target", "192.0.2.1:7000");
+        Client c = new Client();
+        open(main.uri("/"), c, "binary");
+        String closed = c.next().toString();
+        assertTrue(closed.startsWith("closed 1008"), closed);
+        assertEquals(0, main.proxy().stats().nativeChannelsOpen());
+    }
+
+    @Test
     void withBridgeUdpTheRootBridgeCarriesDatagrams() throws Exception {
         try (DatagramSocket target = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             target.setSoTimeout(20_000);
