@@ -12,7 +12,7 @@
 //
 //   node run-upstream-urls.js [--proxy-cmd 'CMD'] [--build-dir DIR] [--timeout S] [--only REGEX] [--verbose]
 //     --proxy-cmd   starts the runnable proxy; "--listen 127.0.0.1:0 --bridge-target ..." is appended
-//                   (default: ../scripts/proxy.sh)
+//                   (default: the runnable proxy as ../scripts/proxy.sh runs it, after ../scripts/build.sh)
 //     --build-dir   where the programs are built and their logs go (default: out/upstream-urls)
 // Output: "PASS name" / "FAIL name: reason" lines, then exactly "N passed, M failed"; exit code 0
 // only if M == 0 and N > 0. Only 127.0.0.1 (and localhost) is used; every process started here is
@@ -27,8 +27,7 @@ const R = require('./run-all');
 const HERE = __dirname;
 
 function parseArgs(argv) {
-  const o = { timeout: 60, buildDir: path.join(HERE, 'out', 'upstream-urls'),
-    proxyCmd: `bash ${JSON.stringify(path.join(HERE, '..', 'scripts', 'proxy.sh'))}` };
+  const o = { timeout: 60, buildDir: path.join(HERE, 'out', 'upstream-urls') };
   const map = { '--proxy-cmd': 'proxyCmd', '--build-dir': 'buildDir', '--timeout': 'timeout', '--only': 'only' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -40,6 +39,16 @@ function parseArgs(argv) {
   o.timeout = Number(o.timeout);
   o.buildDir = path.resolve(o.buildDir);
   return o;
+}
+
+// The runnable proxy as scripts/proxy.sh starts it; built once here, since four proxies start at
+// once and scripts/proxy.sh would each run the build.
+function defaultProxyCmd() {
+  const root = path.join(HERE, '..');
+  const b = spawnSync('bash', [path.join(root, 'scripts', 'build.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (b.status !== 0) throw new Error('scripts/build.sh failed');
+  const cp = fs.readFileSync(path.join(root, 'samples', 'target', 'classpath.txt'), 'utf8').trim();
+  return `java -Xss512k -cp '${path.join(root, 'samples', 'target', 'classes')}:${cp}' dev.sockbridge.samples.ProxyMain`;
 }
 
 // Starts one runnable proxy on a free loopback port; resolves {port, stop()} once it is ready.
@@ -80,6 +89,7 @@ async function main() {
     return 0;
   }
   fs.mkdirSync(path.join(opts.buildDir, 'logs'), { recursive: true });
+  if (!opts.proxyCmd) opts.proxyCmd = defaultProxyCmd();
   const only = opts.only ? new RegExp(opts.only) : null;
   const servers = await startServers({});
   const ports = servers.ports;
