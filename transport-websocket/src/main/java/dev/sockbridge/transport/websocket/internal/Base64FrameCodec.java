@@ -78,12 +78,14 @@ final class Base64FrameCodec extends ChannelDuplexHandler {
             return;
         }
         BinaryWebSocketFrame f = (BinaryWebSocketFrame) msg;
+        boolean fin = f.isFinalFragment();
+        int rsv = f.rsv();
         ByteBuf encoded;
         try {
             encoded = Base64.encode(f.content(), false);
         } finally {
             f.release();
         }
-        ctx.write(new TextWebSocketFrame(f.isFinalFragment(), f.rsv(), encoded), promise);
+        ctx.write(new TextWebSocketFrame(fin, rsv, encoded), promise);
     }
 }
