@@ -8,11 +8,10 @@
 #   url_sockfs_*  tests/sockets/*.c, SOCKFS mode, unchanged sources: -DSOCKK=PORT, the compile-time
 #       port upstream's test_sockets.py passes too; they connect to ws://127.0.0.1:PORT/ offering
 #       "binary" (SOCKFS_URL is not used).
-#   url_partial_server  tests/sockets/test_sockets_partial_server.c, native (gcc), -DSOCKK=PORT.
 # Same emcc flags as build.sh. One compiler at a time; every output is rebuilt (ports change).
 #
 #   usage: ./build-upstream-urls.sh OUT_DIR --posix-port P --echo-port E --sockk-framed A
-#            --sockk-down B --sockk-udp C --sockk-partial D --partial-server-port T
+#            --sockk-down B --sockk-udp C --sockk-partial D
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 OUT="${1:?usage: build-upstream-urls.sh OUT_DIR --posix-port P ... (see the header)}"
@@ -20,13 +19,13 @@ shift
 declare -A V=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --posix-port|--echo-port|--sockk-framed|--sockk-down|--sockk-udp|--sockk-partial|--partial-server-port)
+    --posix-port|--echo-port|--sockk-framed|--sockk-down|--sockk-udp|--sockk-partial)
       [[ "${2:-}" =~ ^[0-9]+$ ]] || { echo "build-upstream-urls.sh: $1 needs a port" >&2; exit 2; }
       V[${1#--}]="$2"; shift 2 ;;
     *) echo "build-upstream-urls.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
-for k in posix-port echo-port sockk-framed sockk-down sockk-udp sockk-partial partial-server-port; do
+for k in posix-port echo-port sockk-framed sockk-down sockk-udp sockk-partial; do
   [ -n "${V[$k]:-}" ] || { echo "build-upstream-urls.sh: --$k is missing" >&2; exit 2; }
 done
 mkdir -p "$OUT/src"
@@ -76,5 +75,4 @@ emit url_sockfs_select_closes_connection "$UP/sockets/test_sockets_select_server
 emit url_sockfs_select_server_down "$UP/sockets/test_sockets_select_server_down_client.c" "${SOCKFS_FLAGS[@]}" -DSOCKK="${V[sockk-down]}"
 emit url_sockfs_echo_udp "$UP/sockets/test_sockets_echo_client.c" "${SOCKFS_FLAGS[@]}" -DSOCKK="${V[sockk-udp]}" -DTEST_DGRAM=1
 emit url_sockfs_partial "$UP/sockets/test_sockets_partial_client.c" "${SOCKFS_FLAGS[@]}" -DSOCKK="${V[sockk-partial]}"
-gcc -O1 -w -DSOCKK="${V[partial-server-port]}" "$UP/sockets/test_sockets_partial_server.c" -o "$OUT/url_partial_server"
 printf 'build-upstream-urls.sh: built in %d ms into %s\n' $(( $(now_ms) - t_all )) "$OUT"

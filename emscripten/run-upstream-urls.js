@@ -8,7 +8,7 @@
 //   A  --bridge-target <framed echo>         POSIX programs (ws://localhost:A), echo and close tests
 //   B  --bridge-target <closed port>         select-server-down test
 //   C  --bridge-target <UDP echo> --bridge-udp   UDP echo client
-//   D  --bridge-target <upstream partial server> partial-read client
+//   D  --bridge-target <upstream partial server, native> partial-read client
 //
 //   node run-upstream-urls.js [--proxy-cmd 'CMD'] [--build-dir DIR] [--timeout S] [--only REGEX] [--verbose]
 //     --proxy-cmd   starts the runnable proxy; "--listen 127.0.0.1:0 --bridge-target ..." is appended
@@ -49,6 +49,26 @@ function defaultProxyCmd() {
   if (b.status !== 0) throw new Error('scripts/build.sh failed');
   const cp = fs.readFileSync(path.join(root, 'samples', 'target', 'classpath.txt'), 'utf8').trim();
   return `java -Xss512k -cp '${path.join(root, 'samples', 'target', 'classes')}:${cp}' dev.sockbridge.samples.ProxyMain`;
+}
+
+// Upstream's test_sockets_partial_server.c, native: it takes its port at compile time (-DSOCKK), so
+// it is built for a free port and started at once, before anything else, and is known to be the one
+// listening there because it is still running (a server that cannot bind exits); retried on another port.
+async function startPartialServer(opts) {
+  const src = '/usr/share/emscripten/tests/sockets/test_sockets_partial_server.c';
+  const bin = path.join(opts.buildDir, 'url_partial_server');
+  for (let attempt = 1; ; attempt++) {
+    const port = await R.freePort();
+    const cc = spawnSync('gcc', ['-O1', '-w', `-DSOCKK=${port}`, src, '-o', bin], { encoding: 'utf8' });
+    if (cc.status !== 0) throw new Error('gcc failed for the partial server: ' + cc.stderr);
+    const log = fs.createWriteStream(path.join(opts.buildDir, 'logs', 'url_partial_server.log'));
+    const child = R.start(bin, [], process.env, log);
+    const up = await Promise.race([R.waitListening(port, 10000), child.done.then(() => false)]);
+    const stop = async () => { R.killTree(child, 'SIGTERM'); await child.done; log.end(); };
+    if (up && child.exitCode === null && child.signalCode === null) return { port, stop };
+    await stop();
+    if (attempt === 3) throw new Error(`upstream partial server did not listen: ${child.output.slice(-500)}`);
+  }
 }
 
 // Starts one runnable proxy on a free loopback port; resolves {port, stop()} once it is ready.
@@ -94,18 +114,16 @@ async function main() {
   const servers = await startServers({});
   const ports = servers.ports;
   const closedPort = await R.freePort();
-  // upstream's partial server takes its port at compile time: a free one now, checked when it starts
-  const partialPort = await R.freePort();
-  console.log(`native servers on 127.0.0.1: ${JSON.stringify(ports)}, closed port ${closedPort}, partial server ${partialPort}`);
-
   const proxies = {};
-  let passed = 0, failed = 0, partialServer = null;
+  let passed = 0, failed = 0, partial = null;
   try {
+    partial = await startPartialServer(opts);
+    console.log(`native servers on 127.0.0.1: ${JSON.stringify(ports)}, closed port ${closedPort}, partial server ${partial.port}`);
     const started = await Promise.allSettled([
       ['A', ['--bridge-target', `127.0.0.1:${ports.framed}`]],
       ['B', ['--bridge-target', `127.0.0.1:${closedPort}`]],
       ['C', ['--bridge-target', `127.0.0.1:${ports.udp}`, '--bridge-udp']],
-      ['D', ['--bridge-target', `127.0.0.1:${partialPort}`]],
+      ['D', ['--bridge-target', `127.0.0.1:${partial.port}`]],
     ].map(async ([n, a]) => { proxies[n] = await startProxy(opts, n, a); }));
     const bad = started.find((s) => s.status === 'rejected');
     if (bad) throw bad.reason;
@@ -113,8 +131,8 @@ async function main() {
 
     const build = spawnSync('bash', [path.join(HERE, 'build-upstream-urls.sh'), opts.buildDir,
       '--posix-port', proxies.A.port, '--echo-port', ports.tcp, '--sockk-framed', proxies.A.port,
-      '--sockk-down', proxies.B.port, '--sockk-udp', proxies.C.port, '--sockk-partial', proxies.D.port,
-      '--partial-server-port', partialPort].map(String), { encoding: 'utf8', timeout: 600000 });
+      '--sockk-down', proxies.B.port, '--sockk-udp', proxies.C.port, '--sockk-partial', proxies.D.port]
+      .map(String), { encoding: 'utf8', timeout: 600000 });
     fs.writeFileSync(path.join(opts.buildDir, 'logs', 'build.log'), (build.stdout || '') + (build.stderr || ''));
     if (build.status !== 0) throw new Error(`build failed (${build.status}): ${(build.stderr || '').slice(-2000)}`);
     if (opts.verbose) process.stdout.write(build.stdout);
@@ -127,7 +145,7 @@ async function main() {
       { name: 'url_sockfs_echo_udp', check: byName.sockfs_echo_udp.check },
       { name: 'url_sockfs_select_server_down', check: byName.sockfs_select_server_down.check },
       { name: 'url_sockfs_select_closes_connection', check: byName.sockfs_select_closes_connection.check },
-      { name: 'url_sockfs_partial', partial: true,
+      { name: 'url_sockfs_partial',
         // upstream expects exit code 165: the sum of every byte of the nine packets, each read whole
         check: (r) => (r.code === 165 && /^sum: 165$/m.test(r.out) ? null : `exit code ${r.code}, expected 165 ("sum: 165")`) },
     ];
@@ -137,18 +155,10 @@ async function main() {
       if (only && !only.test(prog.name)) continue;
       let reason = null, res = null;
       try {
-        if (prog.partial) {
-          const log = fs.createWriteStream(path.join(opts.buildDir, 'logs', 'url_partial_server.log'));
-          partialServer = R.start(path.join(opts.buildDir, 'url_partial_server'), [], process.env, log);
-          const up = await Promise.race([R.waitListening(partialPort, 10000), partialServer.done.then(() => false)]);
-          if (!up) throw new Error(`upstream partial server did not listen on ${partialPort}: ${partialServer.output.slice(-500)}`);
-        }
         res = await R.runProgram(opts, prog, [], env);
         reason = prog.check(res);
       } catch (e) {
         reason = 'harness error: ' + e.message;
-      } finally {
-        if (partialServer) { R.killTree(partialServer, 'SIGTERM'); await partialServer.done; partialServer = null; }
       }
       if (res && res.timedOut) reason = `timeout after ${opts.timeout} s` + (reason ? ` (${reason})` : '');
       if (reason) { failed++; console.log(`FAIL ${prog.name}: ${reason}`); } else { passed++; console.log(`PASS ${prog.name}`); }
@@ -158,6 +168,7 @@ async function main() {
     console.log(`FAIL harness: ${e.message}`);
   } finally {
     await Promise.all(Object.values(proxies).map((p) => p.stop()));
+    if (partial) await partial.stop();
     await servers.close();
   }
   console.log(`${passed} passed, ${failed} failed`);
