@@ -308,5 +308,10 @@ async function main() {
   return failed === 0 && passed > 0 ? 0 : 1;
 }
 
-main().then((code) => { cleanupAll(); process.exit(code); },
-  (e) => { console.error('run-all: ' + (e && e.stack || e)); cleanupAll(); process.exit(2); });
+// run-upstream-urls.js runs the same programs built with their upstream URLs, with these checks
+module.exports = { PROGRAMS, runProgram, start, killTree, cleanupAll, freePort, waitListening, LOOP };
+
+if (require.main === module) {
+  main().then((code) => { cleanupAll(); process.exit(code); },
+    (e) => { console.error('run-all: ' + (e && e.stack || e)); cleanupAll(); process.exit(2); });
+}

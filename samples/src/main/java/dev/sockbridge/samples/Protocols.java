@@ -26,17 +26,43 @@ final class Protocols {
      * /emscripten: Emscripten's PROXY_POSIX_SOCKETS protocol (no subprotocol, as its client offers none).
      * /websockify and /websockify-udp: the websockify-compatible bridge of Emscripten's default socket
      * emulation (subprotocol "binary"), to the configured target(s); every target under the policy.
+     * And at / (and every path without a route of its own), chosen by the offered subprotocol, as the
+     * tools these replace answer there: "binary" or "base64" the bridge (TCP, or UDP with --bridge-udp, since the
+     * handshake cannot tell), none the POSIX proxy; Sockbridge's own subprotocol is mounted there by the
+     * caller ({@code server.transport(WebSocketRoute.ANY_PATH)}).
      */
     static void mountEmscripten(SockbridgeProxy proxy, WebSocketServer server, ProxyOptions opts) throws IOException {
-        // admitted before the upgrade is answered, as the Sockbridge route is: a refusal is an HTTP status
-        server.addRoute(WebSocketRoute.builder("/emscripten", s -> EmscriptenPosixSession.serve(proxy, s))
-                .maxMessageSize(emscriptenMaxMessage(proxy)).admission(proxy.admission()).build());
         BridgeTargets tcp = targets(opts, BridgeTargets.Kind.TCP);
         BridgeTargets udp = targets(opts, BridgeTargets.Kind.UDP);
-        server.addRoute(WebSocketRoute.builder("/websockify", s -> WebsockifyBridge.serve(proxy, s, tcp, s.path(), s.query()))
-                .subprotocols(WebsockifyBridge.SUBPROTOCOL).maxMessageSize(emscriptenMaxMessage(proxy)).admission(proxy.admission()).build());
-        server.addRoute(WebSocketRoute.builder("/websockify-udp", s -> WebsockifyBridge.serve(proxy, s, udp, s.path(), s.query()))
-                .subprotocols(WebsockifyBridge.SUBPROTOCOL).admission(proxy.admission()).build());
+        for (String path : List.of("/emscripten", WebSocketRoute.ANY_PATH)) {
+            // admitted before the upgrade is answered, as the Sockbridge route is: a refusal is an HTTP status
+            server.addRoute(WebSocketRoute.builder(path, s -> EmscriptenPosixSession.serve(proxy, s))
+                    .maxMessageSize(emscriptenMaxMessage(proxy)).admission(proxy.admission()).build());
+        }
+        server.addRoute(bridgeRoute(proxy, "/websockify", tcp, false, false));
+        server.addRoute(bridgeRoute(proxy, "/websockify-udp", udp, true, false));
+        boolean rootUdp = rootBridgeUdp(opts);
+        server.addRoute(bridgeRoute(proxy, WebSocketRoute.ANY_PATH, rootUdp ? udp : tcp, rootUdp, true));
+    }
+
+    /**
+     * The bridge at {@code path}: subprotocol "binary", or websockify's "base64" (text frames); required where a client that offers none belongs to
+     * the POSIX proxy (the catch-all). A TCP bridge takes messages as large as one send(); UDP ones fit the default.
+     */
+    private static WebSocketRoute bridgeRoute(SockbridgeProxy proxy, String path, BridgeTargets targets, boolean udp,
+                                              boolean require) {
+        WebSocketRoute.Builder b = WebSocketRoute.builder(path, s -> WebsockifyBridge.serve(proxy, s, targets, s.path(), s.query()))
+                .subprotocols(WebsockifyBridge.SUBPROTOCOL).base64Subprotocol(WebsockifyBridge.BASE64_SUBPROTOCOL)
+                .requireSubprotocol(require).admission(proxy.admission());
+        if (!udp) {
+            b.maxMessageSize(emscriptenMaxMessage(proxy));
+        }
+        return b.build();
+    }
+
+    /** Whether the bridge at / carries UDP: --bridge-udp. */
+    static boolean rootBridgeUdp(ProxyOptions opts) {
+        return opts.has("bridge-udp");
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.sockbridge.proxy.internal.NativeIo;
 import io.netty.channel.EventLoopGroup;
 import dev.sockbridge.transport.websocket.StaticContent;
 import dev.sockbridge.transport.websocket.WebSocketOptions;
+import dev.sockbridge.transport.websocket.WebSocketRoute;
 import dev.sockbridge.transport.websocket.WebSocketServer;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -26,7 +27,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The runnable proxy: one command, safe defaults (listens on 127.0.0.1:8080, sessions reach loopback
  * only). Serves on one port: Sockbridge at /sockbridge, Emscripten's POSIX-socket protocol at
- * /emscripten, a websockify-style bridge at /websockify, the browser client and demo page at /; counters at
+ * /emscripten, a websockify-style bridge at /websockify, and all three at / (and any other path) chosen
+ * by the offered subprotocol, as the tools they replace answer; the browser client and demo page at /; counters at
  * /stats on a separate admin listener (loopback). SIGTERM stops accepting, lets calls in flight finish (bounded), closes every
  * native channel and exits 0. {@code --help} lists every option.
  */
@@ -150,11 +152,16 @@ public final class ProxyMain {
         }
         for (WebSocketServer s : servers) {
             URI u = proxy.serve(s.transport("/sockbridge")).get(10, TimeUnit.SECONDS);
+            // at / (and any path without a route of its own) the offered subprotocol picks the protocol
+            proxy.serve(s.transport(WebSocketRoute.ANY_PATH)).get(10, TimeUnit.SECONDS);
             Protocols.mountEmscripten(proxy, s, opts);
             System.out.println("Sockbridge protocol:   " + u + "  (subprotocol " + WebSocketOptions.SUBPROTOCOL + ")");
             System.out.println("Emscripten POSIX proxy: " + s.uri("/emscripten") + "  (-sPROXY_POSIX_SOCKETS)");
             System.out.println("websockify bridge:      " + s.uri("/websockify") + " (TCP), " + s.uri("/websockify-udp")
                     + " (UDP)  " + Protocols.describeBridge(opts));
+            System.out.println("at " + s.uri("/") + " (any other path too), by subprotocol: " + WebSocketOptions.SUBPROTOCOL
+                    + " -> Sockbridge; binary or base64 -> websockify bridge (" + (Protocols.rootBridgeUdp(opts) ? "UDP" : "TCP")
+                    + ", " + Protocols.describeBridge(opts) + "); none -> Emscripten POSIX proxy");
         }
         List<String> pageOrigins = new ArrayList<>();
         for (WebSocketServer s : servers) {

@@ -21,7 +21,7 @@ final class ProxyOptions {
     /** name, argument, help: every option, in the order {@code --help} prints them. */
     static final String[][] OPTIONS = {
         {"config", "FILE", "read options from FILE (name=value lines, same names as the flags)"},
-        {"listen", "HOST:PORT", "WebSocket (ws://) listener, default 127.0.0.1:8080; serves /sockbridge, /emscripten, /websockify, the demo page and /stats"},
+        {"listen", "HOST:PORT", "WebSocket (ws://) listener, default 127.0.0.1:8080; serves /sockbridge, /emscripten, /websockify, /websockify-udp, the demo page, and at / (any other path too) all three by subprotocol: sockbridge.v1, binary or base64 (the bridge), none (Emscripten's POSIX proxy)"},
         {"tls-listen", "HOST:PORT", "secure WebSocket (wss://) listener, off unless given"},
         {"tls-cert", "FILE", "PEM certificate chain for wss:// (with --tls-key)"},
         {"tls-key", "FILE", "PEM private key (PKCS#8) for wss://"},
@@ -47,7 +47,8 @@ final class ProxyOptions {
         {"max-frame", "BYTES", "largest message (default 1048576)"},
         {"idle-timeout", "SECONDS", "close WebSocket sessions after this long with nothing received, pongs included (default 300; 0 = never)"},
         {"ping-interval", "SECONDS", "WebSocket ping interval (default 30; 0 = off)"},
-        {"bridge-target", "HOST:PORT", "websockify bridge: the fixed TCP/UDP target for /websockify"},
+        {"bridge-target", "HOST:PORT", "websockify bridge: the fixed target of /websockify (TCP), /websockify-udp (UDP) and / (as websockify 127.0.0.1:8080 HOST:PORT); a udp:// or tcp:// prefix says the kind"},
+        {"bridge-udp", "", "the bridge at / (subprotocol binary or base64) carries UDP datagrams, one per message, instead of TCP (the handshake cannot tell)"},
         {"bridge-tokens", "FILE", "websockify bridge: token file ('token: host:port' lines); the URL ?token=T picks the target"},
         {"bridge-url-targets", "", "websockify bridge: take the target from the URL (?target=HOST:PORT), still under the policy (development)"},
         {"auth-token-key", "FILE", "admit sessions with signed tokens (?token=, Authorization: Bearer, WebSocket subprotocol sockbridge.token.TOKEN) verified with the key in FILE: an HMAC-SHA256 key (base64 line) or an Ed25519 public key (PEM); repeatable. MintToken makes keys and tokens"},

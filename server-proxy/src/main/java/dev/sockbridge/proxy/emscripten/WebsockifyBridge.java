@@ -45,6 +45,11 @@ import io.netty.buffer.ByteBuf;
 public final class WebsockifyBridge {
     /** The WebSocket subprotocol SOCKFS offers and a bridge must select. */
     public static final String SUBPROTOCOL = "binary";
+    /**
+     * websockify's older subprotocol: the same data base64-encoded in text messages. The WebSocket route does
+     * the framing ({@code WebSocketRoute.Builder.base64Subprotocol}); the bridge sees binary messages either way.
+     */
+    public static final String BASE64_SUBPROTOCOL = "base64";
 
     private final Bridge bridge;
 

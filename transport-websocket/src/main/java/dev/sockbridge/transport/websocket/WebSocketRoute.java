@@ -21,12 +21,33 @@ import java.util.Objects;
  * session with 1009. A message being received is held in memory until it is complete, so this is
  * also the most a session on this route holds for a message in progress: keep it to what the
  * protocol needs.
+ *
+ * <p><b>Sharing a path.</b> Several routes may share a path when the subprotocol tells them apart: no
+ * subprotocol is spoken by two of them, and at most one serves clients that offer none. The client's
+ * first offer that one of them speaks picks that route (its limits, admission and handler); a client
+ * that offers none goes to the route that serves such clients. Routes at {@link #ANY_PATH} serve
+ * upgrades to every path that has no route of its own, which is how one port answers at {@code /}
+ * (and anywhere else) as websockify and Emscripten's {@code websocket_to_posix_proxy} do:
+ *
+ * <pre>{@code
+ *   server.transport(WebSocketRoute.ANY_PATH);   // sockbridge.v1 (required here)
+ *   server.addRoute(WebSocketRoute.builder(WebSocketRoute.ANY_PATH, bridge)
+ *           .subprotocols("binary").requireSubprotocol(true).build());
+ *   server.addRoute(WebSocketRoute.builder(WebSocketRoute.ANY_PATH, posixProxy).build());   // no subprotocol
+ * }</pre>
  */
 public final class WebSocketRoute {
+    /**
+     * The path of routes that serve upgrades to any path no route names exactly ({@code /} included);
+     * their sessions see the request's own path in {@link WebSocketSession#path()}.
+     */
+    public static final String ANY_PATH = "/*";
+
     private final int maxMessageSize;
     private final String path;
     private final List<String> subprotocols;
     private final boolean requireSubprotocol;
+    private final String base64Subprotocol;
     private final WebSocketHandler handler;
     private final AdmissionCheck admission;
 
@@ -35,22 +56,27 @@ public final class WebSocketRoute {
         this.path = b.path;
         this.subprotocols = List.copyOf(b.subprotocols);
         this.requireSubprotocol = b.requireSubprotocol;
+        this.base64Subprotocol = b.base64Subprotocol;
         this.handler = b.handler;
         this.maxMessageSize = b.maxMessageSize;
     }
 
     /**
-     * The Sockbridge route: subprotocol {@value WebSocketOptions#SUBPROTOCOL} (or none), each upgrade
-     * admitted by {@code listener}'s {@link ServerTransportListener#admit admit}, each session handed to
-     * {@code listener} as a transport.
+     * The Sockbridge route: subprotocol {@value WebSocketOptions#SUBPROTOCOL} (or none, except at
+     * {@link #ANY_PATH}, where a client that offers none belongs to another protocol and Sockbridge's
+     * clients always offer it), each upgrade admitted by {@code listener}'s
+     * {@link ServerTransportListener#admit admit}, each session handed to {@code listener} as a transport.
      */
     public static WebSocketRoute sockbridge(String path, ServerTransportListener listener) {
         Objects.requireNonNull(listener, "listener");
         return builder(path, listener::transportCreated).subprotocols(WebSocketOptions.SUBPROTOCOL)
-                .admission(listener::admit).build();
+                .requireSubprotocol(ANY_PATH.equals(path)).admission(listener::admit).build();
     }
 
-    /** A route for a handler of raw binary sessions; by default it accepts no subprotocol. */
+    /**
+     * A route for a handler of raw binary sessions at {@code path} (exact, without query; or
+     * {@link #ANY_PATH}); by default it accepts no subprotocol.
+     */
     public static Builder builder(String path, WebSocketHandler handler) {
         return new Builder(path, handler);
     }
@@ -67,6 +93,14 @@ public final class WebSocketRoute {
     /** The subprotocols the route accepts; empty when it speaks none. */
     public List<String> subprotocols() {
         return subprotocols;
+    }
+
+    /**
+     * The subprotocol (one of {@link #subprotocols()}) whose sessions carry their messages base64-encoded in
+     * text messages, or null; see {@link Builder#base64Subprotocol}.
+     */
+    public String base64Subprotocol() {
+        return base64Subprotocol;
     }
 
     /** Whether a client that offers no subprotocol is refused. */
@@ -86,6 +120,7 @@ public final class WebSocketRoute {
     @Override
     public String toString() {
         return "WebSocketRoute[" + path + " " + subprotocols + (requireSubprotocol ? " required" : "")
+                + (base64Subprotocol != null ? " base64 " + base64Subprotocol : "")
                 + (maxMessageSize > 0 ? " max " + maxMessageSize : "") + "]";
     }
 
@@ -96,12 +131,13 @@ public final class WebSocketRoute {
         private final WebSocketHandler handler;
         private List<String> subprotocols = List.of();
         private boolean requireSubprotocol;
+        private String base64Subprotocol;
         private AdmissionCheck admission = AdmissionCheck.admitAll();
 
         private Builder(String path, WebSocketHandler handler) {
             Objects.requireNonNull(path, "path");
-            if (!path.startsWith("/")) {
-                throw new IllegalArgumentException("a route path starts with '/': " + path);
+            if (!path.startsWith("/") || (path.contains("*") && !path.equals(ANY_PATH))) {
+                throw new IllegalArgumentException("a route path starts with '/' and has no '*' (but ANY_PATH): " + path);
             }
             this.path = path;
             this.handler = Objects.requireNonNull(handler, "handler");
@@ -131,6 +167,20 @@ public final class WebSocketRoute {
             return this;
         }
 
+        /**
+         * Also speak {@code name} (added to the subprotocols), with websockify's old base64 framing: the peer
+         * sends and receives each message base64-encoded in a text message, the handler still sees binary
+         * messages both ways. The route's largest message counts decoded bytes; invalid base64 closes with
+         * 1007; binary messages from such a peer are taken as they are.
+         */
+        public Builder base64Subprotocol(String name) {
+            if (name == null || name.isBlank() || name.contains(",")) {
+                throw new IllegalArgumentException("bad subprotocol name: " + name);
+            }
+            this.base64Subprotocol = name;
+            return this;
+        }
+
         /** Refuse clients that offer no subprotocol (default false: they are served). */
         public Builder requireSubprotocol(boolean require) {
             this.requireSubprotocol = require;
@@ -150,6 +200,11 @@ public final class WebSocketRoute {
         }
 
         public WebSocketRoute build() {
+            if (base64Subprotocol != null && !subprotocols.contains(base64Subprotocol)) {
+                List<String> all = new java.util.ArrayList<>(subprotocols);
+                all.add(base64Subprotocol);
+                subprotocols = List.copyOf(all);
+            }
             if (requireSubprotocol && subprotocols.isEmpty()) {
                 throw new IllegalStateException("a route that requires a subprotocol must accept one");
             }

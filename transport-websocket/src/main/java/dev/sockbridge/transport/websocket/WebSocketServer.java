@@ -22,10 +22,13 @@ import java.util.concurrent.CompletableFuture;
  *                      ┌─ GET /sockbridge  (Upgrade, sockbridge.v1) ─▶ WebSocketRoute ─▶ ServerTransportListener
  *   ws(s)://host:port ─┼─ GET /emscripten  (Upgrade, binary)        ─▶ WebSocketRoute ─▶ WebSocketHandler
  *                      ├─ GET /  /demo.js  (plain)                   ─▶ StaticContent map, then HttpHandler
+ *                      ├─ Upgrade at any other path                  ─▶ the routes at WebSocketRoute.ANY_PATH, by subprotocol
  *                      └─ anything else                              ─▶ 404
  * </pre>
  *
- * <p>Upgrades are checked before they are answered: an unknown path gets 404; with an Origin
+ * <p>Upgrades are checked before they are answered: a path with no route (and no
+ * {@link WebSocketRoute#ANY_PATH} routes) gets 404; routes sharing a path are told apart by the
+ * offered subprotocol (see {@link WebSocketRoute}); with an Origin
  * allowlist ({@value WebSocketOptions#ALLOWED_ORIGINS}) a missing or unlisted Origin gets 403;
  * subprotocols are agreed per route (see {@link WebSocketRoute}), 400 if none fits. After the
  * upgrade, a session reads binary messages reassembled from fragments up to its route's
@@ -87,12 +90,18 @@ public final class WebSocketServer {
         return engine.uri(path);
     }
 
-    /** Adds a route; throws IllegalStateException if its path is taken. */
+    /**
+     * Adds a route; throws IllegalStateException if a route at its path speaks one of its subprotocols, or
+     * both serve clients that offer none (see {@link WebSocketRoute}: the subprotocol must tell them apart).
+     */
     public void addRoute(WebSocketRoute route) {
         engine.addRoute(Objects.requireNonNull(route, "route"));
     }
 
-    /** Removes the route at {@code path}; later upgrades to it get 404. Open sessions go on. */
+    /**
+     * Removes every route at {@code path}; later upgrades to it get 404 (or the {@link WebSocketRoute#ANY_PATH}
+     * routes). Open sessions go on.
+     */
     public boolean removeRoute(String path) {
         return engine.removeRoute(path, null);
     }
@@ -101,7 +110,8 @@ public final class WebSocketServer {
      * The Sockbridge {@link ServerTransport} at {@code path} on this server: its {@code start} adds a
      * {@link WebSocketRoute#sockbridge} route and starts the server if needed; its {@code shutdown}
      * removes the route; its {@code shutdownNow} also closes the sessions it accepted. The port stays
-     * open for the other routes until this server is shut down.
+     * open for the other routes until this server is shut down. At {@link WebSocketRoute#ANY_PATH} it
+     * serves clients that offer the Sockbridge subprotocol at every path without a route of its own.
      */
     public ServerTransport transport(String path) {
         return new WebSocketServerTransport(engine, path, false);

@@ -48,14 +48,17 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li>Every request first passes the Host check: 421 unless the Host header is an IP literal,
  *       {@code localhost}, or a name in {@code allowedHosts} (what stops DNS rebinding).</li>
- *   <li>A WebSocket upgrade goes to the route at its path: 404 without one, 403 when an Origin is
+ *   <li>A WebSocket upgrade goes to the routes at its path, else to those at
+ *       {@link WebSocketRoute#ANY_PATH}: 404 without any, 403 when an Origin is
  *       present and is neither the server's own (a page it served) nor in {@code allowedOrigins},
  *       426 for a WebSocket version other
- *       than 13, 400 when the client offers subprotocols and none is the route's (or offers none and
- *       the route requires one). Then the route's admission check decides (see
+ *       than 13, 400 when the client offers subprotocols and none is spoken there (or offers none and
+ *       every route there requires one). The offered subprotocol picks the route (see
+ *       {@link RouteTable#choose}). Then that route's admission check decides (see
  *       {@link WebSocketRoute.Builder#admission}): a refusal gets its status (401, 403, 503 ...) with the
  *       reason as body. Otherwise the handshake answers 101, with the chosen subprotocol
  *       (always one the client offered) or without any, and the pipeline becomes a
+ *       ({@link Base64FrameCodec} first for a route's {@link WebSocketRoute#base64Subprotocol()})
  *       {@link WebSocketChannelTransport}, reading messages up to the route's
  *       {@link WebSocketRoute#maxMessageSize()} (else the server's maximum).</li>
  *   <li>A plain GET/HEAD is answered from the static content or the {@code HttpHandler}, else 404
@@ -112,8 +115,8 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private void upgrade(ChannelHandlerContext ctx, FullHttpRequest req, String path, String query) {
-        WebSocketRoute route = engine.route(path);
-        if (route == null) {
+        List<WebSocketRoute> candidates = engine.routes(path);
+        if (candidates.isEmpty()) {
             refuse(ctx, HttpResponseStatus.NOT_FOUND, "no WebSocket endpoint at " + path);
             return;
         }
@@ -140,19 +143,13 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             refuse(ctx, HttpResponseStatus.BAD_REQUEST, "missing Sec-WebSocket-Key");
             return;
         }
-        List<String> offered = offeredSubprotocols(req.headers());
-        String chosen = chooseSubprotocol(route, offered);
-        if (chosen == null && !offered.isEmpty()) {
-            refuse(ctx, HttpResponseStatus.BAD_REQUEST, "none of the offered subprotocols " + offered
-                    + " is spoken at " + path + "; it speaks " + route.subprotocols());
+        // the route is chosen by the offered subprotocol among those at the path (several may share one)
+        RouteTable.Choice choice = RouteTable.choose(candidates, offeredSubprotocols(req.headers()), path);
+        if (choice.route() == null) {
+            refuse(ctx, HttpResponseStatus.BAD_REQUEST, choice.refusal());
             return;
         }
-        if (chosen == null && route.requiresSubprotocol()) {
-            refuse(ctx, HttpResponseStatus.BAD_REQUEST, "a subprotocol is required at " + path + ": one of "
-                    + route.subprotocols());
-            return;
-        }
-        admit(ctx, req, route, path, query, chosen);
+        admit(ctx, req, choice.route(), path, query, choice.subprotocol());
     }
 
     /**
@@ -214,16 +211,6 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         return out;
     }
 
-    /** The first offer the route accepts, in the client's order; null if none (or none offered). */
-    static String chooseSubprotocol(WebSocketRoute route, List<String> offered) {
-        for (String o : offered) {
-            if (route.subprotocols().contains(o)) {
-                return o;
-            }
-        }
-        return null;
-    }
-
     private void handshake(ChannelHandlerContext ctx, FullHttpRequest req, WebSocketRoute route, String path,
                            String query, String chosen, ConnectRequest request, Object attachment) {
         Channel ch = ctx.channel();
@@ -231,8 +218,10 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         String scheme = engine.secure() ? "wss" : "ws";
         // each route its own largest message: a message in progress is held in memory until complete
         int maxMessage = route.maxMessageSize() > 0 ? route.maxMessageSize() : config.maxFrameSize();
+        // websockify's base64 framing: a frame holds the encoded form of what the session counts decoded
+        boolean base64 = chosen != null && chosen.equals(route.base64Subprotocol());
         WebSocketDecoderConfig decoder = WebSocketDecoderConfig.newBuilder()
-                .maxFramePayloadLength(maxMessage)
+                .maxFramePayloadLength(base64 ? Base64FrameCodec.encodedLength(maxMessage) : maxMessage)
                 .expectMaskedFrames(true)
                 .allowMaskMismatch(false)
                 .allowExtensions(false)
@@ -266,6 +255,9 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     new IdleStateHandler(config.idleTimeoutMillis(), 0, 0, TimeUnit.MILLISECONDS));
         }
         p.replace(this, "ws-session", session);
+        if (base64) {
+            p.addBefore("ws-session", "ws-base64", new Base64FrameCodec());
+        }
         done.addListener(f -> {
             if (!f.isSuccess()) {
                 LOG.debug("{}: handshake failed", ch, f.cause());
@@ -298,7 +290,7 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         if (content == null) {
-            if (engine.route(path) != null) {
+            if (engine.isEndpoint(path)) {
                 FullHttpResponse res = response(HttpResponseStatus.UPGRADE_REQUIRED,
                         "a WebSocket endpoint: connect with a WebSocket client");
                 res.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);

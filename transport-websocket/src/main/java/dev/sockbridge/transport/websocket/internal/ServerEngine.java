@@ -29,13 +29,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * What a {@link dev.sockbridge.transport.websocket.WebSocketServer} is made of: one listening
- * channel, the routes by path, the static content, and every accepted channel (for
+ * channel, the routes (by path and subprotocol, see {@link RouteTable}), the static content, and every accepted channel (for
  * {@link #shutdownNow}).
  *
  * <pre>
@@ -56,7 +54,7 @@ public final class ServerEngine {
     private final EventLoopGroup group;
     private final Map<String, StaticContent> content;
     private final HttpHandler httpHandler;
-    private final ConcurrentMap<String, WebSocketRoute> routes = new ConcurrentHashMap<>();
+    private final RouteTable routes = new RouteTable();
     private final ChannelGroup channels = new DefaultChannelGroup("sockbridge-ws", GlobalEventExecutor.INSTANCE);
 
     private CompletableFuture<InetSocketAddress> started;
@@ -142,19 +140,24 @@ public final class ServerEngine {
     // ---------------------------------------------------------------------------------------------
     // routes and content
 
+    /** Adds a route; throws IllegalStateException if the subprotocol cannot tell it from one at its path. */
     public void addRoute(WebSocketRoute route) {
-        if (routes.putIfAbsent(route.path(), route) != null) {
-            throw new IllegalStateException("a route is already at " + route.path());
-        }
+        routes.add(route);
     }
 
-    /** Removes the route at {@code path} if it is {@code route} (or any route, if null). */
+    /** Removes {@code route} from {@code path} (or every route there, if null). */
     public boolean removeRoute(String path, WebSocketRoute route) {
-        return route == null ? routes.remove(path) != null : routes.remove(path, route);
+        return routes.remove(path, route);
     }
 
-    WebSocketRoute route(String path) {
-        return routes.get(path);
+    /** The routes an upgrade to {@code path} chooses from (its own, else the catch-all's). */
+    List<WebSocketRoute> routes(String path) {
+        return routes.candidates(path);
+    }
+
+    /** Whether a plain request to {@code path} gets 426 (a WebSocket endpoint) rather than 404. */
+    boolean isEndpoint(String path) {
+        return routes.isEndpoint(path);
     }
 
     /** The static content at {@code path}, else what the handler gives, else null. */
@@ -189,8 +192,14 @@ public final class ServerEngine {
         return secure;
     }
 
-    /** ws(s)://host:port/path for the bound port; a wildcard bind host becomes localhost. */
+    /**
+     * ws(s)://host:port/path for the bound port; a wildcard bind host becomes localhost, and
+     * {@link WebSocketRoute#ANY_PATH} becomes {@code /}.
+     */
     public URI uri(String path) {
+        if (WebSocketRoute.ANY_PATH.equals(path)) {
+            path = "/";
+        }
         InetSocketAddress a = localAddress;
         if (a == null) {
             throw new IllegalStateException("not started");
