@@ -219,7 +219,7 @@ class QuicAdmissionTest {
      * drive it below zero, and Netty fetches only at zero), so a refused open there still burns an id (open defect).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"quic://127.0.0.1:0"})
+    @ValueSource(strings = {"quic://127.0.0.1:0", "webtransport://127.0.0.1:0/sockbridge"})
     void streamsThatCloseGiveTheirCreditBackSoALongSessionKeepsOpeningThem(String uri) throws Exception {
         QuicServerTransport s = start(uri, TransportOptions.defaults().with(QuicTransportOptions.MAX_STREAMS, 4));
         int extraAllowed = uri.startsWith("webtransport") ? 2 : 3;
