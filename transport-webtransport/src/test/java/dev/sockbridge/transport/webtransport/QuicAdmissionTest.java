@@ -214,9 +214,7 @@ class QuicAdmissionTest {
      * (ten times the cap here) keeps opening them. The credit comes back a little after the close (the server's
      * MAX_STREAMS frame), so an open may be refused meanwhile; such a refusal must cost nothing. It did: Netty took a
      * stream id for the refused open, the next stream's higher id opened the skipped one at the server, where it
-     * never closed, and after two refusals no stream could be opened again. Raw QUIC only for now: on the
-     * WebTransport client Netty's count of the peer's credit is never fetched from quiche (its HTTP/3 uni streams
-     * drive it below zero, and Netty fetches only at zero), so a refused open there still burns an id (open defect).
+     * never closed, and after two refusals no stream could be opened again.
      */
     @ParameterizedTest
     @ValueSource(strings = {"quic://127.0.0.1:0", "webtransport://127.0.0.1:0/sockbridge"})
