@@ -62,16 +62,19 @@ import java.util.regex.Pattern;
  * of another session's 64-byte echo round trips during the attack. The first row is the baseline:
  * the same witness with no attack.
  *
- * <pre>scripts/bench.sh hostile [scale]</pre>
+ * <pre>scripts/bench.sh hostile [scale [attack]]</pre>
  *
- * {@code scale} (default 1) multiplies the attacks' sizes.
+ * {@code scale} (default 1) multiplies the attacks' sizes; {@code attack}, if given, runs only the attacks whose
+ * name contains it (and the baseline), to look at one of them without waiting for the others.
  */
 public final class HostileLoadBenchmark {
     private static final MessageCodec CODEC = MessageCodec.cbor();
     private static int scale = 1;
+    private static String only;
 
     public static void main(String[] args) throws Exception {
         scale = args.length > 0 ? Integer.parseInt(args[0]) : 1;
+        only = args.length > 1 ? args[1] : null;
         long t0 = System.nanoTime();
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"attack", "inputs sent", "outcome", "RSS before MiB", "RSS during (max) MiB", "RSS after MiB",
@@ -106,6 +109,7 @@ public final class HostileLoadBenchmark {
             rows.add(run("poll storm", echo, targets, List.of(), p -> pollStorm(p)));
         }
         System.out.println();
+        rows.removeIf(java.util.Objects::isNull);
         Stats.table(rows);
         System.out.printf("%nRSS: the proxy process's resident set (VmRSS), sampled every 10 ms. held bytes: the proxy's own count "
                 + "(ProxyStats.bufferedBytes), sampled every 50 ms. native channels after: once every client (the witness too) left, "
@@ -119,6 +123,9 @@ public final class HostileLoadBenchmark {
     }
 
     private static String[] run(String name, NativeEchoServer echo, Targets targets, List<String> jvmArgs, Attack attack) throws Exception {
+        if (only != null && !name.contains(only) && !name.startsWith("none")) {
+            return null;
+        }
         System.err.println("== " + name);
         boolean lowFd = name.startsWith("descriptor exhaustion");
         try (Proxy p = Proxy.start(jvmArgs, targets, lowFd ? 2048 : 0)) {
@@ -357,10 +364,15 @@ public final class HostileLoadBenchmark {
                     a.write(sockbridge(new Control.Hello(List.of(MessageCodec.VERSION), "hostile")));
                 }
                 long declared = sb ? (1 << 20) - 64 : 16L << 20;
-                byte[] chunk = new byte[64 << 10];
+                byte[] header = frameHeader(2, declared);
+                long payload = declared - 16;
+                int chunk = 64 << 10;
                 floods.add(CompletableFuture.supplyAsync(() -> {
                     try {
-                        return a.flood(k -> k == 0 ? frameHeader(2, declared) : chunk, declared - 16, 3000);
+                        // all of the message but its last 16 bytes, and not a byte more: whole 64 KiB chunks would
+                        // complete it (and begin another), which the proxy then handles and frees
+                        return a.flood(k -> k == 0 ? header : new byte[(int) Math.min(chunk, payload - (long) (k - 1) * chunk)],
+                                header.length + payload, 3000);
                     } catch (InterruptedException e) {
                         throw new IllegalStateException(e);
                     }

@@ -394,6 +394,79 @@ class WebSocketServerTest {
         assertEquals(2 << 20, large.next(T).data().length, "the other route keeps the server's maximum");
     }
 
+    /**
+     * A session that ends while its peer is in the middle of a frame (here the application closes it with 1013, as
+     * the proxy does when its budget is taken) drops what it held of the frame at once and stops reading: the peer
+     * gets the close frame and FIN, what it still sends stays in the kernel's buffers until they are full, and at
+     * the close timeout the connection is closed hard. Without that the server read and dropped whatever the peer
+     * sent until the close timeout: 63 MiB here, and as much as a fast peer can send in any case.
+     */
+    @Test
+    void aSessionClosedWhileItsPeerIsMidFrameStopsReadingAndEndsTheConnection() throws Exception {
+        Held held = new Held();
+        WebSocketServer s = WebSocketServer.builder()
+                .route(WebSocketRoute.builder("/held", held.handler()).maxMessageSize(64 << 20).build())
+                .build();
+        servers.add(s);
+        s.start().get(T.toMillis(), TimeUnit.MILLISECONDS);
+        try (java.net.Socket c = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port(s))) {
+            c.setSoTimeout((int) T.toMillis());
+            java.io.OutputStream out = c.getOutputStream();
+            java.io.InputStream in = c.getInputStream();
+            out.write(("GET /held HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n") && head.length() < 4096) {
+                head.append((char) in.read());
+            }
+            assertTrue(head.toString().startsWith("HTTP/1.1 101"), head.toString());
+            // a frame that declares 64 MiB, 1 MiB of it sent
+            out.write(Unpooled.buffer().writeByte(0x82).writeByte(0x80 | 127).writeLong(64L << 20).writeInt(0).array(), 0, 14);
+            out.write(new byte[1 << 20]);
+            Echo e = held.sessions.poll(T.toMillis(), TimeUnit.MILLISECONDS);
+            for (int i = 0; i < 1000 && held.now.get() < (1 << 20); i++) {
+                Thread.sleep(10);
+            }
+            assertEquals(1 << 20, held.now.get(), "the frame begun is counted whole");
+
+            e.transport.close(1013, "try again later");
+            assertEquals(0x88, in.read(), "a close frame");
+            int n = in.read();
+            byte[] body = in.readNBytes(n);
+            assertEquals(1013, ((body[0] & 0xff) << 8) | (body[1] & 0xff));
+            assertEquals(-1, in.read(), "then the end (FIN)");
+            for (int i = 0; i < 1000 && held.now.get() != 0; i++) {
+                Thread.sleep(10);
+            }
+            assertEquals(0, held.now.get(), "the frame was dropped with the session");
+
+            // the peer goes on with its frame: 63 MiB, far more than the kernel's buffers take
+            java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+            CompletableFuture<java.io.IOException> failed = new CompletableFuture<>();
+            Thread writer = new Thread(() -> {
+                byte[] chunk = new byte[64 << 10];
+                try {
+                    for (int i = 0; i < 1008; i++) {
+                        out.write(chunk);
+                        written.addAndGet(chunk.length);
+                    }
+                    failed.complete(null);
+                } catch (java.io.IOException x) {
+                    failed.complete(x);
+                }
+            }, "mid-frame-writer");
+            writer.setDaemon(true);
+            writer.start();
+            // the close timeout (3 s by default) ends the connection, which ends the writer
+            java.io.IOException x = failed.get(30, TimeUnit.SECONDS);
+            assertTrue(x != null, "the server read all " + written.get() + " bytes the peer sent after its close; it "
+                    + "should have stopped reading");
+            assertTrue(written.get() < 63L << 20, "written " + written.get());
+            assertEquals(0, held.now.get());
+        }
+    }
+
     @Test
     void pingIsAnsweredWithTheSamePayload() throws Exception {
         WebSocketServer s = start(TransportOptions.defaults());

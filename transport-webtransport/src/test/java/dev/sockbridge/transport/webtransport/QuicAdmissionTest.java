@@ -208,4 +208,51 @@ class QuicAdmissionTest {
             assertEchoes(x);
         }
     }
+
+    /**
+     * A stream that closed gives its credit back, so a long session that opens and closes streams one after another
+     * (ten times the cap here) keeps opening them. The credit comes back a little after the close (the server's
+     * MAX_STREAMS frame), so an open may be refused meanwhile; such a refusal must cost nothing. It did: Netty took a
+     * stream id for the refused open, the next stream's higher id opened the skipped one at the server, where it
+     * never closed, and after two refusals no stream could be opened again.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"quic://127.0.0.1:0", "webtransport://127.0.0.1:0/sockbridge"})
+    void streamsThatCloseGiveTheirCreditBackSoALongSessionKeepsOpeningThem(String uri) throws Exception {
+        QuicServerTransport s = start(uri, TransportOptions.defaults().with(QuicTransportOptions.MAX_STREAMS, 4));
+        int extraAllowed = uri.startsWith("webtransport") ? 2 : 3;
+        Transport main = connect(s, s.uri());
+        assertEchoes(main);
+        // all but one of the extra streams stay open, so that each open below takes the last credit
+        List<Transport> held = new ArrayList<>();
+        for (int i = 0; i < extraAllowed - 1; i++) {
+            held.add(main.openStream().get(10, TimeUnit.SECONDS));
+        }
+        // ten times the cap, one at a time, each time also asking for one stream too many (refused)
+        for (int i = 0; i < 10 * 4; i++) {
+            Transport x = openWhenCredited(main);
+            assertEchoes(x);
+            assertThrows(ExecutionException.class, () -> main.openStream().get(10, TimeUnit.SECONDS));
+            x.close(1000, "done");
+            x.closeFuture().get(10, TimeUnit.SECONDS);
+        }
+        assertEchoes(main);
+        for (Transport h : held) {
+            assertEchoes(h);
+        }
+    }
+
+    /** Opens a stream, waiting (at most 10 s) for the credit of one that closed to come back. */
+    private static Transport openWhenCredited(Transport main) throws Exception {
+        ExecutionException last = null;
+        for (int i = 0; i < 200; i++) {
+            try {
+                return main.openStream().get(10, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                last = e;
+                Thread.sleep(50);
+            }
+        }
+        throw last;
+    }
 }

@@ -27,11 +27,11 @@ final class CountingFrameDecoder extends WebSocket13FrameDecoder {
         if (session.closeFrameSent() && msg instanceof ByteBuf
                 && internalBuffer().readableBytes() + ((ByteBuf) msg).readableBytes() > AFTER_CLOSE_MAX) {
             // after our close frame only the peer's answer is wanted; a peer still sending a large frame would
-            // make the decoder hold it (uncounted: the session has ended) until the close timeout. Its bytes are
-            // read and dropped instead (closing now would reset the connection and could lose our close frame)
+            // make the decoder hold it until the close timeout. It is dropped and the peer no longer read
+            // (closing now would reset the connection and could lose our close frame)
             ((ByteBuf) msg).release();
             dropFrame();
-            session.finishOutput();
+            session.stopReadingAndFinish();
             return;
         }
         try {

@@ -59,9 +59,13 @@ import java.util.function.LongConsumer;
  *
  * <p><b>Closing.</b> {@link #close} (or an error: 1003 text, 1009 too large, 1002 protocol, 1001
  * idle) sends a close frame, tells the listener at once, then waits up to the close timeout for the
- * peer's close frame, still reading (and dropping data) so that the connection ends with FIN and not
- * RST. A close frame from the peer is answered with the same code and the connection closed once the
- * answer is written. A connection lost without a close frame reports 1006.
+ * peer's close frame, reading only what a close frame needs: a peer in the middle of a frame (it cannot
+ * answer before the frame ends) or one that sends more than a close frame's worth has its frame dropped
+ * (freeing what the decoder held), is no longer read, and gets FIN once our close frame is out. A close
+ * frame from the peer is answered with the same code, reading stops, and the connection is closed once
+ * the answer is written. Either way the channel is closed hard when the close timeout passes, so a
+ * closing connection holds nothing and lingers no longer than that. A connection lost without a close
+ * frame reports 1006.
  */
 public final class WebSocketChannelTransport extends ChannelDuplexHandler implements WebSocketSession {
     private static final InternalLogger LOG = InternalLoggerFactory.getInstance(WebSocketChannelTransport.class);
@@ -87,7 +91,11 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
     private String endReason;
     private boolean closedDelivered;
     private boolean closeFrameSent;
+    /** The write of our close frame (or of our answer to the peer's), once begun. */
+    private io.netty.channel.ChannelFuture closeFrameWrite;
     private boolean closeFrameReceived;
+    /** Closing: nothing more is read from the peer (see the class comment). */
+    private boolean readStopped;
     private boolean reportedWritable = true;
     private String failure;
     private ScheduledFuture<?> pingTask;
@@ -227,11 +235,29 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
     }
 
     /**
-     * After our close frame, to a peer that will not answer (it is in the middle of a frame we dropped): FIN, so
-     * that it sees the close frame and the end, while what it still sends is read and dropped until it closes or
-     * the close timeout. Closing at once could reset the connection and lose the close frame.
+     * Closing, to a peer that will not answer (it is in the middle of a frame, which was dropped, or sends more
+     * than a close frame after ours): stop reading it, and once our close frame is out send FIN, so that it sees
+     * the close frame and the end. What it still sends stays in the kernel until the close timeout closes the
+     * channel. Closing at once could reset the connection before the peer read the close frame.
      */
-    void finishOutput() {
+    void stopReadingAndFinish() {
+        stopReading();
+        io.netty.channel.ChannelFuture w = closeFrameWrite;
+        if (w != null) {
+            w.addListener(f -> {
+                if (f.isSuccess()) {
+                    finishOutput();
+                }
+            });
+        }
+    }
+
+    private void stopReading() {
+        readStopped = true;
+        channel.config().setAutoRead(false);
+    }
+
+    private void finishOutput() {
         if (channel instanceof io.netty.channel.socket.DuplexChannel && channel.isActive()) {
             ((io.netty.channel.socket.DuplexChannel) channel).shutdownOutput();
         }
@@ -559,7 +585,7 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
 
     /** Reads while there is someone to read for, or while a close is waiting for the peer's answer. */
     private void updateAutoRead() {
-        boolean read = channel.isActive() && (ended || (listener != null && userAutoRead));
+        boolean read = channel.isActive() && !readStopped && (ended || (listener != null && userAutoRead));
         channel.config().setAutoRead(read);
     }
 
@@ -587,23 +613,21 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
             closeFrameSent = true;
             boolean midFrame = decoderHeld > 0 && decoder != null;
             if (midFrame) {
-                // the peer is in the middle of a frame: it cannot answer before it has sent the rest, and what the
-                // decoder holds of it is no longer counted (the session has ended), so it is dropped now
+                // the peer is in the middle of a frame: it cannot answer before it has sent the rest, and the
+                // session that would have taken it has ended. The frame is dropped (freeing what the decoder held)
+                // and the rest not read, in the same turn, so no byte is read and not counted
                 decoder.dropFrame();
             }
-            ctx.writeAndFlush(closeFrame(code, reason)).addListener((ChannelFutureListener) f -> {
+            closeFrameWrite = ctx.writeAndFlush(closeFrame(code, reason));
+            closeFrameWrite.addListener((ChannelFutureListener) f -> {
                 if (!f.isSuccess()) {
                     f.channel().close();
-                } else if (midFrame) {
-                    finishOutput();
                 }
             });
-            if (channel.isOpen()) {
-                closeTimer = ctx.executor().schedule(() -> {
-                    LOG.debug("{}: no close frame from the peer within {} ms", this, closeTimeoutMillis);
-                    channel.close();
-                }, closeTimeoutMillis, TimeUnit.MILLISECONDS);
+            if (midFrame) {
+                stopReadingAndFinish();
             }
+            armCloseTimer();
         } else {
             channel.close();
         }
@@ -625,8 +649,23 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
         closing.set(true);
         end(code, reason, true);
         closeFrameSent = true;
+        // nothing may follow the peer's close frame: what it sends now is not read
+        stopReading();
         CloseWebSocketFrame answer = code == 1005 || !sendable(code) ? new CloseWebSocketFrame() : closeFrame(code, "");
-        ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
+        closeFrameWrite = ctx.writeAndFlush(answer);
+        closeFrameWrite.addListener(ChannelFutureListener.CLOSE);
+        // a peer that does not read may never take the answer (it waits behind what was queued before it)
+        armCloseTimer();
+    }
+
+    /** Closes the channel hard if it is still open when the close timeout passes. */
+    private void armCloseTimer() {
+        if (closeTimer == null && channel.isOpen()) {
+            closeTimer = ctx.executor().schedule(() -> {
+                LOG.debug("{}: not closed within {} ms of the close frames; closing the channel", this, closeTimeoutMillis);
+                channel.close();
+            }, closeTimeoutMillis, TimeUnit.MILLISECONDS);
+        }
     }
 
     private void onChannelClosed() {

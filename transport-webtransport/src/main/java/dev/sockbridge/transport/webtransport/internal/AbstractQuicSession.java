@@ -8,7 +8,9 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicException;
 import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicTransportError;
 import io.netty.handler.codec.quic.QuicStreamType;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -110,6 +112,10 @@ abstract class AbstractQuicSession implements WebTransportSession {
         return openStream(QuicStreamType.UNIDIRECTIONAL, streamHandler);
     }
 
+    /** Netty's count of the peer's stream credit has been seen positive, so it is exact from now on. Loop. */
+    private boolean bidiCreditKnown;
+    private boolean uniCreditKnown;
+
     private Future<QuicStreamChannel> openStream(QuicStreamType type, ChannelHandler streamHandler) {
         Promise<QuicStreamChannel> promise = loop.newPromise();
         if (!open) {
@@ -118,6 +124,26 @@ abstract class AbstractQuicSession implements WebTransportSession {
         loop.execute(() -> {
             if (!open) {
                 promise.tryFailure(new ClosedChannelException());
+                return;
+            }
+            long credit = connection.peerAllowedStreams(type);
+            boolean bidi = type == QuicStreamType.BIDIRECTIONAL;
+            if (credit > 0) {
+                // Netty's count is fetched from quiche only once the handshake is done; from the first time it is
+                // seen positive it is exact (counted down per open, fetched again on every packet while at zero)
+                if (bidi) {
+                    bidiCreditKnown = true;
+                } else {
+                    uniCreditKnown = true;
+                }
+            } else if (bidi ? bidiCreditKnown : uniCreditKnown) {
+                // Netty takes the next stream id before quiche refuses it for want of credit, and a later stream
+                // with a higher id opens the skipped one at the peer (RFC 9000 3.2), where it never closes and
+                // never gives its credit back: after a few refused opens the session could open no stream again.
+                // So an open without credit fails here, before an id is taken
+                promise.tryFailure(new QuicException("no stream credit: the peer allows no more "
+                        + type.name().toLowerCase(java.util.Locale.ROOT) + " streams until one of them closes",
+                        QuicTransportError.STREAM_LIMIT_ERROR));
                 return;
             }
             connection.createStream(type, new ChannelInitializer<QuicStreamChannel>() {

@@ -201,6 +201,22 @@ public final class WebTransportClientSession extends AbstractQuicSession impleme
         protected void initBidirectionalStream(ChannelHandlerContext ctx, QuicStreamChannel channel) {
             // left to Connection, which reads the WebTransport prefix
         }
+
+        /**
+         * The HTTP/3 control stream and the CONNECT (opened by Connection, behind) are opened a turn later. Netty
+         * fetches the peer's stream credit from quiche right after this event, and afterwards only while its count
+         * is at zero: streams opened during the event drove the count below zero, where it was never fetched again,
+         * so an open refused for want of credit could not be told before it took a stream id (see
+         * AbstractQuicSession#openStream).
+         */
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.executor().execute(() -> {
+                if (ctx.channel().isActive()) {
+                    ClientHttp3.super.channelActive(ctx);
+                }
+            });
+        }
     }
 
     /** QuicChannel-level events: server bidi streams, datagrams, the CONNECT, the end of the connection. */
