@@ -132,7 +132,7 @@ final class ConnectStreamHandler extends Http3RequestStreamInboundHandler implem
         session = new WebTransportSessionImpl(connection, stream, path, origin, handler);
         session.admitted(request, admission.attachment());
         session.closeFuture().whenComplete((c, t) -> admission.release());
-        capsules = new Capsules.Parser(this);
+        capsules = new Capsules.Parser(this, session.heldBytes()::add);
         stream.config().setAutoRead(true);
         connection.sessionAccepted(session);
     }
@@ -225,6 +225,21 @@ final class ConnectStreamHandler extends Http3RequestStreamInboundHandler implem
     @Override
     public void malformedCapsule(String why) {
         session.protocolError(why);
+    }
+
+    @Override
+    public void maxDataCapsule(long max) {
+        session.flow.maxData(max);
+    }
+
+    @Override
+    public void maxStreamsCapsule(boolean bidi, long max) {
+        session.flow.maxStreams(bidi, max);
+    }
+
+    @Override
+    public void dataBlockedCapsule(long limit) {
+        LOG.debug("WebTransport session {}: the client is blocked at {} bytes", session.id(), limit);
     }
 
     private static CharSequence nullToEmpty(CharSequence s) {
