@@ -82,6 +82,13 @@ class WebTransportSettingsProfilesTest {
         client = new H3TestClient(server.localAddress(), server.certificate().sha256(), clientSettings);
     }
 
+    /** A CONNECT with draft-15's upgrade token, {@code webtransport-h3}, as the newer drafts' clients send it. */
+    private H3TestClient.Request connectDraft15() throws Exception {
+        H3TestClient.Request r = client.newRequest();
+        client.sendConnect(r, "CONNECT", "webtransport-h3", "/wt", ORIGIN);
+        return r;
+    }
+
     /** Reads and drops every stream, counting the bytes. */
     private static final class Sink implements WebTransportSessionHandler {
         final AtomicLong bytes = new AtomicLong();
@@ -185,7 +192,7 @@ class WebTransportSettingsProfilesTest {
     void aDraft15ClientIsGrantedMoreCreditAsItsDataIsRead() throws Exception {
         Sink sink = new Sink();
         start(sink, firefoxDraft15());
-        H3TestClient.Request r = client.connect("/wt", ORIGIN);
+        H3TestClient.Request r = connectDraft15();
         assertEquals("200", r.status());
         int total = (int) (SESSION_DATA_WINDOW / 2 + (1 << 20));
         sendOnStream(r.id(), total);
@@ -205,7 +212,7 @@ class WebTransportSettingsProfilesTest {
         EchoSessionHandler echo = new EchoSessionHandler(false);
         long credit = 1000;
         start(echo, safari(credit));
-        H3TestClient.Request r = client.connect("/wt", ORIGIN);
+        H3TestClient.Request r = connectDraft15();
         assertEquals("200", r.status());
 
         // what the client allows at the moment each echoed byte arrives; any byte beyond it is a violation

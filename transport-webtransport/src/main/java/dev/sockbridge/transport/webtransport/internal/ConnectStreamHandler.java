@@ -32,7 +32,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One HTTP/3 request stream: accepts an extended CONNECT with {@code :protocol webtransport} on a configured
+ * One HTTP/3 request stream: accepts an extended CONNECT with {@code :protocol webtransport} (draft-02) or
+ * {@code webtransport-h3} (draft-15) on a configured
  * path from an allowed origin (200, no FIN, {@code sec-webtransport-http3-draft: draft02}), and then parses the
  * capsules the peer sends on it. Anything else is answered with a final status and FIN:
  * 404 unknown path or not a WebTransport CONNECT, 403 missing or refused {@code Origin}, 429 too many sessions
@@ -63,8 +64,10 @@ final class ConnectStreamHandler extends Http3RequestStreamInboundHandler implem
         headersSeen = true;
         QuicStreamChannel stream = (QuicStreamChannel) ctx.channel();
         Http3Headers h = frame.headers();
+        CharSequence protocol = nullToEmpty(h.protocol());
         boolean webTransport = "CONNECT".contentEquals(nullToEmpty(h.method()))
-                && WebTransportProtocol.PROTOCOL.contentEquals(nullToEmpty(h.protocol()));
+                && (WebTransportProtocol.PROTOCOL.contentEquals(protocol)
+                || WebTransportProtocol.PROTOCOL_DRAFT15.contentEquals(protocol));
         String path = stripQuery(nullToEmpty(h.path()).toString());
         WebTransportSessionHandler handler = webTransport ? config.routes().get(path) : null;
         if (handler == null) {

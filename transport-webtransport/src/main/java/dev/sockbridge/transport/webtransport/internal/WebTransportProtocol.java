@@ -60,6 +60,8 @@ public final class WebTransportProtocol {
     public static final int WEBTRANSPORT_SESSION_GONE = 0x170d7b68;
 
     public static final String PROTOCOL = "webtransport";
+    /** The upgrade token of draft-15 and later (newer neqo, webtransport-go); the server takes both. */
+    public static final String PROTOCOL_DRAFT15 = "webtransport-h3";
     public static final String DRAFT_HEADER = "sec-webtransport-http3-draft";
     public static final String DRAFT_HEADER_VALUE = "draft02";
 
