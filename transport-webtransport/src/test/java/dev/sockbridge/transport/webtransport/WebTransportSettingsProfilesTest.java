@@ -245,4 +245,22 @@ class WebTransportSettingsProfilesTest {
         assertEquals(total, await(received::get, total));
         assertTrue(mostOver.get() <= 0, "the server sent " + mostOver.get() + " bytes past the client's credit");
     }
+
+    @Test
+    void theServerOpensNoMoreStreamsThanTheClientsStreamCredit() throws Exception {
+        // a client that lets the server open no bidirectional stream until it says otherwise
+        EchoSessionHandler echo = new EchoSessionHandler(true); // opens a bidi stream at session start
+        start(echo, settings(0x33, 1, 0x14e9cd29L, 1, 0x2b61, 1 << 20, 0x2b64, 8, 0x2b65, 0));
+        H3TestClient.Request r = connectDraft15();
+        assertEquals("200", r.status());
+        try {
+            echo.serverBidiReply.get(10, SECONDS);
+            throw new AssertionError("the server opened a stream past the client's credit of 0");
+        } catch (java.util.concurrent.ExecutionException e) {
+            assertTrue(e.getCause().getMessage().contains("stream credit"), e.getCause().toString());
+        }
+        assertEquals(0, await(() -> capsules(r.bodyBytes()).stream()
+                .filter(c -> c.type == WebTransportProtocol.CAPSULE_WT_STREAMS_BLOCKED_BIDI)
+                .count() > 0 ? 0 : -1, 0), "WT_STREAMS_BLOCKED (bidi) sent: " + capsules(r.bodyBytes()));
+    }
 }

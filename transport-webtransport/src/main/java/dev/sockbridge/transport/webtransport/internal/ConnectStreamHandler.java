@@ -63,7 +63,22 @@ final class ConnectStreamHandler extends Http3RequestStreamInboundHandler implem
         }
         headersSeen = true;
         QuicStreamChannel stream = (QuicStreamChannel) ctx.channel();
-        Http3Headers h = frame.headers();
+        if (connection.peerSettings() == null) {
+            // the client's SETTINGS say which draft it speaks and what credit it grants: a WebTransport request is
+            // not processed before they came (draft-ietf-webtrans-http3 3.1); QUIC may deliver the CONNECT first
+            stream.config().setAutoRead(false);
+            connection.whenPeerSettings(() -> {
+                if (stream.isActive()) {
+                    stream.config().setAutoRead(true);
+                    connectRequest(ctx, stream, frame.headers());
+                }
+            });
+            return;
+        }
+        connectRequest(ctx, stream, frame.headers());
+    }
+
+    private void connectRequest(ChannelHandlerContext ctx, QuicStreamChannel stream, Http3Headers h) {
         CharSequence protocol = nullToEmpty(h.protocol());
         boolean webTransport = "CONNECT".contentEquals(nullToEmpty(h.method()))
                 && (WebTransportProtocol.PROTOCOL.contentEquals(protocol)

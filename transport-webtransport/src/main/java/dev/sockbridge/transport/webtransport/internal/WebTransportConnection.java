@@ -76,6 +76,7 @@ public final class WebTransportConnection extends ChannelInboundHandlerAdapter i
     private volatile int maxDatagramLength;
     private QuicChannel channel;
     private io.netty.handler.codec.http3.Http3SettingsFrame peerSettings; // loop
+    private final List<Runnable> awaitingSettings = new ArrayList<>(); // loop
 
     private WebTransportConnection(WebTransportServerConfig config, InboundDropCounter drops) {
         this.config = config;
@@ -111,6 +112,18 @@ public final class WebTransportConnection extends ChannelInboundHandlerAdapter i
         return sessions.size();
     }
 
+    /**
+     * Runs {@code r} once the client's SETTINGS are here (at most one per request stream, which QUIC's stream limit
+     * bounds; dropped with the connection).
+     */
+    void whenPeerSettings(Runnable r) {
+        if (peerSettings != null) {
+            r.run();
+        } else {
+            awaitingSettings.add(r);
+        }
+    }
+
     /** The client's SETTINGS; null until its control stream brought them. */
     io.netty.handler.codec.http3.Http3SettingsFrame peerSettings() {
         return peerSettings;
@@ -125,6 +138,9 @@ public final class WebTransportConnection extends ChannelInboundHandlerAdapter i
                 for (WebTransportSessionImpl s : new ArrayList<>(sessions.values())) {
                     s.flow.peerSettings(peerSettings);
                 }
+                List<Runnable> waiting = new ArrayList<>(awaitingSettings);
+                awaitingSettings.clear();
+                waiting.forEach(Runnable::run);
             }
             ReferenceCountUtil.release(msg);
         }
@@ -334,6 +350,7 @@ public final class WebTransportConnection extends ChannelInboundHandlerAdapter i
         }
         pendingDatagrams.clear();
         pendingStreams.clear();
+        awaitingSettings.clear();
         if (expiryTimer != null) {
             expiryTimer.cancel(false);
             expiryTimer = null;
