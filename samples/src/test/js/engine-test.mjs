@@ -47,6 +47,8 @@ const FIREFOX_PREFS = {
   'network.captive-portal-service.enabled': false,
   'network.connectivity-service.enabled': false,
   'network.trr.mode': 5, // no DNS over HTTPS
+  // the pages use IP literals only: any name Firefox looks up by itself resolves to loopback without a query
+  'network.dns.forceResolve': '127.0.0.1',
   'network.dns.disablePrefetch': true,
   'network.prefetch-next': false,
   'network.http.speculative-parallel-limit': 0,
@@ -108,6 +110,8 @@ async function firefox() {
     browser = await puppeteer.launch({
       browser: 'firefox', executablePath: FIREFOX, headless: true, protocol: 'webDriverBiDi',
       extraPrefsFirefox: FIREFOX_PREFS, timeout: 60000,
+      // a release build takes services.settings.server only with this set
+      env: { ...process.env, MOZ_REMOTE_SETTINGS_DEVTOOLS: '1' },
     });
   } catch (e) {
     console.error(`engine-test: cannot start ${FIREFOX}: ${e.message}`);
