@@ -39,6 +39,12 @@ import static dev.sockbridge.transport.webtransport.internal.WebTransportProtoco
  * capsule tells the client once per limit. The client's stream credits (WT_INITIAL_MAX_STREAMS_*, WT_MAX_STREAMS)
  * bound the streams the server opens: an open past them fails and sends WT_STREAMS_BLOCKED.
  *
+ * <p><b>Backpressure of held writes.</b> A QUIC stream's {@code isWritable()} follows QUIC's own credit only, so
+ * a writer that watches it does not see a stall on the session credit. {@link QuicStreamTransport} (every
+ * Sockbridge stream) counts its bytes until their write promise completes, so a held write keeps it over its
+ * high-water mark and it stops taking frames. A handler on {@code WebTransportServer}'s raw stream API has to
+ * do the same: it must wait for its write promises.
+ *
  * <p>Threading: the QUIC connection's event loop (every stream of a session runs there).
  */
 final class SessionFlowControl {
