@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the tests need, only what is missing: Debian packages (emscripten, chromium, nginx,
-# websockify, cmake) and the npm modules of the folders that have a package.json. Idempotent.
+# Installs what the tests need, only what is missing: Debian packages (emscripten, chromium, firefox-esr,
+# WebKitGTK's driver with xvfb, nginx, websockify, cmake) and the npm modules of the folders that have a
+# package.json. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,10 @@ command -v emcc >/dev/null || need+=(emscripten)
 command -v cmake >/dev/null || need+=(cmake)
 command -v websockify >/dev/null || need+=(websockify)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# the other two browser engines of the browser tests (samples' BrowserEnginesTest), drivers included
+[ -x /usr/bin/firefox-esr ] || need+=(firefox-esr)
+[ -x /usr/bin/WebKitWebDriver ] || need+=(webkit2gtk-driver)
+command -v xvfb-run >/dev/null || need+=(xvfb xauth)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
@@ -23,7 +28,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # npm modules, each folder with its own lockfile
-for dir in emscripten clients/js transport-webtransport/src/test/js; do
+for dir in emscripten clients/js transport-webtransport/src/test/js samples/src/test/js; do
   if [ -f "$dir/package.json" ] && [ ! -d "$dir/node_modules" ]; then
     echo "setup: npm ci in $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)

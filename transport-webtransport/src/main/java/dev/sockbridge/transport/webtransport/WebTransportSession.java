@@ -31,7 +31,10 @@ import java.util.concurrent.CompletionStage;
  *
  * <p><b>Backpressure.</b> Streams are Netty {@link QuicStreamChannel}s: watch {@code isWritable()} and
  * {@code channelWritabilityChanged}, and turn {@code autoRead} off to stop reading from the peer (QUIC flow
- * control then slows the sender). Datagrams are never queued for long: {@link #sendDatagram} refuses what cannot
+ * control then slows the sender). A client that grants session-level data credit (draft-13+:
+ * WT_INITIAL_MAX_DATA, WT_MAX_DATA) is never sent more than it allows: a write past the credit is held, its promise
+ * incomplete, until the client grants more, and {@code isWritable()} does not show that, so a writer that may
+ * meet such a client also waits for its write promises. Datagrams are never queued for long: {@link #sendDatagram} refuses what cannot
  * be sent and counts it in {@link #datagramsDropped()}.
  */
 public interface WebTransportSession {

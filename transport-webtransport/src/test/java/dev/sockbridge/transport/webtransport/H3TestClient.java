@@ -23,6 +23,7 @@ import io.netty.handler.codec.http3.Http3DataFrame;
 import io.netty.handler.codec.http3.Http3Headers;
 import io.netty.handler.codec.http3.Http3HeadersFrame;
 import io.netty.handler.codec.http3.Http3RequestStreamInboundHandler;
+import io.netty.handler.codec.http3.Http3SettingsFrame;
 import io.netty.handler.codec.quic.DefaultQuicStreamFrame;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicSslContext;
@@ -48,8 +49,15 @@ final class H3TestClient implements AutoCloseable {
     final BlockingQueue<ByteBuf> datagrams = new LinkedBlockingQueue<>();
     /** The :authority of the requests sent: the server's address unless a test names it otherwise. */
     String authority;
+    /** The server's SETTINGS frame, once its control stream brought it. */
+    final CompletableFuture<Http3SettingsFrame> serverSettings = new CompletableFuture<>();
 
     H3TestClient(InetSocketAddress server, byte[] certificateSha256) throws Exception {
+        this(server, certificateSha256, null);
+    }
+
+    /** {@code settings}: the client's SETTINGS frame (a browser's profile); null: Netty's defaults. */
+    H3TestClient(InetSocketAddress server, byte[] certificateSha256, Http3SettingsFrame settings) throws Exception {
         authority = "127.0.0.1:" + server.getPort();
         QuicSslContext tls = QuicSslContextBuilder.forClient()
                 .trustManager(new PinnedCertificateTrustManager(List.of(certificateSha256)))
@@ -73,8 +81,15 @@ final class H3TestClient implements AutoCloseable {
                     @Override
                     protected void initChannel(QuicChannel ch) {
                         ch.pipeline().addLast(
-                                new Http3ClientConnectionHandler(null, null, null, null, true,
-                                        WebTransportProtocol.ACCEPT_ALL_SETTINGS),
+                                new Http3ClientConnectionHandler(new ChannelInboundHandlerAdapter() {
+                                    @Override
+                                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                        if (msg instanceof Http3SettingsFrame) {
+                                            serverSettings.complete((Http3SettingsFrame) msg);
+                                        }
+                                        io.netty.util.ReferenceCountUtil.release(msg);
+                                    }
+                                }, null, null, settings, true, WebTransportProtocol.ACCEPT_ALL_SETTINGS),
                                 new ChannelInboundHandlerAdapter() {
                                     @Override
                                     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -131,6 +146,15 @@ final class H3TestClient implements AutoCloseable {
             var f = stream.writeAndFlush(new DefaultHttp3DataFrame(capsules));
             if (fin) {
                 f.addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
+            }
+        }
+
+        /** The capsule bytes received so far. */
+        byte[] bodyBytes() {
+            synchronized (body) {
+                byte[] b = new byte[body.readableBytes()];
+                body.getBytes(body.readerIndex(), b);
+                return b;
             }
         }
 

@@ -50,6 +50,9 @@ abstract class AbstractQuicSession implements WebTransportSession {
     private boolean flushScheduled; // loop
     private volatile boolean open = true;
     private volatile boolean closedCleanly;
+    /** Bytes the session holds outside its streams (a capsule that arrived in part), for the main transport. */
+    private final dev.sockbridge.api.internal.transport.HeldBytes heldBytes =
+            new dev.sockbridge.api.internal.transport.HeldBytes();
 
     /** Server side: what the client presented and what its admission attached (set before the session opens). */
     private volatile dev.sockbridge.api.transport.ConnectRequest connectRequest;
@@ -71,6 +74,20 @@ abstract class AbstractQuicSession implements WebTransportSession {
 
     /** The QUIC connection's datagram limit, 0 until the peer advertised it. */
     abstract int quicMaxDatagramLength();
+
+    /** Takes one of the peer's stream credits for a stream we open; false when none is left. Loop only. */
+    boolean tryOpenStream(QuicStreamType type) {
+        return true;
+    }
+
+    /** A stream joined the session (opened by either side), before it reads anything. Loop only. */
+    void streamTracked(QuicStreamChannel stream) {
+    }
+
+    /** What the session holds outside its streams; reported through its main transport's held bytes. */
+    dev.sockbridge.api.internal.transport.HeldBytes heldBytes() {
+        return heldBytes;
+    }
 
     @Override
     public QuicChannel connection() {
@@ -146,6 +163,10 @@ abstract class AbstractQuicSession implements WebTransportSession {
                         QuicTransportError.STREAM_LIMIT_ERROR));
                 return;
             }
+            if (!tryOpenStream(type)) {
+                promise.tryFailure(new IllegalStateException("the peer's session stream credit is used up"));
+                return;
+            }
             connection.createStream(type, new ChannelInitializer<QuicStreamChannel>() {
                 @Override
                 protected void initChannel(QuicStreamChannel ch) {
@@ -175,6 +196,7 @@ abstract class AbstractQuicSession implements WebTransportSession {
     void trackStream(QuicStreamChannel stream) {
         if (streams.add(stream)) {
             stream.closeFuture().addListener(f -> streams.remove(stream));
+            streamTracked(stream);
         }
     }
 
@@ -245,6 +267,7 @@ abstract class AbstractQuicSession implements WebTransportSession {
             }
         }
         streams.clear();
+        heldBytes.release();
         safely("sessionClosed", () -> handler.sessionClosed(this, code, reason));
         closeFuture.complete(new CloseInfo(code, reason, byPeer));
         return true;

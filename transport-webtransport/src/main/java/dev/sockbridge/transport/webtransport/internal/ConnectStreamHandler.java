@@ -32,7 +32,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One HTTP/3 request stream: accepts an extended CONNECT with {@code :protocol webtransport} on a configured
+ * One HTTP/3 request stream: accepts an extended CONNECT with {@code :protocol webtransport} (draft-02) or
+ * {@code webtransport-h3} (draft-15) on a configured
  * path from an allowed origin (200, no FIN, {@code sec-webtransport-http3-draft: draft02}), and then parses the
  * capsules the peer sends on it. Anything else is answered with a final status and FIN:
  * 404 unknown path or not a WebTransport CONNECT, 403 missing or refused {@code Origin}, 429 too many sessions
@@ -62,9 +63,26 @@ final class ConnectStreamHandler extends Http3RequestStreamInboundHandler implem
         }
         headersSeen = true;
         QuicStreamChannel stream = (QuicStreamChannel) ctx.channel();
-        Http3Headers h = frame.headers();
+        if (connection.peerSettings() == null) {
+            // the client's SETTINGS say which draft it speaks and what credit it grants: a WebTransport request is
+            // not processed before they came (draft-ietf-webtrans-http3 3.1); QUIC may deliver the CONNECT first
+            stream.config().setAutoRead(false);
+            connection.whenPeerSettings(() -> {
+                if (stream.isActive()) {
+                    stream.config().setAutoRead(true);
+                    connectRequest(ctx, stream, frame.headers());
+                }
+            });
+            return;
+        }
+        connectRequest(ctx, stream, frame.headers());
+    }
+
+    private void connectRequest(ChannelHandlerContext ctx, QuicStreamChannel stream, Http3Headers h) {
+        CharSequence protocol = nullToEmpty(h.protocol());
         boolean webTransport = "CONNECT".contentEquals(nullToEmpty(h.method()))
-                && WebTransportProtocol.PROTOCOL.contentEquals(nullToEmpty(h.protocol()));
+                && (WebTransportProtocol.PROTOCOL.contentEquals(protocol)
+                || WebTransportProtocol.PROTOCOL_DRAFT15.contentEquals(protocol));
         String path = stripQuery(nullToEmpty(h.path()).toString());
         WebTransportSessionHandler handler = webTransport ? config.routes().get(path) : null;
         if (handler == null) {
@@ -132,7 +150,7 @@ final class ConnectStreamHandler extends Http3RequestStreamInboundHandler implem
         session = new WebTransportSessionImpl(connection, stream, path, origin, handler);
         session.admitted(request, admission.attachment());
         session.closeFuture().whenComplete((c, t) -> admission.release());
-        capsules = new Capsules.Parser(this);
+        capsules = new Capsules.Parser(this, session.heldBytes()::add);
         stream.config().setAutoRead(true);
         connection.sessionAccepted(session);
     }
@@ -225,6 +243,21 @@ final class ConnectStreamHandler extends Http3RequestStreamInboundHandler implem
     @Override
     public void malformedCapsule(String why) {
         session.protocolError(why);
+    }
+
+    @Override
+    public void maxDataCapsule(long max) {
+        session.flow.maxData(max);
+    }
+
+    @Override
+    public void maxStreamsCapsule(boolean bidi, long max) {
+        session.flow.maxStreams(bidi, max);
+    }
+
+    @Override
+    public void dataBlockedCapsule(long limit) {
+        LOG.debug("WebTransport session {}: the client is blocked at {} bytes", session.id(), limit);
     }
 
     private static CharSequence nullToEmpty(CharSequence s) {

@@ -202,6 +202,10 @@ final class QuicStreamTransport implements Transport {
     @Override
     public void countHeldBytes(LongConsumer counter) {
         held.countInto(counter);
+        if (isMain() && link.session instanceof AbstractQuicSession) {
+            // what the session holds outside its streams (a WebTransport capsule received in part)
+            ((AbstractQuicSession) link.session).heldBytes().countInto(counter);
+        }
     }
 
     @Override

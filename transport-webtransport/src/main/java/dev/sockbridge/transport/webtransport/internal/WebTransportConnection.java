@@ -75,6 +75,8 @@ public final class WebTransportConnection extends ChannelInboundHandlerAdapter i
     private ScheduledFuture<?> expiryTimer;
     private volatile int maxDatagramLength;
     private QuicChannel channel;
+    private io.netty.handler.codec.http3.Http3SettingsFrame peerSettings; // loop
+    private final List<Runnable> awaitingSettings = new ArrayList<>(); // loop
 
     private WebTransportConnection(WebTransportServerConfig config, InboundDropCounter drops) {
         this.config = config;
@@ -93,7 +95,7 @@ public final class WebTransportConnection extends ChannelInboundHandlerAdapter i
         };
         Http3ServerConnectionHandler http3 = new Http3ServerConnectionHandler(
                 requestStreams,
-                null,
+                connection.new PeerSettingsReader(),
                 type -> type == WebTransportProtocol.UNI_STREAM_TYPE
                         ? StreamPrefixHandler.uni(connection) : new Discard(),
                 WebTransportProtocol.serverSettings(config.maxSessionsPerConnection()),
@@ -108,6 +110,40 @@ public final class WebTransportConnection extends ChannelInboundHandlerAdapter i
 
     int sessionCount() {
         return sessions.size();
+    }
+
+    /**
+     * Runs {@code r} once the client's SETTINGS are here (at most one per request stream, which QUIC's stream limit
+     * bounds; dropped with the connection).
+     */
+    void whenPeerSettings(Runnable r) {
+        if (peerSettings != null) {
+            r.run();
+        } else {
+            awaitingSettings.add(r);
+        }
+    }
+
+    /** The client's SETTINGS; null until its control stream brought them. */
+    io.netty.handler.codec.http3.Http3SettingsFrame peerSettings() {
+        return peerSettings;
+    }
+
+    /** Keeps the client's SETTINGS (they decide the sessions' flow control) and drops the other control frames. */
+    private final class PeerSettingsReader extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof io.netty.handler.codec.http3.Http3SettingsFrame && peerSettings == null) {
+                peerSettings = (io.netty.handler.codec.http3.Http3SettingsFrame) msg;
+                for (WebTransportSessionImpl s : new ArrayList<>(sessions.values())) {
+                    s.flow.peerSettings(peerSettings);
+                }
+                List<Runnable> waiting = new ArrayList<>(awaitingSettings);
+                awaitingSettings.clear();
+                waiting.forEach(Runnable::run);
+            }
+            ReferenceCountUtil.release(msg);
+        }
     }
 
     /** Peer bidi streams get the sniffer before the HTTP/3 handler adds its codec. */
@@ -314,6 +350,7 @@ public final class WebTransportConnection extends ChannelInboundHandlerAdapter i
         }
         pendingDatagrams.clear();
         pendingStreams.clear();
+        awaitingSettings.clear();
         if (expiryTimer != null) {
             expiryTimer.cancel(false);
             expiryTimer = null;

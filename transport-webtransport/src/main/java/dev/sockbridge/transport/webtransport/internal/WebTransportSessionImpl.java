@@ -29,6 +29,7 @@ final class WebTransportSessionImpl extends AbstractQuicSession {
     private int peerCloseCode; // loop
     private String peerCloseReason = ""; // loop
     private boolean finSent; // loop
+    final SessionFlowControl flow; // loop
 
     WebTransportSessionImpl(WebTransportConnection owner, QuicStreamChannel connectStream, String path,
                             String origin, WebTransportSessionHandler handler) {
@@ -38,6 +39,29 @@ final class WebTransportSessionImpl extends AbstractQuicSession {
         this.path = path;
         this.origin = origin;
         this.quarterIdLength = Varint.size(WebTransportProtocol.quarterStreamId(connectStream.streamId()));
+        this.flow = new SessionFlowControl(connection.alloc(), this::writeCapsule);
+        if (owner.peerSettings() != null) {
+            flow.peerSettings(owner.peerSettings());
+        }
+    }
+
+    /** A capsule on the CONNECT stream while our side of it is open; dropped after. */
+    private void writeCapsule(ByteBuf capsule) {
+        if (finSent || !connectStream.isActive()) {
+            capsule.release();
+            return;
+        }
+        connectStream.writeAndFlush(new DefaultHttp3DataFrame(capsule));
+    }
+
+    @Override
+    boolean tryOpenStream(QuicStreamType type) {
+        return flow.tryOpen(type == QuicStreamType.BIDIRECTIONAL);
+    }
+
+    @Override
+    void streamTracked(QuicStreamChannel stream) {
+        SessionFlowControl.install(stream, flow.newGate());
     }
 
     @Override

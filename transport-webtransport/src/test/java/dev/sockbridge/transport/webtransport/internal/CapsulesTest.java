@@ -31,6 +31,21 @@ class CapsulesTest {
         public void malformedCapsule(String why) {
             events.add("malformed");
         }
+
+        @Override
+        public void maxDataCapsule(long max) {
+            events.add("max-data " + max);
+        }
+
+        @Override
+        public void maxStreamsCapsule(boolean bidi, long max) {
+            events.add("max-streams " + (bidi ? "bidi " : "uni ") + max);
+        }
+
+        @Override
+        public void dataBlockedCapsule(long limit) {
+            events.add("data-blocked " + limit);
+        }
     }
 
     private static ByteBuf hex(String hex) {
@@ -102,6 +117,46 @@ class CapsulesTest {
             assertEquals(v, Varint.read(b));
         }
         assertEquals("4041", HexFormat.of().formatHex(ByteBufUtilHex.bytes(Varint.write(Unpooled.buffer(), 0x41))));
+    }
+
+    @Test
+    void flowControlCapsulesAreOneVarintEachAndAnythingElseIsMalformed() {
+        Recorder r = new Recorder();
+        Capsules.Parser parser = new Capsules.Parser(r);
+        parser.feed(Capsules.maxData(ByteBufAllocator.DEFAULT, 1L << 30));
+        parser.feed(Capsules.varintCapsule(ByteBufAllocator.DEFAULT, WebTransportProtocol.CAPSULE_WT_MAX_STREAMS_BIDI, 7));
+        parser.feed(Capsules.varintCapsule(ByteBufAllocator.DEFAULT, WebTransportProtocol.CAPSULE_WT_MAX_STREAMS_UNI, 9));
+        parser.feed(Capsules.dataBlocked(ByteBufAllocator.DEFAULT, 1000));
+        assertEquals(List.of("max-data 1073741824", "max-streams bidi 7", "max-streams uni 9", "data-blocked 1000"),
+                r.events);
+        // WT_MAX_DATA whose length says two bytes around a one-byte varint
+        Recorder bad = new Recorder();
+        new Capsules.Parser(bad).feed(hex("990b4d3d" + "02" + "05" + "00"));
+        assertEquals(List.of("malformed"), bad.events);
+    }
+
+    @Test
+    void theBytesHeldBetweenFeedsAreReportedAndGivenBackAtRelease() {
+        Recorder r = new Recorder();
+        long[] held = new long[1];
+        Capsules.Parser parser = new Capsules.Parser(r, d -> held[0] += d);
+        // a huge unknown capsule in part: skipped, nothing held
+        parser.feed(hex("17" + "bfffffff" + "00".repeat(300)));
+        assertEquals(0, held[0]);
+        assertEquals(0, parser.held());
+        Recorder r2 = new Recorder();
+        long[] held2 = new long[1];
+        Capsules.Parser closing = new Capsules.Parser(r2, d -> held2[0] += d);
+        closing.feed(hex("6843" + "4404" + "00000007" + "61".repeat(100))); // 1028-byte close capsule, in part
+        assertEquals(2 + 2 + 4 + 100, held2[0]);
+        assertEquals(held2[0], closing.held());
+        closing.feed(hex("61".repeat(1024 - 100))); // the rest: the capsule is read, nothing held
+        assertEquals(0, held2[0]);
+        assertEquals(1, r2.events.size());
+        closing.feed(hex("6843" + "08" + "0000")); // another, in part, then released with the stream
+        assertEquals(5, held2[0]);
+        closing.release();
+        assertEquals(0, held2[0]);
     }
 
     private static final class ByteBufUtilHex {
