@@ -315,11 +315,11 @@ export class Session {
    * @internal opens an extra stream for one socket (WebTransport, `streamPerSocket`), null when
    * the session does not use them or the transport refused (then the main channel is used).
    */
-  async _openChannel() {
+  async _openChannel(sendOrder = 0) {
     if (!this.#streamPerSocket || this.#ended) return null;
     let ch;
     try {
-      ch = await this.#t.openStream();
+      ch = await this.#t.openStream(sendOrder ? { sendOrder } : undefined);
     } catch {
       return null;
     }
@@ -501,13 +501,16 @@ export class Session {
    * @param {boolean} [o.noDelay]  set TCP_NODELAY
    * @param {number} [o.timeout]  ms for the connect, default 30000; on expiry the socket is closed
    *        and the promise rejects with ETIMEDOUT
+   * @param {number} [o.sendOrder]  WebTransport: the priority of the socket's stream (higher is
+   *        sent first, default 0) where the browser has stream priorities
+   *        (`session.transport.features.sendOrder`); ignored elsewhere
    * @returns {Promise<TcpSocket>}
    */
-  async connect(host, port, { family, window, noDelay = false, timeout = 30000 } = {}) {
+  async connect(host, port, { family, window, noDelay = false, timeout = 30000, sendOrder = 0 } = {}) {
     const remote = toSocketAddress(host, port);
     const af = family ?? familyOf(remote.host, Posix.AF_INET);
     const fd = (await this._call(T.SOCKET, [af, Posix.SOCK_STREAM, 0])).value;
-    const sock = new TcpSocket(this, fd, { window, remote });
+    const sock = new TcpSocket(this, fd, { window, remote, sendOrder });
     try {
       let timer;
       const expired = new Promise((_, reject) => {

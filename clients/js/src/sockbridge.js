@@ -15,13 +15,13 @@ import { SockbridgeError } from './errors.js';
 
 export { Session, AGENT } from './session.js';
 export { TcpSocket, UdpSocket, TcpListener } from './sockets.js';
-export { SockbridgeError } from './errors.js';
+export { SockbridgeError, describeFailure } from './errors.js';
 export {
   WebSocketTransport, openWebSocket, LengthPrefixedFramer, FrameInbox, CLOSE_FLAG, MAX_CLOSE_REASON_BYTES,
 } from './transport.js';
 export {
   WebTransportTransport, WebTransportStream, openWebTransport, fetchWebTransportInfo, certificateHashes,
-  toWebTransportUrl, KEEPALIVE_DATAGRAM,
+  toWebTransportUrl, KEEPALIVE_DATAGRAM, MAIN_SEND_ORDER, datagramWriteApi, hasSendOrder,
 } from './webtransport.js';
 export {
   MessageType, MessageTypeName, Posix, Errno, GaiError, SocketOption, SOL_SOCKBRIDGE, CloseCode, errnoName,

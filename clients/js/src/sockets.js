@@ -147,10 +147,12 @@ export class TcpSocket {
   #writable = null;
   #attached = null;
   #ownStream = false;
+  #sendOrder;
 
   /** @internal */
-  constructor(session, fd, { window = DEFAULT_WINDOW, remote = null } = {}) {
+  constructor(session, fd, { window = DEFAULT_WINDOW, remote = null, sendOrder = 0 } = {}) {
     this.#session = session;
+    this.#sendOrder = sendOrder;
     this.fd = fd;
     this.remoteAddress = remote;
     this.#inbox = new Inbox(session, fd, window);
@@ -169,7 +171,7 @@ export class TcpSocket {
 
   /** @internal opens this socket's own stream when the session gives sockets one (once) */
   _attach() {
-    this.#attached ??= this.#session._openChannel().then((ch) => {
+    this.#attached ??= this.#session._openChannel(this.#sendOrder).then((ch) => {
       if (ch) {
         this.#session._route(this.fd, ch); // close() waits for this and releases it
         this.#ownStream = true;
