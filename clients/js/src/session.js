@@ -64,7 +64,12 @@ export class Session {
   #channels = new Set();
   #dg = { tooLarge: 0, dropped: 0, received: 0, sent: 0 };
 
-  /** @internal use {@link connect} */
+  /**
+   * @internal use {@link connect}
+   * @param {import('./transport.js').Transport} transport
+   * @param {Welcome} welcome
+   * @param {{streamPerSocket?: boolean}} [o]
+   */
   constructor(transport, welcome, { streamPerSocket } = {}) {
     this.#t = transport;
     this.welcome = welcome;
@@ -81,7 +86,7 @@ export class Session {
   /**
    * Does the HELLO/WELCOME handshake on an open transport.
    * @param {import('./transport.js').Transport} transport
-   * @param {{agent?: string, timeout?: number}} [o]
+   * @param {{agent?: string, timeout?: number, streamPerSocket?: boolean}} [o]
    * @returns {Promise<Session>}
    */
   static handshake(transport, { agent = AGENT, timeout = 10000, streamPerSocket } = {}) {
@@ -147,7 +152,10 @@ export class Session {
     return this.#pending.size;
   }
 
-  /** The transport's own send queue in bytes, when it reports one. */
+  /**
+   * The transport's own send queue in bytes, when it reports one.
+   * @returns {number}
+   */
   get bufferedAmount() {
     return this.#t.bufferedAmount ?? 0;
   }
@@ -157,17 +165,26 @@ export class Session {
     return typeof this.#t.sendDatagram === 'function' && (this.#t.maxDatagramSize ?? 1) > 0;
   }
 
-  /** The largest datagram (one encoded SENDTO) the transport sends now; 0 without a datagram path. */
+  /**
+   * The largest datagram (one encoded SENDTO) the transport sends now; 0 without a datagram path.
+   * @returns {number}
+   */
   get maxDatagramSize() {
     return this.hasDatagrams ? (this.#t.maxDatagramSize ?? Infinity) : 0;
   }
 
-  /** `'webtransport'`, `'websocket'`, or the custom transport's `kind` (else `'custom'`). */
+  /**
+   * `'webtransport'`, `'websocket'`, or the custom transport's `kind` (else `'custom'`).
+   * @returns {string}
+   */
   get transportKind() {
     return this.#t.kind ?? 'custom';
   }
 
-  /** The transport (a WebSocketTransport, WebTransportTransport or your own). */
+  /**
+   * The transport (a WebSocketTransport, WebTransportTransport or your own).
+   * @returns {import('./transport.js').Transport}
+   */
   get transport() {
     return this.#t;
   }

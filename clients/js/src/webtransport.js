@@ -600,6 +600,7 @@ export class WebTransportTransport {
  * @param {number} [o.timeout]  ms to wait for the session, default 10000
  * @param {number} [o.keepAlive]  ms, default 10000 (0: none)
  * @param {number} [o.closeTimeout]  ms, default 3000
+ * @param {number} [o.maxFrame]  the largest frame accepted, default 16 MiB
  * @param {object} [o.webTransportOptions]  more options for the WebTransport constructor
  * @param {typeof WebTransport} [o.WebTransport]  a constructor, default the global one
  * @returns {Promise<WebTransportTransport>}
