@@ -54,8 +54,19 @@ function median(xs) {
 }
 
 /** Starts a child and resolves with the first match of `pattern` in its output (stdout and stderr). */
+const children = new Set();
+// an interrupted run leaves no browser or proxy behind
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    for (const c of children) c.kill('SIGKILL');
+    process.exit(130);
+  });
+}
+
 function startAndWait(cmd, argv, pattern, { timeout = 60000, env = process.env, cwd } = {}) {
   const child = spawn(cmd, argv, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
   let out = '';
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${cmd}: no '${pattern}' in ${timeout} ms:\n${out.slice(-2000)}`)); }, timeout);
