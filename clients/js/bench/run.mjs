@@ -38,6 +38,8 @@ const browsers = opt('browsers', 'chromium,firefox').split(',');
 const totalMiB = Number(opt('mib', 32));
 const rows = opt('rows', 'raw-ws,client-ws,client-wt').split(',');
 const rttCount = Number(opt('rtt-count', 300));
+// the size of each write in the bulk workload (64 KiB); small ones show the cost per message
+const chunk = Number(opt('chunk', 64 << 10));
 // options for session.connect in the client rows, e.g. --socket '{"window":1048576}' (to compare settings)
 const socketOptions = JSON.parse(opt('socket', '{}'));
 // --profile: instead of the table, one bulk run of each row under the page's CPU profiler (Chromium):
@@ -238,7 +240,7 @@ async function benchBrowser(launch, proxy, echo) {
     say(`${b.name}: ${ua}`);
     const use = rows.filter((r) => r !== 'client-wt' || hasWt);
     const results = Object.fromEntries(use.map((r) => [r, { bulk: [], p50: [], p99: [], proxyCpu: [], info: null }]));
-    const cfg = { bridgeUrl: proxy.bridgeUrl, wsUrl: proxy.wsUrl, echo: echo.tcp, total: totalMiB << 20, socket: socketOptions };
+    const cfg = { bridgeUrl: proxy.bridgeUrl, wsUrl: proxy.wsUrl, echo: echo.tcp, total: totalMiB << 20, chunk, socket: socketOptions };
     const run = async (row, workload, extra = {}) => {
       const c = JSON.stringify({ ...cfg, row, workload, count: rttCount, ...extra });
       try {
@@ -253,7 +255,7 @@ async function benchBrowser(launch, proxy, echo) {
     for (const row of use) await run(row, 'bulk', { total: 4 << 20 });
     if (profile && b.profiled) {
       for (const row of use) {
-        const c = JSON.stringify({ ...cfg, row, workload: 'bulk' });
+        const c = JSON.stringify({ ...cfg, row, workload: 'bulk' });  // eslint-disable-line
         const { value, profile: p } = await b.profiled(() => b.evaluate(`window.sbBench.run(${c}).then(JSON.stringify)`));
         console.log(`\n${b.name} ${row}: ${JSON.parse(value).mibPerSecond.toFixed(1)} MiB/s under the profiler`);
         console.log(summarizeProfile(p));
@@ -351,7 +353,7 @@ try {
   proxy?.child.kill('SIGTERM');
   echo.close();
 }
-console.log(`\nbrowser benchmark: medians of ${runs} interleaved runs, ${totalMiB} MiB echoed through a native TCP echo server, ${rttCount} round trips of 64 bytes\n`);
+console.log(`\nbrowser benchmark: medians of ${runs} interleaved runs, ${totalMiB} MiB echoed through a native TCP echo server in ${chunk}-byte writes, ${rttCount} round trips of 64 bytes\n`);
 console.log(table(all));
 if (failures.length) console.log(`\nfailed measurements (left out of the medians):\n${failures.map((f) => `- ${f}`).join('\n')}`);
 process.exit(0);
