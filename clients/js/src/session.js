@@ -350,6 +350,12 @@ export class Session {
     return ch;
   }
 
+  /** @internal bytes queued in the browser on the channel `fd`'s calls and credit go on */
+  _queuedFor(fd) {
+    const ch = this.#routes.get(fd);
+    return (ch && this.#channels.has(ch) ? ch.bufferedAmount : this.#t.bufferedAmount) ?? 0;
+  }
+
   /** @internal calls and credit of `fd` go on `channel` from now on */
   _route(fd, channel) {
     if (channel) this.#routes.set(fd, channel);

@@ -7,6 +7,8 @@ import { toSocketAddress } from './address.js';
 import { SockbridgeError } from './errors.js';
 
 const DEFAULT_WINDOW = 256 * 1024;
+/** Bytes queued in the browser on a socket's channel above which its next SEND waits for a reply. */
+const SEND_QUEUE_LIMIT = 128 * 1024;
 
 /** The parts copied back to back into one array of `size` bytes. */
 function joined(parts, size) {
@@ -293,7 +295,10 @@ export class TcpSocket {
     const replies = [];
     for (let off = 0; off < bytes.length; off += max) {
       const part = bytes.subarray(off, Math.min(bytes.length, off + max));
-      while (this.#inflight > 0 && this.#inflight + part.length > this.#writeWindow && !this.#closing) {
+      // also wait while the channel's queue in the browser is long: a CREDIT sent now would queue
+      // behind it, and the proxy stops pushing until the credit arrives. Replies wake this up.
+      while (this.#inflight > 0 && !this.#closing
+        && (this.#inflight + part.length > this.#writeWindow || this.#session._queuedFor(this.fd) > SEND_QUEUE_LIMIT)) {
         await new Promise((r) => { this.#room = r; });
       }
       if (this.#closing) {

@@ -284,6 +284,34 @@ test('tcp: writes queued together go as one SEND of up to a frame; each resolves
   await assert.rejects(b, (e) => e.code === 'ECONNRESET');
 });
 
+test('tcp: a long send queue in the browser holds the next SEND until a reply, so credit is not stuck behind data', async () => {
+  const { peer, session } = await open();
+  serveSocketSetup(peer, 3);
+  const sock = await session.connect('127.0.0.1', 7);
+  peer.transport.bufferedAmount = 1 << 20; // the WebSocket has 1 MiB it has not sent yet
+  const a = sock.write(new Uint8Array(1000).fill(1));
+  const first = await peer.next('SEND');
+  const b = sock.write(new Uint8Array(1000).fill(2));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(peer.received.filter((m) => m.kind === 'SEND').length, 1, 'the second SEND waits while the queue is long');
+  sock.read().catch(() => {});
+  peer.send({ kind: 'DATA_EVENT', fd: 3, flags: 0, from: null, data: new Uint8Array(70000) });
+  const credit = await peer.next('CREDIT');
+  assert.equal(credit.fd, 3, 'a CREDIT goes out at once, ahead of the held data');
+  peer.transport.bufferedAmount = 0;
+  peer.send({ kind: 'VALUE_REPLY', callId: first.callId, value: 1000 });
+  const second = await peer.next('SEND');
+  assert.equal(second.data[0], 2);
+  peer.send({ kind: 'VALUE_REPLY', callId: second.callId, value: 1000 });
+  assert.deepEqual(await Promise.all([a, b]), [1000, 1000]);
+  // with nothing in flight a SEND goes whatever the queue: the queue empties by itself
+  peer.transport.bufferedAmount = 1 << 20;
+  const c = sock.write('c');
+  const third = await peer.next('SEND');
+  peer.send({ kind: 'VALUE_REPLY', callId: third.callId, value: 1 });
+  assert.equal(await c, 1);
+});
+
 test('tcp: readable and writable streams', async () => {
   const { peer, session } = await open();
   serveSocketSetup(peer, 3);
