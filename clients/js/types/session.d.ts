@@ -148,6 +148,8 @@ export class Session {
      * the session does not use them or the transport refused (then the main channel is used).
      */
     _openChannel(sendOrder?: number): Promise<import("./transport.js").Transport>;
+    /** @internal bytes queued in the browser on the channel `fd`'s calls and credit go on */
+    _queuedFor(fd: any): any;
     /** @internal calls and credit of `fd` go on `channel` from now on */
     _route(fd: any, channel: any): void;
     /** @internal `fd` is closed: its channel, if it had one, is closed too */
