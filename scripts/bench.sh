@@ -1,8 +1,20 @@
 #!/usr/bin/env bash
-# Runs a benchmark program and prints its table.  usage: scripts/bench.sh core|websocket|hostile|... [args]
+# Runs a benchmark program and prints its table.  usage: scripts/bench.sh core|websocket|hostile|browser|... [args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-core}"; shift || true
+if [ "$which" = browser ]; then
+  # the browser benchmark (clients/js/bench): the runnable proxy, Chromium and Firefox ESR from Debian
+  bash scripts/setup.sh >/dev/null
+  if ! command -v firefox-esr >/dev/null; then
+    echo "bench: installing firefox-esr" >&2
+    if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends firefox-esr >/dev/null \
+      || echo "bench: firefox-esr could not be installed; Chromium only" >&2
+  fi
+  bash scripts/build.sh
+  exec node clients/js/bench/run.mjs "$@"
+fi
 if [ "$which" = emscripten ]; then
   bash scripts/setup.sh >/dev/null
   exec bash emscripten/bench.sh "$@"

@@ -29,7 +29,8 @@ fi
 
 # npm modules, each folder with its own lockfile
 for dir in emscripten clients/js transport-webtransport/src/test/js samples/src/test/js; do
-  if [ -f "$dir/package.json" ] && [ ! -d "$dir/node_modules" ]; then
+  # again when the lockfile changed since (a devDependency added, e.g. clients/js's typescript)
+  if [ -f "$dir/package.json" ] && { [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; }; then
     echo "setup: npm ci in $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi

@@ -51,3 +51,26 @@ export class SockbridgeError extends Error {
     return new SockbridgeError({ code: 'SESSION_CLOSED', reason: why, closeCode, cause });
   }
 }
+
+/**
+ * Words for a failure the browser reported, never "undefined" or empty: a WebTransport `ready` or
+ * `closed` may reject with no value, or with a WebTransportError whose message is empty (the
+ * page is then told nothing of why). Such a failure is named by what is known of it (its name,
+ * `source`, `streamErrorCode`) and `fallback`.
+ * @param {unknown} e  what a promise rejected with
+ * @param {string} [fallback]  what to say when the failure carries no words
+ * @returns {string}
+ */
+export function describeFailure(e, fallback = 'the browser gave no reason') {
+  if (e == null) return fallback;
+  if (typeof e === 'string') return e.trim() || fallback;
+  if (typeof e !== 'object' && typeof e !== 'function') return String(e);
+  const message = typeof e.message === 'string' ? e.message.trim() : '';
+  const detail = [];
+  if (typeof e.source === 'string' && e.source) detail.push(`source ${e.source}`);
+  if (e.streamErrorCode != null) detail.push(`stream error code ${e.streamErrorCode}`);
+  const name = typeof e.name === 'string' && e.name && e.name !== 'Error' ? e.name : '';
+  if (message) return detail.length ? `${message} (${detail.join(', ')})` : message;
+  const what = [name, ...detail].filter(Boolean).join(', ');
+  return what ? `${fallback} (${what})` : fallback;
+}

@@ -64,7 +64,12 @@ export class Session {
   #channels = new Set();
   #dg = { tooLarge: 0, dropped: 0, received: 0, sent: 0 };
 
-  /** @internal use {@link connect} */
+  /**
+   * @internal use {@link connect}
+   * @param {import('./transport.js').Transport} transport
+   * @param {Welcome} welcome
+   * @param {{streamPerSocket?: boolean}} [o]
+   */
   constructor(transport, welcome, { streamPerSocket } = {}) {
     this.#t = transport;
     this.welcome = welcome;
@@ -81,7 +86,7 @@ export class Session {
   /**
    * Does the HELLO/WELCOME handshake on an open transport.
    * @param {import('./transport.js').Transport} transport
-   * @param {{agent?: string, timeout?: number}} [o]
+   * @param {{agent?: string, timeout?: number, streamPerSocket?: boolean}} [o]
    * @returns {Promise<Session>}
    */
   static handshake(transport, { agent = AGENT, timeout = 10000, streamPerSocket } = {}) {
@@ -147,7 +152,10 @@ export class Session {
     return this.#pending.size;
   }
 
-  /** The transport's own send queue in bytes, when it reports one. */
+  /**
+   * The transport's own send queue in bytes, when it reports one.
+   * @returns {number}
+   */
   get bufferedAmount() {
     return this.#t.bufferedAmount ?? 0;
   }
@@ -157,17 +165,26 @@ export class Session {
     return typeof this.#t.sendDatagram === 'function' && (this.#t.maxDatagramSize ?? 1) > 0;
   }
 
-  /** The largest datagram (one encoded SENDTO) the transport sends now; 0 without a datagram path. */
+  /**
+   * The largest datagram (one encoded SENDTO) the transport sends now; 0 without a datagram path.
+   * @returns {number}
+   */
   get maxDatagramSize() {
     return this.hasDatagrams ? (this.#t.maxDatagramSize ?? Infinity) : 0;
   }
 
-  /** `'webtransport'`, `'websocket'`, or the custom transport's `kind` (else `'custom'`). */
+  /**
+   * `'webtransport'`, `'websocket'`, or the custom transport's `kind` (else `'custom'`).
+   * @returns {string}
+   */
   get transportKind() {
     return this.#t.kind ?? 'custom';
   }
 
-  /** The transport (a WebSocketTransport, WebTransportTransport or your own). */
+  /**
+   * The transport (a WebSocketTransport, WebTransportTransport or your own).
+   * @returns {import('./transport.js').Transport}
+   */
   get transport() {
     return this.#t;
   }
@@ -315,11 +332,11 @@ export class Session {
    * @internal opens an extra stream for one socket (WebTransport, `streamPerSocket`), null when
    * the session does not use them or the transport refused (then the main channel is used).
    */
-  async _openChannel() {
+  async _openChannel(sendOrder = 0) {
     if (!this.#streamPerSocket || this.#ended) return null;
     let ch;
     try {
-      ch = await this.#t.openStream();
+      ch = await this.#t.openStream(sendOrder ? { sendOrder } : undefined);
     } catch {
       return null;
     }
@@ -331,6 +348,12 @@ export class Session {
     ch.onframe = (f) => this.#frame(f);
     ch.onclose = (info) => this.#channelClosed(ch, info);
     return ch;
+  }
+
+  /** @internal bytes queued in the browser on the channel `fd`'s calls and credit go on */
+  _queuedFor(fd) {
+    const ch = this.#routes.get(fd);
+    return (ch && this.#channels.has(ch) ? ch.bufferedAmount : this.#t.bufferedAmount) ?? 0;
   }
 
   /** @internal calls and credit of `fd` go on `channel` from now on */
@@ -501,13 +524,16 @@ export class Session {
    * @param {boolean} [o.noDelay]  set TCP_NODELAY
    * @param {number} [o.timeout]  ms for the connect, default 30000; on expiry the socket is closed
    *        and the promise rejects with ETIMEDOUT
+   * @param {number} [o.sendOrder]  WebTransport: the priority of the socket's stream (higher is
+   *        sent first, default 0) where the browser has stream priorities
+   *        (`session.transport.features.sendOrder`); ignored elsewhere
    * @returns {Promise<TcpSocket>}
    */
-  async connect(host, port, { family, window, noDelay = false, timeout = 30000 } = {}) {
+  async connect(host, port, { family, window, noDelay = false, timeout = 30000, sendOrder = 0 } = {}) {
     const remote = toSocketAddress(host, port);
     const af = family ?? familyOf(remote.host, Posix.AF_INET);
     const fd = (await this._call(T.SOCKET, [af, Posix.SOCK_STREAM, 0])).value;
-    const sock = new TcpSocket(this, fd, { window, remote });
+    const sock = new TcpSocket(this, fd, { window, remote, sendOrder });
     try {
       let timer;
       const expired = new Promise((_, reject) => {

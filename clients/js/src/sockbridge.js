@@ -15,13 +15,13 @@ import { SockbridgeError } from './errors.js';
 
 export { Session, AGENT } from './session.js';
 export { TcpSocket, UdpSocket, TcpListener } from './sockets.js';
-export { SockbridgeError } from './errors.js';
+export { SockbridgeError, describeFailure } from './errors.js';
 export {
   WebSocketTransport, openWebSocket, LengthPrefixedFramer, FrameInbox, CLOSE_FLAG, MAX_CLOSE_REASON_BYTES,
 } from './transport.js';
 export {
   WebTransportTransport, WebTransportStream, openWebTransport, fetchWebTransportInfo, certificateHashes,
-  toWebTransportUrl, KEEPALIVE_DATAGRAM,
+  toWebTransportUrl, KEEPALIVE_DATAGRAM, MAIN_SEND_ORDER, datagramWriteApi, hasSendOrder,
 } from './webtransport.js';
 export {
   MessageType, MessageTypeName, Posix, Errno, GaiError, SocketOption, SOL_SOCKBRIDGE, CloseCode, errnoName,
@@ -46,6 +46,26 @@ export function transportKindOf(url) {
 }
 
 /**
+ * Options of {@link connect} and {@link connectBest}.
+ * @typedef {object} ConnectOptions
+ * @property {number} [timeout]  ms for opening and the handshake, default 10000
+ * @property {string} [agent]  the agent string sent in HELLO
+ * @property {string[]} [protocols]  WebSocket subprotocols, default `['sockbridge.v1']`
+ * @property {any} [WebSocket]  WebSocket constructor (Node: `import {WebSocket} from 'ws'`), default the global one
+ * @property {Array<string|Uint8Array|ArrayBuffer|{algorithm?: string, value: string|Uint8Array}>|string} [certificateHashes]
+ *           WebTransport: SHA-256 of the proxy's certificate, base64 (as `/webtransport.json` publishes them)
+ * @property {number} [keepAlive]  WebTransport: ms between keep-alive datagrams when idle, default 10000
+ * @property {number} [closeTimeout]  WebTransport: ms to wait for the session to end after a close record, default 3000
+ * @property {object} [webTransportOptions]  WebTransport: more options for the WebTransport constructor
+ * @property {boolean} [streamPerSocket]  WebTransport: each TCP socket on its own stream, default true
+ * @property {any} [WebTransport]  WebTransport constructor, default the global one
+ * @property {'webtransport'|'websocket'} [prefer]  with `webTransport`: see connectBest
+ * @property {{url: string, certificateHashes?: Array<string>|string}|null} [webTransport]  see connectBest
+ * @property {number} [webTransportTimeout]  connectBest: ms for the WebTransport attempt before falling back
+ * @property {import('./transport.js').Transport} [transport]  an already open transport to use instead
+ */
+
+/**
  * Opens a session with a Sockbridge proxy: opens the transport, sends HELLO [1, [1], agent] and
  * waits for WELCOME.
  *
@@ -54,20 +74,9 @@ export function transportKindOf(url) {
  * `connect({webTransport: {url, certificateHashes}, webSocket: url}, options)` or
  * `connect(wsUrl, {prefer: 'webtransport', webTransport: {...}})` is {@link connectBest}.
  *
- * @param {string|{webTransport?: object, webSocket?: string}} url  e.g. `ws://127.0.0.1:8080/sockbridge`
+ * @param {string|null|{webTransport?: {url: string, certificateHashes?: Array<string>|string}|null, webSocket?: string|null}} url  e.g. `ws://127.0.0.1:8080/sockbridge`
  *        or `https://127.0.0.1:4433/sockbridge` (ignored when `options.transport` is given)
- * @param {object} [options]
- * @param {number} [options.timeout]  ms for opening and the handshake, default 10000
- * @param {string} [options.agent]  the agent string sent in HELLO
- * @param {string[]} [options.protocols]  WebSocket subprotocols, default `['sockbridge.v1']`
- * @param {typeof WebSocket} [options.WebSocket]  WebSocket constructor (Node: `import {WebSocket} from 'ws'`)
- * @param {Array|string} [options.certificateHashes]  WebTransport: SHA-256 of the proxy's
- *        certificate, base64 (as `/webtransport.json` publishes them)
- * @param {number} [options.keepAlive]  WebTransport: ms between keep-alive datagrams when idle, default 10000
- * @param {boolean} [options.streamPerSocket]  WebTransport: each TCP socket on its own stream, default true
- * @param {typeof WebTransport} [options.WebTransport]  WebTransport constructor, default the global one
- * @param {'webtransport'|'websocket'} [options.prefer]  with `options.webTransport`: see connectBest
- * @param {import('./transport.js').Transport} [options.transport]  an already open transport to use instead
+ * @param {ConnectOptions} [options]
  * @returns {Promise<Session>}  rejects with a SockbridgeError: code 'SESSION_CLOSED' (GOODBYE or
  *          closed, `closeCode` says which, 4001 for an unsupported version), 'TIMEOUT',
  *          'HANDSHAKE' or 'PROTOCOL'
@@ -96,13 +105,12 @@ export async function connect(url, options = {}) {
  * used (null when it was, or was not tried for want of a URL or of `WebTransport`).
  *
  * @param {object} endpoints
- * @param {{url: string, certificateHashes?: Array|string}|null} [endpoints.webTransport]  e.g.
+ * @param {{url: string, certificateHashes?: Array<string>|string}|null} [endpoints.webTransport]  e.g.
  *        what `/webtransport.json` says (see fetchWebTransportInfo)
- * @param {string} [endpoints.webSocket]  `ws://host:port/sockbridge`
- * @param {object} [options]  as for {@link connect}, plus
- * @param {'webtransport'|'websocket'} [options.prefer]  'websocket' tries WebSocket first; default 'webtransport'
- * @param {number} [options.webTransportTimeout]  ms for the WebTransport attempt (open + handshake)
- *        before falling back, default min(timeout, 5000)
+ * @param {string|null} [endpoints.webSocket]  `ws://host:port/sockbridge`
+ * @param {ConnectOptions} [options]  as for {@link connect}; `prefer: 'websocket'` tries WebSocket
+ *        first (default 'webtransport'); `webTransportTimeout` (ms) bounds the WebTransport attempt
+ *        (open + handshake) before falling back, default min(timeout, 5000)
  * @returns {Promise<Session>}
  */
 export async function connectBest({ webTransport = null, webSocket = null } = {}, options = {}) {

@@ -11,7 +11,7 @@
 //   keep-alive     Chromium sends nothing on an idle session and QUIC closes it after 30 s: a datagram of
 //                  the single byte 0x00 every ~10 s when nothing else was sent (the proxy drops it)
 
-import { SockbridgeError } from './errors.js';
+import { SockbridgeError, describeFailure } from './errors.js';
 import { FrameInbox, LengthPrefixedFramer } from './transport.js';
 
 /** The keep-alive datagram: one byte 0x00 (CBOR integer 0, dropped by the proxy). */
@@ -19,6 +19,38 @@ export const KEEPALIVE_DATAGRAM = Uint8Array.of(0);
 
 // frames up to this size are copied behind their prefix (one write); larger ones go as two writes
 const COPY_LIMIT = 16 * 1024;
+
+/**
+ * The send order of the main channel where the browser honours `sendOrder` (Firefox 119+,
+ * Safari 26.4): above the sockets' streams (0 unless a socket asks for more), so calls, credit
+ * and GOODBYE are not queued behind a socket's bulk data.
+ */
+export const MAIN_SEND_ORDER = 1;
+
+/** What a failed `ready` says when the browser gives no reason (it never says which). */
+const NO_REASON_OPEN = 'the browser gave no reason; usual causes: the proxy is not reachable at that address, '
+  + 'the certificate hash does not match its certificate, or the proxy does not allow this page\'s origin';
+
+/**
+ * Which datagram write API a `WebTransportDatagramDuplexStream` has: `'createWritable'` (the
+ * current one: Firefox, Safari), `'writable'` (the legacy attribute: Chromium), or `'none'`.
+ * @param {object|null|undefined} datagrams  `wt.datagrams`
+ * @returns {'createWritable'|'writable'|'none'}
+ */
+export function datagramWriteApi(datagrams) {
+  if (!datagrams) return 'none';
+  if (typeof datagrams.createWritable === 'function') return 'createWritable';
+  return datagrams.writable ? 'writable' : 'none';
+}
+
+/**
+ * Whether the browser's send streams have stream priorities: a `sendOrder` attribute on the
+ * stream's writable side (WebTransportSendStream). Where it is absent the option is ignored.
+ * @param {WritableStream} writable
+ */
+export function hasSendOrder(writable) {
+  return writable != null && typeof writable === 'object' && 'sendOrder' in writable;
+}
 
 /**
  * The https:// URL the WebTransport constructor wants: `webtransport://host:port/path` becomes
@@ -231,7 +263,7 @@ export class WebTransportStream {
 
   #failed(e) {
     if (this.#ended) return;
-    this.#end({ code: 1006, reason: `stream failed: ${e?.message ?? e}`, error: e }, 'error');
+    this.#end({ code: 1006, reason: `stream failed: ${describeFailure(e)}`, error: e }, 'error');
   }
 
   #end(info, by) {
@@ -265,6 +297,7 @@ export class WebTransportTransport {
 
   #wt;
   #main;
+  #features = { datagramWrite: 'none', sendOrder: false };
   #dgWriter = null;
   #dgReader = null;
   #keepAliveTimer = null;
@@ -300,12 +333,20 @@ export class WebTransportTransport {
     });
     wt.closed.then(
       (info) => this.#sessionEnded(info?.closeCode ?? 0, info?.reason ?? ''),
-      (e) => this.#sessionEnded(1006, e?.message ?? String(e), e));
+      (e) => this.#sessionEnded(1006, describeFailure(e, 'the WebTransport session failed and the browser gave no reason'), e ?? null));
+    this.#features.sendOrder = hasSendOrder(mainStream.writable);
     const d = wt.datagrams;
     if (d) {
+      const api = datagramWriteApi(d);
       try {
-        this.#dgWriter = (d.writable ?? d.createWritable()).getWriter();
-        this.#dgWriter.closed.catch(() => {});
+        // createWritable() where the browser has it: the legacy attribute is deprecated there
+        // (Firefox, Safari) and may go; Chromium 156 has only the attribute
+        const w = api === 'createWritable' ? d.createWritable() : api === 'writable' ? d.writable : null;
+        if (w) {
+          this.#dgWriter = w.getWriter();
+          this.#dgWriter.closed.catch(() => {});
+          this.#features.datagramWrite = api;
+        }
       } catch {
         this.#dgWriter = null;
       }
@@ -315,6 +356,17 @@ export class WebTransportTransport {
       this.#keepAliveTimer = setInterval(() => this.#keepAlive(keepAlive), Math.max(250, Math.floor(keepAlive / 4)));
       this.#keepAliveTimer.unref?.();
     }
+  }
+
+  /**
+   * What this browser's WebTransport offers, as detected: `datagramWrite` which datagram write
+   * API is used (`'createWritable'`, the legacy `'writable'`, or `'none'`), `sendOrder` whether
+   * send streams have priorities (the main channel is then sent before the sockets' streams, and
+   * `openStream({sendOrder})` / `session.connect(host, port, {sendOrder})` take effect).
+   * @returns {{datagramWrite: 'createWritable'|'writable'|'none', sendOrder: boolean}}
+   */
+  get features() {
+    return { ...this.#features };
   }
 
   /** The WebTransport object. */
@@ -410,12 +462,15 @@ export class WebTransportTransport {
    * The browser waits for the proxy's stream credit (at most `maxStreams` open at once, 256 by
    * default): after `timeout` ms this rejects (the session then uses the main channel), and a
    * stream that opens later is closed at once.
-   * @param {{timeout?: number}} [o]  default 3000 ms
+   * `sendOrder` is the stream's priority where the browser has them (see `features`): higher is
+   * sent first; the main channel has {@link MAIN_SEND_ORDER}.
+   * @param {{timeout?: number, sendOrder?: number}} [o]  timeout default 3000 ms, sendOrder default 0
    * @returns {Promise<WebTransportStream>}
    */
-  async openStream({ timeout = 3000 } = {}) {
+  async openStream({ timeout = 3000, sendOrder = 0 } = {}) {
     if (this.#closing) throw SockbridgeError.closed(1006, 'the WebTransport session is closing');
-    const opening = this.#wt.createBidirectionalStream();
+    // an option a browser does not know is ignored (a WebIDL dictionary member)
+    const opening = this.#wt.createBidirectionalStream({ sendOrder });
     let timer;
     const bidi = await Promise.race([opening, new Promise((_, reject) => {
       timer = setTimeout(() => {
@@ -545,6 +600,7 @@ export class WebTransportTransport {
  * @param {number} [o.timeout]  ms to wait for the session, default 10000
  * @param {number} [o.keepAlive]  ms, default 10000 (0: none)
  * @param {number} [o.closeTimeout]  ms, default 3000
+ * @param {number} [o.maxFrame]  the largest frame accepted, default 16 MiB
  * @param {object} [o.webTransportOptions]  more options for the WebTransport constructor
  * @param {typeof WebTransport} [o.WebTransport]  a constructor, default the global one
  * @returns {Promise<WebTransportTransport>}
@@ -571,12 +627,12 @@ export async function openWebTransport(url, {
   });
   try {
     await Promise.race([wt.ready, expired]);
-    const main = await Promise.race([wt.createBidirectionalStream(), expired]);
+    const main = await Promise.race([wt.createBidirectionalStream({ sendOrder: MAIN_SEND_ORDER }), expired]);
     return new WebTransportTransport(wt, main, { keepAlive, closeTimeout, maxFrame });
   } catch (e) {
     try { wt.close(); } catch { /* not open */ }
     if (e instanceof SockbridgeError) throw e;
-    throw new SockbridgeError({ code: 'SESSION_CLOSED', reason: `cannot open ${target}: ${e?.message ?? e}`, closeCode: 1006, cause: e });
+    throw new SockbridgeError({ code: 'SESSION_CLOSED', reason: `cannot open ${target}: ${describeFailure(e, NO_REASON_OPEN)}`, closeCode: 1006, cause: e });
   } finally {
     clearTimeout(timer);
   }

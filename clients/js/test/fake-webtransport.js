@@ -39,9 +39,18 @@ function waiterList() {
  * @param {object} [o]
  * @param {number} [o.maxDatagramSize]  default 1199 (Chromium 156)
  * @param {string|null} [o.failReady]  make `ready` reject with this message
+ * @param {{value: unknown}|null} [o.rejectReadyWith]  make `ready` (and `closed`) reject with this
+ *        exact value (undefined, an error without a message, ...), as browsers sometimes do
  * @param {boolean} [o.noDatagrams]  no `datagrams` attribute
+ * @param {'writable'|'createWritable'|'both'} [o.datagramApi]  which datagram write API the
+ *        `datagrams` object has: the legacy `writable` attribute (Chromium 156, the default),
+ *        `createWritable()` only (the current spec), or both (Firefox: the attribute deprecated)
+ * @param {boolean} [o.sendOrder]  send streams have a `sendOrder` attribute (Firefox, Safari),
+ *        set from `createBidirectionalStream({sendOrder})`
  */
-export function fakeWebTransport({ maxDatagramSize = 1199, failReady = null, noDatagrams = false } = {}) {
+export function fakeWebTransport({
+  maxDatagramSize = 1199, failReady = null, rejectReadyWith = null, noDatagrams = false, datagramApi = 'writable', sendOrder = false,
+} = {}) {
   const server = {
     sessions: [],
     /** Called with each new session (`{url, options, streams, datagrams, ...}`). */
@@ -67,30 +76,39 @@ export function fakeWebTransport({ maxDatagramSize = 1199, failReady = null, noD
       session.streamWaiter = streamWaiter;
       this._session = session;
       let dgController;
-      this.ready = failReady ? Promise.reject(new Error(failReady)) : Promise.resolve();
+      this.ready = rejectReadyWith ? Promise.reject(rejectReadyWith.value)
+        : failReady ? Promise.reject(new Error(failReady)) : Promise.resolve();
       this.ready.catch(() => {});
       this.closed = new Promise((resolve, reject) => { this._resolveClosed = resolve; this._rejectClosed = reject; });
+      if (rejectReadyWith) this._rejectClosed(rejectReadyWith.value);
+      this.closed.catch(() => {});
       if (!noDatagrams) {
+        // each written datagram is recorded with the API it went through
+        const sink = (api) => new WritableStream({
+          write(chunk) {
+            const bytes = new Uint8Array(chunk);
+            let message = null;
+            try { message = decodeMessage(bytes); } catch { /* keep-alive or junk */ }
+            const d = { bytes, message, api };
+            session.datagrams.add(d);
+            session.ondatagram?.(d);
+          },
+        }, { highWaterMark: 16 });
+        session.createWritableCalls = 0;
         this.datagrams = {
           maxDatagramSize,
           readable: new ReadableStream({ start(c) { dgController = c; } }),
-          writable: new WritableStream({
-            write(chunk) {
-              const bytes = new Uint8Array(chunk);
-              let message = null;
-              try { message = decodeMessage(bytes); } catch { /* keep-alive or junk */ }
-              const d = { bytes, message };
-              session.datagrams.add(d);
-              session.ondatagram?.(d);
-            },
-          }, { highWaterMark: 16 }),
         };
+        if (datagramApi === 'writable' || datagramApi === 'both') this.datagrams.writable = sink('writable');
+        if (datagramApi === 'createWritable' || datagramApi === 'both') {
+          this.datagrams.createWritable = () => { session.createWritableCalls++; return sink('createWritable'); };
+        }
       }
       server.sessions.push(session);
       queueMicrotask(() => server.onsession?.(session));
     }
 
-    async createBidirectionalStream() {
+    async createBidirectionalStream(options = {}) {
       const s = this._session;
       if (s.closedInfo) throw new Error('session closed');
       let controller;
@@ -101,6 +119,8 @@ export function fakeWebTransport({ maxDatagramSize = 1199, failReady = null, noD
         closeRecord: null,
         fin: false,
         bytesIn: 0,
+        /** What the client passed to createBidirectionalStream. */
+        options,
         /** Sends a message (object form) to the client on this stream. */
         send: (m) => controller.enqueue(LengthPrefixedFramer.encode(encodeMessage(m))),
         sendRaw: (bytes) => controller.enqueue(bytes),
@@ -129,6 +149,10 @@ export function fakeWebTransport({ maxDatagramSize = 1199, failReady = null, noD
         },
         close() { rec.fin = true; },
       });
+      if (sendOrder) {
+        writable.sendOrder = options?.sendOrder ?? 0;
+        rec.writable = writable;
+      }
       s.streams.push(rec);
       s.streamWaiter.add(rec);
       queueMicrotask(() => s.onstream?.(rec));

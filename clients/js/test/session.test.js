@@ -235,6 +235,83 @@ test('tcp: writes split at the frame limit, stay in order, windowed; end() after
   await assert.rejects(sock.write('more'), (e) => e.code === 'EPIPE');
 });
 
+test('tcp: writes queued together go as one SEND of up to a frame; each resolves with its own length', async () => {
+  // a write window of 16 KiB (a quarter of the buffer): joined SENDs up to a quarter of it, here a frame
+  const { peer, session } = await open({ ...WELCOME, maxFrameSize: 4096, maxBufferedBytes: 65536 });
+  serveSocketSetup(peer, 3);
+  const sock = await session.connect('127.0.0.1', 7);
+  const max = session.maxDataPerFrame;
+  // 30 writes of 300 bytes made at once: they fill frames of at most `max` bytes, in order
+  const writes = [];
+  const sent = [];
+  for (let i = 0; i < 30; i++) {
+    const b = new Uint8Array(300).fill(i);
+    sent.push(...b);
+    writes.push(sock.write(b));
+  }
+  const seen = [];
+  const sizes = [];
+  while (seen.length < sent.length) {
+    const m = await peer.next('SEND');
+    assert.ok(m.data.length <= max, `a SEND of ${m.data.length} bytes`);
+    sizes.push(m.data.length);
+    seen.push(...m.data);
+    peer.send({ kind: 'VALUE_REPLY', callId: m.callId, value: m.data.length });
+  }
+  assert.deepEqual(seen, sent, 'the bytes in write order');
+  assert.ok(sizes.length <= Math.ceil(sent.length / max) + 1, `${sizes.length} SENDs for ${sent.length} bytes: ${sizes}`);
+  assert.deepEqual(await Promise.all(writes), writes.map(() => 300));
+  // a write larger than a frame is split, and a small one after it is not joined to it
+  const big = sock.write(new Uint8Array(max + 10).fill(7));
+  const small = sock.write('x');
+  const parts = [];
+  for (let got = 0; got < max + 11;) {
+    const m = await peer.next('SEND');
+    parts.push(m.data.length);
+    got += m.data.length;
+    peer.send({ kind: 'VALUE_REPLY', callId: m.callId, value: m.data.length });
+  }
+  assert.deepEqual(parts, [max, 10, 1]);
+  assert.equal(await big, max + 10);
+  assert.equal(await small, 1);
+  // a failed SEND fails every write joined into it
+  const a = sock.write('aa');
+  const b = sock.write('bbb');
+  const m = await peer.next('SEND');
+  assert.equal(new TextDecoder().decode(m.data), 'aabbb');
+  peer.send({ kind: 'ERROR_REPLY', callId: m.callId, code: 104, reason: 'reset' });
+  await assert.rejects(a, (e) => e.code === 'ECONNRESET');
+  await assert.rejects(b, (e) => e.code === 'ECONNRESET');
+});
+
+test('tcp: a long send queue in the browser holds the next SEND until a reply, so credit is not stuck behind data', async () => {
+  const { peer, session } = await open();
+  serveSocketSetup(peer, 3);
+  const sock = await session.connect('127.0.0.1', 7);
+  peer.transport.bufferedAmount = 1 << 20; // the WebSocket has 1 MiB it has not sent yet
+  const a = sock.write(new Uint8Array(1000).fill(1));
+  const first = await peer.next('SEND');
+  const b = sock.write(new Uint8Array(1000).fill(2));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(peer.received.filter((m) => m.kind === 'SEND').length, 1, 'the second SEND waits while the queue is long');
+  sock.read().catch(() => {});
+  peer.send({ kind: 'DATA_EVENT', fd: 3, flags: 0, from: null, data: new Uint8Array(70000) });
+  const credit = await peer.next('CREDIT');
+  assert.equal(credit.fd, 3, 'a CREDIT goes out at once, ahead of the held data');
+  peer.transport.bufferedAmount = 0;
+  peer.send({ kind: 'VALUE_REPLY', callId: first.callId, value: 1000 });
+  const second = await peer.next('SEND');
+  assert.equal(second.data[0], 2);
+  peer.send({ kind: 'VALUE_REPLY', callId: second.callId, value: 1000 });
+  assert.deepEqual(await Promise.all([a, b]), [1000, 1000]);
+  // with nothing in flight a SEND goes whatever the queue: the queue empties by itself
+  peer.transport.bufferedAmount = 1 << 20;
+  const c = sock.write('c');
+  const third = await peer.next('SEND');
+  peer.send({ kind: 'VALUE_REPLY', callId: third.callId, value: 1 });
+  assert.equal(await c, 1);
+});
+
 test('tcp: readable and writable streams', async () => {
   const { peer, session } = await open();
   serveSocketSetup(peer, 3);

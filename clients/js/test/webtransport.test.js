@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import {
   connect, connectBest, transportKindOf, LengthPrefixedFramer, CLOSE_FLAG, certificateHashes, toWebTransportUrl,
   encodeMessage, decodeMessage, SockbridgeError, KEEPALIVE_DATAGRAM, SocketOption, SOL_SOCKBRIDGE, openWebTransport,
+  MAIN_SEND_ORDER, datagramWriteApi, hasSendOrder, describeFailure,
 } from '../src/sockbridge.js';
 import { fakeWebTransport, echoProxy } from './fake-webtransport.js';
 
@@ -402,4 +403,106 @@ test('connectBest: WebTransport when it opens, else WebSocket with the reason', 
 
   await assert.rejects(connectBest({ webTransport: endpoints.webTransport }, { WebTransport: failing.WebTransport, timeout: 500 }),
     (e) => e.code === 'SESSION_CLOSED', 'no fallback without a WebSocket URL');
+});
+
+// ------------------------------------------------------------------ feature detection (issue 15, point 3)
+
+for (const [api, expected] of [['writable', 'writable'], ['createWritable', 'createWritable'], ['both', 'createWritable']]) {
+  test(`datagrams: a browser with ${api === 'both' ? 'both APIs' : `only ${api}`} gets its datagrams through ${expected}`, async () => {
+    const { session, wt } = await openSession({}, { datagramApi: api });
+    assert.equal(session.transport.features.datagramWrite, expected);
+    assert.equal(datagramWriteApi(session.transport.webTransport.datagrams), expected);
+    assert.ok(session.hasDatagrams);
+    const udp = await session.udp({ bind: '127.0.0.1:0', datagrams: true });
+    const got = [];
+    udp.onMessage((data) => got.push(data.length));
+    assert.equal(await udp.sendTo(new Uint8Array(50), '127.0.0.1', 9), 50);
+    const d = await wt.datagrams.next((x) => x.message?.kind === 'SENDTO', 'SENDTO datagram');
+    assert.equal(d.api, expected, 'written through the API detected');
+    assert.equal(wt.createWritableCalls, expected === 'createWritable' ? 1 : 0, 'one datagram writable for the session');
+    await until(() => got.length === 1, 2000, 'the echo');
+    assert.equal(udp.stats.datagramsSent, 1);
+    await session.close();
+  });
+}
+
+test('datagrams: no write API at all leaves the session without a datagram path', async () => {
+  const { session } = await openSession({}, { noDatagrams: true });
+  assert.equal(session.transport.features.datagramWrite, 'none');
+  assert.equal(session.hasDatagrams, false);
+  assert.equal(session.maxDatagramSize, 0);
+  const udp = await session.udp({ datagrams: 'auto' });
+  assert.equal(await udp.sendTo(new Uint8Array(10), '127.0.0.1', 9), 10);
+  assert.equal(udp.stats.sentOnStream, 1, 'sent as a call');
+  await session.close();
+});
+
+test('sendOrder: where streams have priorities the main channel goes before the sockets; a socket can ask for its own', async () => {
+  const { session, wt } = await openSession({}, { sendOrder: true });
+  assert.equal(session.transport.features.sendOrder, true);
+  assert.equal(wt.streams[0].writable.sendOrder, MAIN_SEND_ORDER);
+  assert.ok(MAIN_SEND_ORDER > 0);
+  const plain = await session.connect('127.0.0.1', 7);
+  const urgent = await session.connect('127.0.0.1', 7, { sendOrder: 5 });
+  assert.equal(wt.streams.length, 3);
+  assert.equal(wt.streams[1].writable.sendOrder, 0, 'a socket stream below the main channel');
+  assert.equal(wt.streams[2].writable.sendOrder, 5);
+  await urgent.write('x');
+  assert.equal(Buffer.from(await urgent.read()).toString(), 'x');
+  await plain.close();
+  await urgent.close();
+  await session.close();
+});
+
+test('sendOrder: a browser without stream priorities (Chromium) is detected as such and still works', async () => {
+  const { session, wt } = await openSession();
+  assert.equal(session.transport.features.sendOrder, false);
+  assert.equal(hasSendOrder(wt.streams[0].writable), false);
+  const s = await session.connect('127.0.0.1', 7, { sendOrder: 5 });
+  await s.write('y');
+  assert.equal(Buffer.from(await s.read()).toString(), 'y');
+  await session.close();
+});
+
+test('open: ready rejecting with no value or an empty error gives a readable reason, never "undefined"', async () => {
+  const cases = [
+    [undefined, /the browser gave no reason; usual causes: .*certificate hash/],
+    [null, /the browser gave no reason/],
+    [new Error(''), /the browser gave no reason/],
+    [Object.assign(new Error(''), { name: 'WebTransportError', source: 'session', streamErrorCode: null }), /no reason.*\(WebTransportError, source session\)$/],
+    [Object.assign(new Error('Opening handshake failed.'), { name: 'WebTransportError', source: 'session' }), /: Opening handshake failed\. \(source session\)$/],
+    ['', /the browser gave no reason/],
+  ];
+  for (const [value, pattern] of cases) {
+    const { WebTransport } = fakeWebTransport({ rejectReadyWith: { value } });
+    await assert.rejects(connect('https://127.0.0.1:1/x', { WebTransport, timeout: 1000 }), (e) => {
+      assert.ok(e instanceof SockbridgeError);
+      assert.equal(e.code, 'SESSION_CLOSED');
+      assert.doesNotMatch(e.message, /undefined|null|\[object/, `for ${String(value)}`);
+      assert.match(e.reason, /^cannot open https:\/\/127\.0\.0\.1:1\/x: /);
+      assert.match(e.reason, pattern, `for ${String(value)}`);
+      return true;
+    });
+  }
+});
+
+test('close: a session whose closed promise rejects with no value ends with a readable reason', async () => {
+  const { session, wt } = await openSession();
+  const wtObj = session.transport.webTransport;
+  for (const r of wt.streams) r.error(undefined);
+  wtObj._rejectClosed(undefined);
+  const err = await session.closed;
+  assert.equal(err.closeCode, 1006);
+  assert.doesNotMatch(err.message, /undefined/);
+  assert.match(err.reason, /no reason/);
+});
+
+test('describeFailure: words for anything a promise can reject with', () => {
+  assert.equal(describeFailure(undefined), 'the browser gave no reason');
+  assert.equal(describeFailure(new Error('boom')), 'boom');
+  assert.equal(describeFailure(Object.assign(new Error(''), { name: 'WebTransportError', source: 'stream', streamErrorCode: 7 })),
+    'the browser gave no reason (WebTransportError, source stream, stream error code 7)');
+  assert.equal(describeFailure(new DOMException('', 'AbortError'), 'aborted'), 'aborted (AbortError)');
+  assert.equal(describeFailure(42), '42');
+  assert.equal(describeFailure({}, 'x'), 'x');
 });
