@@ -438,7 +438,7 @@ final class StreamSocket extends ProxySocket {
                 b.release();
                 return;
             }
-            received(b, null);
+            received(b, null, true);
         }
 
         @Override

@@ -1,0 +1,87 @@
+package dev.sockbridge.proxy;
+
+import static dev.sockbridge.api.Posix.AF_INET;
+import static dev.sockbridge.api.Posix.SOCK_STREAM;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sockbridge.api.message.Message;
+import dev.sockbridge.api.message.Reply;
+import dev.sockbridge.api.message.Request;
+import io.netty.buffer.ByteBufUtil;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A recv returns everything that has arrived, up to the caller's length: the proxy reads ahead into a bounded
+ * per-socket buffer and one recv hands it all over, however small the pieces the native peer wrote (the
+ * Sockbridge protocol's pull mode, over the in-process transport, with a real TCP peer on loopback).
+ */
+@Timeout(60)
+class RecvReadAheadTest extends EngineTestBase {
+    static final int TOTAL = 200 << 10;
+
+    /** The pattern the peer sends: byte i is (i * 31 + i / 251), so a misplaced piece shows. */
+    static byte[] pattern(int n) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) (i * 31 + i / 251);
+        }
+        return b;
+    }
+
+    /**
+     * Writes {@code data} to {@code peer} in pieces of {@code piece} bytes, each only once the proxy has read the
+     * one before ({@code readByProxy} has grown by it), so every piece reaches the proxy as a read of its own:
+     * the worst case for a queue of small buffers, made deterministic by the proxy's own counter.
+     */
+    static void writeInLockStep(Socket peer, byte[] data, int piece, LongSupplier readByProxy) throws Exception {
+        OutputStream out = peer.getOutputStream();
+        long base = readByProxy.getAsLong();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (int off = 0; off < data.length; off += piece) {
+            int n = Math.min(piece, data.length - off);
+            out.write(data, off, n);
+            out.flush();
+            while (readByProxy.getAsLong() < base + off + n) {
+                assertTrue(System.nanoTime() < deadline, "the proxy read " + (readByProxy.getAsLong() - base) + " of "
+                        + (off + n) + " bytes");
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    @Test
+    void oneRecvReturnsEverythingThatArrivedInSmallPieces() throws Exception {
+        startProxy(SockbridgeProxy.builder());
+        byte[] data = pattern(TOTAL);
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             RawSession s = RawSession.open(uri)) {
+            int fd = s.value(new Request.Socket(s.nextId(), AF_INET, SOCK_STREAM, 0));
+            s.ok(new Request.Connect(s.nextId(), fd, new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                    server.getLocalPort())));
+            try (Socket peer = server.accept()) {
+                peer.setTcpNoDelay(true);
+                writeInLockStep(peer, data, 512, () -> proxy.stats().bytesFromNative());
+                Reply r = s.call(new Request.Recv(s.nextId(), fd, 256 << 10, 0));
+                Reply.Data d = assertInstanceOf(Reply.Data.class, r, () -> "expected data, got " + r);
+                byte[] got = ByteBufUtil.getBytes(d.data());
+                Message.release(d);
+                System.out.println("pull mode: one recv of 256 KiB after " + TOTAL + " bytes arrived in 512-byte pieces"
+                        + " returned " + got.length);
+                assertEquals(TOTAL, got.length, "one recv returns all that arrived");
+                assertArrayEquals(data, got);
+            }
+        }
+    }
+}
