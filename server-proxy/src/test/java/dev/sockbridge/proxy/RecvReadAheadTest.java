@@ -61,6 +61,15 @@ class RecvReadAheadTest extends EngineTestBase {
         }
     }
 
+    static byte[] data(Reply r) {
+        Reply.Data d = assertInstanceOf(Reply.Data.class, r, () -> "expected data, got " + r);
+        try {
+            return ByteBufUtil.getBytes(d.data());
+        } finally {
+            Message.release(d);
+        }
+    }
+
     @Test
     void oneRecvReturnsEverythingThatArrivedInSmallPieces() throws Exception {
         startProxy(SockbridgeProxy.builder());
@@ -73,14 +82,22 @@ class RecvReadAheadTest extends EngineTestBase {
             try (Socket peer = server.accept()) {
                 peer.setTcpNoDelay(true);
                 writeInLockStep(peer, data, 512, () -> proxy.stats().bytesFromNative());
-                Reply r = s.call(new Request.Recv(s.nextId(), fd, 256 << 10, 0));
-                Reply.Data d = assertInstanceOf(Reply.Data.class, r, () -> "expected data, got " + r);
-                byte[] got = ByteBufUtil.getBytes(d.data());
-                Message.release(d);
+                // MSG_PEEK sees all of it and leaves it queued
+                byte[] peeked = data(s.call(new Request.Recv(s.nextId(), fd, 256 << 10, dev.sockbridge.api.Posix.MSG_PEEK)));
+                assertEquals(TOTAL, peeked.length, "a peek sees all that arrived");
+                assertArrayEquals(data, peeked);
+                byte[] got = data(s.call(new Request.Recv(s.nextId(), fd, 256 << 10, 0)));
                 System.out.println("pull mode: one recv of 256 KiB after " + TOTAL + " bytes arrived in 512-byte pieces"
                         + " returned " + got.length);
                 assertEquals(TOTAL, got.length, "one recv returns all that arrived");
                 assertArrayEquals(data, got);
+                // a recv shorter than what waits takes its length and leaves the rest, in order
+                byte[] more = pattern(3000);
+                writeInLockStep(peer, more, 100, () -> proxy.stats().bytesFromNative());
+                byte[] first = data(s.call(new Request.Recv(s.nextId(), fd, 1234, 0)));
+                byte[] rest = data(s.call(new Request.Recv(s.nextId(), fd, 256 << 10, 0)));
+                assertArrayEquals(Arrays.copyOfRange(more, 0, 1234), first);
+                assertArrayEquals(Arrays.copyOfRange(more, 1234, 3000), rest);
             }
         }
     }
