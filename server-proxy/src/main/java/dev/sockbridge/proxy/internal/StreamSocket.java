@@ -37,6 +37,8 @@ final class StreamSocket extends ProxySocket {
     private Channel server;
     private InetSocketAddress bound;
     private boolean readPending;
+    /** The last read of this pass filled its buffer (loop-confined; reset when the pass completes). */
+    private boolean lastReadFull;
     private boolean writeShutdown;
     private boolean everConnected;
     private boolean connectReportPending; // push mode: tell the client how a non-blocking connect ended
@@ -438,12 +440,26 @@ final class StreamSocket extends ProxySocket {
                 b.release();
                 return;
             }
+            // a read that filled its buffer leaves more in the kernel, most likely
+            lastReadFull = !b.isWritable();
             received(b, null, true);
         }
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
             readPending = false;
+            boolean more = lastReadFull;
+            lastReadFull = false;
+            if (more && !waiters.isEmpty()) {
+                // A waiting recv is answered once the kernel has nothing more (or the read-ahead is full), not
+                // after each read: with reading off between reads, one read takes one buffer (as small as the
+                // allocator's guess), and answering then would hand the caller that one buffer while the rest
+                // has already arrived, a round trip per buffer for a recv loop across the proxy.
+                maybeRead();
+                if (readPending) {
+                    return; // the next read's completion answers it
+                }
+            }
             changed();
         }
 

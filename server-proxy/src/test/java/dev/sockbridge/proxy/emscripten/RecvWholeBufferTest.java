@@ -96,6 +96,32 @@ class RecvWholeBufferTest extends EmscriptenTestBase {
     }
 
     /**
+     * A recv that waits is answered with all that has arrived once it comes, not with the first read's buffer
+     * (Netty's first guess is 2 KiB; reading is off between reads, so each read takes one buffer).
+     */
+    @Test
+    void aWaitingRecvGetsAllThatArrivedAtOnce() throws Exception {
+        assumeTrue(Files.isReadable(Path.of("/proc/net/tcp")), "needs Linux's /proc/net/tcp to see the kernel queue");
+        EmClient c = posixClient(posixServer());
+        int h = tcpConnected(c, peers.manualPort());
+        byte[] data = pattern(48 << 10); // within what a fresh loopback socket's receive window takes at once
+        try (Socket peer = peers.nextManual()) {
+            long calls = proxy.stats().callsTotal();
+            java.util.concurrent.CompletableFuture<Rep> recv = c.send(recvReq(c.nextId(), h, 256 << 10, 0));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (proxy.stats().callsTotal() <= calls) { // handled, found nothing: it waits
+                assertTrue(System.nanoTime() < deadline, "the recv reached the proxy");
+                Thread.onSpinWait();
+            }
+            withLoopsHeld(() -> writeIntoKernelQueue(peer, data));
+            Rep r = recv.get(10, TimeUnit.SECONDS);
+            System.out.println("POSIX proxy: a waiting recv of 256 KiB, " + data.length + " bytes arriving at once: " + r.ret());
+            assertEquals(data.length, r.ret(), "the waiting recv gets all that arrived");
+            assertArrayEquals(data, r.slice(12, data.length));
+        }
+    }
+
+    /**
      * A client that does not recv: the proxy reads ahead up to the socket's receive buffer and stops, its count
      * of held bytes never past that plus one read; recvs then get full buffers until the peer's data ends.
      */
@@ -204,42 +230,59 @@ class RecvWholeBufferTest extends EmscriptenTestBase {
             // the bridge is connected and reading once the peer has the client's byte
             c.send(new byte[] {1});
             assertEquals(1, peer.getInputStream().read());
-            // the proxy's loops stand still while the peer writes in small pieces, so the bridge finds them all
-            // in its socket's receive queue at once, as on a busy connection
-            CountDownLatch release = new CountDownLatch(1);
-            List<Future<?>> held = new ArrayList<>();
-            CountDownLatch holding = new CountDownLatch(count(proxy.eventLoopGroup()));
-            for (EventExecutor e : proxy.eventLoopGroup()) {
-                held.add(e.submit(() -> {
-                    holding.countDown();
-                    release.await(30, TimeUnit.SECONDS);
-                    return null;
-                }));
-            }
-            try {
-                assertTrue(holding.await(10, TimeUnit.SECONDS), "the loops are held");
-                OutputStream out = peer.getOutputStream();
-                for (int off = 0; off < total; off += 4096) {
-                    out.write(data, off, 4096);
-                    out.flush();
-                }
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (kernelQueued(peers.manualPort()) != total) {
-                    assertTrue(System.nanoTime() < deadline, "the bridge's socket holds "
-                            + kernelQueued(peers.manualPort()) + " of " + total + " bytes");
-                    Thread.onSpinWait();
-                }
-            } finally {
-                release.countDown();
-            }
-            for (Future<?> f : held) {
-                f.get(10, TimeUnit.SECONDS);
-            }
+            // the proxy's loops stand still while the peer writes, so the bridge finds it all in its socket's
+            // receive queue at once, as on a busy connection
+            withLoopsHeld(() -> writeIntoKernelQueue(peer, data));
             byte[] first = c.next();
             System.out.println("bridge: " + total + " bytes waiting in 4 KiB segments came as a first message of "
                     + first.length + " bytes");
             assertEquals(total, first.length, "one message for what one pass read");
             assertArrayEquals(data, first);
+        }
+    }
+
+    /**
+     * Runs {@code whileHeld} while every loop of the proxy stands still (each busy with a task that waits for the
+     * end of it), so what arrives meanwhile waits in the kernel and is found there all at once, as on a busy proxy.
+     */
+    void withLoopsHeld(ThrowingRunnable whileHeld) throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<Future<?>> held = new ArrayList<>();
+        CountDownLatch holding = new CountDownLatch(count(proxy.eventLoopGroup()));
+        for (EventExecutor e : proxy.eventLoopGroup()) {
+            held.add(e.submit(() -> {
+                holding.countDown();
+                release.await(30, TimeUnit.SECONDS);
+                return null;
+            }));
+        }
+        try {
+            assertTrue(holding.await(10, TimeUnit.SECONDS), "the loops are held");
+            whileHeld.run();
+        } finally {
+            release.countDown();
+        }
+        for (Future<?> f : held) {
+            f.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    /** Writes {@code data} in 4 KiB pieces and waits until the socket connected to the peer's port holds it all. */
+    void writeIntoKernelQueue(Socket peer, byte[] data) throws Exception {
+        OutputStream out = peer.getOutputStream();
+        for (int off = 0; off < data.length; off += 4096) {
+            out.write(data, off, Math.min(4096, data.length - off));
+            out.flush();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (kernelQueued(peers.manualPort()) != data.length) {
+            assertTrue(System.nanoTime() < deadline, "the proxy's socket holds " + kernelQueued(peers.manualPort())
+                    + " of " + data.length + " bytes");
+            Thread.onSpinWait();
         }
     }
 
