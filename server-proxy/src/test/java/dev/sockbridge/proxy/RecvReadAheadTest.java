@@ -70,6 +70,28 @@ class RecvReadAheadTest extends EngineTestBase {
         }
     }
 
+    /**
+     * Many small round trips on one socket: Netty's read buffer guess shrinks to the size of the reads (64 bytes),
+     * so reads fill their buffer exactly; none of them may leave a waiting recv unanswered.
+     */
+    @Test
+    void smallRoundTripsKeepFlowingAsTheReadBufferShrinks() throws Exception {
+        startProxy(SockbridgeProxy.builder());
+        try (EchoServers echo = new EchoServers(); RawSession s = RawSession.open(uri)) {
+            int fd = s.value(new Request.Socket(s.nextId(), AF_INET, SOCK_STREAM, 0));
+            s.ok(new Request.Connect(s.nextId(), fd, echo.tcpAddress()));
+            for (int i = 0; i < 300; i++) {
+                byte[] msg = new byte[64];
+                Arrays.fill(msg, (byte) i);
+                // the recv first, so it waits when the echo comes
+                java.util.concurrent.CompletableFuture<Reply> recv = s.callAsync(new Request.Recv(s.nextId(), fd, 64, 0));
+                s.value(new Request.Send(s.nextId(), fd, 0, io.netty.buffer.Unpooled.wrappedBuffer(msg)));
+                byte[] got = data(recv.get(RawSession.TIMEOUT_S, TimeUnit.SECONDS));
+                assertArrayEquals(msg, got, "round trip " + i);
+            }
+        }
+    }
+
     @Test
     void oneRecvReturnsEverythingThatArrivedInSmallPieces() throws Exception {
         startProxy(SockbridgeProxy.builder());

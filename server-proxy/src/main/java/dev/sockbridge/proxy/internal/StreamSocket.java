@@ -36,9 +36,6 @@ final class StreamSocket extends ProxySocket {
     private SocketChannel channel;
     private Channel server;
     private InetSocketAddress bound;
-    private boolean readPending;
-    /** The last read of this pass filled its buffer (loop-confined; reset when the pass completes). */
-    private boolean lastReadFull;
     private boolean writeShutdown;
     private boolean everConnected;
     private boolean connectReportPending; // push mode: tell the client how a non-blocking connect ended
@@ -423,12 +420,17 @@ final class StreamSocket extends ProxySocket {
         return state == State.CONNECTED || state == State.CONNECTING;
     }
 
+    /**
+     * Reads ahead while there is room. Reading is Netty's auto-read, on while the socket has room and off once it
+     * has not: a pass of reads then goes on until the kernel has nothing more (a short read), so a waiting recv,
+     * answered when the pass completes, gets all that has arrived, not the first read's buffer (one read takes
+     * one buffer, 2 KiB at first). Reading stops within the pass that fills the buffer: at most one read past it.
+     */
     @Override
     void maybeRead() {
-        if (channel != null && state == State.CONNECTED && !readPending && !eof && !readShutdown && !closed
-                && channel.isActive() && hasRoom()) {
-            readPending = true;
-            channel.read();
+        if (channel != null && state == State.CONNECTED && !eof && !readShutdown && !closed
+                && channel.isActive() && hasRoom() && !channel.config().isAutoRead()) {
+            channel.config().setAutoRead(true);
         }
     }
 
@@ -438,28 +440,17 @@ final class StreamSocket extends ProxySocket {
             ByteBuf b = (ByteBuf) msg;
             if (closed || readShutdown || !b.isReadable()) {
                 b.release();
+                ctx.channel().config().setAutoRead(false);
                 return;
             }
-            // a read that filled its buffer leaves more in the kernel, most likely
-            lastReadFull = !b.isWritable();
             received(b, null, true);
+            if (!hasRoom()) {
+                ctx.channel().config().setAutoRead(false); // resumed by maybeRead once a recv made room
+            }
         }
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
-            readPending = false;
-            boolean more = lastReadFull;
-            lastReadFull = false;
-            if (more && !waiters.isEmpty()) {
-                // A waiting recv is answered once the kernel has nothing more (or the read-ahead is full), not
-                // after each read: with reading off between reads, one read takes one buffer (as small as the
-                // allocator's guess), and answering then would hand the caller that one buffer while the rest
-                // has already arrived, a round trip per buffer for a recv loop across the proxy.
-                maybeRead();
-                if (readPending) {
-                    return; // the next read's completion answers it
-                }
-            }
             changed();
         }
 
@@ -467,7 +458,7 @@ final class StreamSocket extends ProxySocket {
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent) {
                 eof = true;
-                readPending = false;
+                ctx.channel().config().setAutoRead(false);
                 changed();
             }
         }
@@ -486,7 +477,6 @@ final class StreamSocket extends ProxySocket {
                 eof = true;
                 failSends(pendingError != 0 ? Errno.of(pendingError) : Errno.EPIPE);
             }
-            readPending = false;
             changed();
         }
 
@@ -645,6 +635,7 @@ final class StreamSocket extends ProxySocket {
         }
         if (how == Posix.SHUT_RD || how == Posix.SHUT_RDWR) {
             readShutdown = true;
+            channel.config().setAutoRead(false);
             ProxySocket.Chunk c;
             while ((c = inbound.poll()) != null) {
                 session.addBuffered(-(c.data().readableBytes()));
