@@ -96,36 +96,45 @@ public final class TcpBridge extends Bridge {
 
     /**
      * Adds a read to the message being gathered; sends it once it is full. A read that does not fit tops the
-     * message up to {@link #MAX_MESSAGE} and starts the next, so every message but a pass's last is full.
+     * message up to {@link #MAX_MESSAGE} and starts the next, so every message but a pass's last is full. Nothing
+     * is copied but a read small enough for the spare room of the buffer before it: the message is otherwise a
+     * composite of the reads (or slices of them), which the WebSocket writes as they are.
      */
     private void gather(ByteBuf b, io.netty.buffer.ByteBufAllocator alloc) {
         while (b.isReadable()) {
-            if (pending == null && b.readableBytes() >= MAX_MESSAGE) {
-                sendPending(b.readRetainedSlice(MAX_MESSAGE));
-                continue;
-            }
-            if (pending == null) {
-                pending = b;
+            int have = pending == null ? 0 : pending.readableBytes();
+            int n = Math.min(MAX_MESSAGE - have, b.readableBytes());
+            if (pending == null && n == b.readableBytes()) {
+                if (n == MAX_MESSAGE) {
+                    sendPending(b); // a full message by itself: no reason to hold it
+                } else {
+                    pending = b; // the whole read: its spare room may take the next small one
+                }
                 return;
             }
-            int room = MAX_MESSAGE - pending.readableBytes();
-            int n = Math.min(room, b.readableBytes());
-            if (!pending.isWritable(n)) {
-                // the first read's buffer is too small to take the rest: one buffer of a full message's size
-                ByteBuf bigger = alloc.directBuffer(MAX_MESSAGE, MAX_MESSAGE);
-                bigger.writeBytes(pending);
-                pending.release();
-                pending = bigger;
+            if (pending != null && !(pending instanceof io.netty.buffer.CompositeByteBuf) && pending.isWritable(n)) {
+                // only a read buffer taken whole is ever pending as a plain buffer (a slice has no spare room)
+                pending.writeBytes(b, n);
+            } else {
+                ByteBuf part = b.readRetainedSlice(n);
+                if (pending == null) {
+                    pending = part;
+                } else {
+                    io.netty.buffer.CompositeByteBuf c = pending instanceof io.netty.buffer.CompositeByteBuf
+                            ? (io.netty.buffer.CompositeByteBuf) pending
+                            : alloc.compositeDirectBuffer(MAX_PARTS).addComponent(true, pending);
+                    pending = c.addComponent(true, part);
+                }
             }
-            pending.writeBytes(b, n);
             if (pending.readableBytes() == MAX_MESSAGE) {
-                ByteBuf full = pending;
-                pending = null;
-                sendPending(full);
+                flush();
             }
         }
         b.release();
     }
+
+    /** Parts of a message before Netty consolidates them into one buffer (a copy, for many tiny reads only). */
+    private static final int MAX_PARTS = 16;
 
     /** Sends what has been gathered (if anything). */
     private void flush() {
