@@ -7,6 +7,7 @@ import dev.sockbridge.api.message.Event;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import java.net.InetSocketAddress;
@@ -22,8 +23,11 @@ import java.util.Map;
 abstract class ProxySocket {
     enum RecvKind { RECV, RECVFROM, RECVMSG }
 
-    /** A received piece: stream bytes or one datagram with its source. */
-    record Chunk(ByteBuf data, InetSocketAddress from) {
+    /**
+     * A received piece: stream bytes or one datagram with its source. {@code own}: the buffer is a native read
+     * buffer only this socket holds, whose spare room may take later small reads.
+     */
+    record Chunk(ByteBuf data, InetSocketAddress from, boolean own) {
     }
 
     final SessionCore session;
@@ -117,7 +121,7 @@ abstract class ProxySocket {
         }
         int max = Math.min(length, session.limits.maxFrameSize() - 128);
         if ((flags & Posix.MSG_WAITALL) != 0) {
-            max = Math.min(max, session.limits.socketReceiveBuffer());
+            max = Math.min(max, receiveBuffer());
         }
         final int len = max;
         Pending p = new Pending(callId, route) {
@@ -207,7 +211,14 @@ abstract class ProxySocket {
         return false;
     }
 
-    /** Takes up to {@code len} stream bytes off the queue, without copying. */
+    /**
+     * Up to this many queued buffers go out as the parts of one composite (no copy); a recv that spans more is
+     * copied into one buffer instead, so a queue of many small reads is neither cut short (a recv returns all
+     * that has arrived, up to its length) nor handed on as a composite of hundreds of tiny parts.
+     */
+    static final int MAX_PARTS = 16;
+
+    /** Takes up to {@code len} stream bytes off the queue: everything queued, up to {@code len}. */
     ByteBuf take(int len, boolean peek) {
         Chunk head = inbound.peek();
         int hn = head.data.readableBytes();
@@ -223,33 +234,40 @@ abstract class ProxySocket {
             }
             return b;
         }
-        CompositeByteBuf c = Unpooled.compositeBuffer(16);
-        int want = len;
-        if (peek) {
-            for (Chunk ch : inbound) {
-                if (want == 0) {
-                    break;
-                }
-                int n = Math.min(want, ch.data.readableBytes());
-                c.addComponent(true, ch.data.retainedSlice(ch.data.readerIndex(), n));
-                want -= n;
-            }
-            return c;
-        }
-        while (want > 0 && !inbound.isEmpty()) {
-            Chunk ch = inbound.peek();
-            int n = Math.min(want, ch.data.readableBytes());
-            c.addComponent(true, ch.data.readRetainedSlice(n));
-            consumed(n);
-            want -= n;
-            if (!ch.data.isReadable()) {
-                inbound.poll().data.release();
-            }
-            if (c.numComponents() >= 16 && want > 0) {
+        int total = Math.min(len, inboundBytes);
+        int parts = 0;
+        int left = total;
+        for (Chunk ch : inbound) {
+            if (left == 0) {
                 break;
             }
+            left -= Math.min(left, ch.data.readableBytes());
+            parts++;
         }
-        return c;
+        CompositeByteBuf c = parts <= MAX_PARTS ? Unpooled.compositeBuffer(parts) : null;
+        ByteBuf out = c != null ? c : ByteBufAllocator.DEFAULT.directBuffer(total, total);
+        int want = total;
+        java.util.Iterator<Chunk> it = inbound.iterator();
+        while (want > 0 && it.hasNext()) {
+            Chunk ch = it.next();
+            int n = Math.min(want, ch.data.readableBytes());
+            int at = ch.data.readerIndex();
+            if (c != null) {
+                c.addComponent(true, ch.data.retainedSlice(at, n));
+            } else {
+                out.writeBytes(ch.data, at, n);
+            }
+            want -= n;
+            if (!peek) {
+                ch.data.skipBytes(n);
+                consumed(n);
+                if (!ch.data.isReadable()) {
+                    it.remove();
+                    ch.data.release();
+                }
+            }
+        }
+        return out;
     }
 
     private void consumed(int n) {
@@ -259,8 +277,26 @@ abstract class ProxySocket {
 
     /** Adds received data; the caller must stop reading once {@link #hasRoom()} turns false. */
     void received(ByteBuf data, InetSocketAddress from) {
+        received(data, from, false);
+    }
+
+    /**
+     * As {@link #received(ByteBuf, InetSocketAddress)}; {@code ownBuffer}: {@code data} is a native read buffer
+     * this socket alone holds (no one else sees its spare room), so later small reads may be copied into it.
+     */
+    void received(ByteBuf data, InetSocketAddress from, boolean ownBuffer) {
         int n = data.readableBytes();
-        inbound.add(new Chunk(data, from));
+        Chunk tail = stream ? inbound.peekLast() : null;
+        if (tail != null && tail.own && tail.data.isWritable(n) && tail.data.refCnt() == 1) {
+            // a small read while data waits goes into the spare room of the buffer before it (read buffers are
+            // sized for the largest read): the queue stays a few full buffers, not a buffer per read each
+            // pinning its whole capacity. Only the bytes past the writer index are written, never a byte that a
+            // slice already handed out can see, and never with a reallocation (isWritable: within capacity).
+            tail.data.writeBytes(data);
+            data.release();
+        } else {
+            inbound.add(new Chunk(data, from, ownBuffer && stream));
+        }
         inboundBytes += n;
         session.addBuffered(n);
         session.ctx.bytesIn.add(n);
@@ -269,9 +305,23 @@ abstract class ProxySocket {
     boolean hasRoom() {
         // not the transport's held bytes: a socket that stopped reading for them would only be woken by a recv,
         // and a pushing socket whose data already left for the transport would never be
-        return inboundBytes < session.limits.socketReceiveBuffer()
+        return inboundBytes < receiveBuffer()
                 && session.receiveRoom();
     }
+
+    /**
+     * How far this socket reads ahead of the client, like a kernel receive buffer: the session's
+     * {@link dev.sockbridge.proxy.SessionLimits#socketReceiveBuffer}, or less if the client set a smaller
+     * SO_RCVBUF (never more: the limit is the proxy's). One read may pass it by at most that read's size.
+     */
+    int receiveBuffer() {
+        int limit = session.limits.socketReceiveBuffer();
+        Long asked = options.get(SocketOption.SO_RCVBUF);
+        return asked == null ? limit : (int) Math.max(MIN_RECEIVE_BUFFER, Math.min(asked, limit));
+    }
+
+    /** The smallest read-ahead an SO_RCVBUF can ask for (Linux's minimum SO_RCVBUF is 2,304 bytes). */
+    static final int MIN_RECEIVE_BUFFER = 2048;
 
     void afterConsume() {
         maybeRead();

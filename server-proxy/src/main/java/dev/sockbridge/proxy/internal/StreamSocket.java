@@ -36,7 +36,6 @@ final class StreamSocket extends ProxySocket {
     private SocketChannel channel;
     private Channel server;
     private InetSocketAddress bound;
-    private boolean readPending;
     private boolean writeShutdown;
     private boolean everConnected;
     private boolean connectReportPending; // push mode: tell the client how a non-blocking connect ended
@@ -421,12 +420,17 @@ final class StreamSocket extends ProxySocket {
         return state == State.CONNECTED || state == State.CONNECTING;
     }
 
+    /**
+     * Reads ahead while there is room. Reading is Netty's auto-read, on while the socket has room and off once it
+     * has not: a pass of reads then goes on until the kernel has nothing more (a short read), so a waiting recv,
+     * answered when the pass completes, gets all that has arrived, not the first read's buffer (one read takes
+     * one buffer, 2 KiB at first). Reading stops within the pass that fills the buffer: at most one read past it.
+     */
     @Override
     void maybeRead() {
-        if (channel != null && state == State.CONNECTED && !readPending && !eof && !readShutdown && !closed
-                && channel.isActive() && hasRoom()) {
-            readPending = true;
-            channel.read();
+        if (channel != null && state == State.CONNECTED && !eof && !readShutdown && !closed
+                && channel.isActive() && hasRoom() && !channel.config().isAutoRead()) {
+            channel.config().setAutoRead(true);
         }
     }
 
@@ -436,14 +440,17 @@ final class StreamSocket extends ProxySocket {
             ByteBuf b = (ByteBuf) msg;
             if (closed || readShutdown || !b.isReadable()) {
                 b.release();
+                ctx.channel().config().setAutoRead(false);
                 return;
             }
-            received(b, null);
+            received(b, null, true);
+            if (!hasRoom()) {
+                ctx.channel().config().setAutoRead(false); // resumed by maybeRead once a recv made room
+            }
         }
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
-            readPending = false;
             changed();
         }
 
@@ -451,7 +458,7 @@ final class StreamSocket extends ProxySocket {
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent) {
                 eof = true;
-                readPending = false;
+                ctx.channel().config().setAutoRead(false);
                 changed();
             }
         }
@@ -470,7 +477,6 @@ final class StreamSocket extends ProxySocket {
                 eof = true;
                 failSends(pendingError != 0 ? Errno.of(pendingError) : Errno.EPIPE);
             }
-            readPending = false;
             changed();
         }
 
@@ -629,6 +635,7 @@ final class StreamSocket extends ProxySocket {
         }
         if (how == Posix.SHUT_RD || how == Posix.SHUT_RDWR) {
             readShutdown = true;
+            channel.config().setAutoRead(false);
             ProxySocket.Chunk c;
             while ((c = inbound.poll()) != null) {
                 session.addBuffered(-(c.data().readableBytes()));
