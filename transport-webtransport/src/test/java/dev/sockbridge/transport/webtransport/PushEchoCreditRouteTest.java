@@ -1,0 +1,204 @@
+package dev.sockbridge.transport.webtransport;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sockbridge.api.Posix;
+import dev.sockbridge.api.client.CreditMode;
+import dev.sockbridge.api.client.PushListener;
+import dev.sockbridge.api.client.SockbridgeClient;
+import dev.sockbridge.api.codec.MessageCodec;
+import dev.sockbridge.api.message.Control;
+import dev.sockbridge.api.transport.Transport;
+import dev.sockbridge.api.transport.TransportOptions;
+import dev.sockbridge.proxy.SockbridgeProxy;
+import io.netty.buffer.ByteBuf;
+import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A windowed push-mode echo of 4 MiB through a native TCP echo server with small socket buffers, over
+ * {@code quic://}, {@code webtransport://} and in-process, with the socket on a stream of its own and its credit
+ * granted on the main channel (protocol 1.3: credit may be sent on any stream) or on its own stream.
+ *
+ * <p>"late" grants only while the client's window is full: the proxy runs out of credit, stops reading the echo
+ * server, which stops reading, so the proxy's native writes back up and SENDs park; the CREDIT that unblocks
+ * everything then has to be read while SENDs are parked. A proxy that stopped reading the session (or the
+ * socket's stream, whose unread bytes would hold QUIC's connection window) while a SEND is parked would
+ * deadlock here; the echo must complete every time.
+ */
+@Timeout(120)
+class PushEchoCreditRouteTest {
+    private static final int TOTAL = 4 << 20;
+    private static final int CHUNK = 16 << 10;
+    private static final int WINDOW = 1 << 20;
+    private static final int INITIAL_CREDIT = 64 << 10;
+
+    private static SockbridgeProxy proxy;
+    private static NativePeers peers;
+    private static final Map<String, QuicServerTransport> servers = new ConcurrentHashMap<>();
+    private static final Map<String, URI> uris = new ConcurrentHashMap<>();
+
+    @BeforeAll
+    static void startProxy() throws Exception {
+        proxy = SockbridgeProxy.builder().build();
+        peers = new NativePeers(1 << 10);
+        TransportOptions serverOptions = TransportOptions.defaults()
+                .with(TransportOptions.MAX_FRAME_SIZE, proxy.limits().maxFrameSize());
+        for (String u : new String[] {"quic://127.0.0.1:0", "webtransport://127.0.0.1:0/sockbridge"}) {
+            QuicServerTransport server = QuicServerTransport.create(URI.create(u), serverOptions);
+            URI uri = proxy.serve(server).get(10, TimeUnit.SECONDS);
+            servers.put(uri.getScheme(), server);
+            uris.put(uri.getScheme(), uri);
+        }
+        URI name = URI.create("inprocess://push-echo-credit-route-" + System.nanoTime());
+        uris.put("inprocess", proxy.serve(dev.sockbridge.api.transport.Transports.forUri(name)
+                .newServer(name, TransportOptions.defaults())).get(10, TimeUnit.SECONDS));
+    }
+
+    @AfterAll
+    static void stopProxy() throws Exception {
+        if (proxy != null) {
+            proxy.shutdown(Duration.ZERO).get(20, TimeUnit.SECONDS);
+        }
+        if (peers != null) {
+            peers.close();
+        }
+    }
+
+    private static SockbridgeClient connect(String scheme) throws Exception {
+        if (scheme.equals("inprocess")) {
+            return SockbridgeClient.connect(uris.get(scheme)).get(20, TimeUnit.SECONDS);
+        }
+        TransportOptions o = TransportOptions.defaults()
+                .with(QuicTransportOptions.CERTIFICATE_SHA256, servers.get(scheme).certificate().sha256Base64());
+        return SockbridgeClient.connect(uris.get(scheme), o).get(20, TimeUnit.SECONDS);
+    }
+
+    /** A TCP echo with small socket buffers, so that it stops reading soon after its replies stop being read. */
+    private static InetSocketAddress smallEcho() throws Exception {
+        java.net.ServerSocket server = new java.net.ServerSocket();
+        server.setReceiveBufferSize(16 << 10);
+        server.bind(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+        Thread t = new Thread(() -> {
+            try (java.net.Socket s = server.accept()) {
+                server.close();
+                s.setSendBufferSize(16 << 10);
+                byte[] buf = new byte[8 << 10];
+                java.io.InputStream in = s.getInputStream();
+                java.io.OutputStream out = s.getOutputStream();
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    out.write(buf, 0, n);
+                }
+            } catch (java.io.IOException e) {
+                // the test's client went away
+            }
+        }, "small-echo");
+        t.setDaemon(true);
+        t.start();
+        return (InetSocketAddress) server.getLocalSocketAddress();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"quic, main, now", "quic, own, now", "webtransport, main, now", "webtransport, own, now",
+            "quic, main, late", "quic, own, late", "webtransport, main, late", "webtransport, own, late",
+            "inprocess, main, now", "inprocess, own, now", "inprocess, main, late", "inprocess, own, late"})
+    void windowedEchoWithCreditOn(String scheme, String creditRoute, String when) throws Exception {
+        try (SockbridgeClient client = connect(scheme)) {
+            int fd = client.socket(Posix.AF_INET, Posix.SOCK_STREAM, 0).get(10, TimeUnit.SECONDS);
+            client.useOwnStream(fd).get(10, TimeUnit.SECONDS);
+            client.connect(fd, smallEcho()).get(10, TimeUnit.SECONDS);
+            Transport main = client.transport();
+            MessageCodec codec = MessageCodec.cbor();
+            ByteArrayOutputStream back = new ByteArrayOutputStream();
+            Object lock = new Object();
+            long[] toGrant = new long[1];
+            java.util.function.LongConsumer grant = n -> {
+                if ("main".equals(creditRoute)) {
+                    main.send(codec.encode(new Control.Credit(fd, n), main.alloc()));
+                } else {
+                    client.grant(fd, n);
+                }
+            };
+            client.push(fd, new PushListener() {
+                @Override
+                public void onData(int sock, ByteBuf data, InetSocketAddress from, int flags) {
+                    int n = data.readableBytes();
+                    byte[] b = new byte[n];
+                    data.getBytes(data.readerIndex(), b);
+                    synchronized (lock) {
+                        back.write(b, 0, n);
+                        toGrant[0] += n;
+                        lock.notifyAll();
+                    }
+                    if ("now".equals(when)) {
+                        grantOwed(lock, toGrant, grant);
+                    }
+                }
+            }, INITIAL_CREDIT, CreditMode.MANUAL).get(10, TimeUnit.SECONDS);
+
+            byte[] bulk = new byte[TOTAL];
+            for (int i = 0; i < bulk.length; i++) {
+                bulk[i] = (byte) (i * 7 + (i >>> 13));
+            }
+            ArrayDeque<CompletableFuture<Integer>> sends = new ArrayDeque<>();
+            int sent = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (sent < TOTAL) {
+                synchronized (lock) {
+                    while (sent - back.size() >= WINDOW) {
+                        // late: granted only once the window is full, so that sends park meanwhile
+                        grantOwed(lock, toGrant, grant);
+                        long left = deadline - System.nanoTime();
+                        assertTrue(left > 0, "echo stalled: sent " + sent + ", echoed " + back.size());
+                        lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                    }
+                }
+                byte[] part = java.util.Arrays.copyOfRange(bulk, sent, sent + CHUNK);
+                sends.add(client.send(fd, part));
+                sent += CHUNK;
+                while (!sends.isEmpty() && sends.peek().isDone()) {
+                    assertEquals(CHUNK, sends.poll().get());
+                }
+            }
+            synchronized (lock) {
+                while (back.size() < TOTAL) {
+                    grantOwed(lock, toGrant, grant);
+                    long left = deadline - System.nanoTime();
+                    assertTrue(left > 0, "echo stalled: sent " + sent + ", echoed " + back.size());
+                    lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                }
+                assertArrayEquals(bulk, back.toByteArray());
+            }
+            for (CompletableFuture<Integer> f : sends) {
+                assertEquals(CHUNK, f.get(10, TimeUnit.SECONDS));
+            }
+            client.close(fd).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void grantOwed(Object lock, long[] owed, java.util.function.LongConsumer grant) {
+        long n;
+        synchronized (lock) {
+            n = owed[0];
+            owed[0] = 0;
+        }
+        if (n > 0) {
+            grant.accept(n);
+        }
+    }
+}
