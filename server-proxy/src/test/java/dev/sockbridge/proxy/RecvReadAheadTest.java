@@ -2,6 +2,8 @@ package dev.sockbridge.proxy;
 
 import static dev.sockbridge.api.Posix.AF_INET;
 import static dev.sockbridge.api.Posix.SOCK_STREAM;
+import static dev.sockbridge.proxy.LockStepPeer.pattern;
+import static dev.sockbridge.proxy.LockStepPeer.writeInLockStep;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -11,14 +13,12 @@ import dev.sockbridge.api.message.Message;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
 import io.netty.buffer.ByteBufUtil;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -30,36 +30,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class RecvReadAheadTest extends EngineTestBase {
     static final int TOTAL = 200 << 10;
-
-    /** The pattern the peer sends: byte i is (i * 31 + i / 251), so a misplaced piece shows. */
-    static byte[] pattern(int n) {
-        byte[] b = new byte[n];
-        for (int i = 0; i < n; i++) {
-            b[i] = (byte) (i * 31 + i / 251);
-        }
-        return b;
-    }
-
-    /**
-     * Writes {@code data} to {@code peer} in pieces of {@code piece} bytes, each only once the proxy has read the
-     * one before ({@code readByProxy} has grown by it), so every piece reaches the proxy as a read of its own:
-     * the worst case for a queue of small buffers, made deterministic by the proxy's own counter.
-     */
-    static void writeInLockStep(Socket peer, byte[] data, int piece, LongSupplier readByProxy) throws Exception {
-        OutputStream out = peer.getOutputStream();
-        long base = readByProxy.getAsLong();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        for (int off = 0; off < data.length; off += piece) {
-            int n = Math.min(piece, data.length - off);
-            out.write(data, off, n);
-            out.flush();
-            while (readByProxy.getAsLong() < base + off + n) {
-                assertTrue(System.nanoTime() < deadline, "the proxy read " + (readByProxy.getAsLong() - base) + " of "
-                        + (off + n) + " bytes");
-                Thread.onSpinWait();
-            }
-        }
-    }
 
     static byte[] data(Reply r) {
         Reply.Data d = assertInstanceOf(Reply.Data.class, r, () -> "expected data, got " + r);

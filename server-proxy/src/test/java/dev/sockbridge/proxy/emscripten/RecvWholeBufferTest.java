@@ -6,6 +6,8 @@ import static dev.sockbridge.proxy.emscripten.EmscriptenPosixSessionTest.intVal;
 import static dev.sockbridge.proxy.emscripten.EmscriptenPosixSessionTest.recvReq;
 import static dev.sockbridge.proxy.emscripten.EmscriptenPosixSessionTest.setsockoptReq;
 import static dev.sockbridge.proxy.emscripten.EmscriptenPosixSessionTest.socketReq;
+import static dev.sockbridge.proxy.LockStepPeer.pattern;
+import static dev.sockbridge.proxy.LockStepPeer.writeInLockStep;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,7 +28,6 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -39,34 +40,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(90)
 class RecvWholeBufferTest extends EmscriptenTestBase {
     static final int AF_INET = 2, SOCK_STREAM = 1, SOL_SOCKET = 1, SO_RCVBUF = 8;
-
-    static byte[] pattern(int n) {
-        byte[] b = new byte[n];
-        for (int i = 0; i < n; i++) {
-            b[i] = (byte) (i * 31 + i / 251);
-        }
-        return b;
-    }
-
-    /**
-     * Writes {@code data} in pieces of {@code piece} bytes, each once the proxy has read the one before, so each
-     * reaches the proxy as a read of its own (the proxy's own counter says when).
-     */
-    static void writeInLockStep(Socket peer, byte[] data, int piece, LongSupplier readByProxy) throws Exception {
-        OutputStream out = peer.getOutputStream();
-        long base = readByProxy.getAsLong();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        for (int off = 0; off < data.length; off += piece) {
-            int n = Math.min(piece, data.length - off);
-            out.write(data, off, n);
-            out.flush();
-            while (readByProxy.getAsLong() < base + off + n) {
-                assertTrue(System.nanoTime() < deadline, "the proxy read " + (readByProxy.getAsLong() - base) + " of "
-                        + (off + n) + " bytes");
-                Thread.onSpinWait();
-            }
-        }
-    }
 
     int tcpConnected(EmClient c, int port) throws Exception {
         Rep s = c.call(socketReq(c.nextId(), AF_INET, SOCK_STREAM, 0));
