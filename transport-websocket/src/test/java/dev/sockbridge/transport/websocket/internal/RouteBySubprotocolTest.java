@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sockbridge.api.transport.Admission;
 import dev.sockbridge.api.transport.TransportListener;
 import dev.sockbridge.api.transport.TransportOptions;
+import dev.sockbridge.transport.websocket.WebSocketHandler;
 import dev.sockbridge.transport.websocket.WebSocketRoute;
 import dev.sockbridge.transport.websocket.WebSocketSession;
 import io.netty.buffer.ByteBuf;
@@ -57,8 +58,9 @@ class RouteBySubprotocolTest {
         unused.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     }
 
-    private WebSocketRoute route(String path, String name, int max, String... subprotocols) {
-        WebSocketRoute.Builder b = WebSocketRoute.builder(path, s -> {
+    /** A route's handler that records the session it opens, the frames it receives and its close code. */
+    private WebSocketHandler recording(String name) {
+        return s -> {
             opened.add(name + " " + s.path() + " " + s.subprotocol());
             sessions.add(s);
             s.start(new TransportListener() {
@@ -72,7 +74,11 @@ class RouteBySubprotocolTest {
                     closes.add(code);
                 }
             });
-        }).maxMessageSize(max);
+        };
+    }
+
+    private WebSocketRoute route(String path, String name, int max, String... subprotocols) {
+        WebSocketRoute.Builder b = WebSocketRoute.builder(path, recording(name)).maxMessageSize(max);
         if (subprotocols.length > 0) {
             b.subprotocols(subprotocols).requireSubprotocol(true);
         }
@@ -281,21 +287,7 @@ class RouteBySubprotocolTest {
 
     /** The bridge with websockify's old base64 framing beside binary. */
     private ServerEngine base64Engine() {
-        WebSocketRoute bridge = WebSocketRoute.builder(WebSocketRoute.ANY_PATH, s -> {
-            opened.add("bridge " + s.path() + " " + s.subprotocol());
-            sessions.add(s);
-            s.start(new TransportListener() {
-                @Override
-                public void frameReceived(ByteBuf frame) {
-                    received.add(frame);
-                }
-
-                @Override
-                public void closed(int code, String reason) {
-                    closes.add(code);
-                }
-            });
-        }).subprotocols("binary").base64Subprotocol("base64").requireSubprotocol(true).maxMessageSize(16).build();
+        WebSocketRoute bridge = WebSocketRoute.builder(WebSocketRoute.ANY_PATH, recording("bridge")).subprotocols("binary").base64Subprotocol("base64").requireSubprotocol(true).maxMessageSize(16).build();
         return new ServerEngine("127.0.0.1", 0, false, TransportOptions.defaults(), unused, Map.of(), null,
                 List.of(bridge, route(WebSocketRoute.ANY_PATH, "posix", LARGE)));
     }
