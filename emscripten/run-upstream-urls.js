@@ -47,8 +47,8 @@ function defaultProxyCmd() {
   const root = path.join(HERE, '..');
   const b = spawnSync('bash', [path.join(root, 'scripts', 'build.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (b.status !== 0) throw new Error('scripts/build.sh failed');
-  const cp = fs.readFileSync(path.join(root, 'samples', 'target', 'classpath.txt'), 'utf8').trim();
-  return `java -Xss512k -cp '${path.join(root, 'samples', 'target', 'classes')}:${cp}' dev.sockbridge.samples.ProxyMain`;
+  const cp = fs.readFileSync(path.join(root, 'proxy-app', 'target', 'classpath.txt'), 'utf8').trim();
+  return `java -Xss512k -cp '${path.join(root, 'proxy-app', 'target', 'classes')}:${cp}' dev.sockbridge.app.ProxyMain`;
 }
 
 // Upstream's test_sockets_partial_server.c, native: it takes its port at compile time (-DSOCKK), so

@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
-exec java -Xss512k -cp "samples/target/classes:$(cat samples/target/classpath.txt)" dev.sockbridge.samples.ProxyMain "$@"
+exec java -Xss512k -cp "proxy-app/target/classes:$(cat proxy-app/target/classpath.txt)" dev.sockbridge.app.ProxyMain "$@"

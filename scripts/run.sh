@@ -7,13 +7,13 @@ cd "$(dirname "$0")/.."
 PORT="${SOCKBRIDGE_PORT:-8080}"
 bash scripts/setup-run.sh || echo "run: setup did not finish (the demo page needs clients/js/node_modules/cbor-x)" >&2
 bash scripts/build.sh
-CP="samples/target/classes:$(cat samples/target/classpath.txt)"
+CP="proxy-app/target/classes:$(cat proxy-app/target/classpath.txt)"
 mkdir -p target
 if [ -f target/proxy.pid ] && kill -0 "$(cat target/proxy.pid)" 2>/dev/null; then
   echo "run: stopping the proxy started earlier (pid $(cat target/proxy.pid))"
   kill "$(cat target/proxy.pid)"; sleep 1
 fi
-nohup java -Xss512k -cp "$CP" dev.sockbridge.samples.ProxyMain --demo --listen "127.0.0.1:$PORT" "$@" > target/proxy.log 2>&1 &
+nohup java -Xss512k -cp "$CP" dev.sockbridge.app.ProxyMain --demo --listen "127.0.0.1:$PORT" "$@" > target/proxy.log 2>&1 &
 echo $! > target/proxy.pid
 for i in $(seq 1 100); do
   grep -q '^ready in' target/proxy.log 2>/dev/null && break
@@ -22,7 +22,7 @@ for i in $(seq 1 100); do
 done
 grep -v '^[A-Z][a-z][a-z] [0-9]' target/proxy.log | grep -v '^INFO:' || true
 echo
-java -cp "$CP" dev.sockbridge.samples.DemoClient "ws://127.0.0.1:$PORT/sockbridge"
+java -cp "$CP" dev.sockbridge.app.DemoClient "ws://127.0.0.1:$PORT/sockbridge"
 echo
 echo "The proxy keeps running (pid $(cat target/proxy.pid), log target/proxy.log)."
 echo "Open the demo page: $(grep '^demo page:' target/proxy.log | cut -d' ' -f3-)"

@@ -14,7 +14,7 @@ command -v emcc >/dev/null || need+=(emscripten)
 command -v cmake >/dev/null || need+=(cmake)
 command -v websockify >/dev/null || need+=(websockify)
 [ -x /usr/bin/chromium ] || need+=(chromium)
-# the other two browser engines of the browser tests (samples' BrowserEnginesTest), drivers included
+# the other two browser engines of the browser tests (proxy-app's BrowserEnginesTest), drivers included
 [ -x /usr/bin/firefox-esr ] || need+=(firefox-esr)
 [ -x /usr/bin/WebKitWebDriver ] || need+=(webkit2gtk-driver)
 command -v xvfb-run >/dev/null || need+=(xvfb xauth)
@@ -28,7 +28,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # npm modules, each folder with its own lockfile
-for dir in emscripten clients/js transport-webtransport/src/test/js samples/src/test/js; do
+for dir in emscripten clients/js transport-webtransport/src/test/js proxy-app/src/test/js; do
   # again when the lockfile changed since (a devDependency added, e.g. clients/js's typescript)
   if [ -f "$dir/package.json" ] && { [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; }; then
     echo "setup: npm ci in $dir"

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The browser benchmark's driver: starts a native TCP echo server and the runnable proxy (from the
-// reactor build: samples/target/classes + samples/target/classpath.txt), then for each browser
+// reactor build: proxy-app/target/classes + proxy-app/target/classpath.txt), then for each browser
 // loads bench/index.html from the proxy and runs, interleaved, the same workloads through
 //   raw-ws     a raw browser WebSocket on the proxy's websockify bridge (to the echo server)
 //   client-ws  the Sockbridge JS client over WebSocket
@@ -98,11 +98,11 @@ function cpuSeconds(pid) {
 }
 
 async function startProxy(echoTcp) {
-  const cpFile = join(root, 'samples/target/classpath.txt');
-  if (!existsSync(cpFile)) throw new Error('no samples/target/classpath.txt: build first (scripts/build.sh)');
-  const cp = `${join(root, 'samples/target/classes')}:${readFileSync(cpFile, 'utf8').trim()}`;
+  const cpFile = join(root, 'proxy-app/target/classpath.txt');
+  if (!existsSync(cpFile)) throw new Error('no proxy-app/target/classpath.txt: build first (scripts/build.sh)');
+  const cp = `${join(root, 'proxy-app/target/classes')}:${readFileSync(cpFile, 'utf8').trim()}`;
   const { child, output } = await startAndWait('java', ['-Xss512k', '-Djava.util.logging.config.file=' + join(root, 'scripts/logging-quiet.properties'),
-    '-cp', cp, 'dev.sockbridge.samples.ProxyMain', '--listen', '127.0.0.1:0', '--webtransport-listen', '127.0.0.1:0',
+    '-cp', cp, 'dev.sockbridge.app.ProxyMain', '--listen', '127.0.0.1:0', '--webtransport-listen', '127.0.0.1:0',
     '--bridge-target', echoTcp, '--static', join(root, 'clients/js'), '--idle-timeout', '0'],
   /^ready in/m, { cwd: root });
   const out = output();

@@ -458,7 +458,7 @@ public final class HostileLoadBenchmark {
                     cmd.add(jvmArgs.get(i));
                 }
             }
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.sockbridge.samples.ProxyMain",
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.sockbridge.app.ProxyMain",
                     "--listen", "127.0.0.1:0", "--idle-timeout", "0", "--bridge-target", "127.0.0.1:" + t.flood.getLocalPort()));
             cmd.addAll(proxyArgs);
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -79,7 +79,7 @@ public final class WebSocketBenchmark {
         if (!extra.isBlank()) {
             cmd.addAll(List.of(extra.trim().split("\\s+")));
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.sockbridge.samples.ProxyMain",
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.sockbridge.app.ProxyMain",
                 "--listen", "127.0.0.1:0", "--idle-timeout", "0", "--max-sockets", "16"));
         return new ProcessBuilder(cmd).redirectErrorStream(true).start();
     }
