@@ -1,0 +1,207 @@
+package dev.sockbridge.samples.game;
+
+import dev.sockbridge.api.transport.TransportOptions;
+import dev.sockbridge.proxy.SessionInfo;
+import dev.sockbridge.proxy.SockbridgeProxy;
+import dev.sockbridge.proxy.SocketPolicy;
+import dev.sockbridge.transport.webtransport.QuicServerTransport;
+import dev.sockbridge.transport.webtransport.QuicTransportOptions;
+import dev.sockbridge.transport.webtransport.ServerCertificate;
+import dev.sockbridge.transport.websocket.StaticContent;
+import dev.sockbridge.transport.websocket.WebSocketServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A game server that embeds Sockbridge. Its game speaks plain UDP (inputs in, snapshots out) and its chat plain
+ * TCP, both on loopback ({@link GameSockets}); browsers reach them only through the proxy in this same JVM:
+ *
+ * <pre>
+ *   browser ── WebTransport (HTTP/3, UDP port W) ──┐                      ┌─▶ UDP 127.0.0.1:G  game (20 Hz ticks)
+ *           └─ WebSocket ws://127.0.0.1:P/sockbridge ┴─▶ SockbridgeProxy ──┤   (policy: these two targets only)
+ *   browser ── GET http://127.0.0.1:P/ (page, client, /game.json)           └─▶ TCP 127.0.0.1:C  chat (lines)
+ * </pre>
+ *
+ * <p>The page gets the WebTransport URL and the SHA-256 of its self-signed certificate from /game.json, as
+ * browsers need it for {@code serverCertificateHashes}; where WebTransport is missing or fails it uses WebSocket.
+ *
+ * <p><b>Lifecycle.</b> {@link #start} binds everything; {@link #close} stops the listeners, ends every session
+ * (closing its native sockets) and then stops the game.
+ */
+public final class GameServer implements AutoCloseable {
+    private final GameSockets game;
+    private final SockbridgeProxy proxy;
+    private final WebSocketServer web;
+    private final QuicServerTransport webTransport;
+
+    private GameServer(GameSockets game, SockbridgeProxy proxy, WebSocketServer web, QuicServerTransport webTransport) {
+        this.game = game;
+        this.proxy = proxy;
+        this.web = web;
+        this.webTransport = webTransport;
+    }
+
+    /** {@code GameServer [HTTP port, default 8088]}: prints the page's URL and runs until stopped (Ctrl-C). */
+    public static void main(String[] args) throws Exception {
+        GameServer server = start(args.length > 0 ? Integer.parseInt(args[0]) : 8088, clientDir());
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+        System.out.println("policy: " + server.proxy.policy().describe());
+        System.out.println("Game page: " + server.pageUri() + "  (open it in two windows; arrow keys move, Enter chats)");
+        new java.util.concurrent.CountDownLatch(1).await();
+    }
+
+    /**
+     * The proxy's whole policy: UDP to the game's port, TCP to the chat's port, and binding the page's one UDP
+     * socket on loopback. Nothing else: no other host or port, no listening, no name lookups.
+     */
+    static SocketPolicy policy(InetSocketAddress gameUdp, InetSocketAddress chatTcp) {
+        return new SocketPolicy() {
+            @Override
+            public Decision checkConnect(SessionInfo session, InetSocketAddress target, boolean udp) {
+                // also filters what the browsers' UDP sockets receive: snapshots from the game port only
+                return target.equals(udp ? gameUdp : chatTcp) ? Decision.ALLOW
+                        : Decision.deny("only the game (UDP " + gameUdp + ") and its chat (TCP " + chatTcp + ")");
+            }
+
+            @Override
+            public Decision checkBind(SessionInfo session, InetSocketAddress local, boolean udp) {
+                return udp && local.getAddress().isLoopbackAddress() && local.getPort() == 0 ? Decision.ALLOW
+                        : Decision.deny("only a UDP socket on loopback, port chosen by the kernel");
+            }
+
+            @Override
+            public Decision checkLookup(SessionInfo session, String name) {
+                return Decision.deny("the game page uses addresses, not names");
+            }
+
+            @Override
+            public String describe() {
+                return "UDP " + gameUdp + " and TCP " + chatTcp + " only";
+            }
+        };
+    }
+
+    /** Starts the game, the proxy and the page on {@code httpPort} (0: any); {@code clientJs} is clients/js. */
+    public static GameServer start(int httpPort, Path clientJs) throws Exception {
+        GameSockets game = GameSockets.start();
+        SockbridgeProxy proxy = null;
+        WebSocketServer web = null;
+        try {
+            proxy = SockbridgeProxy.builder().policy(policy(game.udpAddress(), game.chatAddress())).build();
+            TransportOptions options = TransportOptions.defaults().with(TransportOptions.MAX_FRAME_SIZE, proxy.limits().maxFrameSize());
+            QuicServerTransport[] wt = new QuicServerTransport[1]; // /game.json reads it: made below, once the page's origin is known
+            WebSocketServer.Builder b = WebSocketServer.builder().bind("127.0.0.1", httpPort).options(options)
+                    .eventLoopGroup(proxy.eventLoopGroup())
+                    .httpHandler((path, query) -> path.equals("/game.json") && wt[0] != null
+                            ? StaticContent.of("application/json", gameJson(game, wt[0]).getBytes(StandardCharsets.UTF_8)) : null);
+            addFiles(b, clientJs);
+            web = b.build();
+            web.start().get(10, TimeUnit.SECONDS);
+            proxy.serve(web.transport("/sockbridge")).get(10, TimeUnit.SECONDS);
+            int port = web.localAddress().getPort();
+            wt[0] = QuicServerTransport.create(URI.create("webtransport://127.0.0.1:0/sockbridge"), options
+                    .with(QuicTransportOptions.ALLOWED_ORIGINS, "http://127.0.0.1:" + port + ",http://localhost:" + port));
+            proxy.serve(wt[0]).get(10, TimeUnit.SECONDS);
+            return new GameServer(game, proxy, web, wt[0]);
+        } catch (Exception | Error e) {
+            if (web != null) {
+                web.shutdownNow().get(5, TimeUnit.SECONDS);
+            }
+            if (proxy != null) {
+                proxy.close();
+            }
+            game.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Where the page's sockets go, and how it reaches WebTransport: the certificate is self-signed (ECDSA, 13 days,
+     * renewed every 6), so its current hash is read at each request.
+     */
+    private static String gameJson(GameSockets game, QuicServerTransport wt) {
+        ServerCertificate cert = wt.certificate();
+        return String.format("{\"udp\":{\"host\":\"127.0.0.1\",\"port\":%d},\"chat\":{\"host\":\"127.0.0.1\",\"port\":%d},"
+                        + "\"webTransport\":{\"url\":\"https://127.0.0.1:%d/sockbridge\",\"certificateHashes\":[\"%s\"]}}",
+                game.udpAddress().getPort(), game.chatAddress().getPort(), wt.localAddress().getPort(), cert.sha256Base64());
+    }
+
+    /** The page and game.js from this package's resources; the browser client and cbor-x from clients/js, unbundled. */
+    private static void addFiles(WebSocketServer.Builder b, Path clientJs) throws IOException {
+        b.content("/", StaticContent.of("text/html; charset=utf-8", resource("web/index.html")));
+        b.content("/game.js", js(resource("web/game.js")));
+        try (Stream<Path> src = Files.list(clientJs.resolve("src"))) {
+            for (Path f : (Iterable<Path>) src.filter(f -> f.toString().endsWith(".js"))::iterator) {
+                b.content("/client/src/" + f.getFileName(), js(Files.readAllBytes(f)));
+            }
+        }
+        for (String f : new String[] {"encode.js", "decode.js"}) {
+            b.content("/client/cbor-x/" + f, js(Files.readAllBytes(clientJs.resolve("node_modules/cbor-x").resolve(f))));
+        }
+    }
+
+    private static StaticContent js(byte[] body) {
+        return StaticContent.of("text/javascript; charset=utf-8", body);
+    }
+
+    private static byte[] resource(String name) throws IOException {
+        try (InputStream in = GameServer.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IOException("resource " + name + " missing");
+            }
+            return in.readAllBytes();
+        }
+    }
+
+    /** clients/js: -Dsockbridge.clientJs, or found above the working directory (its cbor-x installed by npm ci). */
+    static Path clientDir() throws IOException {
+        String set = System.getProperty("sockbridge.clientJs");
+        for (Path p = Path.of("").toAbsolutePath(); set == null && p != null; p = p.getParent()) {
+            if (Files.isDirectory(p.resolve("clients/js/src"))) {
+                set = p.resolve("clients/js").toString();
+            }
+        }
+        if (set == null || !Files.isRegularFile(Path.of(set, "node_modules/cbor-x/encode.js"))) {
+            throw new IOException("clients/js with node_modules/cbor-x not found (run npm ci in clients/js, or set -Dsockbridge.clientJs)");
+        }
+        return Path.of(set);
+    }
+
+    /** The game page. */
+    public URI pageUri() {
+        return URI.create("http://127.0.0.1:" + web.localAddress().getPort() + "/");
+    }
+
+    SockbridgeProxy proxy() {
+        return proxy;
+    }
+
+    GameSockets game() {
+        return game;
+    }
+
+    QuicServerTransport webTransport() {
+        return webTransport;
+    }
+
+    @Override
+    public void close() {
+        try {
+            web.shutdownNow().get(5, TimeUnit.SECONDS); // the page's listener and its WebSocket sessions
+            // the other sessions (WebTransport) end too, closing their native sockets before the game's ports close
+            proxy.shutdown(Duration.ofSeconds(2)).get(15, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            System.err.println("game server: shutdown: " + e);
+        } finally {
+            game.close();
+        }
+    }
+}
