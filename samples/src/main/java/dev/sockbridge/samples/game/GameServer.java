@@ -84,7 +84,8 @@ public final class GameServer implements AutoCloseable {
 
             @Override
             public String describe() {
-                return "UDP " + gameUdp + " and TCP " + chatTcp + " only";
+                return "UDP " + gameUdp.getHostString() + ":" + gameUdp.getPort() + " and TCP " + chatTcp.getHostString() + ":"
+                        + chatTcp.getPort() + " only";
             }
         };
     }
