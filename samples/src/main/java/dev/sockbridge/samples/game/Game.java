@@ -124,8 +124,4 @@ final class Game<K> {
     Player player(K key) {
         return players.get(key);
     }
-
-    long tickCount() {
-        return tick;
-    }
 }

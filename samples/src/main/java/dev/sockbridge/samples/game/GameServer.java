@@ -37,16 +37,14 @@ import java.util.stream.Stream;
  * (closing its native sockets) and then stops the game.
  */
 public final class GameServer implements AutoCloseable {
-    private final GameSockets game;
-    private final SockbridgeProxy proxy;
-    private final WebSocketServer web;
-    private final QuicServerTransport webTransport;
+    final GameSockets game;
+    final SockbridgeProxy proxy;
+    private WebSocketServer web;
+    volatile QuicServerTransport webTransport;
 
-    private GameServer(GameSockets game, SockbridgeProxy proxy, WebSocketServer web, QuicServerTransport webTransport) {
-        this.game = game;
-        this.proxy = proxy;
-        this.web = web;
-        this.webTransport = webTransport;
+    private GameServer() throws InterruptedException {
+        game = GameSockets.start();
+        proxy = SockbridgeProxy.builder().policy(policy(game.udpAddress(), game.chatAddress())).build();
     }
 
     /** {@code GameServer [HTTP port, default 8088]}: prints the page's URL and runs until stopped (Ctrl-C). */
@@ -63,12 +61,13 @@ public final class GameServer implements AutoCloseable {
      * socket on loopback. Nothing else: no other host or port, no listening, no name lookups.
      */
     static SocketPolicy policy(InetSocketAddress gameUdp, InetSocketAddress chatTcp) {
+        String allowed = "UDP " + gameUdp.getHostString() + ":" + gameUdp.getPort() + " and TCP " + chatTcp.getHostString() + ":"
+                + chatTcp.getPort();
         return new SocketPolicy() {
             @Override
             public Decision checkConnect(SessionInfo session, InetSocketAddress target, boolean udp) {
                 // also filters what the browsers' UDP sockets receive: snapshots from the game port only
-                return target.equals(udp ? gameUdp : chatTcp) ? Decision.ALLOW
-                        : Decision.deny("only the game (UDP " + gameUdp + ") and its chat (TCP " + chatTcp + ")");
+                return target.equals(udp ? gameUdp : chatTcp) ? Decision.ALLOW : Decision.deny("the game allows only " + allowed);
             }
 
             @Override
@@ -84,55 +83,49 @@ public final class GameServer implements AutoCloseable {
 
             @Override
             public String describe() {
-                return "UDP " + gameUdp.getHostString() + ":" + gameUdp.getPort() + " and TCP " + chatTcp.getHostString() + ":"
-                        + chatTcp.getPort() + " only";
+                return allowed + " only";
             }
         };
     }
 
     /** Starts the game, the proxy and the page on {@code httpPort} (0: any); {@code clientJs} is clients/js. */
     public static GameServer start(int httpPort, Path clientJs) throws Exception {
-        GameSockets game = GameSockets.start();
-        SockbridgeProxy proxy = null;
-        WebSocketServer web = null;
+        GameServer s = new GameServer();
         try {
-            proxy = SockbridgeProxy.builder().policy(policy(game.udpAddress(), game.chatAddress())).build();
-            TransportOptions options = TransportOptions.defaults().with(TransportOptions.MAX_FRAME_SIZE, proxy.limits().maxFrameSize());
-            QuicServerTransport[] wt = new QuicServerTransport[1]; // /game.json reads it: made below, once the page's origin is known
-            WebSocketServer.Builder b = WebSocketServer.builder().bind("127.0.0.1", httpPort).options(options)
-                    .eventLoopGroup(proxy.eventLoopGroup())
-                    .httpHandler((path, query) -> path.equals("/game.json") && wt[0] != null
-                            ? StaticContent.of("application/json", gameJson(game, wt[0]).getBytes(StandardCharsets.UTF_8)) : null);
-            addFiles(b, clientJs);
-            web = b.build();
-            web.start().get(10, TimeUnit.SECONDS);
-            proxy.serve(web.transport("/sockbridge")).get(10, TimeUnit.SECONDS);
-            int port = web.localAddress().getPort();
-            wt[0] = QuicServerTransport.create(URI.create("webtransport://127.0.0.1:0/sockbridge"), options
-                    .with(QuicTransportOptions.ALLOWED_ORIGINS, "http://127.0.0.1:" + port + ",http://localhost:" + port));
-            proxy.serve(wt[0]).get(10, TimeUnit.SECONDS);
-            return new GameServer(game, proxy, web, wt[0]);
-        } catch (Exception | Error e) {
-            if (web != null) {
-                web.shutdownNow().get(5, TimeUnit.SECONDS);
-            }
-            if (proxy != null) {
-                proxy.close();
-            }
-            game.close();
+            s.serve(httpPort, clientJs);
+            return s;
+        } catch (Exception e) {
+            s.close();
             throw e;
         }
+    }
+
+    private void serve(int httpPort, Path clientJs) throws Exception {
+        TransportOptions options = TransportOptions.defaults().with(TransportOptions.MAX_FRAME_SIZE, proxy.limits().maxFrameSize());
+        WebSocketServer.Builder b = WebSocketServer.builder().bind("127.0.0.1", httpPort).options(options)
+                .eventLoopGroup(proxy.eventLoopGroup())
+                .httpHandler((path, query) -> path.equals("/game.json") && webTransport != null
+                        ? StaticContent.of("application/json", gameJson().getBytes(StandardCharsets.UTF_8)) : null);
+        addFiles(b, clientJs);
+        web = b.build();
+        web.start().get(10, TimeUnit.SECONDS);
+        proxy.serve(web.transport("/sockbridge")).get(10, TimeUnit.SECONDS);
+        int port = web.localAddress().getPort();
+        // WebTransport sessions may come from this server's own page only (others get HTTP 403)
+        webTransport = QuicServerTransport.create(URI.create("webtransport://127.0.0.1:0/sockbridge"), options
+                .with(QuicTransportOptions.ALLOWED_ORIGINS, "http://127.0.0.1:" + port + ",http://localhost:" + port));
+        proxy.serve(webTransport).get(10, TimeUnit.SECONDS);
     }
 
     /**
      * Where the page's sockets go, and how it reaches WebTransport: the certificate is self-signed (ECDSA, 13 days,
      * renewed every 6), so its current hash is read at each request.
      */
-    private static String gameJson(GameSockets game, QuicServerTransport wt) {
-        ServerCertificate cert = wt.certificate();
+    private String gameJson() {
+        ServerCertificate cert = webTransport.certificate();
         return String.format("{\"udp\":{\"host\":\"127.0.0.1\",\"port\":%d},\"chat\":{\"host\":\"127.0.0.1\",\"port\":%d},"
                         + "\"webTransport\":{\"url\":\"https://127.0.0.1:%d/sockbridge\",\"certificateHashes\":[\"%s\"]}}",
-                game.udpAddress().getPort(), game.chatAddress().getPort(), wt.localAddress().getPort(), cert.sha256Base64());
+                game.udpAddress().getPort(), game.chatAddress().getPort(), webTransport.localAddress().getPort(), cert.sha256Base64());
     }
 
     /** The page and game.js from this package's resources; the browser client and cbor-x from clients/js, unbundled. */
@@ -155,9 +148,6 @@ public final class GameServer implements AutoCloseable {
 
     private static byte[] resource(String name) throws IOException {
         try (InputStream in = GameServer.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IOException("resource " + name + " missing");
-            }
             return in.readAllBytes();
         }
     }
@@ -181,22 +171,12 @@ public final class GameServer implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + web.localAddress().getPort() + "/");
     }
 
-    SockbridgeProxy proxy() {
-        return proxy;
-    }
-
-    GameSockets game() {
-        return game;
-    }
-
-    QuicServerTransport webTransport() {
-        return webTransport;
-    }
-
     @Override
     public void close() {
         try {
-            web.shutdownNow().get(5, TimeUnit.SECONDS); // the page's listener and its WebSocket sessions
+            if (web != null) {
+                web.shutdownNow().get(5, TimeUnit.SECONDS); // the page's listener and its WebSocket sessions
+            }
             // the other sessions (WebTransport) end too, closing their native sockets before the game's ports close
             proxy.shutdown(Duration.ofSeconds(2)).get(15, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -122,11 +122,6 @@ final class GameSockets implements AutoCloseable {
         return (InetSocketAddress) chat.localAddress();
     }
 
-    /** Runs {@code task} on the game's loop (tests look at the game there). */
-    <T> T onLoop(java.util.function.Function<Game<InetSocketAddress>, T> task) throws Exception {
-        return loop.next().submit(() -> task.apply(game)).get(5, TimeUnit.SECONDS);
-    }
-
     @Override
     public void close() {
         loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();

@@ -69,7 +69,7 @@ class GameBrowserTest {
             assertTrue(bob.find(), log);
             assertTrue(Integer.parseInt(bob.group(1)) > 0 && Integer.parseInt(bob.group(2)) > 0, bob.group());
             // the pages asked for nothing the policy refuses
-            assertEquals(0, server.proxy().stats().callsDenied());
+            assertEquals(0, server.proxy.stats().callsDenied());
         }
     }
 }

@@ -71,8 +71,8 @@ class GameServerTest {
         try (GameServer server = GameServer.start(0, fakeClient(dir));
              SockbridgeClient client = SockbridgeClient.connect(URI.create(server.pageUri().resolve("/sockbridge").toString()
                      .replaceFirst("^http", "ws"))).get(10, TimeUnit.SECONDS)) {
-            InetSocketAddress game = server.game().udpAddress();
-            InetSocketAddress chat = server.game().chatAddress();
+            InetSocketAddress game = server.game.udpAddress();
+            InetSocketAddress chat = server.game.chatAddress();
 
             try (BridgedSocket s = new BridgedSocket(client)) {
                 s.connect(chat, 10_000);
@@ -102,17 +102,17 @@ class GameServerTest {
                 byte[] text = "hi".getBytes(StandardCharsets.UTF_8);
                 assertDenied(() -> u.send(new DatagramPacket(text, text.length, chat)));
             }
-            long deniedBefore = server.proxy().stats().callsDenied();
+            long deniedBefore = server.proxy.stats().callsDenied();
             assertDenied(() -> new BridgedSocket(client).connect(game, 10_000));
-            assertDenied(() -> new BridgedSocket(client).connect(server.webTransport().localAddress(), 10_000));
+            assertDenied(() -> new BridgedSocket(client).connect(server.webTransport.localAddress(), 10_000));
             assertDenied(() -> new BridgedSocket(client).connect(new InetSocketAddress("127.0.0.1", server.pageUri().getPort()), 10_000));
             assertDenied(() -> new BridgedDatagramSocket(client, new InetSocketAddress("127.0.0.1", 40123)));
-            assertEquals(deniedBefore + 4, server.proxy().stats().callsDenied());
+            assertEquals(deniedBefore + 4, server.proxy.stats().callsDenied());
 
             // the page learns the WebTransport certificate's hash (serverCertificateHashes) and the game's ports
             String json = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.pageUri().resolve("/game.json")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
-            assertTrue(json.contains("\"certificateHashes\":[\"" + server.webTransport().certificate().sha256Base64() + "\"]"), json);
+            assertTrue(json.contains("\"certificateHashes\":[\"" + server.webTransport.certificate().sha256Base64() + "\"]"), json);
             assertTrue(json.contains("\"port\":" + game.getPort()) && json.contains("\"port\":" + chat.getPort()), json);
         }
     }

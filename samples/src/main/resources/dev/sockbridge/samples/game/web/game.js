@@ -96,8 +96,10 @@ async function main() {
   const name = (new URLSearchParams(location.search).get('name') ?? '').replace(/[^\w-]/g, '').slice(0, 16)
     || `p${Math.floor(Math.random() * 1000)}`;
   const game = await (await fetch('/game.json')).json();
-  // WebTransport (with the hash of the server's self-signed certificate) where it opens, else WebSocket
-  const session = await connectBest({ webTransport: game.webTransport, webSocket: `ws://${location.host}/sockbridge` });
+  // WebTransport (with the hash of the server's self-signed certificate) where it opens, else WebSocket. A busy
+  // server's first QUIC handshakes can take seconds: wait up to 10 s for WebTransport before falling back.
+  const session = await connectBest({ webTransport: game.webTransport, webSocket: `ws://${location.host}/sockbridge` },
+    { timeout: 15000, webTransportTimeout: 10000 });
   const udp = await session.udp({ bind: '127.0.0.1:0', datagrams: true });
   udp.onMessage((data) => {
     try {
