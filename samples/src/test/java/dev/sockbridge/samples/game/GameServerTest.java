@@ -117,6 +117,34 @@ class GameServerTest {
         }
     }
 
+    /** Straight to the game's ports, as a process on the server's host could: what it cannot read it refuses or ignores. */
+    @Test
+    void theGameIgnoresDatagramsThatAreNotInputsAndTheChatClosesOnAnOverlongLine(@TempDir Path dir) throws Exception {
+        try (GameServer server = GameServer.start(0, fakeClient(dir));
+             java.net.DatagramSocket udp = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+             java.net.Socket chat = new java.net.Socket()) {
+            udp.setSoTimeout(10_000);
+            InetSocketAddress game = server.game.udpAddress();
+            for (byte[] junk : new byte[][] {{}, {2, 0, 0, 0, 0, 0, 0, 0}, {1, 0, 0, 0, 1, 8, 9, 'x'}, new byte[1400]}) {
+                udp.send(new DatagramPacket(junk, junk.length, game));
+            }
+            byte[] in = GameTest.input(1, 0, "real").array();
+            udp.send(new DatagramPacket(in, in.length, game));
+            DatagramPacket p = new DatagramPacket(new byte[2048], 2048);
+            udp.receive(p); // sent in order on loopback: the junk came first, and made no player
+            GameTest.Snapshot snap = GameTest.decode(ByteBuffer.wrap(p.getData(), 0, p.getLength()));
+            assertEquals(java.util.List.of("real"), snap.players().stream().map(GameTest.Seen::name).toList());
+
+            chat.connect(server.game.chatAddress(), 10_000);
+            chat.setSoTimeout(10_000);
+            chat.getOutputStream().write(("me\n" + "x".repeat(GameSockets.MAX_LINE + 1) + "\n").getBytes(StandardCharsets.UTF_8));
+            BufferedReader r = new BufferedReader(new InputStreamReader(chat.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals("* me joined", r.readLine());
+            assertEquals("* closed: line over " + GameSockets.MAX_LINE + " bytes", r.readLine());
+            assertEquals(null, r.readLine(), "closed");
+        }
+    }
+
     interface Call {
         void run() throws Exception;
     }
