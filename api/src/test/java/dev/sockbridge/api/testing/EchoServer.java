@@ -127,6 +127,7 @@ public final class EchoServer implements AutoCloseable {
         private Script tcp = Script.echo();
         private Script udp = Script.echo();
         private int receiveBufferSize;
+        private int sendBufferSize;
         private int maxConnections = 256;
         private InetAddress address = LOOPBACK;
 
@@ -149,6 +150,12 @@ public final class EchoServer implements AutoCloseable {
         /** SO_RCVBUF of accepted connections (0: the kernel's default); small makes a stall back up sooner. */
         public Builder receiveBufferSize(int bytes) {
             this.receiveBufferSize = bytes;
+            return this;
+        }
+
+        /** SO_SNDBUF of accepted connections (0: the kernel's default); small makes an echo stop reading sooner. */
+        public Builder sendBufferSize(int bytes) {
+            this.sendBufferSize = bytes;
             return this;
         }
 
@@ -178,6 +185,7 @@ public final class EchoServer implements AutoCloseable {
     private final ServerSocket tcp;
     private final DatagramSocket udp;
     private final int maxConnections;
+    private final int sendBufferSize;
     private final List<AutoCloseable> open = new CopyOnWriteArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicLong bytesRead = new AtomicLong();
@@ -189,6 +197,7 @@ public final class EchoServer implements AutoCloseable {
 
     private EchoServer(Builder b) throws IOException {
         maxConnections = b.maxConnections;
+        sendBufferSize = b.sendBufferSize;
         tcpScript = b.tcp;
         udpScript = b.udp;
         tcp = new ServerSocket();
@@ -282,6 +291,9 @@ public final class EchoServer implements AutoCloseable {
             CountDownLatch g = gate;
             daemon("echo-tcp-" + script.kind.name().toLowerCase(), () -> {
                 try (s) {
+                    if (sendBufferSize > 0) {
+                        s.setSendBufferSize(sendBufferSize);
+                    }
                     serve(s, script, g);
                 } catch (IOException | InterruptedException e) {
                     // the peer went away or the server closed: over either way

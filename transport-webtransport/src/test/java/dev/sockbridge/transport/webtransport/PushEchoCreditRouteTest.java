@@ -10,6 +10,7 @@ import dev.sockbridge.api.client.PushListener;
 import dev.sockbridge.api.client.SockbridgeClient;
 import dev.sockbridge.api.codec.MessageCodec;
 import dev.sockbridge.api.message.Control;
+import dev.sockbridge.api.testing.EchoServer;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.proxy.SockbridgeProxy;
@@ -49,6 +50,7 @@ class PushEchoCreditRouteTest {
 
     private static SockbridgeProxy proxy;
     private static NativePeers peers;
+    private static final java.util.List<EchoServer> smallEchoes = new java.util.concurrent.CopyOnWriteArrayList<>();
     private static final Map<String, QuicServerTransport> servers = new ConcurrentHashMap<>();
     private static final Map<String, URI> uris = new ConcurrentHashMap<>();
 
@@ -77,6 +79,7 @@ class PushEchoCreditRouteTest {
         if (peers != null) {
             peers.close();
         }
+        smallEchoes.forEach(EchoServer::close);
     }
 
     private static SockbridgeClient connect(String scheme) throws Exception {
@@ -90,27 +93,9 @@ class PushEchoCreditRouteTest {
 
     /** A TCP echo with small socket buffers, so that it stops reading soon after its replies stop being read. */
     private static InetSocketAddress smallEcho() throws Exception {
-        java.net.ServerSocket server = new java.net.ServerSocket();
-        server.setReceiveBufferSize(16 << 10);
-        server.bind(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
-        Thread t = new Thread(() -> {
-            try (java.net.Socket s = server.accept()) {
-                server.close();
-                s.setSendBufferSize(16 << 10);
-                byte[] buf = new byte[8 << 10];
-                java.io.InputStream in = s.getInputStream();
-                java.io.OutputStream out = s.getOutputStream();
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    out.write(buf, 0, n);
-                }
-            } catch (java.io.IOException e) {
-                // the test's client went away
-            }
-        }, "small-echo");
-        t.setDaemon(true);
-        t.start();
-        return (InetSocketAddress) server.getLocalSocketAddress();
+        EchoServer echo = EchoServer.builder().receiveBufferSize(16 << 10).sendBufferSize(16 << 10).start();
+        smallEchoes.add(echo);
+        return echo.tcpAddress();
     }
 
     @ParameterizedTest

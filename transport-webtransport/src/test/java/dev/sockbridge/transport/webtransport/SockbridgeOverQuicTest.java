@@ -140,7 +140,7 @@ class SockbridgeOverQuicTest {
             streamA.ok(id -> new Request.Connect(id, a, peers.tcpSink));
             int b = (int) streamB.value(id -> new Request.Socket(id, AF_INET, SOCK_STREAM, 0));
             streamB.ok(id -> new Request.Connect(id, b, peers.tcpEcho));
-            long sinkBefore = peers.sinkRead.get();
+            long sinkBefore = peers.sink.bytesRead();
 
             // socket A: its native peer reads nothing, the client sends 3 MiB without waiting
             int chunk = 64 << 10;
@@ -169,10 +169,10 @@ class SockbridgeOverQuicTest {
             }
             streamA.ok(id -> new Request.Close(id, a));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (peers.sinkRead.get() - sinkBefore < (long) chunk * chunks && System.nanoTime() < deadline) {
+            while (peers.sink.bytesRead() - sinkBefore < (long) chunk * chunks && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
-            assertEquals((long) chunk * chunks, peers.sinkRead.get() - sinkBefore);
+            assertEquals((long) chunk * chunks, peers.sink.bytesRead() - sinkBefore);
         }
     }
 
