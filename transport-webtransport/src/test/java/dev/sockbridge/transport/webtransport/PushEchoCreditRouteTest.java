@@ -60,12 +60,7 @@ class PushEchoCreditRouteTest {
         peers = new NativePeers(1 << 10);
         TransportOptions serverOptions = TransportOptions.defaults()
                 .with(TransportOptions.MAX_FRAME_SIZE, proxy.limits().maxFrameSize());
-        for (String u : new String[] {"quic://127.0.0.1:0", "webtransport://127.0.0.1:0/sockbridge"}) {
-            QuicServerTransport server = QuicServerTransport.create(URI.create(u), serverOptions);
-            URI uri = proxy.serve(server).get(10, TimeUnit.SECONDS);
-            servers.put(uri.getScheme(), server);
-            uris.put(uri.getScheme(), uri);
-        }
+        QuicProxies.serveBoth(proxy, serverOptions, servers, uris);
         URI name = URI.create("inprocess://push-echo-credit-route-" + System.nanoTime());
         uris.put("inprocess", proxy.serve(dev.sockbridge.api.transport.Transports.forUri(name)
                 .newServer(name, TransportOptions.defaults())).get(10, TimeUnit.SECONDS));
@@ -86,8 +81,7 @@ class PushEchoCreditRouteTest {
         if (scheme.equals("inprocess")) {
             return SockbridgeClient.connect(uris.get(scheme)).get(20, TimeUnit.SECONDS);
         }
-        TransportOptions o = TransportOptions.defaults()
-                .with(QuicTransportOptions.CERTIFICATE_SHA256, servers.get(scheme).certificate().sha256Base64());
+        TransportOptions o = QuicProxies.pinned(servers.get(scheme));
         return SockbridgeClient.connect(uris.get(scheme), o).get(20, TimeUnit.SECONDS);
     }
 

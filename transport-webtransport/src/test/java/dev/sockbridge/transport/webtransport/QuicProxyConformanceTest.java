@@ -19,8 +19,7 @@ class QuicProxyConformanceTest {
 
         @Override
         protected TransportOptions clientOptions(ServerTransport server) {
-            return TransportOptions.defaults()
-                    .with(QuicTransportOptions.CERTIFICATE_SHA256, ((QuicServerTransport) server).certificate().sha256Base64());
+            return QuicProxies.pinned((QuicServerTransport) server);
         }
     }
 

@@ -75,12 +75,7 @@ class SockbridgeOverQuicTest {
                 .with(TransportOptions.MAX_FRAME_SIZE, proxy.limits().maxFrameSize())
                 .with(TransportOptions.HIGH_WATER_MARK, 256 << 10)
                 .with(TransportOptions.LOW_WATER_MARK, 128 << 10);
-        for (String u : List.of("quic://127.0.0.1:0", "webtransport://127.0.0.1:0/sockbridge")) {
-            QuicServerTransport server = (QuicServerTransport) provider.newServer(URI.create(u), serverOptions);
-            URI uri = proxy.serve(server).get(10, TimeUnit.SECONDS);
-            servers.put(uri.getScheme(), server);
-            uris.put(uri.getScheme(), uri);
-        }
+        QuicProxies.serveBoth(proxy, serverOptions, servers, uris);
     }
 
     @AfterAll
@@ -94,8 +89,7 @@ class SockbridgeOverQuicTest {
     }
 
     private static TransportOptions clientOptions(String scheme) {
-        return TransportOptions.defaults()
-                .with(QuicTransportOptions.CERTIFICATE_SHA256, servers.get(scheme).certificate().sha256Base64())
+        return QuicProxies.pinned(servers.get(scheme))
                 .with(QuicTransportOptions.STREAM_WINDOW, CLIENT_STREAM_WINDOW);
     }
 
