@@ -7,6 +7,7 @@ import dev.sockbridge.api.Errno;
 import dev.sockbridge.api.Posix;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
+import dev.sockbridge.api.testing.SessionDriver;
 import dev.sockbridge.proxy.ProxyLimits;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -32,30 +33,30 @@ class DescriptorExhaustionTest {
     void sessionsBindUntilTheGlobalCapRefusesThem() throws Exception {
         try (HostileProxy p = new HostileProxy(ProxyLimits.defaults().withMaxNativeChannels(CAP))) {
             p.openWitness();
-            List<Driver> attackers = new ArrayList<>();
+            List<SessionDriver> attackers = new ArrayList<>();
             List<String> bad = new ArrayList<>();
             int refused = 0;
             int[] lastRefusedFd = {-1};
-            Driver lastRefusedBy = null;
+            SessionDriver lastRefusedBy = null;
             for (int s = 0; s < 3; s++) {
-                Driver d = Driver.connect(p.sockbridge);
+                SessionDriver d = SessionDriver.open(p.sockbridge).releaseRepliesOnArrival();
                 attackers.add(d);
                 for (int i = 0; i < ATTEMPTS; i++) {
                     boolean udp = i % 2 == 0;
-                    Reply r = d.await(new Request.Socket(d.nextId(), Posix.AF_INET, udp ? Posix.SOCK_DGRAM : Posix.SOCK_STREAM, 0));
+                    Reply r = d.call(new Request.Socket(d.nextId(), Posix.AF_INET, udp ? Posix.SOCK_DGRAM : Posix.SOCK_STREAM, 0));
                     if (r instanceof Reply.Error e) {
                         if (!REFUSALS.contains(e.code())) {
-                            bad.add("socket: " + Driver.describe(r));
+                            bad.add("socket: " + SessionDriver.describe(r));
                         }
                         refused++;
                         continue;
                     }
                     int fd = (int) ((Reply.Value) r).value();
-                    Reply b = udp ? d.await(new Request.Bind(d.nextId(), fd, new InetSocketAddress("127.0.0.1", 0)))
-                            : d.await(new Request.Connect(d.nextId(), fd, p.tcpEchoAddress()));
+                    Reply b = udp ? d.call(new Request.Bind(d.nextId(), fd, new InetSocketAddress("127.0.0.1", 0)))
+                            : d.call(new Request.Connect(d.nextId(), fd, p.tcpEchoAddress()));
                     if (b instanceof Reply.Error e) {
                         if (!REFUSALS.contains(e.code())) {
-                            bad.add((udp ? "bind: " : "connect: ") + Driver.describe(b));
+                            bad.add((udp ? "bind: " : "connect: ") + SessionDriver.describe(b));
                         }
                         refused++;
                         if (udp) {
@@ -71,14 +72,14 @@ class DescriptorExhaustionTest {
             p.witnessRoundTrip();
             // a descriptor refused a channel is still usable once the attackers free theirs
             assertTrue(lastRefusedBy != null, "no UDP bind was refused");
-            for (Driver d : attackers) {
+            for (SessionDriver d : attackers) {
                 if (d != lastRefusedBy) {
                     d.close();
                     d.closed.get(30, java.util.concurrent.TimeUnit.SECONDS);
                 }
             }
-            Reply again = lastRefusedBy.await(new Request.Bind(lastRefusedBy.nextId(), lastRefusedFd[0], new InetSocketAddress("127.0.0.1", 0)));
-            assertTrue(again instanceof Reply.Ok, "bind after channels were freed: " + Driver.describe(again));
+            Reply again = lastRefusedBy.call(new Request.Bind(lastRefusedBy.nextId(), lastRefusedFd[0], new InetSocketAddress("127.0.0.1", 0)));
+            assertTrue(again instanceof Reply.Ok, "bind after channels were freed: " + SessionDriver.describe(again));
             lastRefusedBy.close();
             lastRefusedBy.closed.get(30, java.util.concurrent.TimeUnit.SECONDS);
             p.closeWitness();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.sockbridge.api.Posix;
 import dev.sockbridge.api.client.SockbridgeClient;
+import dev.sockbridge.api.testing.EchoServer;
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.proxy.ProxyLimits;
 import dev.sockbridge.proxy.ProxyStats;
@@ -17,15 +18,7 @@ import dev.sockbridge.frontend.emscripten.WebsockifyBridge;
 import dev.sockbridge.transport.websocket.WebSocketOptions;
 import dev.sockbridge.transport.websocket.WebSocketRoute;
 import dev.sockbridge.transport.websocket.WebSocketServer;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,11 +42,9 @@ final class HostileProxy implements AutoCloseable {
     final WebSocketServer ws;
     final URI sockbridge;
     final int port;
-    final ServerSocket tcpEcho;
-    final DatagramSocket udpEcho;
-    final ServerSocket flood;
+    final EchoServer echo;
+    final EchoServer flood;
     private final List<Thread> threads = new ArrayList<>();
-    private final List<Socket> accepted = java.util.Collections.synchronizedList(new ArrayList<>());
     private final AtomicBoolean sampling = new AtomicBoolean(true);
     private final AtomicLong peakBuffered = new AtomicLong();
     private SockbridgeClient witness;
@@ -90,13 +81,12 @@ final class HostileProxy implements AutoCloseable {
         ws.start().get(10, TimeUnit.SECONDS);
         sockbridge = proxy.serve(ws.transport("/sockbridge")).get(10, TimeUnit.SECONDS);
         port = sockbridge.getPort();
-        InetAddress lo = InetAddress.getLoopbackAddress();
-        tcpEcho = new ServerSocket(0, 200, lo);
-        udpEcho = new DatagramSocket(new InetSocketAddress(lo, 0));
-        flood = new ServerSocket(0, 200, lo);
-        BridgeTargets.Target tcp = new BridgeTargets.Target("127.0.0.1", tcpEcho.getLocalPort(), BridgeTargets.Kind.TCP);
-        BridgeTargets.Target floodTarget = new BridgeTargets.Target("127.0.0.1", flood.getLocalPort(), BridgeTargets.Kind.TCP);
-        BridgeTargets.Target udp = new BridgeTargets.Target("127.0.0.1", udpEcho.getLocalPort(), BridgeTargets.Kind.UDP);
+        echo = EchoServer.start();
+        // a target that sends as fast as it can, bounded: 256 MiB per connection
+        flood = EchoServer.builder().tcp(EchoServer.Script.source(256L << 20)).start();
+        BridgeTargets.Target tcp = new BridgeTargets.Target("127.0.0.1", echo.tcpAddress().getPort(), BridgeTargets.Kind.TCP);
+        BridgeTargets.Target floodTarget = new BridgeTargets.Target("127.0.0.1", flood.tcpAddress().getPort(), BridgeTargets.Kind.TCP);
+        BridgeTargets.Target udp = new BridgeTargets.Target("127.0.0.1", echo.udpAddress().getPort(), BridgeTargets.Kind.UDP);
         ws.addRoute(WebSocketRoute.builder("/emscripten", s -> EmscriptenPosixSession.serve(proxy, s))
                 .maxMessageSize(emscriptenMax).build());
         ws.addRoute(WebSocketRoute.builder("/websockify", s -> WebsockifyBridge.serve(proxy, s, tcp))
@@ -105,30 +95,6 @@ final class HostileProxy implements AutoCloseable {
                 .subprotocols(WebsockifyBridge.SUBPROTOCOL).maxMessageSize(emscriptenMax).build());
         ws.addRoute(WebSocketRoute.builder("/websockify-udp", s -> WebsockifyBridge.serve(proxy, s, udp))
                 .subprotocols(WebsockifyBridge.SUBPROTOCOL).build());
-        daemon("tcp-echo", () -> acceptLoop(tcpEcho, s -> {
-            InputStream in = s.getInputStream();
-            OutputStream out = s.getOutputStream();
-            byte[] b = new byte[65536];
-            for (int n; (n = in.read(b)) > 0; ) {
-                out.write(b, 0, n);
-            }
-        }));
-        daemon("flood", () -> acceptLoop(flood, s -> {
-            // a target that sends as fast as it can, bounded: 256 MiB per connection
-            OutputStream out = s.getOutputStream();
-            byte[] b = new byte[65536];
-            for (int i = 0; i < 4096; i++) {
-                out.write(b);
-            }
-        }));
-        daemon("udp-echo", () -> {
-            byte[] b = new byte[65536];
-            while (!udpEcho.isClosed()) {
-                DatagramPacket p = new DatagramPacket(b, b.length);
-                udpEcho.receive(p);
-                udpEcho.send(new DatagramPacket(b, p.getLength(), p.getSocketAddress()));
-            }
-        });
         daemon("buffered-sampler", () -> {
             while (sampling.get()) {
                 peakBuffered.accumulateAndGet(proxy.stats().bufferedBytes(), Math::max);
@@ -139,10 +105,6 @@ final class HostileProxy implements AutoCloseable {
 
     interface IoTask {
         void run() throws Exception;
-    }
-
-    interface Conn {
-        void serve(Socket s) throws Exception;
     }
 
     private void daemon(String name, IoTask t) {
@@ -158,24 +120,12 @@ final class HostileProxy implements AutoCloseable {
         threads.add(th);
     }
 
-    private void acceptLoop(ServerSocket server, Conn c) throws IOException {
-        while (!server.isClosed()) {
-            Socket s = server.accept();
-            accepted.add(s);
-            daemon("conn", () -> {
-                try (s) {
-                    c.serve(s);
-                }
-            });
-        }
-    }
-
     InetSocketAddress tcpEchoAddress() {
-        return new InetSocketAddress("127.0.0.1", tcpEcho.getLocalPort());
+        return echo.tcpAddress();
     }
 
     InetSocketAddress udpEchoAddress() {
-        return new InetSocketAddress("127.0.0.1", udpEcho.getLocalPort());
+        return echo.udpAddress();
     }
 
     /** Opens the witness: a well-behaved session with a TCP connection to the echo server. */
@@ -245,14 +195,8 @@ final class HostileProxy implements AutoCloseable {
     public void close() throws Exception {
         sampling.set(false);
         closeWitness();
-        for (AutoCloseable c : new AutoCloseable[] {tcpEcho, udpEcho, flood}) {
-            c.close();
-        }
-        synchronized (accepted) {
-            for (Socket s : accepted) {
-                s.close();
-            }
-        }
+        echo.close();
+        flood.close();
         ws.shutdownNow().get(30, TimeUnit.SECONDS);
         proxy.shutdown(Duration.ofSeconds(1)).get(30, TimeUnit.SECONDS);
     }

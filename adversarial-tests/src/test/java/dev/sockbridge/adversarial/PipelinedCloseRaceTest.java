@@ -6,6 +6,7 @@ import dev.sockbridge.api.Errno;
 import dev.sockbridge.api.Posix;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
+import dev.sockbridge.api.testing.SessionDriver;
 import dev.sockbridge.proxy.ProxyLimits;
 import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
@@ -34,22 +35,22 @@ class PipelinedCloseRaceTest {
             p.openWitness();
             p.takePeakBuffered();
             List<String> bad = new ArrayList<>();
-            try (Driver d = Driver.connect(p.sockbridge)) {
-                int base = (int) ((Reply.Value) d.await(new Request.Socket(d.nextId(), Posix.AF_INET, Posix.SOCK_DGRAM, 0))).value();
-                d.await(new Request.Close(d.nextId(), base));
+            try (SessionDriver d = SessionDriver.open(p.sockbridge).releaseRepliesOnArrival()) {
+                int base = (int) ((Reply.Value) d.call(new Request.Socket(d.nextId(), Posix.AF_INET, Posix.SOCK_DGRAM, 0))).value();
+                d.call(new Request.Close(d.nextId(), base));
                 int fd = base + 1; // descriptors are handed out in increasing order
                 for (int b = 0; b < ROUNDS / BATCH; b++) {
                     List<CompletableFuture<Reply>> replies = new ArrayList<>();
                     for (int i = 0; i < BATCH; i++, fd++) {
-                        replies.add(d.call(new Request.Socket(d.nextId(), Posix.AF_INET, Posix.SOCK_DGRAM, 0)));
-                        replies.add(d.call(new Request.SendTo(d.nextId(), fd, 0, p.udpEchoAddress(), Unpooled.wrappedBuffer(new byte[1200]))));
-                        replies.add(d.call(new Request.Close(d.nextId(), fd)));
+                        replies.add(d.callAsync(new Request.Socket(d.nextId(), Posix.AF_INET, Posix.SOCK_DGRAM, 0)));
+                        replies.add(d.callAsync(new Request.SendTo(d.nextId(), fd, 0, p.udpEchoAddress(), Unpooled.wrappedBuffer(new byte[1200]))));
+                        replies.add(d.callAsync(new Request.Close(d.nextId(), fd)));
                     }
                     CompletableFuture.allOf(replies.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
                     for (CompletableFuture<Reply> f : replies) {
                         Reply r = f.getNow(null);
                         if (r instanceof Reply.Error e && (e.code() == Errno.ENOBUFS.code() || e.code() == Errno.EIO.code())) {
-                            bad.add("batch " + b + ": " + Driver.describe(r));
+                            bad.add("batch " + b + ": " + SessionDriver.describe(r));
                         }
                     }
                     p.witnessRoundTrip();

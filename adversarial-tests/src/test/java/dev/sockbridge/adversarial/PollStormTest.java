@@ -6,6 +6,7 @@ import dev.sockbridge.api.Posix;
 import dev.sockbridge.api.message.PollFd;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
+import dev.sockbridge.api.testing.SessionDriver;
 import dev.sockbridge.proxy.ProxyLimits;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -35,18 +36,18 @@ class PollStormTest {
              DatagramSocket sender = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             p.openWitness();
             p.takePeakBuffered();
-            try (Driver d = Driver.connect(p.sockbridge)) {
+            try (SessionDriver d = SessionDriver.open(p.sockbridge).releaseRepliesOnArrival()) {
                 List<PollFd> idle = new ArrayList<>();
                 for (int i = 0; i < SOCKETS; i++) {
-                    int fd = (int) ((Reply.Value) d.await(new Request.Socket(d.nextId(), Posix.AF_INET, Posix.SOCK_DGRAM, 0))).value();
-                    assertTrue(d.await(new Request.Bind(d.nextId(), fd, new InetSocketAddress("127.0.0.1", 0))) instanceof Reply.Ok);
+                    int fd = (int) ((Reply.Value) d.call(new Request.Socket(d.nextId(), Posix.AF_INET, Posix.SOCK_DGRAM, 0))).value();
+                    assertTrue(d.call(new Request.Bind(d.nextId(), fd, new InetSocketAddress("127.0.0.1", 0))) instanceof Reply.Ok);
                     idle.add(new PollFd(fd, Posix.POLLIN));
                 }
-                int busy = (int) ((Reply.Value) d.await(new Request.Socket(d.nextId(), Posix.AF_INET, Posix.SOCK_DGRAM, 0))).value();
-                d.await(new Request.Bind(d.nextId(), busy, new InetSocketAddress("127.0.0.1", 0)));
-                InetSocketAddress busyAddr = ((Reply.Address) d.await(new Request.GetSockName(d.nextId(), busy))).address();
+                int busy = (int) ((Reply.Value) d.call(new Request.Socket(d.nextId(), Posix.AF_INET, Posix.SOCK_DGRAM, 0))).value();
+                d.call(new Request.Bind(d.nextId(), busy, new InetSocketAddress("127.0.0.1", 0)));
+                InetSocketAddress busyAddr = ((Reply.Address) d.call(new Request.GetSockName(d.nextId(), busy))).address();
                 for (int i = 0; i < POLLS; i++) {
-                    d.call(new Request.Poll(d.nextId(), idle, 60_000));
+                    d.callAsync(new Request.Poll(d.nextId(), idle, 60_000));
                 }
                 byte[] payload = new byte[200];
                 for (int i = 0; i < DATAGRAMS; i++) {
@@ -54,7 +55,7 @@ class PollStormTest {
                     if (i % 500 == 0) {
                         p.witnessRoundTrip();
                         // and the busy socket is drained now and then, so it keeps changing state
-                        d.call(new Request.RecvFrom(d.nextId(), busy, 2048, Posix.MSG_DONTWAIT));
+                        d.callAsync(new Request.RecvFrom(d.nextId(), busy, 2048, Posix.MSG_DONTWAIT));
                     }
                 }
                 for (int i = 0; i < 5; i++) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sockbridge.api.Posix;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
+import dev.sockbridge.api.testing.SessionDriver;
 import dev.sockbridge.proxy.ProxyLimits;
 import dev.sockbridge.proxy.SessionLimits;
 import io.netty.buffer.Unpooled;
@@ -36,23 +37,23 @@ class SlowResolverTest {
                     new InetSocketAddress("127.0.0.1", dns.socket.getLocalPort()))) {
                 p.openWitness();
                 int port = p.udpEchoAddress().getPort();
-                Driver closesSockets = Driver.connect(p.sockbridge);
-                Driver closesSession = Driver.connect(p.sockbridge);
+                SessionDriver closesSockets = SessionDriver.open(p.sockbridge).releaseRepliesOnArrival();
+                SessionDriver closesSession = SessionDriver.open(p.sockbridge).releaseRepliesOnArrival();
                 List<CompletableFuture<Reply>> closes = new ArrayList<>();
                 for (int i = 0; i < ROUNDS; i++) {
-                    for (Driver d : List.of(closesSockets, closesSession)) {
+                    for (SessionDriver d : List.of(closesSockets, closesSession)) {
                         boolean udp = i % 2 == 0;
-                        int fd = (int) ((Reply.Value) d.await(new Request.Socket(d.nextId(), Posix.AF_INET,
+                        int fd = (int) ((Reply.Value) d.call(new Request.Socket(d.nextId(), Posix.AF_INET,
                                 udp ? Posix.SOCK_DGRAM : Posix.SOCK_STREAM, 0))).value();
                         InetSocketAddress slow = InetSocketAddress.createUnresolved("r" + i + (d == closesSession ? "s" : "c") + ".slow.test",
                                 udp ? port : p.tcpEchoAddress().getPort());
                         if (udp) {
-                            d.call(new Request.SendTo(d.nextId(), fd, 0, slow, Unpooled.wrappedBuffer(new byte[100])));
+                            d.callAsync(new Request.SendTo(d.nextId(), fd, 0, slow, Unpooled.wrappedBuffer(new byte[100])));
                         } else {
-                            d.call(new Request.Connect(d.nextId(), fd, slow));
+                            d.callAsync(new Request.Connect(d.nextId(), fd, slow));
                         }
                         if (d == closesSockets) {
-                            closes.add(d.call(new Request.Close(d.nextId(), fd)));
+                            closes.add(d.callAsync(new Request.Close(d.nextId(), fd)));
                         }
                     }
                 }
@@ -68,9 +69,9 @@ class SlowResolverTest {
                 closesSockets.closed.get(30, TimeUnit.SECONDS);
                 dns.release();
                 // barrier: the same resolver answers this after every held answer
-                Driver w = Driver.connect(p.sockbridge);
-                Reply r = w.await(new Request.GetAddrInfo(w.nextId(), "now.barrier.test", "53", 0, Posix.AF_INET, 0, 0));
-                assertTrue(r instanceof Reply.AddrInfos, "barrier lookup: " + Driver.describe(r));
+                SessionDriver w = SessionDriver.open(p.sockbridge).releaseRepliesOnArrival();
+                Reply r = w.call(new Request.GetAddrInfo(w.nextId(), "now.barrier.test", "53", 0, Posix.AF_INET, 0, 0));
+                assertTrue(r instanceof Reply.AddrInfos, "barrier lookup: " + SessionDriver.describe(r));
                 w.close();
                 p.witnessRoundTrip();
                 p.closeWitness();

@@ -75,29 +75,6 @@ class BrowserDemoTest {
 
     /** Runs the page in Chromium; its console output (the page's log and its RESULT line). */
     private static String browser(Path js, String page) throws Exception {
-        Process b = new ProcessBuilder("node", "test/browser-test.mjs", page, "--timeout", "60000")
-                .directory(js.toFile()).redirectErrorStream(true).start();
-        java.util.List<String> out = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-        Thread reader = new Thread(() -> {
-            try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(b.getInputStream(),
-                    java.nio.charset.StandardCharsets.UTF_8))) {
-                for (String l = r.readLine(); l != null; l = r.readLine()) {
-                    out.add(l);
-                    System.out.println("[browser] " + l);
-                }
-            } catch (java.io.IOException ignored) {
-                // the process ended
-            }
-        }, "browser-output");
-        reader.setDaemon(true);
-        reader.start();
-        boolean finished = b.waitFor(120, TimeUnit.SECONDS);
-        if (!finished) {
-            b.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-        reader.join(TimeUnit.SECONDS.toMillis(10));
-        String log = String.join("\n", out);
-        assertTrue(finished, "browser test finished:\n" + log);
-        return log;
+        return BrowserRun.chromium(js, page).log();
     }
 }

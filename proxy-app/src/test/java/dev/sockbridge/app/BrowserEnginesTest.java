@@ -4,16 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -119,29 +112,8 @@ class BrowserEnginesTest {
 
     /** Runs a driver in proxy-app/src/test/js; its output. */
     private static String run(List<String> command) throws Exception {
-        Process b = new ProcessBuilder(command).directory(enginesDir().toFile()).redirectErrorStream(true).start();
-        List<String> out = Collections.synchronizedList(new ArrayList<>());
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(b.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String l = r.readLine(); l != null; l = r.readLine()) {
-                    out.add(l);
-                    System.out.println("[browser] " + l);
-                }
-            } catch (IOException ignored) {
-                // the process ended
-            }
-        }, "browser-output");
-        reader.setDaemon(true);
-        reader.start();
-        boolean finished = b.waitFor(180, TimeUnit.SECONDS);
-        if (!finished) {
-            b.descendants().forEach(ProcessHandle::destroyForcibly);
-            b.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-        reader.join(TimeUnit.SECONDS.toMillis(10));
-        String log = String.join("\n", out);
-        assertTrue(finished, "browser run finished:\n" + log);
-        assertEquals(0, b.exitValue(), "browser run passed:\n" + log);
-        return log;
+        BrowserRun r = BrowserRun.run(command, enginesDir(), 180);
+        assertEquals(0, r.exit(), "browser run passed:\n" + r.log());
+        return r.log();
     }
 }

@@ -4,16 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -43,31 +35,10 @@ class BrowserWebTransportTest {
             assertTrue(wt.contains("webtransport://127.0.0.1:"), wt);
             String page = p.await("demo page:", 30).replaceFirst("^demo page:\\s+", "") + "&transport=webtransport";
 
-            List<String> out = Collections.synchronizedList(new ArrayList<>());
             // browser-test.mjs launches Chromium without --disable-quic: QUIC (and so WebTransport) stays on
-            Process b = new ProcessBuilder("node", "test/browser-test.mjs", page, "--timeout", "60000")
-                    .directory(js.toFile()).redirectErrorStream(true).start();
-            Thread reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(b.getInputStream(), StandardCharsets.UTF_8))) {
-                    String l;
-                    while ((l = r.readLine()) != null) {
-                        out.add(l);
-                        System.out.println("[browser] " + l);
-                    }
-                } catch (IOException ignored) {
-                    // the process ended
-                }
-            }, "browser-output");
-            reader.setDaemon(true);
-            reader.start();
-            boolean finished = b.waitFor(120, TimeUnit.SECONDS);
-            if (!finished) {
-                b.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-            reader.join(TimeUnit.SECONDS.toMillis(10));
-            String log = String.join("\n", out);
-            assertTrue(finished, "browser test finished:\n" + log);
-            assertEquals(0, b.exitValue(), "browser test passed:\n" + log);
+            BrowserRun run = BrowserRun.chromium(js, page);
+            String log = run.log();
+            assertEquals(0, run.exit(), "browser test passed:\n" + log);
 
             // the session went through WebTransport, not the WebSocket fallback
             assertTrue(log.contains("transport: webtransport (https://127.0.0.1:"), "transport line:\n" + log);

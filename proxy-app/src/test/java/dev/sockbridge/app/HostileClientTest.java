@@ -11,6 +11,7 @@ import dev.sockbridge.api.message.Control;
 import dev.sockbridge.api.message.Message;
 import dev.sockbridge.api.message.PollFd;
 import dev.sockbridge.api.message.Request;
+import dev.sockbridge.api.testing.EchoServer;
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.proxy.ProxyStats;
 import io.netty.bootstrap.Bootstrap;
@@ -40,11 +41,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.ReferenceCountUtil;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -81,39 +77,19 @@ class HostileClientTest {
             new io.netty.util.concurrent.DefaultThreadFactory("hostile-client", true), NioIoHandler.newFactory());
 
     private ProxyMain main;
-    private ServerSocket echoServer;
-    private Thread echoThread;
+    private EchoServer echoServer;
 
     @BeforeEach
     void start() throws Exception {
         main = new ProxyMain(ProxyOptions.parse(new String[] {"--listen", "127.0.0.1:0"}));
         main.start();
-        echoServer = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        echoThread = new Thread(this::echo, "native-echo");
-        echoThread.setDaemon(true);
-        echoThread.start();
+        echoServer = EchoServer.start();
     }
 
     @AfterEach
     void stop() throws Exception {
         main.stop();
         echoServer.close();
-    }
-
-    private void echo() {
-        while (!echoServer.isClosed()) {
-            try (Socket s = echoServer.accept()) {
-                InputStream in = s.getInputStream();
-                OutputStream out = s.getOutputStream();
-                byte[] b = new byte[8192];
-                int n;
-                while ((n = in.read(b)) > 0) {
-                    out.write(b, 0, n);
-                }
-            } catch (java.io.IOException e) {
-                // the test closed it
-            }
-        }
     }
 
     private ProxyStats stats() {
@@ -193,7 +169,7 @@ class HostileClientTest {
         // another session is served meanwhile
         SockbridgeClient client = SockbridgeClient.connect(main.uri("/sockbridge")).get(T_MS, TimeUnit.MILLISECONDS);
         try {
-            BridgedSocket s = new BridgedSocket(client, "127.0.0.1", echoServer.getLocalPort());
+            BridgedSocket s = new BridgedSocket(client, "127.0.0.1", echoServer.tcpAddress().getPort());
             for (int i = 0; i < 20; i++) {
                 byte[] msg = ("echo " + i).getBytes(StandardCharsets.UTF_8);
                 s.getOutputStream().write(msg);

@@ -4,20 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sockbridge.api.testing.TestRequest;
 import dev.sockbridge.api.transport.ConnectRequest;
 import dev.sockbridge.proxy.AuthenticationException;
 import dev.sockbridge.proxy.SessionGrant;
 import dev.sockbridge.proxy.auth.GrantClaims;
 import dev.sockbridge.proxy.auth.TokenAuthenticator;
-import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -99,36 +97,6 @@ class MintTokenTest {
     }
 
     private static ConnectRequest request(String query) {
-        return new ConnectRequest() {
-            @Override
-            public String scheme() {
-                return "ws";
-            }
-
-            @Override
-            public String path() {
-                return "/sockbridge";
-            }
-
-            @Override
-            public String query() {
-                return query;
-            }
-
-            @Override
-            public Optional<String> header(String name) {
-                return Optional.empty();
-            }
-
-            @Override
-            public SocketAddress remoteAddress() {
-                return null;
-            }
-
-            @Override
-            public List<X509Certificate> peerCertificates() {
-                return List.of();
-            }
-        };
+        return TestRequest.query(query);
     }
 }

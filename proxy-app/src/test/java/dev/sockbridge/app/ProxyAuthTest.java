@@ -9,6 +9,7 @@ import dev.sockbridge.api.Errno;
 import dev.sockbridge.api.SocketCallException;
 import dev.sockbridge.api.client.BridgedSocket;
 import dev.sockbridge.api.client.SockbridgeClient;
+import dev.sockbridge.api.testing.TestPki;
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.proxy.auth.GrantClaims;
 import dev.sockbridge.proxy.auth.TokenKeys;

@@ -1,5 +1,11 @@
 package dev.sockbridge.app;
 
+import static dev.sockbridge.api.testing.UdpSizes.MAX_UDP;
+import static dev.sockbridge.api.testing.UdpSizes.SIZES;
+import static dev.sockbridge.api.testing.UdpSizes.bytes;
+import static dev.sockbridge.api.testing.UdpSizes.nativePeer;
+import static dev.sockbridge.api.testing.UdpSizes.pattern;
+import static dev.sockbridge.api.testing.UdpSizes.receiveAt;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,7 +22,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
@@ -37,8 +42,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class UdpSizeOverWebSocketTest {
-    static final int[] SIZES = {1, 2048, 2049, 8192, 60000, 65507};
-    static final int MAX_UDP = 65507;
     static final long T = 20;
 
     SockbridgeProxy proxy;
@@ -53,9 +56,7 @@ class UdpSizeOverWebSocketTest {
                 .options(TransportOptions.defaults().with(TransportOptions.MAX_FRAME_SIZE, 1 << 20)).build();
         URI uri = proxy.serve(ws.transport("/sockbridge")).get(10, TimeUnit.SECONDS);
         client = SockbridgeClient.connect(uri).get(10, TimeUnit.SECONDS);
-        peer = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        peer.setSoTimeout(10_000);
-        peer.setReceiveBufferSize(1 << 20);
+        peer = nativePeer();
     }
 
     @AfterEach
@@ -78,22 +79,8 @@ class UdpSizeOverWebSocketTest {
         assertEquals(0, proxy.stats().bufferedBytes(), () -> "bytes left: " + proxy.stats());
     }
 
-    static byte[] pattern(int seed, int size) {
-        byte[] b = new byte[size];
-        for (int i = 0; i < size; i++) {
-            b[i] = (byte) (seed * 131 + i * 7 + (i >>> 8) * 3);
-        }
-        return b;
-    }
-
     private DatagramPacket receiveAtPeer() throws Exception {
-        DatagramPacket p = new DatagramPacket(new byte[MAX_UDP + 1], MAX_UDP + 1);
-        peer.receive(p);
-        return p;
-    }
-
-    private static byte[] bytes(DatagramPacket p) {
-        return Arrays.copyOfRange(p.getData(), p.getOffset(), p.getOffset() + p.getLength());
+        return receiveAt(peer);
     }
 
     private InetSocketAddress peerAddress() {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sockbridge.api.message.PollFd;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
+import dev.sockbridge.api.testing.EchoServer;
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.api.transport.Transports;
 import io.netty.buffer.ByteBufUtil;
@@ -40,14 +41,14 @@ class FrontEndBackpressureTest {
 
     private SockbridgeProxy proxy;
     private URI uri;
-    private EchoServers echo;
+    private EchoServer echo;
 
     @BeforeEach
     void start() throws Exception {
         proxy = SockbridgeProxy.builder().build();
         URI name = URI.create("inprocess://backpressure-" + System.nanoTime());
         uri = proxy.serve(Transports.forUri(name).newServer(name, TransportOptions.defaults())).get(5, TimeUnit.SECONDS);
-        echo = new EchoServers();
+        echo = EchoServer.start();
     }
 
     @AfterEach

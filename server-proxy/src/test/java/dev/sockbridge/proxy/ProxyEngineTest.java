@@ -23,6 +23,7 @@ import dev.sockbridge.api.message.Message;
 import dev.sockbridge.api.message.PollFd;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
+import dev.sockbridge.api.testing.EchoServer;
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.api.transport.Transports;
 import io.netty.buffer.ByteBuf;
@@ -55,12 +56,12 @@ class ProxyEngineTest {
     private static int counter;
     SockbridgeProxy proxy;
     URI uri;
-    EchoServers echo;
+    EchoServer echo;
 
     @BeforeEach
     void start() throws Exception {
         startProxy(SockbridgeProxy.builder());
-        echo = new EchoServers();
+        echo = EchoServer.start();
     }
 
     void startProxy(SockbridgeProxy.Builder b) throws Exception {

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sockbridge.api.message.Message;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
+import dev.sockbridge.api.testing.EchoServer;
 import io.netty.buffer.ByteBufUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -47,7 +48,7 @@ class RecvReadAheadTest extends EngineTestBase {
     @Test
     void smallRoundTripsKeepFlowingAsTheReadBufferShrinks() throws Exception {
         startProxy(SockbridgeProxy.builder());
-        try (EchoServers echo = new EchoServers(); RawSession s = RawSession.open(uri)) {
+        try (EchoServer echo = EchoServer.start(); RawSession s = RawSession.open(uri)) {
             int fd = s.value(new Request.Socket(s.nextId(), AF_INET, SOCK_STREAM, 0));
             s.ok(new Request.Connect(s.nextId(), fd, echo.tcpAddress()));
             for (int i = 0; i < 300; i++) {

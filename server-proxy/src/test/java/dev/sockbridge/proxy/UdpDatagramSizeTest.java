@@ -2,6 +2,10 @@ package dev.sockbridge.proxy;
 
 import static dev.sockbridge.api.Posix.AF_INET;
 import static dev.sockbridge.api.Posix.SOCK_DGRAM;
+import static dev.sockbridge.api.testing.UdpSizes.MAX_UDP;
+import static dev.sockbridge.api.testing.UdpSizes.SIZES;
+import static dev.sockbridge.api.testing.UdpSizes.nativePeer;
+import static dev.sockbridge.api.testing.UdpSizes.pattern;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -11,11 +15,11 @@ import dev.sockbridge.api.message.Event;
 import dev.sockbridge.api.message.Message;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
+import dev.sockbridge.api.testing.UdpSizes;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -30,30 +34,9 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class UdpDatagramSizeTest extends EngineTestBase {
-    /** 2,048 was the old cut; 65,507 is the largest UDP payload over IPv4. */
-    static final int[] SIZES = {1, 2048, 2049, 8192, 60000, 65507};
-    static final int MAX_UDP = 65507;
-
-    /** A pattern that differs at every offset of interest, so any cut, shift or reuse of a buffer shows. */
-    static byte[] pattern(int seed, int size) {
-        byte[] b = new byte[size];
-        for (int i = 0; i < size; i++) {
-            b[i] = (byte) (seed * 131 + i * 7 + (i >>> 8) * 3);
-        }
-        return b;
-    }
-
-    private static DatagramSocket nativePeer() throws Exception {
-        DatagramSocket peer = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        peer.setSoTimeout(10_000);
-        peer.setReceiveBufferSize(1 << 20);
-        return peer;
-    }
 
     private static byte[] receiveAt(DatagramSocket peer) throws Exception {
-        DatagramPacket p = new DatagramPacket(new byte[MAX_UDP + 1], MAX_UDP + 1);
-        peer.receive(p);
-        return Arrays.copyOfRange(p.getData(), p.getOffset(), p.getOffset() + p.getLength());
+        return UdpSizes.bytes(UdpSizes.receiveAt(peer));
     }
 
     private int boundUdp(RawSession s) throws Exception {

@@ -1,5 +1,11 @@
 package dev.sockbridge.frontend.emscripten;
 
+import static dev.sockbridge.api.testing.UdpSizes.MAX_UDP;
+import static dev.sockbridge.api.testing.UdpSizes.SIZES;
+import static dev.sockbridge.api.testing.UdpSizes.bytes;
+import static dev.sockbridge.api.testing.UdpSizes.nativePeer;
+import static dev.sockbridge.api.testing.UdpSizes.pattern;
+import static dev.sockbridge.api.testing.UdpSizes.receiveAt;
 import static dev.sockbridge.frontend.emscripten.EmClient.sin;
 import static dev.sockbridge.frontend.emscripten.EmscriptenPosixSessionTest.AF_INET;
 import static dev.sockbridge.frontend.emscripten.EmscriptenPosixSessionTest.SOCK_DGRAM;
@@ -14,7 +20,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sockbridge.frontend.emscripten.EmClient.Rep;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.util.Arrays;
@@ -28,33 +33,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class EmscriptenUdpSizeTest extends EmscriptenTestBase {
-    static final int[] SIZES = {1, 2048, 2049, 8192, 60000, 65507};
-    static final int MAX_UDP = 65507;
-
-    static byte[] pattern(int seed, int size) {
-        byte[] b = new byte[size];
-        for (int i = 0; i < size; i++) {
-            b[i] = (byte) (seed * 131 + i * 7 + (i >>> 8) * 3);
-        }
-        return b;
-    }
-
-    private static DatagramSocket nativePeer() throws Exception {
-        DatagramSocket peer = new DatagramSocket(new InetSocketAddress(NativePeers.LOOPBACK, 0));
-        peer.setSoTimeout(10_000);
-        peer.setReceiveBufferSize(1 << 20);
-        return peer;
-    }
-
-    private static DatagramPacket receiveAt(DatagramSocket peer) throws Exception {
-        DatagramPacket p = new DatagramPacket(new byte[MAX_UDP + 1], MAX_UDP + 1);
-        peer.receive(p);
-        return p;
-    }
-
-    private static byte[] bytes(DatagramPacket p) {
-        return Arrays.copyOfRange(p.getData(), p.getOffset(), p.getOffset() + p.getLength());
-    }
 
     // ------------------------------------------------------------------ POSIX-socket proxy protocol
 

@@ -1,12 +1,8 @@
 package dev.sockbridge.frontend.emscripten;
 
+import dev.sockbridge.api.testing.EchoServer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.ArrayList;
@@ -18,14 +14,13 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Real native peers on 127.0.0.1 for the Emscripten tests: a TCP echo server (echoes until EOF, then
- * closes), a UDP echo server, and a "manual" TCP server whose accepted sockets the test drives.
+ * Real native peers on 127.0.0.1 for the Emscripten tests: the shared {@link EchoServer} (TCP echo until EOF, then
+ * close; UDP echo), and a "manual" TCP server whose accepted sockets the test drives.
  * Daemon threads; everything closed by {@link #close()}.
  */
 final class NativePeers implements AutoCloseable {
     static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
-    final ServerSocket echo;
-    final DatagramSocket udpEcho;
+    final EchoServer echo;
     final ServerSocket manual;
     final BlockingQueue<Socket> manualAccepted = new LinkedBlockingQueue<>();
     private final List<AutoCloseable> extra = new ArrayList<>();
@@ -36,31 +31,8 @@ final class NativePeers implements AutoCloseable {
     });
 
     NativePeers() throws IOException {
-        echo = new ServerSocket(0, 50, LOOPBACK);
-        udpEcho = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0));
+        echo = EchoServer.start();
         manual = new ServerSocket(0, 50, LOOPBACK);
-        pool.execute(() -> {
-            while (!echo.isClosed()) {
-                try {
-                    Socket s = echo.accept();
-                    pool.execute(() -> echo(s));
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        });
-        pool.execute(() -> {
-            byte[] buf = new byte[65535];
-            while (!udpEcho.isClosed()) {
-                try {
-                    DatagramPacket p = new DatagramPacket(buf, buf.length);
-                    udpEcho.receive(p);
-                    udpEcho.send(new DatagramPacket(p.getData(), p.getOffset(), p.getLength(), p.getSocketAddress()));
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        });
         pool.execute(() -> {
             while (!manual.isClosed()) {
                 try {
@@ -76,26 +48,12 @@ final class NativePeers implements AutoCloseable {
         });
     }
 
-    private static void echo(Socket s) {
-        try (s) {
-            InputStream in = s.getInputStream();
-            OutputStream out = s.getOutputStream();
-            byte[] buf = new byte[65536];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                out.write(buf, 0, n);
-            }
-        } catch (IOException ignored) {
-            // peer went away
-        }
-    }
-
     int echoPort() {
-        return echo.getLocalPort();
+        return echo.tcpAddress().getPort();
     }
 
     int udpPort() {
-        return udpEcho.getLocalPort();
+        return echo.udpAddress().getPort();
     }
 
     int manualPort() {
@@ -112,9 +70,7 @@ final class NativePeers implements AutoCloseable {
 
     /** A port with nothing listening (bound then closed). */
     static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
-            return s.getLocalPort();
-        }
+        return EchoServer.closedPort();
     }
 
     void run(Runnable r) {
@@ -130,7 +86,6 @@ final class NativePeers implements AutoCloseable {
     @Override
     public void close() throws Exception {
         echo.close();
-        udpEcho.close();
         manual.close();
         synchronized (extra) {
             for (AutoCloseable c : extra) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sockbridge.api.testing.TestRequest;
 import dev.sockbridge.proxy.SessionAuthenticator;
 import dev.sockbridge.proxy.SessionGrant;
 import dev.sockbridge.proxy.SocketPolicy;

@@ -11,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sockbridge.api.internal.tls.SelfSignedCertificate;
 import dev.sockbridge.api.internal.tls.SelfSignedCertificateGenerator;
+import dev.sockbridge.api.testing.TestPki;
+import dev.sockbridge.api.testing.TestRequest;
 import dev.sockbridge.proxy.SessionGrant;
 import dev.sockbridge.proxy.SocketPolicy;
 import java.nio.file.Files;

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sockbridge.api.testing.TestPki;
+import dev.sockbridge.api.testing.TestRequest;
 import dev.sockbridge.api.transport.ConnectRequest;
 import dev.sockbridge.proxy.AuthenticationException;
 import dev.sockbridge.proxy.SessionGrant;

@@ -50,12 +50,7 @@ class ClientOwnStreamOverQuicTest {
         peers = new NativePeers(1 << 20);
         TransportOptions serverOptions = TransportOptions.defaults()
                 .with(TransportOptions.MAX_FRAME_SIZE, proxy.limits().maxFrameSize());
-        for (String u : new String[] {"quic://127.0.0.1:0", "webtransport://127.0.0.1:0/sockbridge"}) {
-            QuicServerTransport server = QuicServerTransport.create(URI.create(u), serverOptions);
-            URI uri = proxy.serve(server).get(10, TimeUnit.SECONDS);
-            servers.put(uri.getScheme(), server);
-            uris.put(uri.getScheme(), uri);
-        }
+        QuicProxies.serveBoth(proxy, serverOptions, servers, uris);
     }
 
     @AfterAll
@@ -69,8 +64,7 @@ class ClientOwnStreamOverQuicTest {
     }
 
     private static SockbridgeClient connect(String scheme) throws Exception {
-        TransportOptions o = TransportOptions.defaults()
-                .with(QuicTransportOptions.CERTIFICATE_SHA256, servers.get(scheme).certificate().sha256Base64());
+        TransportOptions o = QuicProxies.pinned(servers.get(scheme));
         return SockbridgeClient.connect(uris.get(scheme), o).get(20, TimeUnit.SECONDS);
     }
 

@@ -10,6 +10,7 @@ import dev.sockbridge.api.client.PushListener;
 import dev.sockbridge.api.client.SockbridgeClient;
 import dev.sockbridge.api.codec.MessageCodec;
 import dev.sockbridge.api.message.Control;
+import dev.sockbridge.api.testing.EchoServer;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.proxy.SockbridgeProxy;
@@ -49,6 +50,7 @@ class PushEchoCreditRouteTest {
 
     private static SockbridgeProxy proxy;
     private static NativePeers peers;
+    private static final java.util.List<EchoServer> smallEchoes = new java.util.concurrent.CopyOnWriteArrayList<>();
     private static final Map<String, QuicServerTransport> servers = new ConcurrentHashMap<>();
     private static final Map<String, URI> uris = new ConcurrentHashMap<>();
 
@@ -58,12 +60,7 @@ class PushEchoCreditRouteTest {
         peers = new NativePeers(1 << 10);
         TransportOptions serverOptions = TransportOptions.defaults()
                 .with(TransportOptions.MAX_FRAME_SIZE, proxy.limits().maxFrameSize());
-        for (String u : new String[] {"quic://127.0.0.1:0", "webtransport://127.0.0.1:0/sockbridge"}) {
-            QuicServerTransport server = QuicServerTransport.create(URI.create(u), serverOptions);
-            URI uri = proxy.serve(server).get(10, TimeUnit.SECONDS);
-            servers.put(uri.getScheme(), server);
-            uris.put(uri.getScheme(), uri);
-        }
+        QuicProxies.serveBoth(proxy, serverOptions, servers, uris);
         URI name = URI.create("inprocess://push-echo-credit-route-" + System.nanoTime());
         uris.put("inprocess", proxy.serve(dev.sockbridge.api.transport.Transports.forUri(name)
                 .newServer(name, TransportOptions.defaults())).get(10, TimeUnit.SECONDS));
@@ -77,40 +74,22 @@ class PushEchoCreditRouteTest {
         if (peers != null) {
             peers.close();
         }
+        smallEchoes.forEach(EchoServer::close);
     }
 
     private static SockbridgeClient connect(String scheme) throws Exception {
         if (scheme.equals("inprocess")) {
             return SockbridgeClient.connect(uris.get(scheme)).get(20, TimeUnit.SECONDS);
         }
-        TransportOptions o = TransportOptions.defaults()
-                .with(QuicTransportOptions.CERTIFICATE_SHA256, servers.get(scheme).certificate().sha256Base64());
+        TransportOptions o = QuicProxies.pinned(servers.get(scheme));
         return SockbridgeClient.connect(uris.get(scheme), o).get(20, TimeUnit.SECONDS);
     }
 
     /** A TCP echo with small socket buffers, so that it stops reading soon after its replies stop being read. */
     private static InetSocketAddress smallEcho() throws Exception {
-        java.net.ServerSocket server = new java.net.ServerSocket();
-        server.setReceiveBufferSize(16 << 10);
-        server.bind(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
-        Thread t = new Thread(() -> {
-            try (java.net.Socket s = server.accept()) {
-                server.close();
-                s.setSendBufferSize(16 << 10);
-                byte[] buf = new byte[8 << 10];
-                java.io.InputStream in = s.getInputStream();
-                java.io.OutputStream out = s.getOutputStream();
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    out.write(buf, 0, n);
-                }
-            } catch (java.io.IOException e) {
-                // the test's client went away
-            }
-        }, "small-echo");
-        t.setDaemon(true);
-        t.start();
-        return (InetSocketAddress) server.getLocalSocketAddress();
+        EchoServer echo = EchoServer.builder().receiveBufferSize(16 << 10).sendBufferSize(16 << 10).start();
+        smallEchoes.add(echo);
+        return echo.tcpAddress();
     }
 
     @ParameterizedTest

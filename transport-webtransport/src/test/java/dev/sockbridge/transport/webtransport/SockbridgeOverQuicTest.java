@@ -75,12 +75,7 @@ class SockbridgeOverQuicTest {
                 .with(TransportOptions.MAX_FRAME_SIZE, proxy.limits().maxFrameSize())
                 .with(TransportOptions.HIGH_WATER_MARK, 256 << 10)
                 .with(TransportOptions.LOW_WATER_MARK, 128 << 10);
-        for (String u : List.of("quic://127.0.0.1:0", "webtransport://127.0.0.1:0/sockbridge")) {
-            QuicServerTransport server = (QuicServerTransport) provider.newServer(URI.create(u), serverOptions);
-            URI uri = proxy.serve(server).get(10, TimeUnit.SECONDS);
-            servers.put(uri.getScheme(), server);
-            uris.put(uri.getScheme(), uri);
-        }
+        QuicProxies.serveBoth(proxy, serverOptions, servers, uris);
     }
 
     @AfterAll
@@ -94,8 +89,7 @@ class SockbridgeOverQuicTest {
     }
 
     private static TransportOptions clientOptions(String scheme) {
-        return TransportOptions.defaults()
-                .with(QuicTransportOptions.CERTIFICATE_SHA256, servers.get(scheme).certificate().sha256Base64())
+        return QuicProxies.pinned(servers.get(scheme))
                 .with(QuicTransportOptions.STREAM_WINDOW, CLIENT_STREAM_WINDOW);
     }
 
@@ -140,7 +134,7 @@ class SockbridgeOverQuicTest {
             streamA.ok(id -> new Request.Connect(id, a, peers.tcpSink));
             int b = (int) streamB.value(id -> new Request.Socket(id, AF_INET, SOCK_STREAM, 0));
             streamB.ok(id -> new Request.Connect(id, b, peers.tcpEcho));
-            long sinkBefore = peers.sinkRead.get();
+            long sinkBefore = peers.sink.bytesRead();
 
             // socket A: its native peer reads nothing, the client sends 3 MiB without waiting
             int chunk = 64 << 10;
@@ -169,10 +163,10 @@ class SockbridgeOverQuicTest {
             }
             streamA.ok(id -> new Request.Close(id, a));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (peers.sinkRead.get() - sinkBefore < (long) chunk * chunks && System.nanoTime() < deadline) {
+            while (peers.sink.bytesRead() - sinkBefore < (long) chunk * chunks && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
-            assertEquals((long) chunk * chunks, peers.sinkRead.get() - sinkBefore);
+            assertEquals((long) chunk * chunks, peers.sink.bytesRead() - sinkBefore);
         }
     }
 

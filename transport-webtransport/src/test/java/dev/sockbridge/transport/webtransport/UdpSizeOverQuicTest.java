@@ -2,6 +2,12 @@ package dev.sockbridge.transport.webtransport;
 
 import static dev.sockbridge.api.Posix.AF_INET;
 import static dev.sockbridge.api.Posix.SOCK_DGRAM;
+import static dev.sockbridge.api.testing.UdpSizes.MAX_UDP;
+import static dev.sockbridge.api.testing.UdpSizes.SIZES;
+import static dev.sockbridge.api.testing.UdpSizes.bytes;
+import static dev.sockbridge.api.testing.UdpSizes.nativePeer;
+import static dev.sockbridge.api.testing.UdpSizes.pattern;
+import static dev.sockbridge.api.testing.UdpSizes.receiveAt;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,14 +29,12 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,8 +53,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(120)
 class UdpSizeOverQuicTest {
-    static final int[] SIZES = {1, 2048, 2049, 8192, 60000, 65507};
-    static final int MAX_UDP = 65507;
 
     private static SockbridgeProxy proxy;
     private static final Map<String, QuicServerTransport> servers = new ConcurrentHashMap<>();
@@ -62,12 +64,7 @@ class UdpSizeOverQuicTest {
         proxy = SockbridgeProxy.builder().build();
         TransportOptions serverOptions = TransportOptions.defaults()
                 .with(TransportOptions.MAX_FRAME_SIZE, proxy.limits().maxFrameSize());
-        for (String u : List.of("quic://127.0.0.1:0", "webtransport://127.0.0.1:0/sockbridge")) {
-            QuicServerTransport server = (QuicServerTransport) provider.newServer(URI.create(u), serverOptions);
-            URI uri = proxy.serve(server).get(10, TimeUnit.SECONDS);
-            servers.put(uri.getScheme(), server);
-            uris.put(uri.getScheme(), uri);
-        }
+        QuicProxies.serveBoth(proxy, serverOptions, servers, uris);
     }
 
     @AfterAll
@@ -85,33 +82,7 @@ class UdpSizeOverQuicTest {
     }
 
     private static SockbridgeDriver connect(String scheme) throws Exception {
-        return SockbridgeDriver.connect(provider, uris.get(scheme), TransportOptions.defaults()
-                .with(QuicTransportOptions.CERTIFICATE_SHA256, servers.get(scheme).certificate().sha256Base64()));
-    }
-
-    static byte[] pattern(int seed, int size) {
-        byte[] b = new byte[size];
-        for (int i = 0; i < size; i++) {
-            b[i] = (byte) (seed * 131 + i * 7 + (i >>> 8) * 3);
-        }
-        return b;
-    }
-
-    private static DatagramSocket nativePeer() throws Exception {
-        DatagramSocket peer = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        peer.setSoTimeout(10_000);
-        peer.setReceiveBufferSize(1 << 20);
-        return peer;
-    }
-
-    private static DatagramPacket receiveAt(DatagramSocket peer) throws Exception {
-        DatagramPacket p = new DatagramPacket(new byte[MAX_UDP + 1], MAX_UDP + 1);
-        peer.receive(p);
-        return p;
-    }
-
-    private static byte[] bytes(DatagramPacket p) {
-        return Arrays.copyOfRange(p.getData(), p.getOffset(), p.getOffset() + p.getLength());
+        return SockbridgeDriver.connect(provider, uris.get(scheme), QuicProxies.pinned(servers.get(scheme)));
     }
 
     private static int boundUdp(SockbridgeDriver.Channel main) throws Exception {
@@ -212,8 +183,7 @@ class UdpSizeOverQuicTest {
     @ValueSource(strings = {"quic", "webtransport"})
     void fireAndForgetSendsOverTheQuicDatagramSizeGetEmsgsizeAndSendNothing(String scheme) throws Exception {
         // the Java client's sendToUnreliable, as docs/protocol.md §12 says: EMSGSIZE, nothing sent
-        SockbridgeClient client = SockbridgeClient.connect(uris.get(scheme), TransportOptions.defaults()
-                .with(QuicTransportOptions.CERTIFICATE_SHA256, servers.get(scheme).certificate().sha256Base64()))
+        SockbridgeClient client = SockbridgeClient.connect(uris.get(scheme), QuicProxies.pinned(servers.get(scheme)))
                 .get(20, TimeUnit.SECONDS);
         try (DatagramSocket peer = nativePeer()) {
             int u = client.socket(AF_INET, SOCK_DGRAM, 0).get(10, TimeUnit.SECONDS);

@@ -1,4 +1,4 @@
-package dev.sockbridge.frontend.emscripten;
+package dev.sockbridge.api.testing;
 
 import dev.sockbridge.api.transport.ConnectRequest;
 import java.net.InetSocketAddress;
@@ -9,22 +9,25 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
-/** A ConnectRequest as a transport would report it; the transports' own come with the auth wiring. */
-record TestRequest(String query, Map<String, String> headers, List<X509Certificate> peerCertificates) implements ConnectRequest {
+/**
+ * A {@link ConnectRequest} as a transport would report it (scheme ws, path /sockbridge, from 127.0.0.1:40000), for
+ * authenticator tests that need no transport.
+ */
+public record TestRequest(String query, Map<String, String> headers, List<X509Certificate> peerCertificates) implements ConnectRequest {
 
-    static TestRequest query(String q) {
+    public static TestRequest query(String q) {
         return new TestRequest(q, Map.of(), List.of());
     }
 
-    static TestRequest header(String name, String value) {
+    public static TestRequest header(String name, String value) {
         return new TestRequest(null, Map.of(name.toLowerCase(Locale.ROOT), value), List.of());
     }
 
-    static TestRequest certificates(List<X509Certificate> chain) {
+    public static TestRequest certificates(List<X509Certificate> chain) {
         return new TestRequest(null, Map.of(), chain);
     }
 
-    static TestRequest none() {
+    public static TestRequest none() {
         return new TestRequest(null, Map.of(), List.of());
     }
 

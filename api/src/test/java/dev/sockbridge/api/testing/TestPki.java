@@ -1,4 +1,4 @@
-package dev.sockbridge.app;
+package dev.sockbridge.api.testing;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -18,17 +18,20 @@ import java.time.format.DateTimeFormatter;
 /**
  * A CA and the client certificates it issues, made at test time (EC P-256, DER written by hand: the
  * JDK has no public certificate builder, and the api's generator makes self-signed leaves only).
- * A copy of server-proxy's test helper (no test-jar of that module), with PEM output for TLS stacks.
+ * One helper for every module's authentication and TLS tests, with PEM output for TLS stacks that read files.
+ *
+ * <p>Threading: stateless; every method may be called from any thread.
  */
-final class TestPki {
-    record Issued(KeyPair keys, X509Certificate certificate) {
+public final class TestPki {
+    /** A key pair and its certificate. */
+    public record Issued(KeyPair keys, X509Certificate certificate) {
     }
 
     private TestPki() {
     }
 
     /** Writes the certificate to {@code dir/name.pem} and its key (PKCS#8) to {@code dir/name.key}. */
-    static void writePem(Issued i, java.nio.file.Path dir, String name) throws Exception {
+    public static void writePem(Issued i, java.nio.file.Path dir, String name) throws Exception {
         java.nio.file.Files.writeString(dir.resolve(name + ".pem"), pem("CERTIFICATE", i.certificate().getEncoded()));
         java.nio.file.Files.writeString(dir.resolve(name + ".key"), pem("PRIVATE KEY", i.keys().getPrivate().getEncoded()));
     }
@@ -38,24 +41,24 @@ final class TestPki {
                 + "\n-----END " + label + "-----\n";
     }
 
-    static KeyPair ecKeys() throws Exception {
+    public static KeyPair ecKeys() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
         return g.generateKeyPair();
     }
 
-    static Issued ca(String name) throws Exception {
+    public static Issued ca(String name) throws Exception {
         KeyPair k = ecKeys();
         return new Issued(k, sign(name, name, k, k.getPrivate(), true, Instant.now().minusSeconds(60), Instant.now().plusSeconds(3600)));
     }
 
-    static Issued issue(Issued ca, String name, Instant notBefore, Instant notAfter) throws Exception {
+    public static Issued issue(Issued ca, String name, Instant notBefore, Instant notAfter) throws Exception {
         KeyPair k = ecKeys();
         String issuer = ca.certificate().getSubjectX500Principal().getName().replaceFirst("^CN=", "");
         return new Issued(k, sign(name, issuer, k, ca.keys().getPrivate(), false, notBefore, notAfter));
     }
 
-    static Issued issue(Issued ca, String name) throws Exception {
+    public static Issued issue(Issued ca, String name) throws Exception {
         return issue(ca, name, Instant.now().minusSeconds(60), Instant.now().plusSeconds(3600));
     }
 
