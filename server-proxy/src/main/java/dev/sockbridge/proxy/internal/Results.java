@@ -37,34 +37,4 @@ public final class Results {
             return new Reply.Poll(callId, ((Result.Polled) r).ready());
         }
     }
-
-    /** The result a reply carries (and its buffer). */
-    public static Result of(Reply r) {
-        if (r instanceof Reply.Ok) {
-            return Result.OK;
-        } else if (r instanceof Reply.Value) {
-            return new Result.Value(((Reply.Value) r).value());
-        } else if (r instanceof Reply.Error) {
-            Reply.Error e = (Reply.Error) r;
-            return new Result.Error(e.code(), e.reason());
-        } else if (r instanceof Reply.Data) {
-            Reply.Data d = (Reply.Data) r;
-            return new Result.Data(d.flags(), d.from(), d.data());
-        } else if (r instanceof Reply.Address) {
-            return new Result.Address(((Reply.Address) r).address());
-        } else if (r instanceof Reply.Accept) {
-            Reply.Accept a = (Reply.Accept) r;
-            return new Result.Accepted(a.fd(), a.peer());
-        } else if (r instanceof Reply.SocketPair) {
-            Reply.SocketPair p = (Reply.SocketPair) r;
-            return new Result.SocketPair(p.fd0(), p.fd1());
-        } else if (r instanceof Reply.AddrInfos) {
-            return new Result.AddrInfos(((Reply.AddrInfos) r).results());
-        } else if (r instanceof Reply.NameInfo) {
-            Reply.NameInfo n = (Reply.NameInfo) r;
-            return new Result.NameInfo(n.host(), n.service());
-        } else {
-            return new Result.Polled(((Reply.Poll) r).ready());
-        }
-    }
 }
