@@ -34,12 +34,12 @@ final class CallDispatcher {
             case GETADDRINFO:
                 session.ctx.resolver.getAddrInfo(session.loop, session.info, session.policy(), session.lookupQuota(),
                         (Request.GetAddrInfo) r, res -> session.onLoop(() -> call.complete(res)),
-                        why -> session.countDenied("getaddrinfo", why));
+                        why -> session.onLoop(() -> session.countDenied("getaddrinfo", why)));
                 return;
             case GETNAMEINFO:
                 session.ctx.resolver.getNameInfo(session.loop, session.info, session.policy(), session.lookupQuota(),
                         (Request.GetNameInfo) r, res -> session.onLoop(() -> call.complete(res)),
-                        why -> session.countDenied("getnameinfo", why));
+                        why -> session.onLoop(() -> session.countDenied("getnameinfo", why)));
                 return;
             case POLL: {
                 Request.Poll p = (Request.Poll) r;

@@ -271,7 +271,7 @@ final class DgramSocket extends ProxySocket {
                             "send queue full");
                     return;
                 }
-                session.ctx.bytesOut.add(n);
+                session.countSent(fd, n);
                 channel.writeAndFlush(new DatagramPacket(data, t)).addListener(f -> {
                     session.addBuffered(-n);
                     if (!f.isSuccess() && !closed) {
@@ -301,6 +301,7 @@ final class DgramSocket extends ProxySocket {
                 p.release();
                 return;
             }
+            session.countReceived(fd, p.content().readableBytes());
             received(NativeIo.rightSized(p.content(), ctx.alloc()), from);
         }
 

@@ -92,7 +92,6 @@ final class PairSocket extends ProxySocket {
         }
         int n = data.readableBytes();
         peer.received(data, null);
-        session.ctx.bytesIn.add(-n); // not native traffic
         call.value(n);
         peer.changed();
         return true;

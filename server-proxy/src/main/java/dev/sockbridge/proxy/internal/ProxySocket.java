@@ -294,7 +294,6 @@ abstract class ProxySocket {
         }
         inboundBytes += n;
         session.addBuffered(n);
-        session.ctx.bytesIn.add(n);
     }
 
     boolean hasRoom() {

@@ -308,6 +308,18 @@ public final class SessionCore implements EngineSession {
         }
     }
 
+    /** {@code n} bytes of socket {@code fd} went to its native channel (written to the kernel soon after). */
+    void countSent(int fd, long n) {
+        ctx.bytesOut.add(n);
+        ctx.listener.bytesSent(info, fd, n);
+    }
+
+    /** {@code n} bytes arrived from socket {@code fd}'s native channel. */
+    void countReceived(int fd, long n) {
+        ctx.bytesIn.add(n);
+        ctx.listener.bytesReceived(info, fd, n);
+    }
+
     void countDenied(String call, String reason) {
         ctx.countDenied(info, call, reason);
     }

@@ -438,6 +438,7 @@ final class StreamSocket extends ProxySocket {
                 ctx.channel().config().setAutoRead(false);
                 return;
             }
+            session.countReceived(fd, b.readableBytes());
             received(b, null, true);
             if (!hasRoom()) {
                 ctx.channel().config().setAutoRead(false); // resumed by maybeRead once a recv made room
@@ -534,7 +535,7 @@ final class StreamSocket extends ProxySocket {
 
     /** Writes {@code n} bytes already counted in the session's buffered bytes; the count drops when the write ends. */
     private void write(ByteBuf data, int n) {
-        session.ctx.bytesOut.add(n);
+        session.countSent(fd, n);
         channel.writeAndFlush(data).addListener(f -> {
             session.addBuffered(-n);
             if (!f.isSuccess() && pendingError == 0 && !closed) {
