@@ -1,15 +1,35 @@
 package dev.sockbridge.proxy.internal;
 
+import dev.sockbridge.api.codec.MessageCodec;
+import dev.sockbridge.api.message.Message;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.proxy.spi.Result;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 
-/** Between the engine's POSIX results and the Sockbridge protocol's replies. */
-public final class Results {
-    private Results() {
+/**
+ * The last stage of the Sockbridge CBOR front end: the engine's POSIX results and the session's own messages into
+ * frames. No state and no I/O.
+ */
+final class SockbridgeEncoder {
+    private final MessageCodec codec;
+
+    SockbridgeEncoder(MessageCodec codec) {
+        this.codec = codec;
+    }
+
+    /** The frame answering call {@code callId} with {@code r} (whose buffer it takes). */
+    ByteBuf reply(int callId, Result r, ByteBufAllocator alloc) {
+        return codec.encode(toReply(callId, r), alloc);
+    }
+
+    /** The frame of a push event, a control message or a reply the session makes itself (takes its buffer). */
+    ByteBuf message(Message m, ByteBufAllocator alloc) {
+        return codec.encode(m, alloc);
     }
 
     /** The Sockbridge protocol reply to call {@code callId} that carries {@code r} (and its buffer). */
-    public static Reply toReply(int callId, Result r) {
+    static Reply toReply(int callId, Result r) {
         if (r instanceof Result.Ok) {
             return new Reply.Ok(callId);
         } else if (r instanceof Result.Value) {
