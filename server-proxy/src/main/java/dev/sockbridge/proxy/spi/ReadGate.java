@@ -1,6 +1,9 @@
-package dev.sockbridge.proxy.internal;
+package dev.sockbridge.proxy.spi;
 
 import dev.sockbridge.api.transport.Transport;
+import io.netty.buffer.ByteBuf;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import io.netty.util.concurrent.EventExecutor;
 
 /**
@@ -15,6 +18,13 @@ import io.netty.util.concurrent.EventExecutor;
  * decisions taken on two threads cannot arrive out of order; and a transport whose
  * {@link Transport#isWritable()} answered false reports {@code writabilityChanged(true)} later, so
  * reading always resumes.
+ *
+ * <p>Typical use, in a front end's {@code TransportListener}:
+ * <pre>{@code
+ *   public void frameReceived(ByteBuf frame) { gate.handOver(frame, session.loop(), this::frame); }
+ *   void send(ByteBuf out) { transport.send(out); gate.sent(); }
+ *   public void writabilityChanged(boolean w) { session.execute(() -> { gate.writabilityChanged(); session.writabilityChanged(); }); }
+ * }</pre>
  */
 public final class ReadGate {
     /** Frames handed to the session's loop and not handled yet, above which reading stops. */
@@ -32,6 +42,33 @@ public final class ReadGate {
     public ReadGate(Transport transport) {
         this.transport = transport;
         this.executor = transport.executor();
+    }
+
+    /**
+     * Hands {@code frame} to {@code handler} on {@code loop}: at once when called there, else as a task, counted
+     * as handed over until it ran. {@code handler} owns the frame. If the loop has stopped (the proxy shut down)
+     * the frame is released instead. Call on the transport's executor (its listener callbacks).
+     */
+    public void handOver(ByteBuf frame, EventExecutor loop, Consumer<ByteBuf> handler) {
+        if (loop.inEventLoop()) {
+            // the transport runs on the session's loop: handled now, nothing waits
+            handler.accept(frame);
+            return;
+        }
+        long n = frame.readableBytes();
+        handedOver(n);
+        try {
+            loop.execute(() -> {
+                try {
+                    handler.accept(frame);
+                } finally {
+                    handled(n);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            frame.release();
+            handled(n);
+        }
     }
 
     /** Something was sent on the transport: stop reading at once if that filled it. Any thread. */
