@@ -3,6 +3,7 @@ package dev.sockbridge.proxy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sockbridge.api.testing.EchoServer;
 import dev.sockbridge.api.Errno;
 import dev.sockbridge.api.Posix;
 import dev.sockbridge.api.message.Event;
@@ -40,7 +41,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class FrontEndSpiTest extends EngineTestBase {
-    EchoServers echo;
+    EchoServer echo;
 
     @AfterEach
     void closeEcho() throws Exception {
@@ -225,9 +226,9 @@ class FrontEndSpiTest extends EngineTestBase {
     @Test
     void aFrontEndOnTheSpiBridgesToANativeConnectionByName() throws Exception {
         startProxy(SockbridgeProxy.builder());
-        echo = new EchoServers();
+        echo = EchoServer.start();
         Client c = new Client(serveBridge());
-        c.send("localhost:" + echo.tcp.getLocalPort());
+        c.send("localhost:" + echo.tcpAddress().getPort());
         c.send("ping");
         StringBuilder got = new StringBuilder();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sockbridge.api.testing.EchoServer;
 import dev.sockbridge.api.Errno;
 import dev.sockbridge.api.message.Message;
 import dev.sockbridge.api.message.Reply;
@@ -37,7 +38,7 @@ class ProxyListenerTest extends EngineTestBase {
     }
 
     final ConcurrentLinkedQueue<Ev> events = new ConcurrentLinkedQueue<>();
-    EchoServers echo;
+    EchoServer echo;
 
     final ProxyListener recorder = new ProxyListener() {
         private void add(String kind, SessionInfo s, String call, int fd, long n, String text) {
@@ -135,7 +136,7 @@ class ProxyListenerTest extends EngineTestBase {
     @Test
     void listenerHearsSessionsCallsBytesDenialsAndRefusals() throws Exception {
         startProxy(SockbridgeProxy.builder().listener(recorder).proxyLimits(ProxyLimits.defaults().withMaxSessions(1)));
-        echo = new EchoServers();
+        echo = EchoServer.start();
         long id;
         int fd;
         int denied;
