@@ -1,5 +1,6 @@
 package dev.sockbridge.api.message;
 
+import dev.sockbridge.api.transport.CloseCode;
 import java.util.List;
 
 /** Session control: the version handshake, credit grants and the session's end. */
@@ -19,16 +20,19 @@ public sealed interface Control extends Message {
         public MessageType messageType() { return MessageType.WELCOME; }
     }
 
-    /** The end of a session, from either side, with a close code (WebSocket numbering) and a reason. */
+    /**
+     * The end of a session, from either side, with a close code (WebSocket numbering, see {@link CloseCode}) and a
+     * reason. The int constants are {@link CloseCode}'s, for code that switches at its own pace.
+     */
     record Goodbye(int code, String reason) implements Control {
-        public static final int NORMAL = 1000;
-        public static final int GOING_AWAY = 1001;
-        public static final int PROTOCOL_ERROR = 1002;
-        public static final int POLICY_VIOLATION = 1008;
-        public static final int TOO_BIG = 1009;
-        public static final int INTERNAL_ERROR = 1011;
-        public static final int UNSUPPORTED_VERSION = 4001;
-        public static final int LIMIT_EXCEEDED = 4002;
+        public static final int NORMAL = CloseCode.NORMAL.code();
+        public static final int GOING_AWAY = CloseCode.GOING_AWAY.code();
+        public static final int PROTOCOL_ERROR = CloseCode.PROTOCOL_ERROR.code();
+        public static final int POLICY_VIOLATION = CloseCode.POLICY_VIOLATION.code();
+        public static final int TOO_BIG = CloseCode.TOO_BIG.code();
+        public static final int INTERNAL_ERROR = CloseCode.INTERNAL_ERROR.code();
+        public static final int UNSUPPORTED_VERSION = CloseCode.UNSUPPORTED_VERSION.code();
+        public static final int LIMIT_EXCEEDED = CloseCode.LIMIT_EXCEEDED.code();
         public MessageType messageType() { return MessageType.GOODBYE; }
     }
 

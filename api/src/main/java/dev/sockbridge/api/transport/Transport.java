@@ -114,6 +114,14 @@ public interface Transport {
     /** Closes with a close code (WebSocket numbering) and a reason the peer can read. Idempotent. */
     void close(int code, String reason);
 
+    /**
+     * Closes with {@code code} and a reason the peer can read ({@code null}: the code's own
+     * {@link CloseCode#reason()}). Idempotent.
+     */
+    default void close(CloseCode code, String reason) {
+        close(code.code(), CloseCode.reasonOr(code, reason));
+    }
+
     /** Completes when the transport has closed, from either side. */
     CompletableFuture<Void> closeFuture();
 

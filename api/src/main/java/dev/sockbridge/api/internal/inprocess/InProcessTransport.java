@@ -1,6 +1,7 @@
 package dev.sockbridge.api.internal.inprocess;
 
 import dev.sockbridge.api.internal.transport.HeldBytes;
+import dev.sockbridge.api.transport.CloseCode;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportListener;
 import io.netty.buffer.ByteBuf;
@@ -189,7 +190,7 @@ final class InProcessTransport implements Transport {
         streams.add(stream);
         stream.closeFuture.whenComplete((v, t) -> streams.remove(stream));
         if (closed.get()) {
-            stream.close(1001, "parent closed");
+            stream.close(CloseCode.GOING_AWAY.code(), "parent closed");
         }
     }
 
@@ -230,7 +231,7 @@ final class InProcessTransport implements Transport {
                 r.run();
             } catch (Throwable t) {
                 LOG.log(System.Logger.Level.WARNING, this + ": listener failed; closing with 1011", t);
-                closeNow(1011, "internal error");
+                closeNow(CloseCode.INTERNAL_ERROR.code(), "internal error");
             }
         });
     }
@@ -279,7 +280,7 @@ final class InProcessTransport implements Transport {
                 int size = f.buf.readableBytes();
                 if (size > maxFrameSize) {
                     f.buf.release();
-                    closeNow(1009, "frame of " + size + " bytes is larger than the maximum of " + maxFrameSize);
+                    closeNow(CloseCode.TOO_BIG.code(), "frame of " + size + " bytes is larger than the maximum of " + maxFrameSize);
                     return;
                 }
                 listener.frameReceived(f.buf);
@@ -377,13 +378,13 @@ final class InProcessTransport implements Transport {
         } else if (item instanceof Datagram) {
             ReferenceCountUtil.release(((Datagram) item).buf);
         } else if (item instanceof StreamOpen) {
-            ((StreamOpen) item).stream.close(1001, "parent closed");
+            ((StreamOpen) item).stream.close(CloseCode.GOING_AWAY.code(), "parent closed");
         }
     }
 
     private void closeStreams() {
         for (InProcessTransport s : streams) {
-            s.close(1001, "parent closed");
+            s.close(CloseCode.GOING_AWAY.code(), "parent closed");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.sockbridge.transport.websocket.internal;
 
+import dev.sockbridge.api.transport.CloseCode;
 import dev.sockbridge.api.transport.TransportListener;
 import dev.sockbridge.transport.websocket.WebSocketSession;
 import io.netty.buffer.ByteBuf;
@@ -406,7 +407,7 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
             }
         } else if (msg instanceof TextWebSocketFrame) {
             ReferenceCountUtil.release(msg);
-            fail(1003, "text messages are not accepted: Sockbridge speaks binary");
+            fail(CloseCode.UNSUPPORTED_DATA.code(), "text messages are not accepted: Sockbridge speaks binary");
         } else {
             // pongs (they only count as activity) and anything unexpected
             ReferenceCountUtil.release(msg);
@@ -424,14 +425,14 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
         if (continuation != (partial != null)) {
             // the decoder checks this too; kept so that a pipeline without it cannot mix messages
             content.release();
-            fail(1002, continuation ? "a continuation frame without a message to continue"
+            fail(CloseCode.PROTOCOL_ERROR.code(), continuation ? "a continuation frame without a message to continue"
                     : "a new message began before the last one ended");
             return;
         }
         long size = (partial == null ? 0 : partial.readableBytes()) + content.readableBytes();
         if (size > maxMessageSize) {
             content.release();
-            fail(1009, "message larger than the maximum of " + maxMessageSize + " bytes");
+            fail(CloseCode.TOO_BIG.code(), "message larger than the maximum of " + maxMessageSize + " bytes");
             return;
         }
         addHeld(content.readableBytes());
@@ -512,7 +513,7 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
         if (evt instanceof IdleStateEvent && ((IdleStateEvent) evt).state() == IdleState.READER_IDLE) {
             // while the application does not read, silence says nothing about the peer
             if (!ended && (listener == null || userAutoRead)) {
-                fail(1001, "idle timeout");
+                fail(CloseCode.GOING_AWAY.code(), "idle timeout");
             }
             return;
         }
@@ -527,7 +528,7 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
             fail(e.closeStatus().code(), e.getMessage());
         } else if (cause instanceof TooLongFrameException) {
             LOG.debug("{}: {}", this, cause.getMessage());
-            fail(1009, "message larger than the maximum of " + maxMessageSize + " bytes");
+            fail(CloseCode.TOO_BIG.code(), "message larger than the maximum of " + maxMessageSize + " bytes");
         } else if (cause instanceof IOException || cause.getCause() instanceof IOException) {
             LOG.debug("{}: {}", this, cause.toString());
             if (failure == null) {
@@ -536,7 +537,7 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
             ctx.close();
         } else {
             LOG.warn("{}: unexpected error", this, cause);
-            fail(1011, "internal error");
+            fail(CloseCode.INTERNAL_ERROR.code(), "internal error");
         }
     }
 
@@ -580,7 +581,7 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
 
     private void listenerFailed(Throwable t) {
         LOG.warn("{}: listener failed", this, t);
-        fail(1011, "internal error");
+        fail(CloseCode.INTERNAL_ERROR.code(), "internal error");
     }
 
     /** Reads while there is someone to read for, or while a close is waiting for the peer's answer. */
@@ -639,7 +640,7 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
         frame.release();
         closeFrameReceived = true;
         if (code == -1) {
-            code = 1005;
+            code = CloseCode.NO_STATUS.code();
         }
         if (closeFrameSent) {
             // the answer to our close: done
@@ -651,7 +652,7 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
         closeFrameSent = true;
         // nothing may follow the peer's close frame: what it sends now is not read
         stopReading();
-        CloseWebSocketFrame answer = code == 1005 || !sendable(code) ? new CloseWebSocketFrame() : closeFrame(code, "");
+        CloseWebSocketFrame answer = code == CloseCode.NO_STATUS.code() || !sendable(code) ? new CloseWebSocketFrame() : closeFrame(code, "");
         closeFrameWrite = ctx.writeAndFlush(answer);
         closeFrameWrite.addListener(ChannelFutureListener.CLOSE);
         // a peer that does not read may never take the answer (it waits behind what was queued before it)
@@ -675,7 +676,7 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
         if (closeTimer != null) {
             closeTimer.cancel(false);
         }
-        end(1006, failure != null ? failure : "connection closed without a close frame", true);
+        end(CloseCode.ABNORMAL.code(), failure != null ? failure : "connection closed without a close frame", true);
         releasePartial();
         releaseOwedPong();
         // writes still queued fail right after this listener returns, and release their frames
@@ -759,7 +760,7 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
 
     /** A close frame that fits the 125-byte limit, with a code that may go on the wire. */
     private CloseWebSocketFrame closeFrame(int code, String reason) {
-        int wire = sendable(code) ? code : 1000;
+        int wire = sendable(code) ? code : CloseCode.NORMAL.code();
         byte[] r = truncateUtf8(reason, 123);
         ByteBuf b = channel.alloc().buffer(2 + r.length);
         b.writeShort(wire).writeBytes(r);
@@ -768,7 +769,7 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
 
     /** Close codes an endpoint may send (RFC 6455 7.4): not 1004-1006, 1015, nor unassigned ones. */
     static boolean sendable(int code) {
-        return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+        return CloseCode.isSendable(code);
     }
 
     static byte[] truncateUtf8(String s, int maxBytes) {

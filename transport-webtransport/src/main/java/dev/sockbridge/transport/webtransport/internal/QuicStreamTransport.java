@@ -1,6 +1,7 @@
 package dev.sockbridge.transport.webtransport.internal;
 
 import dev.sockbridge.api.internal.transport.HeldBytes;
+import dev.sockbridge.api.transport.CloseCode;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportListener;
 import io.netty.buffer.ByteBuf;
@@ -364,7 +365,7 @@ final class QuicStreamTransport implements Transport {
 
     /** The main channel ended: this extra stream goes with it. */
     void parentGone() {
-        if (end(1001, "session closed") && stream.isActive()) {
+        if (end(CloseCode.GOING_AWAY.code(), "session closed") && stream.isActive()) {
             stream.close();
         }
     }
@@ -508,7 +509,7 @@ final class QuicStreamTransport implements Transport {
     private void listenerFailed(String callback, Throwable t) {
         LOG.warn("{}: the listener's {} threw; closing with 1011", this, callback, t);
         closing.set(true);
-        localClose(1011, "internal error", false);
+        localClose(CloseCode.INTERNAL_ERROR.code(), "internal error", false);
     }
 
     /** This side found the peer at fault (frame too large, malformed record): close with {@code code}. */
@@ -536,15 +537,15 @@ final class QuicStreamTransport implements Transport {
     /** The peer's FIN came after the last whole frame, with no close record. */
     private void peerFinished() {
         if (cumulation != null && cumulation.isReadable()) {
-            streamGone(1006, "the stream ended inside a frame");
+            streamGone(CloseCode.ABNORMAL.code(), "the stream ended inside a frame");
             return;
         }
         closing.set(true);
-        end(1000, "");
+        end(CloseCode.NORMAL.code(), "");
         if (kind == Kind.MAIN) {
-            link.closeSession(1000, "");
+            link.closeSession(CloseCode.NORMAL.code(), "");
         } else {
-            writeCloseRecord(1000, "");
+            writeCloseRecord(CloseCode.NORMAL.code(), "");
             lingerThenClose();
         }
     }
@@ -651,7 +652,7 @@ final class QuicStreamTransport implements Transport {
                 int b = cumulation.readUnsignedByte();
                 if (b != StreamFraming.RAW_MAIN_STREAM) {
                     closing.set(true);
-                    localClose(1002, "unexpected acceptance byte 0x" + Integer.toHexString(b), true);
+                    localClose(CloseCode.PROTOCOL_ERROR.code(), "unexpected acceptance byte 0x" + Integer.toHexString(b), true);
                     return;
                 }
                 acceptance.complete(this);
@@ -660,7 +661,7 @@ final class QuicStreamTransport implements Transport {
                     // a server that refuses the session closes its connection with a code and reason, and the
                     // FIN of this stream may come first: the session reports those, on this loop, shortly
                     refusalAwaited = true;
-                    loop.schedule(() -> streamGone(1006, "the server ended the main stream without accepting the session"),
+                    loop.schedule(() -> streamGone(CloseCode.ABNORMAL.code(), "the server ended the main stream without accepting the session"),
                             1, TimeUnit.SECONDS);
                 }
                 return;
@@ -697,7 +698,7 @@ final class QuicStreamTransport implements Transport {
                 if ((word & StreamFraming.CLOSE_FLAG) != 0) {
                     int n = word & ~StreamFraming.CLOSE_FLAG;
                     if (n < 4 || n > 4 + StreamFraming.MAX_CLOSE_REASON_BYTES) {
-                        protocolClose(1002, "malformed close record of " + n + " bytes");
+                        protocolClose(CloseCode.PROTOCOL_ERROR.code(), "malformed close record of " + n + " bytes");
                         return;
                     }
                     if (c.readableBytes() < StreamFraming.HEADER_BYTES + n) {
@@ -710,7 +711,7 @@ final class QuicStreamTransport implements Transport {
                     return;
                 }
                 if (word > settings.maxFrameSize()) {
-                    protocolClose(1009, "frame of " + word + " bytes is larger than the maximum of "
+                    protocolClose(CloseCode.TOO_BIG.code(), "frame of " + word + " bytes is larger than the maximum of "
                             + settings.maxFrameSize());
                     return;
                 }
@@ -772,7 +773,7 @@ final class QuicStreamTransport implements Transport {
             if (budget != null && !budget.tryTake(in.readableBytes())) {
                 int n = in.readableBytes();
                 in.release();
-                protocolClose(1008, "the connection's " + budget.max() + " bytes of partly received frames are"
+                protocolClose(CloseCode.POLICY_VIOLATION.code(), "the connection's " + budget.max() + " bytes of partly received frames are"
                         + " taken (" + budget.held() + " held, " + n + " more arrived)");
                 return;
             }
@@ -801,11 +802,11 @@ final class QuicStreamTransport implements Transport {
             }
             if (!stream.parent().isActive()) {
                 // the connection is going: its session reports the real code and reason, on this loop, shortly
-                loop.schedule(() -> streamGone(1006, "QUIC connection closed"), 1, TimeUnit.SECONDS);
+                loop.schedule(() -> streamGone(CloseCode.ABNORMAL.code(), "QUIC connection closed"), 1, TimeUnit.SECONDS);
                 return;
             }
             // later, so that a session ending (which resets its streams first) reports its own code
-            loop.execute(() -> streamGone(1006, "stream closed"));
+            loop.execute(() -> streamGone(CloseCode.ABNORMAL.code(), "stream closed"));
         }
 
         @Override
@@ -816,10 +817,10 @@ final class QuicStreamTransport implements Transport {
                 // quiche no longer knows the stream, which is what a connection closing under it looks like (seen
                 // when the peer writes its close record and closes the connection at once): as in channelInactive,
                 // the session reports the real code and reason, on this loop, shortly
-                loop.schedule(() -> streamGone(1006, "stream failed"), 1, TimeUnit.SECONDS);
+                loop.schedule(() -> streamGone(CloseCode.ABNORMAL.code(), "stream failed"), 1, TimeUnit.SECONDS);
                 return;
             }
-            loop.execute(() -> streamGone(1006, "stream failed"));
+            loop.execute(() -> streamGone(CloseCode.ABNORMAL.code(), "stream failed"));
         }
     }
 }
