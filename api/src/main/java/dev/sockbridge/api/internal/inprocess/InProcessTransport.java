@@ -67,6 +67,8 @@ final class InProcessTransport implements Transport {
     /** Bytes this end has sent that the peer's listener has not taken yet. Guarded by waterLock. */
     private long unconsumed;
     private volatile boolean writable = true;
+    /** isWritable() answered false since the listener was last told. */
+    private final AtomicBoolean observedUnwritable = new AtomicBoolean();
     /** Bytes held now (see the class comment). */
     private final HeldBytes held = new HeldBytes();
 
@@ -116,12 +118,12 @@ final class InProcessTransport implements Transport {
         }
         onLoop(() -> {
             listener = l;
-            // changes before start were not told: the listener starts from the state as it is now
-            reportedWritable = writable;
             if (ended) {
                 // it ended before anyone listened: still tell the listener, once
                 notifyClosed();
             } else {
+                // flips before start were told to no one: a sender that saw false must still hear true
+                reconcileWritability();
                 drain();
             }
         });
@@ -204,7 +206,7 @@ final class InProcessTransport implements Transport {
             unconsumed += n;
             if (writable && unconsumed > highWater) {
                 writable = false;
-                onLoop(() -> fireWritability(false));
+                onLoop(this::reconcileWritability);
             }
         }
     }
@@ -216,7 +218,7 @@ final class InProcessTransport implements Transport {
             unconsumed -= n;
             if (!writable && unconsumed <= lowWater) {
                 writable = true;
-                onLoop(() -> fireWritability(true));
+                onLoop(this::reconcileWritability);
             }
         }
     }
@@ -236,10 +238,24 @@ final class InProcessTransport implements Transport {
         });
     }
 
-    private void fireWritability(boolean w) {
-        if (listener != null && !ended && w != reportedWritable) {
-            reportedWritable = w;
-            listener.writabilityChanged(w);
+    /**
+     * Tells the listener the writability as it is now, if it differs from what it was told last; if
+     * {@link #isWritable()} answered false since, false first (then true, if writable again), so the
+     * listener hears false and true alternately and a sender that saw false is never left waiting.
+     */
+    private void reconcileWritability() {
+        if (listener == null || ended) {
+            return;
+        }
+        boolean sawFalse = observedUnwritable.getAndSet(false);
+        boolean w = writable;
+        if (reportedWritable && (sawFalse || !w)) {
+            reportedWritable = false;
+            listener.writabilityChanged(false);
+        }
+        if (!reportedWritable && w && !ended) {
+            reportedWritable = true;
+            listener.writabilityChanged(true);
         }
     }
 
@@ -299,7 +315,17 @@ final class InProcessTransport implements Transport {
 
     @Override
     public boolean isWritable() {
-        return writable && !closed.get();
+        if (closed.get()) {
+            return false;
+        }
+        if (writable) {
+            return true;
+        }
+        // whoever saw this waits for writabilityChanged(true): make sure the listener hears of it
+        if (observedUnwritable.compareAndSet(false, true)) {
+            onLoop(this::reconcileWritability);
+        }
+        return false;
     }
 
     @Override
