@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sockbridge.api.message.Control.Goodbye;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,6 +43,18 @@ class CloseCodeTest {
             known.add(c.code() + " " + c.name());
         }
         assertEquals(known, doc, "docs/protocol.md 3.3 and CloseCode.known()");
+    }
+
+    @Test
+    void goodbyesConstantsAreTheCloseCodes() {
+        assertEquals(CloseCode.NORMAL.code(), Goodbye.NORMAL);
+        assertEquals(CloseCode.GOING_AWAY.code(), Goodbye.GOING_AWAY);
+        assertEquals(CloseCode.PROTOCOL_ERROR.code(), Goodbye.PROTOCOL_ERROR);
+        assertEquals(CloseCode.POLICY_VIOLATION.code(), Goodbye.POLICY_VIOLATION);
+        assertEquals(CloseCode.TOO_BIG.code(), Goodbye.TOO_BIG);
+        assertEquals(CloseCode.INTERNAL_ERROR.code(), Goodbye.INTERNAL_ERROR);
+        assertEquals(CloseCode.UNSUPPORTED_VERSION.code(), Goodbye.UNSUPPORTED_VERSION);
+        assertEquals(CloseCode.LIMIT_EXCEEDED.code(), Goodbye.LIMIT_EXCEEDED);
     }
 
     @Test
