@@ -1,5 +1,6 @@
 package dev.sockbridge.api.message;
 
+import dev.sockbridge.api.transport.CloseCode;
 import java.util.List;
 
 /** Session control: the version handshake, credit grants and the session's end. */
@@ -19,7 +20,11 @@ public sealed interface Control extends Message {
         public MessageType messageType() { return MessageType.WELCOME; }
     }
 
-    /** The end of a session, from either side, with a close code (WebSocket numbering) and a reason. */
+    /**
+     * The end of a session, from either side, with a close code (WebSocket numbering, see {@link CloseCode}) and a
+     * reason. The int constants are {@link CloseCode}'s codes, kept as constant expressions so that they still
+     * work as {@code case} labels (CloseCodeTest checks they agree).
+     */
     record Goodbye(int code, String reason) implements Control {
         public static final int NORMAL = 1000;
         public static final int GOING_AWAY = 1001;

@@ -62,7 +62,7 @@ public final class Admission {
         if (httpStatus < 400 || httpStatus > 599) {
             throw new IllegalArgumentException("a refusal is a 4xx or 5xx status, not " + httpStatus);
         }
-        int code = httpStatus == 429 || httpStatus >= 500 ? 1013 : 1008;
+        int code = (httpStatus == 429 || httpStatus >= 500 ? CloseCode.TRY_AGAIN_LATER : CloseCode.POLICY_VIOLATION).code();
         return new Admission(false, httpStatus, code, Objects.requireNonNullElse(reason, ""), -1, null, null);
     }
 

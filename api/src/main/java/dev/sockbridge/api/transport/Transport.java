@@ -32,8 +32,9 @@ import java.util.function.LongConsumer;
  * {@code false} and {@code true} alternately and is never left with a stale state: however quickly
  * writability flips (several flips may be reported as one pair, or not at all if they cancel out),
  * once it settles the last call the listener got says what {@link #isWritable()} says, and a
- * caller that saw {@code isWritable()} answer false is told {@code writabilityChanged(true)} when it
- * becomes writable again (unless the transport closes first). In the other direction,
+ * caller that saw {@code isWritable()} answer false (even before {@link #start}) is told
+ * {@code writabilityChanged(true)} when it becomes writable again (unless the transport closes
+ * first). {@link AbstractTransport} keeps these rules for a transport built on it. In the other direction,
  * {@link #setAutoRead(boolean) setAutoRead(false)} stops delivering frames at once when called on
  * {@link #executor()} (from another thread, within a turn of it) and stops reading the wire; at
  * most what one read of the wire already brought in (and the rest of a message that has begun)
@@ -113,6 +114,14 @@ public interface Transport {
 
     /** Closes with a close code (WebSocket numbering) and a reason the peer can read. Idempotent. */
     void close(int code, String reason);
+
+    /**
+     * Closes with {@code code} and a reason the peer can read ({@code null}: the code's own
+     * {@link CloseCode#reason()}). Idempotent.
+     */
+    default void close(CloseCode code, String reason) {
+        close(code.code(), CloseCode.reasonOr(code, reason));
+    }
 
     /** Completes when the transport has closed, from either side. */
     CompletableFuture<Void> closeFuture();

@@ -19,9 +19,9 @@ public interface TransportListener {
 
     /** The peer opened an extra stream ({@link Transport.Capability#STREAMS}); the listener must {@code start} it or close it. */
     default void streamOpened(Transport stream) {
-        stream.close(1003, "streams not accepted");
+        stream.close(CloseCode.UNSUPPORTED_DATA, "streams not accepted");
     }
 
-    /** The transport ended: called once, last. {@code code} follows WebSocket close codes. */
+    /** The transport ended: called once, last. {@code code} follows WebSocket close codes ({@link CloseCode#of(int)} names it). */
     void closed(int code, String reason);
 }

@@ -619,6 +619,61 @@ public abstract class AbstractTransportConformanceTest {
         assertEquals(c.transport.isWritable(), events.get(events.size() - 1), "the last event is the state now");
     }
 
+    /**
+     * Flips that coalesce completely: the transport turns unwritable (and a sender sees it do so) and writable
+     * again before anyone listens, so no event was ever due while it happened. The listener started afterwards
+     * must still end up told the state as it is, with the events alternating: {@code false}, then {@code true}.
+     * A transport that only snapshots its writability at start loses the "writable again" a sender that saw
+     * false is waiting for (the websockify bridge polled for it every 50 ms).
+     */
+    @Test
+    void writabilityFlipsThatCoalesceBeforeStartStillEndWithTheListenerToldWritable() throws Exception {
+        onAccept = e -> {
+            e.echo = false;
+            e.keepFrames = false;
+            e.transport.setAutoRead(false);
+        };
+        Transport t = await(provider().connect(uri, clientOptions()));
+        Endpoint s = nextAccepted();
+        flush(s.transport.executor());
+        int n = 0;
+        long bytes = 0;
+        while (t.isWritable()) {
+            if (bytes >= backpressureSendLimit()) {
+                fail("sent " + bytes + " bytes before start and still writable");
+            }
+            t.send(frame(t, n++, 16 * 1024));
+            bytes += 16 * 1024;
+        }
+        // the sender saw false; the server now takes everything, so the client is writable again, unstarted
+        s.transport.setAutoRead(true);
+        s.awaitFrames(n, timeout());
+        assertNull(s.firstMismatch.get());
+        flush(t.executor());
+        flush(t.executor());
+
+        Endpoint c = new Endpoint("client-flipped-before-start", t, false);
+        endpoints.add(c);
+        c.start();
+        long deadline = System.nanoTime() + timeout().toNanos();
+        while (true) {
+            List<Boolean> ev = new ArrayList<>(c.writability);
+            if (!ev.isEmpty() && ev.get(ev.size() - 1) && t.isWritable()) {
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                fail("saw isWritable() false before start and was never told true; events " + ev
+                        + ", isWritable() " + t.isWritable());
+            }
+            synchronized (c.signal) {
+                c.signal.wait(10);
+            }
+        }
+        flush(t.executor());
+        assertEquals(List.of(false, true), new ArrayList<>(c.writability), "told false, then true, once each");
+        echoRoundTrip(c, 0);
+    }
+
     // ------------------------------------------------------------------------------------------------
     // datagrams and streams
 

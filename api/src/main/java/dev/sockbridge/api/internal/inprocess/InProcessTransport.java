@@ -1,8 +1,9 @@
 package dev.sockbridge.api.internal.inprocess;
 
-import dev.sockbridge.api.internal.transport.HeldBytes;
+import dev.sockbridge.api.transport.AbstractTransport;
+import dev.sockbridge.api.transport.CloseCode;
+import dev.sockbridge.api.transport.ConnectRequest;
 import dev.sockbridge.api.transport.Transport;
-import dev.sockbridge.api.transport.TransportListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.ReferenceCountUtil;
@@ -13,14 +14,13 @@ import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.LongConsumer;
 
 /**
  * One end of an in-process pair. Frames are handed over as buffers (encoded, so the codec runs as it
  * would on a wire) and queued on the receiving end's executor. The bytes queued there and not yet
  * taken by its listener count against the sender's water marks, so {@code setAutoRead(false)} on one
- * end makes the other end unwritable: the same backpressure a socket gives.
+ * end makes the other end unwritable: the same backpressure a socket gives. Lifecycle, delivery and
+ * writability are {@link AbstractTransport}'s; this class is the "wire".
  *
  * <p>As on a wire, the receiving end enforces its own maximum frame size: a larger frame is not
  * delivered, and the receiving end closes with 1009.
@@ -37,7 +37,7 @@ import java.util.function.LongConsumer;
  * <p><b>Streams.</b> A stream the peer opens is announced at once, even while reading of this end's
  * frames is paused: streams are independent of the main flow and of each other.
  */
-final class InProcessTransport implements Transport {
+final class InProcessTransport extends AbstractTransport {
     private static final System.Logger LOG = System.getLogger("dev.sockbridge.transport.inprocess");
     static final int MAX_DATAGRAM = 1200;
 
@@ -52,36 +52,23 @@ final class InProcessTransport implements Transport {
 
     // touched only on executor
     private final ArrayDeque<Object> inbound = new ArrayDeque<>();
-    private TransportListener listener;
-    private boolean autoRead = true;
-    /** The transport is over: nothing but a pending {@code closed} call is delivered any more. */
-    private boolean ended;
-    private boolean closedDelivered;
-    private int endCode;
-    private String endReason;
-    private boolean reportedWritable = true;
 
     // writability accounting, shared by the sending thread(s) and the peer's executor
     private final Object waterLock = new Object();
     /** Bytes this end has sent that the peer's listener has not taken yet. Guarded by waterLock. */
     private long unconsumed;
     private volatile boolean writable = true;
-    /** Bytes held now (see the class comment). */
-    private final HeldBytes held = new HeldBytes();
 
-    private final AtomicBoolean started = new AtomicBoolean();
-    /** Set once a close has begun, from either side: sends are released from then on. */
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
     /** Streams opened on this transport (by either side): closed with it. */
     private final Set<InProcessTransport> streams = ConcurrentHashMap.newKeySet();
 
     /** Server end: what the client presented and what its admission attached. Set before it is handed out. */
-    private volatile dev.sockbridge.api.transport.ConnectRequest connectRequest;
+    private volatile ConnectRequest connectRequest;
     private volatile Object attachment;
 
     private InProcessTransport(String name, EventExecutor executor, ByteBufAllocator alloc, long highWater,
                                long lowWater, int maxFrameSize) {
+        super(executor);
         this.name = name;
         this.executor = executor;
         this.alloc = alloc;
@@ -105,50 +92,63 @@ final class InProcessTransport implements Transport {
         return new InProcessTransport[] {c, s};
     }
 
-    @Override
-    public void start(TransportListener l) {
-        if (l == null) {
-            throw new NullPointerException("listener");
-        }
-        if (!started.compareAndSet(false, true)) {
-            throw new IllegalStateException("already started");
-        }
-        onLoop(() -> {
-            listener = l;
-            // changes before start were not told: the listener starts from the state as it is now
-            reportedWritable = writable;
-            if (ended) {
-                // it ended before anyone listened: still tell the listener, once
-                notifyClosed();
-            } else {
-                drain();
-            }
-        });
-    }
+    // ------------------------------------------------------------------ the wire
 
     @Override
-    public void send(ByteBuf frame) {
-        if (closed.get()) {
-            frame.release();
-            return;
-        }
+    protected void sendFrame(ByteBuf frame) {
         long n = Math.max(1, frame.readableBytes());
         charge(n);
         peer.enqueue(new Frame(frame, n));
     }
 
     @Override
-    public void countHeldBytes(LongConsumer counter) {
-        held.countInto(counter);
+    protected boolean wireWritable() {
+        return writable;
     }
 
-    private void held(long delta) {
-        held.add(delta);
+    @Override
+    protected void closeWire(int code, String reason) {
+        // the peer sees the close after the frames sent before it, as on a real connection
+        peer.markClosing();
+        peer.enqueueClose(code, reason);
+        deliverClosed(code, reason);
     }
 
-    /** The end is over: gives back what is still counted (frames not taken are released by their holder). */
-    private void releaseHeld() {
-        held.release();
+    @Override
+    protected boolean deliverNext() {
+        Object item = inbound.poll();
+        if (item == null) {
+            return false;
+        }
+        held(-cost(item));
+        if (item instanceof Frame) {
+            Frame f = (Frame) item;
+            peer.consumed(f.cost);
+            int size = f.buf.readableBytes();
+            if (size > maxFrameSize) {
+                f.buf.release();
+                fail(CloseCode.TOO_BIG, "frame of " + size + " bytes is larger than the maximum of " + maxFrameSize);
+                return false;
+            }
+            deliverFrame(f.buf);
+        } else if (item instanceof Datagram) {
+            Datagram d = (Datagram) item;
+            peer.consumed(d.cost);
+            deliverDatagram(d.buf);
+        } else if (item instanceof StreamOpen) {
+            announceStream(((StreamOpen) item).stream);
+        } else if (item instanceof PeerClosed) {
+            PeerClosed pc = (PeerClosed) item;
+            deliverClosed(pc.code, pc.reason);
+            return false;
+        }
+        return true;
+    }
+
+    @Override
+    protected void onEnd() {
+        releaseQueued();
+        closeStreams();
     }
 
     @Override
@@ -157,7 +157,7 @@ final class InProcessTransport implements Transport {
         synchronized (waterLock) {
             full = unconsumed > highWater;
         }
-        if (closed.get() || datagram.readableBytes() > MAX_DATAGRAM || full) {
+        if (isClosing() || datagram.readableBytes() > MAX_DATAGRAM || full) {
             datagram.release();
             return false;
         }
@@ -174,7 +174,7 @@ final class InProcessTransport implements Transport {
 
     @Override
     public CompletableFuture<Transport> openStream() {
-        if (closed.get()) {
+        if (isClosing()) {
             return CompletableFuture.failedFuture(new IllegalStateException("closed"));
         }
         InProcessTransport[] p = pair(name + "/stream", executor, peer.executor, alloc, highWater, lowWater,
@@ -187,70 +187,68 @@ final class InProcessTransport implements Transport {
 
     private void adoptStream(InProcessTransport stream) {
         streams.add(stream);
-        stream.closeFuture.whenComplete((v, t) -> streams.remove(stream));
-        if (closed.get()) {
-            stream.close(1001, "parent closed");
+        stream.closeFuture().whenComplete((v, t) -> streams.remove(stream));
+        if (isClosing()) {
+            stream.close(CloseCode.GOING_AWAY, "parent closed");
         }
     }
 
-    /**
-     * Counts bytes sent and not yet taken; turns unwritable above the high-water mark. Each change is
-     * queued under the lock, so the listener hears the changes in the order they happened.
-     */
+    /** Counts bytes sent and not yet taken; turns unwritable above the high-water mark. */
     private void charge(long n) {
         held(n);
+        boolean flipped;
         synchronized (waterLock) {
             unconsumed += n;
-            if (writable && unconsumed > highWater) {
+            flipped = writable && unconsumed > highWater;
+            if (flipped) {
                 writable = false;
-                onLoop(() -> fireWritability(false));
             }
+        }
+        if (flipped) {
+            wireWritabilityChanged();
         }
     }
 
     /** The peer's listener took {@code n} bytes; turns writable again at the low-water mark. */
     private void consumed(long n) {
         held(-n);
+        boolean flipped;
         synchronized (waterLock) {
             unconsumed -= n;
-            if (!writable && unconsumed <= lowWater) {
+            flipped = !writable && unconsumed <= lowWater;
+            if (flipped) {
                 writable = true;
-                onLoop(() -> fireWritability(true));
             }
+        }
+        if (flipped) {
+            wireWritabilityChanged();
         }
     }
 
     /**
-     * Runs {@code r} on this end's executor. A listener that throws ends this transport with 1011, as
-     * an unexpected exception in a socket transport's pipeline does; the shared loop goes on.
+     * Runs {@code r} on this end's executor, a turn later. Should it throw, this transport ends with 1011, as an
+     * unexpected exception in a socket transport's pipeline does; the shared loop goes on.
      */
     private void onLoop(Runnable r) {
         executor.execute(() -> {
             try {
                 r.run();
             } catch (Throwable t) {
-                LOG.log(System.Logger.Level.WARNING, this + ": listener failed; closing with 1011", t);
-                closeNow(1011, "internal error");
+                LOG.log(System.Logger.Level.WARNING, this + ": failed; closing with 1011", t);
+                fail(CloseCode.INTERNAL_ERROR, "internal error");
             }
         });
     }
 
-    private void fireWritability(boolean w) {
-        if (listener != null && !ended && w != reportedWritable) {
-            reportedWritable = w;
-            listener.writabilityChanged(w);
-        }
-    }
-
     private void enqueue(Object item) {
         onLoop(() -> {
-            if (ended) {
+            if (isEnded()) {
                 discard(item);
                 return;
             }
-            if (item instanceof StreamOpen && listener != null) {
+            if (item instanceof StreamOpen && isStarted()) {
                 // streams do not wait behind the main flow
-                listener.streamOpened(((StreamOpen) item).stream);
+                announceStream(((StreamOpen) item).stream);
                 return;
             }
             held(cost(item));
@@ -269,91 +267,23 @@ final class InProcessTransport implements Transport {
         return 0;
     }
 
-    private void drain() {
-        while (listener != null && autoRead && !ended && !inbound.isEmpty()) {
-            Object item = inbound.poll();
-            held(-cost(item));
-            if (item instanceof Frame) {
-                Frame f = (Frame) item;
-                peer.consumed(f.cost);
-                int size = f.buf.readableBytes();
-                if (size > maxFrameSize) {
-                    f.buf.release();
-                    closeNow(1009, "frame of " + size + " bytes is larger than the maximum of " + maxFrameSize);
-                    return;
-                }
-                listener.frameReceived(f.buf);
-            } else if (item instanceof Datagram) {
-                Datagram d = (Datagram) item;
-                peer.consumed(d.cost);
-                listener.datagramReceived(d.buf);
-            } else if (item instanceof StreamOpen) {
-                listener.streamOpened(((StreamOpen) item).stream);
-            } else if (item instanceof PeerClosed) {
-                PeerClosed pc = (PeerClosed) item;
-                deliverClosed(pc.code, pc.reason);
-            }
-        }
-    }
-
-    @Override
-    public boolean isWritable() {
-        return writable && !closed.get();
-    }
-
-    @Override
-    public void setAutoRead(boolean on) {
-        if (!on && executor.inEventLoop()) {
-            // at once, as the contract says: a listener that pauses in frameReceived gets no more frames,
-            // even from a drain already under way
-            autoRead = false;
-            return;
-        }
-        // turning on (or from another thread) takes a turn: a drain is never started inside a callback
-        onLoop(() -> {
-            autoRead = on;
-            drain();
-        });
-    }
-
     @Override
     public Set<Capability> capabilities() {
         return EnumSet.of(Capability.DATAGRAMS, Capability.STREAMS);
     }
 
-    @Override
-    public void close(int code, String reason) {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        // the peer sees the close after the frames sent before it, as on a real connection
-        peer.closed.set(true);
-        peer.enqueueClose(code, reason);
-        onLoop(() -> deliverClosed(code, reason));
-    }
-
-    /** Closes from the executor, outside any listener callback, without waiting for another turn. */
-    private void closeNow(int code, String reason) {
-        if (closed.compareAndSet(false, true)) {
-            peer.closed.set(true);
-            peer.enqueueClose(code, reason);
-        }
-        deliverClosed(code, reason);
-    }
-
     private void enqueueClose(int code, String reason) {
         onLoop(() -> {
-            if (ended) {
+            if (isEnded()) {
                 return;
             }
-            if (listener == null) {
+            if (!isStarted()) {
                 // not started: the transport is over, but what came before the close is kept for the
-                // listener, then closed() (see start)
+                // listener, then closed() (delivered in order once it starts)
                 inbound.add(new PeerClosed(code, reason));
                 closeStreams();
-                releaseHeld();
-                closeFuture.complete(null);
-            } else if (!autoRead) {
+                terminated();
+            } else if (!autoRead()) {
                 // a paused end still learns of the close
                 deliverClosed(code, reason);
             } else {
@@ -377,51 +307,22 @@ final class InProcessTransport implements Transport {
         } else if (item instanceof Datagram) {
             ReferenceCountUtil.release(((Datagram) item).buf);
         } else if (item instanceof StreamOpen) {
-            ((StreamOpen) item).stream.close(1001, "parent closed");
+            ((StreamOpen) item).stream.close(CloseCode.GOING_AWAY, "parent closed");
         }
     }
 
     private void closeStreams() {
         for (InProcessTransport s : streams) {
-            s.close(1001, "parent closed");
+            s.close(CloseCode.GOING_AWAY, "parent closed");
         }
     }
 
     private void deliverClosed(int code, String reason) {
-        if (ended) {
-            return;
-        }
-        ended = true;
-        endCode = code;
-        endReason = reason;
-        closed.set(true);
-        releaseQueued();
-        closeStreams();
         try {
-            if (listener != null) {
-                notifyClosed();
-            }
+            end(code, reason);
         } finally {
-            releaseHeld();
-            closeFuture.complete(null);
+            terminated();
         }
-    }
-
-    private void notifyClosed() {
-        if (!closedDelivered) {
-            closedDelivered = true;
-            listener.closed(endCode, endReason);
-        }
-    }
-
-    @Override
-    public CompletableFuture<Void> closeFuture() {
-        return closeFuture;
-    }
-
-    @Override
-    public EventExecutor executor() {
-        return executor;
     }
 
     @Override
@@ -456,13 +357,13 @@ final class InProcessTransport implements Transport {
     private record PeerClosed(int code, String reason) {
     }
 
-    void admitted(dev.sockbridge.api.transport.ConnectRequest request, Object attachment) {
+    void admitted(ConnectRequest request, Object attachment) {
         this.connectRequest = request;
         this.attachment = attachment;
     }
 
     @Override
-    public dev.sockbridge.api.transport.ConnectRequest connectRequest() {
+    public ConnectRequest connectRequest() {
         return connectRequest;
     }
 

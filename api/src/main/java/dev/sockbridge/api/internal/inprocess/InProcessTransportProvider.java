@@ -2,6 +2,7 @@ package dev.sockbridge.api.internal.inprocess;
 
 import dev.sockbridge.api.internal.transport.Admissions;
 import dev.sockbridge.api.internal.transport.BasicConnectRequest;
+import dev.sockbridge.api.transport.CloseCode;
 import dev.sockbridge.api.transport.ConnectRequest;
 import dev.sockbridge.api.transport.ServerTransport;
 import dev.sockbridge.api.transport.ServerTransportListener;
@@ -95,7 +96,7 @@ public final class InProcessTransportProvider implements TransportProvider {
             p[1].closeFuture().whenComplete((v, t) -> open.remove(p[1]));
             if (closingAll) {
                 // shutdownNow ran between the check above and open.add: it may have missed this one
-                p[1].close(1001, "server shutting down");
+                p[1].close(CloseCode.GOING_AWAY, "server shutting down");
             }
             // the client's end is handed out at once, as a socket's would be: a refusal reaches it as a close
             ConnectRequest request = BasicConnectRequest.bare("inprocess", query, null, null);
@@ -128,7 +129,7 @@ public final class InProcessTransportProvider implements TransportProvider {
             shutdown();
             closingAll = true;
             CompletableFuture<?>[] fs = open.stream().map(t -> {
-                t.close(1001, "server shutting down");
+                t.close(CloseCode.GOING_AWAY, "server shutting down");
                 return t.closeFuture();
             }).toArray(CompletableFuture[]::new);
             return CompletableFuture.allOf(fs);

@@ -53,6 +53,11 @@ public final class HeldBytes {
         released = true;
     }
 
+    /** Whether {@link #release()} ran. */
+    public synchronized boolean isReleased() {
+        return released;
+    }
+
     /** Bytes held now (0 once released). */
     public synchronized long get() {
         return held;

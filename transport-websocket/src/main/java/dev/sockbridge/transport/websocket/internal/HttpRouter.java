@@ -254,7 +254,7 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             p.addAfter("wsdecoder", "ws-idle",
                     new IdleStateHandler(config.idleTimeoutMillis(), 0, 0, TimeUnit.MILLISECONDS));
         }
-        p.replace(this, "ws-session", session);
+        p.replace(this, "ws-session", session.handler());
         if (base64) {
             p.addBefore("ws-session", "ws-base64", new Base64FrameCodec());
         }

@@ -1,12 +1,14 @@
 package dev.sockbridge.transport.websocket.internal;
 
-import dev.sockbridge.api.transport.TransportListener;
+import dev.sockbridge.api.transport.AbstractTransport;
+import dev.sockbridge.api.transport.CloseCode;
 import dev.sockbridge.transport.websocket.WebSocketSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -23,7 +25,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
@@ -33,13 +34,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.EnumSet;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.LongConsumer;
 
 /**
- * A {@link WebSocketSession} over one upgraded Netty channel, and the last handler of its pipeline.
+ * A {@link WebSocketSession} over one upgraded Netty channel; its {@link #handler()} is the last handler of the
+ * pipeline. Lifecycle, delivery and writability are {@link AbstractTransport}'s; this class is the WebSocket wire.
  *
  * <pre>
  *  [ssl] ─ ws decoder ─ [IdleStateHandler] ─ WebSocketChannelTransport (reassembles fragments) ─▶ listener
@@ -67,7 +66,7 @@ import java.util.function.LongConsumer;
  * closing connection holds nothing and lingers no longer than that. A connection lost without a close
  * frame reports 1006.
  */
-public final class WebSocketChannelTransport extends ChannelDuplexHandler implements WebSocketSession {
+public final class WebSocketChannelTransport extends AbstractTransport implements WebSocketSession {
     private static final InternalLogger LOG = InternalLoggerFactory.getInstance(WebSocketChannelTransport.class);
 
     private final Channel channel;
@@ -80,23 +79,19 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
     private final String subprotocol;
     private final HttpHeaders requestHeaders;
 
+    private final Handler handler = new Handler();
+
     // event loop only
     private ChannelHandlerContext ctx;
-    private TransportListener listener;
-    private boolean userAutoRead = true;
     private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>();
-    private boolean delivering;
-    private boolean ended;
-    private int endCode;
-    private String endReason;
-    private boolean closedDelivered;
+    /** Ended by the peer before anyone listened: {@link #pending} is kept for the listener to come. */
+    private boolean keepPending;
     private boolean closeFrameSent;
     /** The write of our close frame (or of our answer to the peer's), once begun. */
     private io.netty.channel.ChannelFuture closeFrameWrite;
     private boolean closeFrameReceived;
     /** Closing: nothing more is read from the peer (see the class comment). */
     private boolean readStopped;
-    private boolean reportedWritable = true;
     private String failure;
     private ScheduledFuture<?> pingTask;
     private ScheduledFuture<?> closeTimer;
@@ -104,19 +99,8 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
     private CompositeByteBuf partial;
     /** The payload of the latest ping not answered yet because the channel was not writable, or null. */
     private ByteBuf owedPong;
-    /** Bytes held now (see the class comment), and the decoder's part of them. */
-    private long held;
+    /** The decoder's part of the held bytes. */
     private long decoderHeld;
-    private LongConsumer heldCounter;
-    /** The channel has closed: the held bytes were given back and nothing more is counted. */
-    private boolean heldReleased;
-
-    private final AtomicBoolean started = new AtomicBoolean();
-    /** isWritable() answered false since the listener was last told. */
-    private final AtomicBoolean observedUnwritable = new AtomicBoolean();
-    /** Set when a close began, from either side: sends are released from then on. */
-    private final AtomicBoolean closing = new AtomicBoolean();
-    private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
 
     /**
      * Makes the session for an upgraded channel; add it to the pipeline as its last handler. Reading
@@ -130,6 +114,7 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
     /** As above, with the largest message accepted (a route's own size instead of the server's). */
     public WebSocketChannelTransport(Channel channel, String scheme, WebSocketConfig config, int maxMessageSize,
                                      String path, String query, String subprotocol, HttpHeaders requestHeaders) {
+        super(channel.eventLoop());
         if (maxMessageSize <= 0) {
             throw new IllegalArgumentException("maxMessageSize must be positive: " + maxMessageSize);
         }
@@ -149,52 +134,56 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
     // ---------------------------------------------------------------------------------------------
     // Transport
 
-    @Override
-    public void start(TransportListener l) {
-        if (l == null) {
-            throw new NullPointerException("listener");
-        }
-        if (!started.compareAndSet(false, true)) {
-            throw new IllegalStateException("already started");
-        }
-        onLoop(() -> {
-            listener = l;
-            if (ended) {
-                // it ended before anyone listened: hand over what came before the end, then the end
-                while (!pending.isEmpty()) {
-                    deliverFrame(pending.poll());
-                }
-                notifyClosed();
-            } else {
-                drainPending();
-                updateAutoRead();
-                // a change before start was told to no one: start from the state as it is now
-                reconcileWritability();
-            }
-        });
+    /** The handler to put last in the channel's pipeline. */
+    public ChannelHandler handler() {
+        return handler;
     }
 
     @Override
-    public void send(ByteBuf frame) {
-        if (closing.get()) {
-            frame.release();
-            return;
+    protected void onStart() {
+        drain();
+        updateAutoRead();
+    }
+
+    @Override
+    protected void onStartAfterEnd() {
+        // it ended before anyone listened: hand over what came before the end, then the end
+        ByteBuf f;
+        while ((f = pending.poll()) != null) {
+            held(-f.readableBytes());
+            deliverFrame(f);
         }
+    }
+
+    @Override
+    protected boolean deliverNext() {
+        ByteBuf f = pending.poll();
+        if (f == null) {
+            return false;
+        }
+        held(-f.readableBytes());
+        deliverFrame(f);
+        return true;
+    }
+
+    @Override
+    protected void sendFrame(ByteBuf frame) {
         channel.writeAndFlush(new BinaryWebSocketFrame(frame), channel.voidPromise());
     }
 
     @Override
-    public void countHeldBytes(LongConsumer counter) {
-        java.util.Objects.requireNonNull(counter, "counter");
-        onLoop(() -> {
-            if (heldCounter != null) {
-                throw new IllegalStateException("a held-bytes counter is already set");
-            }
-            heldCounter = counter;
-            if (!heldReleased && held != 0) {
-                counter.accept(held);
-            }
-        });
+    protected boolean wireWritable() {
+        return channel.isWritable();
+    }
+
+    @Override
+    protected void readingChanged(boolean on) {
+        updateAutoRead();
+    }
+
+    @Override
+    protected void closeWire(int code, String reason) {
+        closeLocally(code, reason);
     }
 
     /** The largest message this session accepts. */
@@ -202,20 +191,9 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
         return maxMessageSize;
     }
 
-    /** Bytes held now (see the class comment); on the event loop, or an estimate. */
+    /** Bytes held now (see the class comment). */
     public long heldBytes() {
-        return held;
-    }
-
-    private void addHeld(long delta) {
-        if (heldReleased || delta == 0) {
-            return;
-        }
-        held += delta;
-        LongConsumer c = heldCounter;
-        if (c != null) {
-            c.accept(delta);
-        }
+        return heldNow();
     }
 
     /**
@@ -266,65 +244,12 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
     void decoderHolds(long bytes) {
         long d = bytes - decoderHeld;
         decoderHeld = bytes;
-        addHeld(d);
-    }
-
-    /** The channel is gone: whatever is still counted was released with it (or is about to be). */
-    private void releaseHeld() {
-        if (heldReleased) {
-            return;
-        }
-        addHeld(-held);
-        heldReleased = true;
-    }
-
-    @Override
-    public boolean isWritable() {
-        if (closing.get()) {
-            return false;
-        }
-        if (channel.isWritable()) {
-            return true;
-        }
-        // whoever saw this will wait for writabilityChanged(true): make sure the listener hears of it
-        if (observedUnwritable.compareAndSet(false, true)) {
-            channel.eventLoop().execute(this::reconcileWritability);
-        }
-        return false;
-    }
-
-    @Override
-    public void setAutoRead(boolean autoRead) {
-        onLoop(() -> {
-            userAutoRead = autoRead;
-            if (autoRead) {
-                drainPending();
-            }
-            updateAutoRead();
-        });
+        held(d);
     }
 
     @Override
     public Set<Capability> capabilities() {
         return EnumSet.noneOf(Capability.class);
-    }
-
-    @Override
-    public void close(int code, String reason) {
-        if (!closing.compareAndSet(false, true)) {
-            return;
-        }
-        onLoop(() -> closeLocally(code, reason == null ? "" : reason));
-    }
-
-    @Override
-    public CompletableFuture<Void> closeFuture() {
-        return closeFuture;
-    }
-
-    @Override
-    public EventExecutor executor() {
-        return channel.eventLoop();
     }
 
     @Override
@@ -375,38 +300,77 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
     // ---------------------------------------------------------------------------------------------
     // pipeline
 
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
-        if (pingIntervalMillis > 0) {
-            pingTask = ctx.executor().scheduleAtFixedRate(this::ping, pingIntervalMillis, pingIntervalMillis,
-                    TimeUnit.MILLISECONDS);
+    /** The pipeline's last handler: frames, pings, closes and errors from the wire, writes to it. */
+    private final class Handler extends ChannelDuplexHandler {
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            WebSocketChannelTransport.this.ctx = ctx;
+            if (pingIntervalMillis > 0) {
+                pingTask = ctx.executor().scheduleAtFixedRate(WebSocketChannelTransport.this::ping, pingIntervalMillis,
+                        pingIntervalMillis, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            onRead(msg);
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            onWrite(ctx, msg, promise);
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            // never inside another callback (a send() from frameReceived may cross the mark): a turn later
+            ctx.executor().execute(() -> {
+                sendOwedPong();
+                reconcileWritability();
+            });
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent && ((IdleStateEvent) evt).state() == IdleState.READER_IDLE) {
+                // while the application does not read, silence says nothing about the peer
+                if (!isEnded() && (!isStarted() || autoRead())) {
+                    fail(CloseCode.GOING_AWAY.code(), "idle timeout");
+                }
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            onException(ctx, cause);
         }
     }
 
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    private void onRead(Object msg) {
         if (msg instanceof BinaryWebSocketFrame || msg instanceof ContinuationWebSocketFrame) {
             onDataFrame((WebSocketFrame) msg);
         } else if (msg instanceof CloseWebSocketFrame) {
             onCloseFrame((CloseWebSocketFrame) msg);
         } else if (msg instanceof PingWebSocketFrame) {
             ByteBuf data = ((PingWebSocketFrame) msg).content();
-            if (ended || closeFrameSent) {
+            if (isEnded() || closeFrameSent) {
                 data.release();
             } else if (!channel.isWritable()) {
                 // a peer that pings but does not read: owe it only the latest pong (RFC 6455 5.5.3
                 // allows it), sent once writable, so that pongs cannot pile up
                 releaseOwedPong();
                 owedPong = data;
-                addHeld(data.readableBytes());
+                held(data.readableBytes());
             } else {
                 // through this handler's write(), so the pong counts as held until it is written
                 channel.writeAndFlush(new PongWebSocketFrame(data), channel.voidPromise());
             }
         } else if (msg instanceof TextWebSocketFrame) {
             ReferenceCountUtil.release(msg);
-            fail(1003, "text messages are not accepted: Sockbridge speaks binary");
+            fail(CloseCode.UNSUPPORTED_DATA.code(), "text messages are not accepted: Sockbridge speaks binary");
         } else {
             // pongs (they only count as activity) and anything unexpected
             ReferenceCountUtil.release(msg);
@@ -416,7 +380,7 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
     /** A binary message or a fragment of one: delivered once complete, if it is not too large. */
     private void onDataFrame(WebSocketFrame f) {
         ByteBuf content = f.content();
-        if (ended || closeFrameSent) {
+        if (isEnded() || closeFrameSent) {
             content.release();
             return;
         }
@@ -424,17 +388,17 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
         if (continuation != (partial != null)) {
             // the decoder checks this too; kept so that a pipeline without it cannot mix messages
             content.release();
-            fail(1002, continuation ? "a continuation frame without a message to continue"
+            fail(CloseCode.PROTOCOL_ERROR.code(), continuation ? "a continuation frame without a message to continue"
                     : "a new message began before the last one ended");
             return;
         }
         long size = (partial == null ? 0 : partial.readableBytes()) + content.readableBytes();
         if (size > maxMessageSize) {
             content.release();
-            fail(1009, "message larger than the maximum of " + maxMessageSize + " bytes");
+            fail(CloseCode.TOO_BIG.code(), "message larger than the maximum of " + maxMessageSize + " bytes");
             return;
         }
-        addHeld(content.readableBytes());
+        held(content.readableBytes());
         if (f.isFinalFragment() && partial == null) {
             pending.add(content);
         } else {
@@ -448,86 +412,35 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
             pending.add(partial);
             partial = null;
         }
-        drainPending();
+        drain();
     }
 
-    @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    private void onWrite(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (closeFrameSent && msg instanceof BinaryWebSocketFrame) {
             // nothing may follow a close frame
             ReferenceCountUtil.release(msg);
             promise.trySuccess();
             return;
         }
-        if (msg instanceof WebSocketFrame && !heldReleased) {
+        if (msg instanceof WebSocketFrame && !heldReleased()) {
             int n = ((WebSocketFrame) msg).content().readableBytes();
             if (n > 0) {
-                addHeld(n);
+                held(n);
                 promise = promise.unvoid();
-                promise.addListener(f -> addHeld(-n));
+                promise.addListener(f -> held(-n));
             }
         }
         ctx.write(msg, promise);
     }
 
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        // never inside another callback (a send() from frameReceived may cross the mark): a turn later
-        ctx.executor().execute(() -> {
-            sendOwedPong();
-            reconcileWritability();
-        });
-        ctx.fireChannelWritabilityChanged();
-    }
-
-    /**
-     * Tells the listener the channel's writability as it is now, if it differs from what it was last
-     * told. Netty's events may arrive late or out of order when other threads write, so the state is
-     * read, not taken from the event; and if isWritable() answered false in between, the listener is
-     * told false (then true, if writable again), so that a sender waiting for true is never stranded.
-     * The listener hears false and true alternately.
-     */
-    private void reconcileWritability() {
-        if (listener == null || ended) {
-            return;
-        }
-        boolean sawFalse = observedUnwritable.getAndSet(false);
-        boolean w = channel.isWritable();
-        try {
-            if (reportedWritable && (sawFalse || !w)) {
-                reportedWritable = false;
-                listener.writabilityChanged(false);
-            }
-            if (!reportedWritable && w && !ended) {
-                reportedWritable = true;
-                listener.writabilityChanged(true);
-            }
-        } catch (Throwable t) {
-            listenerFailed(t);
-        }
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent && ((IdleStateEvent) evt).state() == IdleState.READER_IDLE) {
-            // while the application does not read, silence says nothing about the peer
-            if (!ended && (listener == null || userAutoRead)) {
-                fail(1001, "idle timeout");
-            }
-            return;
-        }
-        ctx.fireUserEventTriggered(evt);
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    private void onException(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof CorruptedWebSocketFrameException) {
             CorruptedWebSocketFrameException e = (CorruptedWebSocketFrameException) cause;
             LOG.debug("{}: {}", this, e.getMessage());
             fail(e.closeStatus().code(), e.getMessage());
         } else if (cause instanceof TooLongFrameException) {
             LOG.debug("{}: {}", this, cause.getMessage());
-            fail(1009, "message larger than the maximum of " + maxMessageSize + " bytes");
+            fail(CloseCode.TOO_BIG.code(), "message larger than the maximum of " + maxMessageSize + " bytes");
         } else if (cause instanceof IOException || cause.getCause() instanceof IOException) {
             LOG.debug("{}: {}", this, cause.toString());
             if (failure == null) {
@@ -536,79 +449,33 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
             ctx.close();
         } else {
             LOG.warn("{}: unexpected error", this, cause);
-            fail(1011, "internal error");
+            fail(CloseCode.INTERNAL_ERROR.code(), "internal error");
         }
     }
 
     // ---------------------------------------------------------------------------------------------
     // internals (event loop)
 
-    private void onLoop(Runnable r) {
-        EventExecutor loop = channel.eventLoop();
-        if (loop.inEventLoop()) {
-            r.run();
-        } else {
-            loop.execute(r);
-        }
-    }
-
-    /** Hands queued frames to the listener while it reads; never re-entrantly. */
-    private void drainPending() {
-        if (delivering) {
-            // called from inside a callback (setAutoRead(true) in frameReceived, say): go on afterwards
-            if (!pending.isEmpty()) {
-                channel.eventLoop().execute(this::drainPending);
-            }
-            return;
-        }
-        while (!pending.isEmpty() && listener != null && userAutoRead && !ended) {
-            deliverFrame(pending.poll());
-        }
-    }
-
-    private void deliverFrame(ByteBuf frame) {
-        addHeld(-frame.readableBytes());
-        delivering = true;
-        try {
-            listener.frameReceived(frame);
-        } catch (Throwable t) {
-            listenerFailed(t);
-        } finally {
-            delivering = false;
-        }
-    }
-
-    private void listenerFailed(Throwable t) {
-        LOG.warn("{}: listener failed", this, t);
-        fail(1011, "internal error");
-    }
-
     /** Reads while there is someone to read for, or while a close is waiting for the peer's answer. */
     private void updateAutoRead() {
-        boolean read = channel.isActive() && !readStopped && (ended || (listener != null && userAutoRead));
+        boolean read = channel.isActive() && !readStopped && (isEnded() || (isStarted() && autoRead()));
         channel.config().setAutoRead(read);
     }
 
     private void ping() {
-        if (!ended && !closeFrameSent && channel.isActive() && channel.isWritable()) {
+        if (!isEnded() && !closeFrameSent && channel.isActive() && channel.isWritable()) {
             ByteBuf b = ctx.alloc().buffer(8).writeLong(System.nanoTime());
             channel.writeAndFlush(new PingWebSocketFrame(b), channel.voidPromise());
         }
     }
 
-    /** Closes from this side because of an error the peer caused. */
-    private void fail(int code, String reason) {
-        closing.set(true);
-        closeLocally(code, reason);
-    }
-
     private void closeLocally(int code, String reason) {
-        if (ended) {
+        if (isEnded()) {
             return;
         }
         boolean active = channel.isActive();
         // first settle how it ended: closing the channel below may report 1006 at once
-        end(code, reason, false);
+        endSession(code, reason, false);
         if (!closeFrameSent && active) {
             closeFrameSent = true;
             boolean midFrame = decoderHeld > 0 && decoder != null;
@@ -639,19 +506,19 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
         frame.release();
         closeFrameReceived = true;
         if (code == -1) {
-            code = 1005;
+            code = CloseCode.NO_STATUS.code();
         }
         if (closeFrameSent) {
             // the answer to our close: done
             channel.close();
             return;
         }
-        closing.set(true);
-        end(code, reason, true);
+        markClosing();
+        endSession(code, reason, true);
         closeFrameSent = true;
         // nothing may follow the peer's close frame: what it sends now is not read
         stopReading();
-        CloseWebSocketFrame answer = code == 1005 || !sendable(code) ? new CloseWebSocketFrame() : closeFrame(code, "");
+        CloseWebSocketFrame answer = code == CloseCode.NO_STATUS.code() || !sendable(code) ? new CloseWebSocketFrame() : closeFrame(code, "");
         closeFrameWrite = ctx.writeAndFlush(answer);
         closeFrameWrite.addListener(ChannelFutureListener.CLOSE);
         // a peer that does not read may never take the answer (it waits behind what was queued before it)
@@ -675,75 +542,60 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
         if (closeTimer != null) {
             closeTimer.cancel(false);
         }
-        end(1006, failure != null ? failure : "connection closed without a close frame", true);
+        endSession(CloseCode.ABNORMAL.code(), failure != null ? failure : "connection closed without a close frame", true);
         releasePartial();
         releaseOwedPong();
         // writes still queued fail right after this listener returns, and release their frames
-        releaseHeld();
-        closeFuture.complete(null);
+        terminated();
     }
 
     /**
      * The session is over with {@code code}: tell the listener (or, if not started, the listener to
      * come). Frames read before a close the peer made are kept for a listener that has not started.
      */
-    private void end(int code, String reason, boolean peerEnded) {
-        if (ended) {
+    private void endSession(int code, String reason, boolean peerEnded) {
+        if (isEnded()) {
             return;
         }
-        ended = true;
-        endCode = code;
-        endReason = reason;
-        closing.set(true);
+        keepPending = !isStarted() && peerEnded;
+        end(code, reason);
+    }
+
+    @Override
+    protected void onEnd() {
         if (pingTask != null) {
             pingTask.cancel(false);
         }
         releasePartial();
         releaseOwedPong();
-        if (listener != null || !peerEnded) {
+        if (!keepPending) {
             releasePending();
-        }
-        if (listener != null) {
-            notifyClosed();
         }
         if (channel.isActive()) {
             updateAutoRead();
         }
     }
 
-    private void notifyClosed() {
-        if (closedDelivered) {
-            return;
-        }
-        closedDelivered = true;
-        releasePending();
-        try {
-            listener.closed(endCode, endReason);
-        } catch (Throwable t) {
-            LOG.warn("{}: listener failed in closed()", this, t);
-        }
-    }
-
     private void releasePending() {
         ByteBuf b;
         while ((b = pending.poll()) != null) {
-            addHeld(-b.readableBytes());
+            held(-b.readableBytes());
             b.release();
         }
     }
 
     private void sendOwedPong() {
         ByteBuf data = owedPong;
-        if (data != null && channel.isWritable() && !ended && !closeFrameSent) {
+        if (data != null && channel.isWritable() && !isEnded() && !closeFrameSent) {
             owedPong = null;
-            addHeld(-data.readableBytes());
+            held(-data.readableBytes());
             channel.writeAndFlush(new PongWebSocketFrame(data), channel.voidPromise());
         }
     }
 
     private void releaseOwedPong() {
         if (owedPong != null) {
-            addHeld(-owedPong.readableBytes());
+            held(-owedPong.readableBytes());
             owedPong.release();
             owedPong = null;
         }
@@ -751,7 +603,7 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
 
     private void releasePartial() {
         if (partial != null) {
-            addHeld(-partial.readableBytes());
+            held(-partial.readableBytes());
             partial.release();
             partial = null;
         }
@@ -759,7 +611,7 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
 
     /** A close frame that fits the 125-byte limit, with a code that may go on the wire. */
     private CloseWebSocketFrame closeFrame(int code, String reason) {
-        int wire = sendable(code) ? code : 1000;
+        int wire = sendable(code) ? code : CloseCode.NORMAL.code();
         byte[] r = truncateUtf8(reason, 123);
         ByteBuf b = channel.alloc().buffer(2 + r.length);
         b.writeShort(wire).writeBytes(r);
@@ -768,7 +620,7 @@ public final class WebSocketChannelTransport extends ChannelDuplexHandler implem
 
     /** Close codes an endpoint may send (RFC 6455 7.4): not 1004-1006, 1015, nor unassigned ones. */
     static boolean sendable(int code) {
-        return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+        return CloseCode.isSendable(code);
     }
 
     static byte[] truncateUtf8(String s, int maxBytes) {

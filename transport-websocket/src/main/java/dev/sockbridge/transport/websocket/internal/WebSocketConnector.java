@@ -169,7 +169,7 @@ public final class WebSocketConnector {
                 p.addAfter("ws-decoder", "ws-idle",
                         new IdleStateHandler(config.idleTimeoutMillis(), 0, 0, TimeUnit.MILLISECONDS));
             }
-            p.replace(this, "ws-session", session);
+            p.replace(this, "ws-session", session.handler());
             if (timeout != null) {
                 timeout.cancel(false);
             }

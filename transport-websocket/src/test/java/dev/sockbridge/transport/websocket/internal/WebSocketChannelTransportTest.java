@@ -38,7 +38,7 @@ class WebSocketChannelTransportTest {
     private final Recorder rec = new Recorder();
 
     WebSocketChannelTransportTest() {
-        ch.pipeline().addLast(session);
+        ch.pipeline().addLast(session.handler());
     }
 
     @AfterEach
@@ -256,6 +256,6 @@ class WebSocketChannelTransportTest {
         assertEquals("ws", session.scheme());
         assertSame(ch.eventLoop(), session.executor());
         assertTrue(session.capabilities().isEmpty());
-        assertInstanceOf(WebSocketChannelTransport.class, ch.pipeline().last());
+        assertSame(session.handler(), ch.pipeline().last());
     }
 }

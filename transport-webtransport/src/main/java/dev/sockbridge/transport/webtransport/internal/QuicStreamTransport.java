@@ -1,8 +1,8 @@
 package dev.sockbridge.transport.webtransport.internal;
 
-import dev.sockbridge.api.internal.transport.HeldBytes;
+import dev.sockbridge.api.transport.AbstractTransport;
+import dev.sockbridge.api.transport.CloseCode;
 import dev.sockbridge.api.transport.Transport;
-import dev.sockbridge.api.transport.TransportListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
@@ -17,7 +17,6 @@ import io.netty.handler.codec.quic.QuicException;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicTransportError;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
@@ -56,7 +55,8 @@ import java.util.function.LongConsumer;
  * reports the session's code and reason (1006 when the connection was lost), extra streams 1001.
  *
  * <p><b>Threading.</b> Methods are safe from any thread. Everything happens on the QUIC connection's event loop,
- * which is {@link #executor()}.
+ * which is {@link #executor()}. Lifecycle, delivery and writability are {@link AbstractTransport}'s; this class is
+ * the QUIC stream's wire.
  *
  * <p><b>Backpressure.</b> {@link #isWritable()} is false while the bytes handed to {@link #send} and not yet taken
  * by QUIC (which holds at most the peer's flow-control window per stream) are above the high-water mark, until they
@@ -65,7 +65,7 @@ import java.util.function.LongConsumer;
  * <p><b>Held bytes</b> ({@link #countHeldBytes}): the bytes handed to {@link #send} and not yet taken by QUIC, and
  * the reassembly buffer (a frame received in part, and whole frames waiting while reading is paused).
  */
-final class QuicStreamTransport implements Transport {
+final class QuicStreamTransport extends AbstractTransport {
     private static final InternalLogger LOG = InternalLoggerFactory.getInstance(QuicStreamTransport.class);
     private static final int MAX_BATCH_BYTES = 256 << 10;
     private static final int MAX_BATCH_FRAMES = 128;
@@ -89,9 +89,6 @@ final class QuicStreamTransport implements Transport {
 
     // loop
     private Kind kind;
-    private TransportListener listener;
-    private boolean autoRead = true;
-    private boolean delivering;
     private ByteBuf cumulation;
     /** Server side: the connection's reassembly budget, and how much of it {@link #cumulation} has taken. */
     private final ReassemblyBudget budget;
@@ -99,32 +96,22 @@ final class QuicStreamTransport implements Transport {
     /** The part of {@link #held} that is {@link #cumulation}'s. */
     private long cumulationCounted;
     private boolean peerFin;
-    private boolean ended;
-    private boolean closedNotified;
-    private int endCode;
-    private String endReason = "";
     private boolean finSent;
-    private boolean reportedWritable = true;
     private ScheduledFuture<?> linger;
     private final List<QuicStreamTransport> unannounced = new ArrayList<>();
     /** Raw QUIC client main channel: completed by the server's accept byte, failed if the session ends first. */
     private final CompletableFuture<Transport> acceptance;
 
     // any thread
-    private final AtomicBoolean started = new AtomicBoolean();
-    private final AtomicBoolean closing = new AtomicBoolean();
-    private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
     private final Queue<Outbound> outbound = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
-    private final Runnable drainTask = this::drain;
+    private final Runnable drainTask = this::flushOutbound;
     private final Object waterLock = new Object();
     private long pendingBytes; // guarded by waterLock
     private volatile boolean overHigh;
-    /** isWritable() answered false since the listener was last told. */
-    private final AtomicBoolean observedUnwritable = new AtomicBoolean();
-    private final HeldBytes held = new HeldBytes();
 
     QuicStreamTransport(QuicSessionLink link, QuicStreamChannel stream, Kind kind, boolean local) {
+        super(stream.eventLoop());
         this.link = link;
         this.settings = link.settings;
         this.stream = stream;
@@ -160,35 +147,17 @@ final class QuicStreamTransport implements Transport {
     // ------------------------------------------------------------------ Transport
 
     @Override
-    public void start(TransportListener l) {
-        if (l == null) {
-            throw new NullPointerException("listener");
+    protected void onStart() {
+        List<QuicStreamTransport> waiting = new ArrayList<>(unannounced);
+        unannounced.clear();
+        for (QuicStreamTransport s : waiting) {
+            announce(s);
         }
-        if (!started.compareAndSet(false, true)) {
-            throw new IllegalStateException("already started");
-        }
-        onLoop(() -> {
-            listener = l;
-            if (ended) {
-                notifyClosed();
-                return;
-            }
-            List<QuicStreamTransport> held = new ArrayList<>(unannounced);
-            unannounced.clear();
-            for (QuicStreamTransport s : held) {
-                announce(s);
-            }
-            updateWritability();
-            deliver();
-        });
+        drain();
     }
 
     @Override
-    public void send(ByteBuf frame) {
-        if (closing.get()) {
-            frame.release();
-            return;
-        }
+    protected void sendFrame(ByteBuf frame) {
         int n = frame.readableBytes();
         ByteBuf header = alloc().directBuffer(StreamFraming.HEADER_BYTES).writeInt(n);
         long cost = n + (long) StreamFraming.HEADER_BYTES;
@@ -200,38 +169,27 @@ final class QuicStreamTransport implements Transport {
     }
 
     @Override
+    protected boolean wireWritable() {
+        return !overHigh;
+    }
+
+    @Override
+    protected void readingChanged(boolean on) {
+        applyAutoRead();
+    }
+
+    @Override
+    protected void closeWire(int code, String reason) {
+        localClose(code, reason, false);
+    }
+
+    @Override
     public void countHeldBytes(LongConsumer counter) {
-        held.countInto(counter);
+        super.countHeldBytes(counter);
         if (isMain() && link.session instanceof AbstractQuicSession) {
             // what the session holds outside its streams (a WebTransport capsule received in part)
             ((AbstractQuicSession) link.session).heldBytes().countInto(counter);
         }
-    }
-
-    @Override
-    public boolean isWritable() {
-        if (closing.get()) {
-            return false;
-        }
-        if (!overHigh) {
-            return true;
-        }
-        // whoever saw this waits for writabilityChanged(true), even if the queue drains before the
-        // listener would have been told false: make sure it hears both
-        if (observedUnwritable.compareAndSet(false, true)) {
-            loop.execute(this::updateWritability);
-        }
-        return false;
-    }
-
-    @Override
-    public void setAutoRead(boolean on) {
-        onLoop(() -> {
-            autoRead = on;
-            if (!delivering) {
-                deliver();
-            }
-        });
     }
 
     @Override
@@ -240,12 +198,12 @@ final class QuicStreamTransport implements Transport {
             return NONE;
         }
         // datagrams only where the peer took part in QUIC DATAGRAM (every browser with WebTransport does)
-        return link.session.maxDatagramSize() > 0 || closing.get() ? ALL : STREAMS_ONLY;
+        return link.session.maxDatagramSize() > 0 || isClosing() ? ALL : STREAMS_ONLY;
     }
 
     @Override
     public boolean sendDatagram(ByteBuf datagram) {
-        if (!isMain() || closing.get()) {
+        if (!isMain() || isClosing()) {
             datagram.release();
             return false;
         }
@@ -254,7 +212,7 @@ final class QuicStreamTransport implements Transport {
 
     @Override
     public int maxDatagramSize() {
-        return isMain() && !closing.get() ? link.session.maxDatagramSize() : 0;
+        return isMain() && !isClosing() ? link.session.maxDatagramSize() : 0;
     }
 
     @Override
@@ -263,39 +221,22 @@ final class QuicStreamTransport implements Transport {
             return CompletableFuture.failedFuture(new UnsupportedOperationException(
                     "extra streams are opened on the main transport"));
         }
-        if (closing.get()) {
+        if (isClosing()) {
             return CompletableFuture.failedFuture(new IllegalStateException("closed"));
         }
         return link.openStream(Kind.EXTRA);
     }
 
-    @Override
-    public void close(int code, String reason) {
-        if (closing.compareAndSet(false, true)) {
-            onLoop(() -> localClose(code, reason == null ? "" : reason, false));
-        }
-    }
-
     /** Closes and, for the main channel, ends the session at once instead of waiting for the peer (shutdown). */
     void closeNow(int code, String reason) {
-        closing.set(true);
-        onLoop(() -> {
-            if (!ended) {
+        markClosing();
+        runOnLoop(() -> {
+            if (!isEnded()) {
                 localClose(code, reason, true);
             } else if (isMain()) {
-                link.closeSession(endCode, endReason);
+                link.closeSession(endCode(), endReason());
             }
         });
-    }
-
-    @Override
-    public CompletableFuture<Void> closeFuture() {
-        return closeFuture;
-    }
-
-    @Override
-    public EventExecutor executor() {
-        return loop;
     }
 
     @Override
@@ -333,38 +274,30 @@ final class QuicStreamTransport implements Transport {
 
     /** A stream the peer opened on this (main) transport's session: told now, or once started. */
     void announce(QuicStreamTransport s) {
-        if (ended) {
+        if (isEnded()) {
             s.parentGone();
-        } else if (listener == null) {
+        } else if (!isStarted()) {
             unannounced.add(s);
         } else {
-            try {
-                listener.streamOpened(s);
-            } catch (RuntimeException | Error t) {
-                listenerFailed("streamOpened", t);
-            }
+            announceStream(s);
         }
     }
 
     /** A datagram of the session (retained for the listener, who releases it). */
     void datagram(ByteBuf payload) {
-        if (listener != null && !ended) {
-            try {
-                listener.datagramReceived(payload.retain());
-            } catch (RuntimeException | Error t) {
-                listenerFailed("datagramReceived", t);
-            }
+        if (isStarted() && !isEnded()) {
+            deliverDatagram(payload.retain());
         }
     }
 
     /** The session ended without this transport having closed first. */
     void sessionEnded(int code, String reason) {
-        end(code, reason);
+        endStream(code, reason);
     }
 
     /** The main channel ended: this extra stream goes with it. */
     void parentGone() {
-        if (end(1001, "session closed") && stream.isActive()) {
+        if (endStream(CloseCode.GOING_AWAY.code(), "session closed") && stream.isActive()) {
             stream.close();
         }
     }
@@ -377,16 +310,8 @@ final class QuicStreamTransport implements Transport {
 
     // ------------------------------------------------------------------ outbound (loop)
 
-    private void onLoop(Runnable r) {
-        if (loop.inEventLoop()) {
-            r.run();
-        } else {
-            loop.execute(r);
-        }
-    }
-
     private void charge(long n) {
-        held.add(n);
+        held(n);
         boolean changed;
         synchronized (waterLock) {
             pendingBytes += n;
@@ -396,12 +321,12 @@ final class QuicStreamTransport implements Transport {
             }
         }
         if (changed) {
-            loop.execute(this::updateWritability);
+            wireWritabilityChanged();
         }
     }
 
     private void consumed(long n) {
-        held.add(-n);
+        held(-n);
         boolean changed;
         synchronized (waterLock) {
             pendingBytes -= n;
@@ -411,44 +336,19 @@ final class QuicStreamTransport implements Transport {
             }
         }
         if (changed) {
-            updateWritability();
-        }
-    }
-
-    /**
-     * Tells the listener the writability as it is now, if it differs from what it was told last; if
-     * {@link #isWritable()} answered false meanwhile, false first (then true, if writable again), so the
-     * listener hears false and true alternately and a sender that saw false is never left waiting.
-     */
-    private void updateWritability() {
-        if (listener == null || ended) {
-            return;
-        }
-        boolean sawFalse = observedUnwritable.getAndSet(false);
-        boolean w = !overHigh;
-        try {
-            if (reportedWritable && (sawFalse || !w)) {
-                reportedWritable = false;
-                listener.writabilityChanged(false);
-            }
-            if (!reportedWritable && w && !ended) {
-                reportedWritable = true;
-                listener.writabilityChanged(true);
-            }
-        } catch (RuntimeException | Error t) {
-            listenerFailed("writabilityChanged", t);
+            reconcileWritability();
         }
     }
 
     /** Writes every queued frame, several per QUIC write (one quiche send for many small frames). */
-    private void drain() {
+    private void flushOutbound() {
         drainScheduled.set(false);
         CompositeByteBuf batch = null;
         long cost = 0;
         int frames = 0;
         Outbound o;
         while ((o = outbound.poll()) != null) {
-            if (ended || finSent || !stream.isActive()) {
+            if (isEnded() || finSent || !stream.isActive()) {
                 o.header.release();
                 o.frame.release();
                 consumed(o.cost);
@@ -478,7 +378,7 @@ final class QuicStreamTransport implements Transport {
 
     /** Ends our direction: a close record and FIN, after whatever was queued before. */
     private void writeCloseRecord(int code, String reason) {
-        drain();
+        flushOutbound();
         if (finSent || !stream.isActive()) {
             return;
         }
@@ -489,11 +389,11 @@ final class QuicStreamTransport implements Transport {
     // ------------------------------------------------------------------ close (loop)
 
     private void localClose(int code, String reason, boolean now) {
-        if (ended) {
+        if (isEnded()) {
             return;
         }
         writeCloseRecord(code, reason);
-        end(code, reason);
+        endStream(code, reason);
         if (kind == Kind.MAIN) {
             link.mainClosed(code, reason, now);
         } else {
@@ -501,27 +401,16 @@ final class QuicStreamTransport implements Transport {
         }
     }
 
-    /**
-     * The listener threw. That ends this transport with 1011 (an unexpected condition, as the WebSocket
-     * transport reports it) and tells the peer; the connection's other streams and the loop go on.
-     */
-    private void listenerFailed(String callback, Throwable t) {
-        LOG.warn("{}: the listener's {} threw; closing with 1011", this, callback, t);
-        closing.set(true);
-        localClose(1011, "internal error", false);
-    }
-
     /** This side found the peer at fault (frame too large, malformed record): close with {@code code}. */
     private void protocolClose(int code, String reason) {
-        closing.set(true);
         LOG.debug("{}: {}", this, reason);
-        localClose(code, reason, false);
+        fail(code, reason);
     }
 
     private void peerCloseRecord(int code, String reason) {
-        if (!ended) {
-            closing.set(true);
-            end(code, reason);
+        if (!isEnded()) {
+            markClosing();
+            endStream(code, reason);
             if (kind == Kind.MAIN) {
                 link.closeSession(code, reason);
             } else {
@@ -529,22 +418,22 @@ final class QuicStreamTransport implements Transport {
                 lingerThenClose();
             }
         } else if (kind == Kind.MAIN) {
-            link.closeSession(endCode, endReason); // the answer to ours, or a close that crossed ours
+            link.closeSession(endCode(), endReason()); // the answer to ours, or a close that crossed ours
         }
     }
 
     /** The peer's FIN came after the last whole frame, with no close record. */
     private void peerFinished() {
         if (cumulation != null && cumulation.isReadable()) {
-            streamGone(1006, "the stream ended inside a frame");
+            streamGone(CloseCode.ABNORMAL.code(), "the stream ended inside a frame");
             return;
         }
-        closing.set(true);
-        end(1000, "");
+        markClosing();
+        endStream(CloseCode.NORMAL.code(), "");
         if (kind == Kind.MAIN) {
-            link.closeSession(1000, "");
+            link.closeSession(CloseCode.NORMAL.code(), "");
         } else {
-            writeCloseRecord(1000, "");
+            writeCloseRecord(CloseCode.NORMAL.code(), "");
             lingerThenClose();
         }
     }
@@ -554,11 +443,11 @@ final class QuicStreamTransport implements Transport {
     private boolean refusalAwaited;
 
     private void streamGone(int code, String reason) {
-        if (ended) {
+        if (isEnded()) {
             return;
         }
-        closing.set(true);
-        end(code, reason);
+        markClosing();
+        endStream(code, reason);
         if (kind == Kind.MAIN) {
             link.closeSession(code, reason);
         }
@@ -577,15 +466,17 @@ final class QuicStreamTransport implements Transport {
         }
     }
 
-    /** The once-only end: releases what is held, tells the listener (now or at start), completes closeFuture. */
-    private boolean end(int code, String reason) {
-        if (ended) {
+    /** The once-only end: {@link #onEnd} releases what is held, the listener is told (now or at start). */
+    private boolean endStream(int code, String reason) {
+        if (!end(code, reason)) {
             return false;
         }
-        ended = true;
-        closing.set(true);
-        endCode = code;
-        endReason = reason == null ? "" : reason;
+        terminated();
+        return true;
+    }
+
+    @Override
+    protected void onEnd() {
         if (cumulation != null) {
             cumulation.release();
             cumulation = null;
@@ -602,20 +493,12 @@ final class QuicStreamTransport implements Transport {
         }
         unannounced.clear();
         if (acceptance != null) {
-            acceptance.completeExceptionally(new java.net.ConnectException(
-                    "the server did not accept the session: " + code + (endReason.isEmpty() ? "" : " " + endReason)));
+            acceptance.completeExceptionally(new java.net.ConnectException("the server did not accept the session: "
+                    + endCode() + (endReason().isEmpty() ? "" : " " + endReason())));
         }
         cumulationChanged();
-        // batches QUIC has not taken yet are given back now: they go with the stream
-        held.release();
         link.transportEnded(this);
         applyAutoRead(); // keep reading (and discarding) so that the peer's FIN can close the stream
-        try {
-            notifyClosed();
-        } finally {
-            closeFuture.complete(null);
-        }
-        return true;
     }
 
     /** Gives back to the connection's budget what the listener took out of {@link #cumulation}. */
@@ -627,18 +510,11 @@ final class QuicStreamTransport implements Transport {
         }
     }
 
-    private void notifyClosed() {
-        if (listener != null && !closedNotified) {
-            closedNotified = true;
-            listener.closed(endCode, endReason);
-        }
-    }
-
     // ------------------------------------------------------------------ inbound (loop)
 
     private void applyAutoRead() {
         if (stream.isOpen()) {
-            boolean read = ended || kind == Kind.UNKNOWN || awaitingAcceptance() || (listener != null && autoRead);
+            boolean read = isEnded() || kind == Kind.UNKNOWN || awaitingAcceptance() || (isStarted() && autoRead());
             if (stream.config().isAutoRead() != read) {
                 stream.config().setAutoRead(read);
             }
@@ -650,8 +526,8 @@ final class QuicStreamTransport implements Transport {
             if (cumulation != null && cumulation.isReadable()) {
                 int b = cumulation.readUnsignedByte();
                 if (b != StreamFraming.RAW_MAIN_STREAM) {
-                    closing.set(true);
-                    localClose(1002, "unexpected acceptance byte 0x" + Integer.toHexString(b), true);
+                    markClosing();
+                    localClose(CloseCode.PROTOCOL_ERROR.code(), "unexpected acceptance byte 0x" + Integer.toHexString(b), true);
                     return;
                 }
                 acceptance.complete(this);
@@ -660,7 +536,7 @@ final class QuicStreamTransport implements Transport {
                     // a server that refuses the session closes its connection with a code and reason, and the
                     // FIN of this stream may come first: the session reports those, on this loop, shortly
                     refusalAwaited = true;
-                    loop.schedule(() -> streamGone(1006, "the server ended the main stream without accepting the session"),
+                    loop.schedule(() -> streamGone(CloseCode.ABNORMAL.code(), "the server ended the main stream without accepting the session"),
                             1, TimeUnit.SECONDS);
                 }
                 return;
@@ -676,55 +552,52 @@ final class QuicStreamTransport implements Transport {
                 return;
             }
         }
-        if (!delivering) {
-            deliver();
-        }
+        drain();
     }
 
-    /** Hands complete frames to the listener while it is started and reading; handles records and the FIN. */
-    private void deliver() {
-        if (ended) {
-            return;
+    /** Hands the next complete frame to the listener; handles close records (the FIN is {@link #drained}'s). */
+    @Override
+    protected boolean deliverNext() {
+        if (kind == Kind.UNKNOWN || awaitingAcceptance()) {
+            return false;
         }
-        delivering = true;
-        try {
-            while (listener != null && autoRead && !ended && kind != Kind.UNKNOWN && !awaitingAcceptance()) {
-                ByteBuf c = cumulation;
-                if (c == null || c.readableBytes() < StreamFraming.HEADER_BYTES) {
-                    break;
-                }
-                int word = c.getInt(c.readerIndex());
-                if ((word & StreamFraming.CLOSE_FLAG) != 0) {
-                    int n = word & ~StreamFraming.CLOSE_FLAG;
-                    if (n < 4 || n > 4 + StreamFraming.MAX_CLOSE_REASON_BYTES) {
-                        protocolClose(1002, "malformed close record of " + n + " bytes");
-                        return;
-                    }
-                    if (c.readableBytes() < StreamFraming.HEADER_BYTES + n) {
-                        break;
-                    }
-                    c.skipBytes(StreamFraming.HEADER_BYTES);
-                    int code = c.readInt();
-                    String reason = c.readCharSequence(n - 4, StandardCharsets.UTF_8).toString();
-                    peerCloseRecord(code, reason);
-                    return;
-                }
-                if (word > settings.maxFrameSize()) {
-                    protocolClose(1009, "frame of " + word + " bytes is larger than the maximum of "
-                            + settings.maxFrameSize());
-                    return;
-                }
-                if (c.readableBytes() < StreamFraming.HEADER_BYTES + word) {
-                    break;
-                }
-                c.skipBytes(StreamFraming.HEADER_BYTES);
-                try {
-                    listener.frameReceived(c.readRetainedSlice(word));
-                } catch (RuntimeException | Error t) {
-                    listenerFailed("frameReceived", t);
-                    return;
-                }
+        ByteBuf c = cumulation;
+        if (c == null || c.readableBytes() < StreamFraming.HEADER_BYTES) {
+            return false;
+        }
+        int word = c.getInt(c.readerIndex());
+        if ((word & StreamFraming.CLOSE_FLAG) != 0) {
+            int n = word & ~StreamFraming.CLOSE_FLAG;
+            if (n < 4 || n > 4 + StreamFraming.MAX_CLOSE_REASON_BYTES) {
+                protocolClose(CloseCode.PROTOCOL_ERROR.code(), "malformed close record of " + n + " bytes");
+                return false;
             }
+            if (c.readableBytes() < StreamFraming.HEADER_BYTES + n) {
+                return false;
+            }
+            c.skipBytes(StreamFraming.HEADER_BYTES);
+            int code = c.readInt();
+            String reason = c.readCharSequence(n - 4, StandardCharsets.UTF_8).toString();
+            peerCloseRecord(code, reason);
+            return false;
+        }
+        if (word > settings.maxFrameSize()) {
+            protocolClose(CloseCode.TOO_BIG.code(), "frame of " + word + " bytes is larger than the maximum of "
+                    + settings.maxFrameSize());
+            return false;
+        }
+        if (c.readableBytes() < StreamFraming.HEADER_BYTES + word) {
+            return false;
+        }
+        c.skipBytes(StreamFraming.HEADER_BYTES);
+        deliverFrame(c.readRetainedSlice(word));
+        return true;
+    }
+
+    /** After delivering: frees what was taken out of the reassembly buffer, and ends on a FIN after the last frame. */
+    @Override
+    protected void drained() {
+        if (!isEnded()) {
             if (cumulation != null) {
                 if (!cumulation.isReadable()) {
                     cumulation.release();
@@ -734,20 +607,18 @@ final class QuicStreamTransport implements Transport {
                 }
             }
             rebudget();
-            if (peerFin && !ended && listener != null && autoRead && kind != Kind.UNKNOWN) {
+            if (peerFin && canDeliver() && kind != Kind.UNKNOWN) {
                 peerFinished();
             }
-        } finally {
-            delivering = false;
-            cumulationChanged();
-            applyAutoRead();
         }
+        cumulationChanged();
+        applyAutoRead();
     }
 
     /** Counts the reassembly buffer as it is now. */
     private void cumulationChanged() {
         long now = cumulation == null ? 0 : cumulation.readableBytes();
-        held.add(now - cumulationCounted);
+        held(now - cumulationCounted);
         cumulationCounted = now;
     }
 
@@ -764,7 +635,7 @@ final class QuicStreamTransport implements Transport {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (!(msg instanceof ByteBuf) || ended) {
+            if (!(msg instanceof ByteBuf) || isEnded()) {
                 ReferenceCountUtil.release(msg);
                 return;
             }
@@ -772,7 +643,7 @@ final class QuicStreamTransport implements Transport {
             if (budget != null && !budget.tryTake(in.readableBytes())) {
                 int n = in.readableBytes();
                 in.release();
-                protocolClose(1008, "the connection's " + budget.max() + " bytes of partly received frames are"
+                protocolClose(CloseCode.POLICY_VIOLATION.code(), "the connection's " + budget.max() + " bytes of partly received frames are"
                         + " taken (" + budget.held() + " held, " + n + " more arrived)");
                 return;
             }
@@ -787,7 +658,7 @@ final class QuicStreamTransport implements Transport {
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownReadComplete) {
                 peerFin = true;
-                if (!ended) {
+                if (!isEnded()) {
                     process();
                 }
             }
@@ -796,16 +667,16 @@ final class QuicStreamTransport implements Transport {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            if (ended) {
+            if (isEnded()) {
                 return;
             }
             if (!stream.parent().isActive()) {
                 // the connection is going: its session reports the real code and reason, on this loop, shortly
-                loop.schedule(() -> streamGone(1006, "QUIC connection closed"), 1, TimeUnit.SECONDS);
+                loop.schedule(() -> streamGone(CloseCode.ABNORMAL.code(), "QUIC connection closed"), 1, TimeUnit.SECONDS);
                 return;
             }
             // later, so that a session ending (which resets its streams first) reports its own code
-            loop.execute(() -> streamGone(1006, "stream closed"));
+            loop.execute(() -> streamGone(CloseCode.ABNORMAL.code(), "stream closed"));
         }
 
         @Override
@@ -816,10 +687,10 @@ final class QuicStreamTransport implements Transport {
                 // quiche no longer knows the stream, which is what a connection closing under it looks like (seen
                 // when the peer writes its close record and closes the connection at once): as in channelInactive,
                 // the session reports the real code and reason, on this loop, shortly
-                loop.schedule(() -> streamGone(1006, "stream failed"), 1, TimeUnit.SECONDS);
+                loop.schedule(() -> streamGone(CloseCode.ABNORMAL.code(), "stream failed"), 1, TimeUnit.SECONDS);
                 return;
             }
-            loop.execute(() -> streamGone(1006, "stream failed"));
+            loop.execute(() -> streamGone(CloseCode.ABNORMAL.code(), "stream failed"));
         }
     }
 }
