@@ -4,10 +4,13 @@
 # (clients/js/emscripten/library_sockbridge.js). The backend's flags are the only addition to what
 # upstream's test_sockets.py uses: --js-library and, for node, --pre-js sockbridge/pre-node.js.
 # A program is rebuilt only when an input is newer than its output or its flags changed.
-#   usage: ./build-sockbridge.sh [OUT_DIR]     (default emscripten/out/sockbridge)   env: OPT=-O2
+# TARGET=web builds the same programs for a page (sockbridge/web/page.js sets Module.sockbridge)
+# into out/sockbridge-web.
+#   usage: ./build-sockbridge.sh [OUT_DIR]     (default emscripten/out/sockbridge[-web])   env: OPT=-O2, TARGET=node|web
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-OUT="${1:-$HERE/out/sockbridge}"
+TARGET="${TARGET:-node}"
+if [ "$TARGET" = web ]; then OUT="${1:-$HERE/out/sockbridge-web}"; else OUT="${1:-$HERE/out/sockbridge}"; fi
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
 OPT="${OPT:--O2}"
@@ -21,7 +24,11 @@ command -v "$EMCC" >/dev/null || { echo "build-sockbridge.sh: emcc not found; ru
 export NODE_PATH="$HERE/node_modules${NODE_PATH:+:$NODE_PATH}"
 
 # the backend's flags (what a user adds: its C file for setsockopt/shutdown, its JS library), plus what node needs to exit with the program's status
-SB=("$SHIM" --js-library "$LIB" --pre-js "$PRE" -sENVIRONMENT=node -sEXIT_RUNTIME=1)
+if [ "$TARGET" = web ]; then
+  SB=("$SHIM" --js-library "$LIB" -sENVIRONMENT=web -sEXIT_RUNTIME=1)
+else
+  SB=("$SHIM" --js-library "$LIB" --pre-js "$PRE" -sENVIRONMENT=node -sEXIT_RUNTIME=1)
+fi
 # blocking calls: ASYNCIFY and the backend's imports that may sleep
 ASYNC=(-sASYNCIFY "-sASYNCIFY_IMPORTS=[\"__syscall_connect\",\"__syscall_accept4\",\"__syscall_recvfrom\",\"__syscall_sendto\",\"__syscall_recvmsg\",\"__syscall_sendmsg\",\"__syscall_poll\",\"__syscall__newselect\",\"__syscall_bind\",\"__syscall_listen\",\"getaddrinfo\",\"gethostbyname\"]")
 UPF=(-include "$HERE/pre/report_result.h" -I"$UP" -DSOCKK=49160)
