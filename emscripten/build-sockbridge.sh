@@ -61,5 +61,10 @@ if [ -d "$P" ]; then
   [ -f "$P/udp_game.c" ] && build sb_udp_game "$P/udp_game.c" "${SB[@]}"
   [ -f "$P/nonblocking.c" ] && build sb_nonblocking "$P/nonblocking.c" "${SB[@]}"
   [ -f "$P/blocking.c" ] && build sb_blocking "$P/blocking.c" "${SB[@]}" "${ASYNC[@]}"
+  # the non-blocking program again, its main() in a pthread (syscalls proxied to the main thread,
+  # where the session is); node only: a page would need cross-origin isolation for pthreads
+  if [ "$TARGET" != web ] && [ -f "$P/nonblocking.c" ]; then
+    build sb_nonblocking_pthread "$P/nonblocking.c" "${SB[@]/-sENVIRONMENT=node/-sENVIRONMENT=node,worker}" -pthread -sPROXY_TO_PTHREAD -sPTHREAD_POOL_SIZE=2
+  fi
 fi
 echo "build-sockbridge.sh: $built built, $skipped up to date, output in $OUT"

@@ -91,6 +91,7 @@ const PROGRAMS = [
   { name: 'sb_udp_game', args: (c) => [c.ports.udp, 3], check: ownCheck, udp: true },
   { name: 'sb_nonblocking', args: (c) => [c.ports.tcp, c.closedPort, c.listenPort], server: true, check: ownCheck },
   { name: 'sb_blocking', args: (c) => [c.ports.tcp, c.closedPort, c.listenPort2], server2: true, check: ownCheck },
+  { name: 'sb_nonblocking_pthread', args: (c) => [c.ports.tcp, c.closedPort, c.listenPort], server: true, check: ownCheck, nodeOnly: true },
 ];
 
 // The web root the proxy serves in --browser mode: links to the client, cbor-x, the page, the programs.
@@ -166,6 +167,7 @@ async function main() {
     console.log(`native servers on 127.0.0.1: ${JSON.stringify(servers.ports)}, partial ${partial.port}, closed port ${closedPort}`);
     for (const prog of PROGRAMS) {
       if (opts.only && !opts.only.includes(prog.name)) continue;
+      if (opts.browser && prog.nodeOnly) continue;
       if (!fs.existsSync(path.join(opts.buildDir, prog.name + '.js'))) {
         console.log(`FAIL ${prog.name}: not built (build-sockbridge.sh)`);
         failed++;

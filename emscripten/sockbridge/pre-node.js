@@ -13,7 +13,9 @@ if (typeof process === 'object' && typeof require === 'function' && !Module['soc
       var kv = e.split('='), i = kv[1].lastIndexOf(':');
       map[kv[0]] = { host: kv[1].slice(0, i), port: +kv[1].slice(i + 1) };
     });
-    var client = process.env.SOCKBRIDGE_CLIENT || require('path').join(__dirname, '..', '..', 'clients', 'js', 'src', 'sockbridge.js');
+    // (pthread workers evaluate this file too, without __dirname; they never open the session)
+    var here = typeof __dirname !== 'undefined' ? __dirname : process.cwd();
+    var client = process.env.SOCKBRIDGE_CLIENT || require('path').join(here, '..', '..', 'clients', 'js', 'src', 'sockbridge.js');
     Module['sockbridge'] = {
       url: process.env.SOCKBRIDGE_URL,
       token: process.env.SOCKBRIDGE_TOKEN || undefined,

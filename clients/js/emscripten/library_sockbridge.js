@@ -42,6 +42,10 @@ var SockbridgeLibrary = {
     stats: { connects: 0, datagramsSent: 0, datagramsReceived: 0, datagramsDropped: 0 },
 
     init: function() {
+#if USE_PTHREADS
+      // one session, on the main thread: pthreads' socket calls are proxied there (__proxy: 'sync')
+      if (ENVIRONMENT_IS_PTHREAD) return;
+#endif
       var cfg = Module['sockbridge'];
       Module['SOCKBRIDGE'] = SOCKBRIDGE;
       if (!cfg) {
@@ -404,7 +408,7 @@ var SockbridgeLibrary = {
         if (sock.type === {{{ cDefine('SOCK_DGRAM') }}}) {
           mask |= {{{ cDefine('POLLOUT') }}};
           if (sb.rq.length) mask |= {{{ cDefine('POLLIN') }}} | {{{ cDefine('POLLRDNORM') }}};
-          if (sock.error) mask |= {{{ cDefine('POLLERR') }}};
+          if (sock.error || SOCKBRIDGE.session && SOCKBRIDGE.session.isClosed) mask |= {{{ cDefine('POLLERR') }}};
           return mask;
         }
         switch (sb.state) {
@@ -619,6 +623,7 @@ var SockbridgeLibrary = {
           }
           if (sock.error) { var ue = sock.error; sock.error = null; SOCKBRIDGE.fail(ue); }
           if (sb.state === 'closed') SOCKBRIDGE.fail({{{ cDefine('EBADF') }}});
+          if (SOCKBRIDGE.session && SOCKBRIDGE.session.isClosed) SOCKBRIDGE.fail({{{ cDefine('ENETDOWN') }}});
           SOCKBRIDGE.fail({{{ cDefine('EAGAIN') }}});
         }
         switch (sb.state) {
@@ -671,6 +676,7 @@ var SockbridgeLibrary = {
   // ---- the system calls (the ones SOCKFS implements, plus shutdown, real getsockopt/setsockopt,
   // FIONBIO, and waiting select/poll) ----
   __syscall_socket__deps: ['$SOCKBRIDGE'],
+  __syscall_socket__proxy: 'sync',
   __syscall_socket: function(domain, type, protocol) {
     return SOCKBRIDGE.attempt(function() {
       return SOCKBRIDGE.create(domain, type, protocol).stream.fd;
@@ -678,11 +684,13 @@ var SockbridgeLibrary = {
   },
 
   __syscall_socketpair__deps: ['$SOCKBRIDGE'],
+  __syscall_socketpair__proxy: 'sync',
   __syscall_socketpair: function() {
     return -{{{ cDefine('EOPNOTSUPP') }}};
   },
 
   __syscall_bind__deps: ['$SOCKBRIDGE', '$getSocketAddress'],
+  __syscall_bind__proxy: 'sync',
   __syscall_bind: function(fd, addr, addrlen) {
 #if ASYNCIFY
     if (Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
@@ -711,6 +719,7 @@ var SockbridgeLibrary = {
   },
 
   __syscall_connect__deps: ['$SOCKBRIDGE', '$getSocketAddress'],
+  __syscall_connect__proxy: 'sync',
   __syscall_connect: function(fd, addr, addrlen) {
 #if ASYNCIFY
     if (Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
@@ -744,6 +753,7 @@ var SockbridgeLibrary = {
   },
 
   __syscall_listen__deps: ['$SOCKBRIDGE'],
+  __syscall_listen__proxy: 'sync',
   __syscall_listen: function(fd, backlog) {
 #if ASYNCIFY
     if (Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
@@ -768,6 +778,7 @@ var SockbridgeLibrary = {
   },
 
   __syscall_accept4__deps: ['$SOCKBRIDGE'],
+  __syscall_accept4__proxy: 'sync',
   __syscall_accept4: function(fd, addr, addrlen, flags) {
     var sock = SOCKFS.getSocket(fd);
     return SOCKBRIDGE.run(sock, 0, function() {
@@ -780,6 +791,7 @@ var SockbridgeLibrary = {
   },
 
   __syscall_getsockname__deps: ['$SOCKBRIDGE'],
+  __syscall_getsockname__proxy: 'sync',
   __syscall_getsockname: function(fd, addr, addrlen) {
     return SOCKBRIDGE.attempt(function() {
       var sock = SOCKBRIDGE.getSocket(fd);
@@ -789,6 +801,7 @@ var SockbridgeLibrary = {
   },
 
   __syscall_getpeername__deps: ['$SOCKBRIDGE'],
+  __syscall_getpeername__proxy: 'sync',
   __syscall_getpeername: function(fd, addr, addrlen) {
     return SOCKBRIDGE.attempt(function() {
       var sock = SOCKBRIDGE.getSocket(fd);
@@ -803,10 +816,12 @@ var SockbridgeLibrary = {
   // shutdown and setsockopt never reach JS in 3.1.6 (its libc answers them natively): the program
   // links sockbridge_socket.c, which calls these; the __syscall_ names cover releases that do ask JS
   __syscall_shutdown__deps: ['sockbridge_shutdown_js'],
+  __syscall_shutdown__proxy: 'sync',
   __syscall_shutdown: function(fd, how) {
     return _sockbridge_shutdown_js(fd, how);
   },
   sockbridge_shutdown_js__deps: ['$SOCKBRIDGE'],
+  sockbridge_shutdown_js__proxy: 'sync',
   sockbridge_shutdown_js: function(fd, how) {
     return SOCKBRIDGE.attempt(function() {
       var sock = SOCKBRIDGE.getSocket(fd);
@@ -828,6 +843,7 @@ var SockbridgeLibrary = {
   },
 
   __syscall_sendto__deps: ['$SOCKBRIDGE', '$getSocketAddress'],
+  __syscall_sendto__proxy: 'sync',
   __syscall_sendto: function(fd, message, length, flags, addr, addr_len) {
     var sock = SOCKFS.getSocket(fd);
     return SOCKBRIDGE.run(sock, flags, function() {
@@ -839,6 +855,7 @@ var SockbridgeLibrary = {
   },
 
   __syscall_recvfrom__deps: ['$SOCKBRIDGE'],
+  __syscall_recvfrom__proxy: 'sync',
   __syscall_recvfrom: function(fd, buf, len, flags, addr, addrlen) {
     var sock = SOCKFS.getSocket(fd);
     return SOCKBRIDGE.run(sock, flags, function() {
@@ -852,6 +869,7 @@ var SockbridgeLibrary = {
   },
 
   __syscall_sendmsg__deps: ['$SOCKBRIDGE', '$readSockaddr'],
+  __syscall_sendmsg__proxy: 'sync',
   __syscall_sendmsg: function(fd, message, flags) {
     var sock = SOCKFS.getSocket(fd);
     return SOCKBRIDGE.run(sock, flags, function() {
@@ -880,6 +898,7 @@ var SockbridgeLibrary = {
   },
 
   __syscall_recvmsg__deps: ['$SOCKBRIDGE'],
+  __syscall_recvmsg__proxy: 'sync',
   __syscall_recvmsg: function(fd, message, flags) {
     var sock = SOCKFS.getSocket(fd);
     return SOCKBRIDGE.run(sock, flags, function() {
@@ -914,6 +933,7 @@ var SockbridgeLibrary = {
   },
 
   __syscall_getsockopt__deps: ['$SOCKBRIDGE'],
+  __syscall_getsockopt__proxy: 'sync',
   __syscall_getsockopt: function(fd, level, optname, optval, optlen) {
     return SOCKBRIDGE.attempt(function() {
       var sock = SOCKBRIDGE.getSocket(fd);
@@ -948,10 +968,12 @@ var SockbridgeLibrary = {
   },
 
   __syscall_setsockopt__deps: ['sockbridge_setsockopt_js'],
+  __syscall_setsockopt__proxy: 'sync',
   __syscall_setsockopt: function(fd, level, optname, optval, optlen) {
     return _sockbridge_setsockopt_js(fd, level, optname, optval, optlen);
   },
   sockbridge_setsockopt_js__deps: ['$SOCKBRIDGE'],
+  sockbridge_setsockopt_js__proxy: 'sync',
   sockbridge_setsockopt_js: function(fd, level, optname, optval, optlen) {
     return SOCKBRIDGE.attempt(function() {
       var sock = SOCKBRIDGE.getSocket(fd);
@@ -1002,6 +1024,7 @@ var SockbridgeLibrary = {
   $SOCKBRIDGE_orig_ioctl: LibraryManager.library.__syscall_ioctl,
   $SOCKBRIDGE_orig_ioctl__deps: LibraryManager.library.__syscall_ioctl__deps,
   __syscall_ioctl__deps: ['$SOCKBRIDGE', '$SOCKBRIDGE_orig_ioctl', '$SYSCALLS'],
+  __syscall_ioctl__proxy: 'sync',
   __syscall_ioctl: function(fd, op, varargs) {
     var sock = SOCKFS.getSocket(fd);
     if (sock && sock.sb) {
@@ -1020,6 +1043,7 @@ var SockbridgeLibrary = {
   // poll and select: the same readiness as SOCKFS's (stream_ops.poll of every fd); with ASYNCIFY a
   // timeout waits for a socket to change instead of being ignored
   __syscall_poll__deps: ['$SOCKBRIDGE', '$SYSCALLS'],
+  __syscall_poll__proxy: 'sync',
   __syscall_poll: function(fds, nfds, timeout) {
 #if ASYNCIFY
     if (Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
@@ -1062,6 +1086,7 @@ var SockbridgeLibrary = {
   },
 
   __syscall__newselect__deps: ['$SOCKBRIDGE', '$SYSCALLS'],
+  __syscall__newselect__proxy: 'sync',
   __syscall__newselect: function(nfds, readfds, writefds, exceptfds, timeout) {
 #if ASYNCIFY
     if (Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
@@ -1128,6 +1153,7 @@ var SockbridgeLibrary = {
   $SOCKBRIDGE_orig_getaddrinfo: LibraryManager.library.getaddrinfo,
   $SOCKBRIDGE_orig_getaddrinfo__deps: LibraryManager.library.getaddrinfo__deps,
   getaddrinfo__deps: ['$SOCKBRIDGE', '$SOCKBRIDGE_orig_getaddrinfo'],
+  getaddrinfo__proxy: 'sync',
   getaddrinfo: function(node, service, hint, out) {
     if (Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
     var name = node ? UTF8ToString(node) : '';
@@ -1148,6 +1174,7 @@ var SockbridgeLibrary = {
   $SOCKBRIDGE_orig_gethostbyname: LibraryManager.library.gethostbyname,
   $SOCKBRIDGE_orig_gethostbyname__deps: LibraryManager.library.gethostbyname__deps,
   gethostbyname__deps: ['$SOCKBRIDGE', '$SOCKBRIDGE_orig_gethostbyname', '$setErrNo'],
+  gethostbyname__proxy: 'sync',
   gethostbyname: function(namep) {
     if (Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
     var name = UTF8ToString(namep);
