@@ -60,6 +60,7 @@ build sb_upstream_select_closes_connection "$UP/test_sockets_select_server_close
 if [ -d "$P" ]; then
   [ -f "$P/udp_game.c" ] && build sb_udp_game "$P/udp_game.c" "${SB[@]}"
   [ -f "$P/nonblocking.c" ] && build sb_nonblocking "$P/nonblocking.c" "${SB[@]}"
+  [ -f "$P/backpressure.c" ] && build sb_backpressure "$P/backpressure.c" "${SB[@]}"
   [ -f "$P/blocking.c" ] && build sb_blocking "$P/blocking.c" "${SB[@]}" "${ASYNC[@]}"
   # the non-blocking program again, its main() in a pthread (syscalls proxied to the main thread,
   # where the session is); node only: a page would need cross-origin isolation for pthreads

@@ -91,6 +91,7 @@ const PROGRAMS = [
   { name: 'sb_udp_game', args: (c) => [c.ports.udp, 3], check: ownCheck, udp: true },
   { name: 'sb_nonblocking', args: (c) => [c.ports.tcp, c.closedPort, c.listenPort], server: true, check: ownCheck },
   { name: 'sb_blocking', args: (c) => [c.ports.tcp, c.closedPort, c.listenPort2], server2: true, check: ownCheck },
+  { name: 'sb_backpressure', args: (c) => [c.sourcePort], check: ownCheck },
   { name: 'sb_nonblocking_pthread', args: (c) => [c.ports.tcp, c.closedPort, c.listenPort], server: true, check: ownCheck, nodeOnly: true },
 ];
 
@@ -152,12 +153,52 @@ async function runInBrowser(opts, proxy, prog, c, onStdout) {
   return r;
 }
 
+// Sends the xorshift stream sb_backpressure.c checks: a 4-byte little-endian length, then that many
+// bytes as fast as the connection takes them (respecting 'drain'), then FIN.
+function startSource() {
+  const net = require('net');
+  const sockets = new Set();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => {});
+    let hdr = Buffer.alloc(0);
+    s.on('data', (d) => {
+      if (hdr === null) return;
+      hdr = Buffer.concat([hdr, d]);
+      if (hdr.length < 4) return;
+      const total = hdr.readUInt32LE(0);
+      hdr = null;
+      let x = 0x12345678, sent = 0;
+      const pump = () => {
+        while (sent < total) {
+          const n = Math.min(65536, total - sent);
+          const b = Buffer.allocUnsafe(n);
+          for (let i = 0; i < n; i += 4) {
+            x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+            b.writeUInt32LE(x, i);
+          }
+          sent += n;
+          if (!s.write(b)) { s.once('drain', pump); return; }
+        }
+        s.end();
+      };
+      pump();
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    port: server.address().port,
+    close: () => new Promise((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
+  })));
+}
+
 async function main() {
   const opts = parseArgs(process.argv);
   fs.mkdirSync(path.join(opts.buildDir, 'logs'), { recursive: true });
   const servers = await startServers({});
   const partial = await startPartialServer(opts);
   const closedPort = await R.freePort();
+  const source = await startSource();
   let passed = 0, failed = 0, proxy = null;
   try {
     if (opts.browser) {
@@ -173,7 +214,7 @@ async function main() {
         failed++;
         continue;
       }
-      const c = { ports: servers.ports, partialPort: partial.port, closedPort, listenPort: await R.freePort(), listenPort2: await R.freePort() };
+      const c = { ports: servers.ports, partialPort: partial.port, closedPort, sourcePort: source.port, listenPort: await R.freePort(), listenPort2: await R.freePort() };
       const env = Object.assign({}, process.env, {
         SOCKBRIDGE_URL: opts.url,
         SOCKBRIDGE_CLIENT: path.join(__dirname, '..', 'clients', 'js', 'src', 'sockbridge.js'),
@@ -203,6 +244,7 @@ async function main() {
   } finally {
     if (proxy) await proxy.stop();
     await partial.stop();
+    await source.close();
     await servers.close();
   }
   console.log(`${passed} passed, ${failed} failed`);
