@@ -54,6 +54,12 @@ build() {
 
 build sb_upstream_echo_tcp "$UP/test_sockets_echo_client.c" "${SB[@]}" "${UPF[@]}" -DTEST_DGRAM=0
 build sb_upstream_echo_udp "$UP/test_sockets_echo_client.c" "${SB[@]}" "${UPF[@]}" -DTEST_DGRAM=1
+# the same client driven by Emscripten's socket callbacks (open/message/error) instead of a main loop,
+# as upstream's test_sockets_async_echo builds it
+build sb_upstream_echo_tcp_async "$UP/test_sockets_echo_client.c" "${SB[@]}" "${UPF[@]}" -DTEST_DGRAM=0 -DTEST_ASYNC=1
+build sb_upstream_echo_udp_async "$UP/test_sockets_echo_client.c" "${SB[@]}" "${UPF[@]}" -DTEST_DGRAM=1 -DTEST_ASYNC=1
+# the same build again, run against a closed port (upstream's "expect fail" step)
+build sb_upstream_echo_async_refused "$UP/test_sockets_echo_client.c" "${SB[@]}" "${UPF[@]}" -DTEST_DGRAM=0 -DTEST_ASYNC=1
 build sb_upstream_partial "$UP/test_sockets_partial_client.c" "${SB[@]}" "${UPF[@]}"
 build sb_upstream_select_server_down "$UP/test_sockets_select_server_down_client.c" "${SB[@]}" "${UPF[@]}"
 build sb_upstream_select_closes_connection "$UP/test_sockets_select_server_closes_connection_client_rw.c" "${SB[@]}" "${UPF[@]}"

@@ -84,6 +84,10 @@ const PROGRAMS = [
   // Emscripten's tests/sockets clients, unchanged
   { name: 'sb_upstream_echo_tcp', map: (c) => c.ports.framed, check: reportResult(0), page: { report: 0 } },
   { name: 'sb_upstream_echo_udp', map: (c) => c.ports.udp, check: reportResult(0), page: { report: 0 }, udp: true },
+  { name: 'sb_upstream_echo_tcp_async', map: (c) => c.ports.framed, check: reportResult(0), page: { report: 0 } },
+  { name: 'sb_upstream_echo_udp_async', map: (c) => c.ports.udp, check: reportResult(0), page: { report: 0 }, udp: true },
+  // upstream's "expect fail" run: a refused connect must reach the error callback with SO_ERROR's value
+  { name: 'sb_upstream_echo_async_refused', map: (c) => c.closedPort, check: reportResult(0), page: { report: 0 } },
   { name: 'sb_upstream_partial', map: (c) => c.partialPort, check: exitCode(165), page: { exit: 165 } },
   { name: 'sb_upstream_select_server_down', map: (c) => c.closedPort, check: reportResult(266), page: { report: 266, exit: 266 } },
   { name: 'sb_upstream_select_closes_connection', map: (c) => c.ports.framed, check: reportResult(266), page: { report: 266, exit: 266 } },
@@ -145,9 +149,11 @@ async function runInBrowser(opts, proxy, prog, c, onStdout) {
   const r = { out: child.output, code, ms: Date.now() - t0 };
   let why = code === 0 ? null : (r.out.match(/browser-test: (FAIL.*)/) || [, `browser-test exit code ${code}`])[1];
   if (!why && opts.transport === 'webtransport') {
-    const m = r.out.match(/transport: webtransport; QUIC datagrams sent (\d+) received (\d+)/);
+    const m = r.out.match(/transport: webtransport; QUIC datagrams sent (\d+) received (\d+); streams opened (\d+); .*tcp connects (\d+)/);
     if (!m) why = 'no WebTransport session line';
     else if (prog.udp && (Number(m[1]) === 0 || Number(m[2]) === 0)) why = `UDP not carried by QUIC datagrams (${m[0]})`;
+    // every TCP connect had a QUIC stream of its own
+    else if (Number(m[3]) < Number(m[4])) why = `fewer streams than TCP connects (${m[0]})`;
   }
   r.why = why;
   return r;

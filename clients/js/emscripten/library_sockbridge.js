@@ -348,7 +348,8 @@ var SockbridgeLibrary = {
         sb.pendingSends = [];
         for (var i = 0; i < queued.length; i++) SOCKBRIDGE.udpSend(sock, queued[i].data, queued[i].to);
         SOCKBRIDGE.udpLocal(sock);
-        SOCKBRIDGE.changed(sock);
+        // as SOCKFS says 'open' when a UDP peer's WebSocket opens: the socket can now reach the network
+        SOCKBRIDGE.changed(sock, 'open');
       }, function(e) {
         sb.udpOpening = null;
         sb.bindError = SOCKBRIDGE.errnoOf(e);

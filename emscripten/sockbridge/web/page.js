@@ -24,7 +24,9 @@ function finish(code) {
   const sb = window.Module.SOCKBRIDGE;
   const s = sb && sb.session;
   const ds = s ? s.datagramStats : {};
+  const ts = s && s.transport && s.transport.stats ? s.transport.stats : {};
   log(`transport: ${s ? s.transportKind : 'none'}; QUIC datagrams sent ${ds.sent ?? 0} received ${ds.received ?? 0}; ` +
+      `streams opened ${ts.streamsOpened ?? 0}; ` +
       `backend: udp sent ${sb ? sb.stats.datagramsSent : 0} received ${sb ? sb.stats.datagramsReceived : 0}, tcp connects ${sb ? sb.stats.connects : 0}`);
   const exp = Number(q.get('exit') ?? 0);
   const rep = q.get('report');
