@@ -328,7 +328,10 @@ var SockbridgeLibrary = {
       var session = SOCKBRIDGE.checkSession();
       var cfg = Module['sockbridge'] || {};
       var opts = { family: sock.family, datagrams: cfg['datagrams'] !== undefined ? cfg['datagrams'] : 'auto' };
-      if (sock.saddr !== undefined && sock.sport !== undefined) opts.bind = { host: sock.saddr, port: sock.sport };
+      // bind(INADDR_ANY, 0), which game clients do before their first sendto, asks for nothing the
+      // proxy's first send does not do anyway; passing it on would meet a policy refusing wildcard binds
+      var wildcardAny = (sock.saddr === '0.0.0.0' || sock.saddr === '::') && !sock.sport;
+      if (sock.saddr !== undefined && sock.sport !== undefined && !wildcardAny) opts.bind = { host: sock.saddr, port: sock.sport };
       sb.udpOpening = session.udp(opts).then(function(udp) {
         if (sb.state === 'closed') { udp.close().catch(function() {}); return; }
         sb.udp = udp;
