@@ -1,0 +1,20 @@
+// Shared by the Sockbridge backend's test programs: PASS/FAIL lines that run-sockbridge.js reads.
+#pragma once
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <emscripten.h>
+
+static int g_failures = 0;
+#define CHECK(cond, ...) do { if (cond) { printf("ok   "); printf(__VA_ARGS__); printf("\n"); } \
+  else { g_failures++; printf("FAIL "); printf(__VA_ARGS__); printf(" (errno %d %s)\n", errno, strerror(errno)); } } while (0)
+// an errno check: the call returned -1 with exactly the errno musl defines for that name
+#define CHECK_ERRNO(call, name) do { int r_ = (int)(call); int e_ = errno; errno = e_; \
+  CHECK(r_ == -1 && e_ == name, "%s: ret %d errno %d, want -1 errno %d", #name, r_, e_, name); } while (0)
+
+static void finish(void) {
+  printf(g_failures ? "RESULT: FAIL (%d)\n" : "RESULT: PASS\n", g_failures);
+  fflush(stdout);
+  emscripten_force_exit(g_failures ? 1 : 0);
+}
