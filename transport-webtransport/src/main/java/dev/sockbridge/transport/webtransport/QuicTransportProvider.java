@@ -9,6 +9,7 @@ import dev.sockbridge.transport.webtransport.internal.QuicOptions;
 import dev.sockbridge.transport.webtransport.internal.SockbridgeSessionHandler;
 import dev.sockbridge.transport.webtransport.internal.StreamSettings;
 import dev.sockbridge.api.internal.tls.Pem;
+import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.quic.Quic;
 import io.netty.util.concurrent.Future;
 
@@ -40,14 +41,19 @@ import java.util.concurrent.CompletableFuture;
  * the certificates of {@code tlsTrustCertFile}, or else the JDK's CAs. Unavailable (skipped by
  * {@code Transports}) where Netty's native QUIC library does not load.
  *
- * <p>Threading: stateless and thread-safe; transports run on shared event loops ({@code sockbridge-quic-*} daemon
- * threads).
+ * <p><b>Event loops.</b> Without a group, servers and client transports run on groups shared by the JVM
+ * ({@code sockbridge-quic-server-*} and {@code sockbridge-quic-client-*} daemon threads, never shut down); the
+ * overloads that take an {@link EventLoopGroup} run on the caller's group (for example one from
+ * {@link dev.sockbridge.api.transport.EventLoops#newGroup}), which the caller shuts down after closing them.
+ *
+ * <p><b>Threading.</b> Thread-safe. Clients (TLS context and QUIC parameters) are cached per options and group, at
+ * most {@value #MAX_CLIENTS}.
  */
 public final class QuicTransportProvider implements TransportProvider {
     private static final int MAX_CLIENTS = 32;
-    private static final Map<String, Object> CLIENTS = new LinkedHashMap<>(16, 0.75f, true) {
+    private static final Map<List<Object>, Object> CLIENTS = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Object> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<List<Object>, Object> eldest) {
             return size() > MAX_CLIENTS;
         }
     };
@@ -68,11 +74,22 @@ public final class QuicTransportProvider implements TransportProvider {
 
     @Override
     public ServerTransport newServer(URI uri, TransportOptions options) {
-        return new QuicServerTransport(uri, options);
+        return new QuicServerTransport(uri, options, null);
+    }
+
+    /** {@link #newServer(URI, TransportOptions)} on {@code group} (null: the shared group). */
+    public QuicServerTransport newServer(URI uri, TransportOptions options, EventLoopGroup group) {
+        return new QuicServerTransport(uri, options, group);
     }
 
     @Override
     public CompletableFuture<Transport> connect(URI uri, TransportOptions options) {
+        return connect(uri, options, null);
+    }
+
+    /** {@link #connect(URI, TransportOptions)} on {@code group} (null: the shared group). */
+    public CompletableFuture<Transport> connect(URI uri, TransportOptions options, EventLoopGroup group) {
+        EventLoopGroup g = group != null ? group : QuicEventLoops.client();
         TransportOptions o = options == null ? TransportOptions.defaults() : options;
         try {
             boolean webTransport = QuicOptionValues.isWebTransport(uri);
@@ -86,10 +103,10 @@ public final class QuicTransportProvider implements TransportProvider {
                 String authority = uri.getRawAuthority();
                 URI https = new URI("https", authority, QuicOptionValues.path(uri), uri.getRawQuery(), null);
                 String origin = o.get(QuicTransportOptions.ORIGIN, "https://" + authority);
-                WebTransportClient client = (WebTransportClient) client(o, true);
+                WebTransportClient client = (WebTransportClient) client(o, true, g);
                 session = client.connect(https, origin, handler);
             } else {
-                RawQuicClient client = (RawQuicClient) client(o, false);
+                RawQuicClient client = (RawQuicClient) client(o, false, g);
                 session = client.connect(new InetSocketAddress(QuicOptionValues.host(uri), uri.getPort()), handler);
             }
             CompletableFuture<Transport> result = new CompletableFuture<>();
@@ -119,8 +136,9 @@ public final class QuicTransportProvider implements TransportProvider {
      * free to make. At most {@value #MAX_CLIENTS} are kept; one dropped from the cache stays valid for the
      * connections it made.
      */
-    private static Object client(TransportOptions o, boolean webTransport) throws IOException, GeneralSecurityException {
-        String key = (webTransport ? "wt " : "quic ") + o.asMap();
+    private static Object client(TransportOptions o, boolean webTransport, EventLoopGroup group)
+            throws IOException, GeneralSecurityException {
+        List<Object> key = List.of(webTransport, o.asMap(), group);
         synchronized (CLIENTS) {
             Object c = CLIENTS.get(key);
             if (c != null) {
@@ -136,7 +154,7 @@ public final class QuicTransportProvider implements TransportProvider {
         Object client;
         if (webTransport) {
             WebTransportClient.Builder b = WebTransportClient.builder()
-                    .eventLoopGroup(QuicEventLoops.client())
+                    .eventLoopGroup(group)
                     .connectTimeout(connectTimeout)
                     .idleTimeout(q.idleTimeout)
                     .flowControlWindows(q.initialMaxData, q.initialMaxStreamData)
@@ -153,7 +171,7 @@ public final class QuicTransportProvider implements TransportProvider {
         } else {
             RawQuicClient.Builder b = RawQuicClient.builder()
                     .applicationProtocol(QuicOptionValues.alpn(o))
-                    .eventLoopGroup(QuicEventLoops.client())
+                    .eventLoopGroup(group)
                     .connectTimeout(connectTimeout)
                     .idleTimeout(q.idleTimeout)
                     .flowControlWindows(q.initialMaxData, q.initialMaxStreamData);

@@ -12,14 +12,10 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
@@ -180,8 +176,8 @@ public final class RawQuicClient implements AutoCloseable {
                 tls.keyManager(clientKey, null, clientCertChain);
             }
             boolean own = eventLoopGroup == null;
-            EventLoopGroup group = own ? new MultiThreadIoEventLoopGroup(1,
-                    new DefaultThreadFactory("raw-quic-client", true), NioIoHandler.newFactory()) : eventLoopGroup;
+            EventLoopGroup group = own ? dev.sockbridge.api.transport.EventLoops.newGroup(1, "raw-quic-client")
+                    : eventLoopGroup;
             return new RawQuicClient(group, own, tls.build(), options.copy(), alpn, connectTimeout);
         }
     }

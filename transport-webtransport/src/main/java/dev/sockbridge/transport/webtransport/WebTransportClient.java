@@ -8,13 +8,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.http3.Http3;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
@@ -198,8 +195,8 @@ public final class WebTransportClient implements AutoCloseable {
                 tls.keyManager(clientKey, null, clientCertChain);
             }
             boolean own = eventLoopGroup == null;
-            EventLoopGroup group = own ? new MultiThreadIoEventLoopGroup(1,
-                    new DefaultThreadFactory("webtransport-client", true), NioIoHandler.newFactory()) : eventLoopGroup;
+            EventLoopGroup group = own ? dev.sockbridge.api.transport.EventLoops.newGroup(1, "webtransport-client")
+                    : eventLoopGroup;
             return new WebTransportClient(group, own, tls.build(), options.copy(), connectTimeout);
         }
     }
