@@ -72,7 +72,7 @@ final class DatagramPaths {
             Object l = link.get(transport);
             java.lang.reflect.Field session = l.getClass().getDeclaredField("session");
             session.setAccessible(true);
-            return ((dev.sockbridge.transport.webtransport.WebTransportSession) session.get(l)).connection();
+            return ((dev.sockbridge.transport.webtransport.internal.WebTransportSession) session.get(l)).connection();
         } catch (ReflectiveOperationException | RuntimeException e) {
             return null;
         }

@@ -1,5 +1,6 @@
 package dev.sockbridge.transport.webtransport;
 
+import dev.sockbridge.transport.webtransport.internal.WebTransportSessionHandler;
 import dev.sockbridge.api.transport.ServerTransport;
 import dev.sockbridge.api.transport.ServerTransportListener;
 import dev.sockbridge.api.transport.Transport;
@@ -39,7 +40,7 @@ import java.util.function.Predicate;
 
 /**
  * The Sockbridge {@link ServerTransport} for {@code webtransport://HOST:PORT/PATH} (WebTransport over HTTP/3, for
- * browsers and {@link WebTransportClient}) and {@code quic://HOST:PORT} (raw QUIC with ALPN {@code sockbridge}, for
+ * browsers and this module's WebTransport client) and {@code quic://HOST:PORT} (raw QUIC with ALPN {@code sockbridge}, for
  * native clients). Made by {@link QuicTransportProvider#newServer}; options in {@link QuicTransportOptions}.
  *
  * <pre>

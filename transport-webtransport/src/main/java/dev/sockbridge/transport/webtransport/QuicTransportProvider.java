@@ -1,5 +1,8 @@
 package dev.sockbridge.transport.webtransport;
 
+import dev.sockbridge.transport.webtransport.internal.RawQuicClient;
+import dev.sockbridge.transport.webtransport.internal.WebTransportClient;
+import dev.sockbridge.transport.webtransport.internal.WebTransportSession;
 import dev.sockbridge.api.transport.ServerTransport;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportOptions;
@@ -36,10 +39,15 @@ import java.util.concurrent.CompletableFuture;
  * (length-prefixed, see {@link QuicServerTransport}), offer {@code DATAGRAMS} (QUIC datagrams) and {@code STREAMS}
  * (more bidirectional streams), and read the options of {@link QuicTransportOptions}.
  *
- * <p>{@link #newServer} makes a {@link QuicServerTransport}; {@link #connect} opens a client transport with
- * {@link WebTransportClient} or {@link RawQuicClient}, trusting the certificate pins of {@code certificateSha256},
+ * <p>{@link #newServer} makes a {@link QuicServerTransport}; {@link #connect} opens a client transport (a
+ * WebTransport session or a raw QUIC connection), trusting the certificate pins of {@code certificateSha256},
  * the certificates of {@code tlsTrustCertFile}, or else the JDK's CAs. Unavailable (skipped by
- * {@code Transports}) where Netty's native QUIC library does not load.
+ * {@code Transports}) where Netty's native QUIC library does not load: the application adds
+ * {@code io.netty:netty-codec-native-quic} with its platform's classifier (for example {@code linux-x86_64}).
+ *
+ * <p><b>Lifecycle.</b> A client transport is open once {@link #connect} completes and ends with its
+ * {@code close} (or the peer's, or the QUIC connection's end); each one has a QUIC connection of its own. Servers:
+ * see {@link QuicServerTransport}.
  *
  * <p><b>Event loops.</b> Without a group, servers and client transports run on groups shared by the JVM
  * ({@code sockbridge-quic-server-*} and {@code sockbridge-quic-client-*} daemon threads, never shut down); the
