@@ -49,6 +49,10 @@ import java.util.concurrent.CompletableFuture;
  * {@code close} (or the peer's, or the QUIC connection's end); each one has a QUIC connection of its own. Servers:
  * see {@link QuicServerTransport}.
  *
+ * <p><b>Backpressure.</b> As on the server: a client transport's {@code isWritable()} follows the bytes waiting for
+ * QUIC's flow control on its stream ({@link dev.sockbridge.api.transport.TransportOptions#HIGH_WATER_MARK}), and
+ * {@code setAutoRead(false)} stops reading it, so the server's stream window fills.
+ *
  * <p><b>Event loops.</b> Without a group, servers and client transports run on groups shared by the JVM
  * ({@code sockbridge-quic-server-*} and {@code sockbridge-quic-client-*} daemon threads, never shut down); the
  * overloads that take an {@link EventLoopGroup} run on the caller's group (for example one from
