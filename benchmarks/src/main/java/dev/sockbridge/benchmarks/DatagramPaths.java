@@ -8,7 +8,7 @@ import dev.sockbridge.api.client.SockbridgeClient;
 import dev.sockbridge.api.internal.tls.SelfSignedCertificate;
 import dev.sockbridge.api.internal.tls.SelfSignedCertificateGenerator;
 import dev.sockbridge.api.transport.TransportOptions;
-import dev.sockbridge.proxy.internal.NativeIo;
+import dev.sockbridge.api.transport.EventLoops;
 import dev.sockbridge.transport.webtransport.internal.QuicOptions;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -18,10 +18,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.InsecureQuicTokenHandler;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
@@ -31,7 +28,6 @@ import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -72,23 +68,20 @@ final class DatagramPaths {
             Object l = link.get(transport);
             java.lang.reflect.Field session = l.getClass().getDeclaredField("session");
             session.setAccessible(true);
-            return ((dev.sockbridge.transport.webtransport.WebTransportSession) session.get(l)).connection();
+            return ((dev.sockbridge.transport.webtransport.internal.WebTransportSession) session.get(l)).connection();
         } catch (ReflectiveOperationException | RuntimeException e) {
             return null;
         }
     }
 
-    private static EventLoopGroup nio(String name) {
-        return new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(name, true), NioIoHandler.newFactory());
-    }
 
     /** A native UDP echo server on 127.0.0.1 (Netty, epoll where it loads): every datagram back to its sender. */
     static final class UdpEchoServer implements AutoCloseable {
-        private final EventLoopGroup group = NativeIo.newGroup(1, "udp-echo");
+        private final EventLoopGroup group = EventLoops.newGroup(1, "udp-echo");
         private final Channel channel;
 
         UdpEchoServer() throws InterruptedException {
-            channel = new Bootstrap().group(group).channel(NativeIo.datagramChannel())
+            channel = new Bootstrap().group(group).channel(EventLoops.datagramChannel(group))
                     .handler(new ChannelInboundHandlerAdapter() {
                         @Override
                         public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -116,14 +109,14 @@ final class DatagramPaths {
 
     /** Direct: a Java (Netty) UDP socket connected to the echo server. */
     static final class NativeUdp extends WindowedEcho {
-        private final EventLoopGroup group = NativeIo.newGroup(1, "udp-client");
+        private final EventLoopGroup group = EventLoops.newGroup(1, "udp-client");
         private final Channel channel;
         private final ByteBuf payload;
 
         NativeUdp(InetSocketAddress echo, int size, int window) throws InterruptedException {
             super(window);
             payload = Unpooled.directBuffer(size).writeZero(size);
-            channel = new Bootstrap().group(group).channel(NativeIo.datagramChannel())
+            channel = new Bootstrap().group(group).channel(EventLoops.datagramChannel(group))
                     .handler(new ChannelInboundHandlerAdapter() {
                         @Override
                         public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -160,11 +153,11 @@ final class DatagramPaths {
 
     /**
      * The ceiling: a plain Netty QUIC server that echoes every DATAGRAM frame, and a plain Netty QUIC client, with
-     * the QUIC parameters the Sockbridge transports use ({@link QuicOptions}) and NIO datagram channels like them.
+     * the QUIC parameters the Sockbridge transports use ({@link QuicOptions}) and the same event loops (EventLoops: epoll where it loads) as them.
      */
     static final class PlainQuicEchoServer implements AutoCloseable {
         static final String ALPN = "raw-bench";
-        private final EventLoopGroup group = nio("plain-quic-server");
+        private final EventLoopGroup group = EventLoops.newGroup(1, "plain-quic-server");
         private final Channel channel;
 
         PlainQuicEchoServer() throws Exception {
@@ -177,7 +170,7 @@ final class DatagramPaths {
                     .handler(new DatagramEcho())
                     .streamHandler(new NoStreams())
                     .build();
-            channel = new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec)
+            channel = new Bootstrap().group(group).channel(EventLoops.datagramChannel(group)).handler(codec)
                     .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
         }
 
@@ -220,7 +213,7 @@ final class DatagramPaths {
 
     /** The client of {@link PlainQuicEchoServer}: QUIC DATAGRAM frames straight on the QuicChannel. */
     static final class PlainQuic extends WindowedEcho {
-        private final EventLoopGroup group = nio("plain-quic-client");
+        private final EventLoopGroup group = EventLoops.newGroup(1, "plain-quic-client");
         private final Channel udp;
         private final QuicChannel quic;
         private final ByteBuf payload;
@@ -233,7 +226,7 @@ final class DatagramPaths {
                     .applicationProtocols(PlainQuicEchoServer.ALPN).build();
             ChannelHandler codec = new QuicOptions().applyTo(new QuicClientCodecBuilder())
                     .sslContext(tls).build();
-            udp = new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec)
+            udp = new Bootstrap().group(group).channel(EventLoops.datagramChannel(group)).handler(codec)
                     .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
             quic = QuicChannel.newBootstrap(udp)
                     .handler(new ChannelInboundHandlerAdapter() {

@@ -1,6 +1,6 @@
 package dev.sockbridge.benchmarks;
 
-import dev.sockbridge.proxy.internal.NativeIo;
+import dev.sockbridge.api.transport.EventLoops;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -13,11 +13,11 @@ import java.net.InetSocketAddress;
 
 /** A Netty TCP echo server on 127.0.0.1 with backpressure (stops reading while it cannot write). */
 final class NativeEchoServer implements AutoCloseable {
-    private final EventLoopGroup group = NativeIo.newGroup(1, "echo");
+    private final EventLoopGroup group = EventLoops.newGroup(1, "echo");
     private final Channel server;
 
     NativeEchoServer() throws InterruptedException {
-        server = new ServerBootstrap().group(group).channel(NativeIo.serverSocketChannel())
+        server = new ServerBootstrap().group(group).channel(EventLoops.serverSocketChannel(group))
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new io.netty.channel.ChannelInitializer<SocketChannel>() {
                     @Override

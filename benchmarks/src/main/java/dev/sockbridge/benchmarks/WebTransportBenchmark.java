@@ -58,9 +58,9 @@ public final class WebTransportBenchmark {
              PlainQuicEchoServer plainQuic = new PlainQuicEchoServer()) {
             SockbridgeProxy.Builder pb = SockbridgeProxy.builder();
             if (Boolean.getBoolean("bench.sharedLoops")) {
-                // experiment: sessions on the QUIC server's own (NIO) loops, so no thread hop between the two;
-                // needs -Dsockbridge.noEpoll=true so that the proxy's native channels are NIO too. Measured: slower
-                // (one thread does QUIC and UDP, batches shrink and the CPU per echo grows)
+                // experiment: sessions on the QUIC server's own loops, so no thread hop between the two (both
+                // native or both NIO, as EventLoops chooses). Measured when QUIC ran on NIO: slower (one thread
+                // does QUIC and UDP, batches shrink and the CPU per echo grows)
                 pb.eventLoopGroup(dev.sockbridge.transport.webtransport.internal.QuicEventLoops.server());
             }
             SockbridgeProxy proxy = pb.build();
@@ -77,7 +77,7 @@ public final class WebTransportBenchmark {
             System.out.println("Sockbridge WebTransport / QUIC benchmark: proxy in this JVM; datagrams " + WARM_SECONDS
                     + " s warm-up, then " + rounds + " × " + seconds + " s per path; bulk " + mib + " MiB, " + trips + " round trips; "
                     + Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version")
-                    + ", native IO " + dev.sockbridge.proxy.internal.NativeIo.name());
+                    + ", native IO " + dev.sockbridge.api.transport.EventLoops.ioName());
             if (only.contains("datagrams")) {
                 System.out.println();
                 datagrams(udpEcho.address(), plainQuic.address(), quic, quicOpts, wt, wtOpts, sizes, seconds, rounds);

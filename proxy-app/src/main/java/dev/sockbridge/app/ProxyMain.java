@@ -3,7 +3,7 @@ package dev.sockbridge.app;
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.proxy.ProxyStats;
 import dev.sockbridge.proxy.SockbridgeProxy;
-import dev.sockbridge.proxy.internal.NativeIo;
+import dev.sockbridge.api.transport.EventLoops;
 import io.netty.channel.EventLoopGroup;
 import dev.sockbridge.transport.websocket.StaticContent;
 import dev.sockbridge.transport.websocket.WebSocketOptions;
@@ -97,7 +97,7 @@ public final class ProxyMain {
         checkExposure();
         // one group for the listeners and the sessions, so a session runs on its connection's loop;
         // made here so it outlives the proxy's own shutdown and stops last
-        group = NativeIo.newGroup(opts.getInt("threads", Math.max(1, Runtime.getRuntime().availableProcessors())), "sockbridge");
+        group = EventLoops.newGroup(opts.getInt("threads", Math.max(1, Runtime.getRuntime().availableProcessors())), "sockbridge");
         auth = ProxyAuth.from(opts);
         SockbridgeProxy.Builder pb = SockbridgeProxy.builder().policy(opts.policy()).limits(opts.limits())
                 .proxyLimits(opts.proxyLimits()).eventLoopGroup(group);

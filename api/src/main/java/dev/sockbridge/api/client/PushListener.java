@@ -14,7 +14,7 @@ import java.net.InetSocketAddress;
  * <p><b>Buffers.</b> {@code data} is valid during {@link #onData} only: the client releases it when
  * the method returns. To keep it, {@link ByteBuf#retain()} it (and release that reference later).
  *
- * <p><b>Credit.</b> Each data event spends {@code max(1, data.readableBytes())} of the socket's credit,
+ * <p><b>Backpressure (credit).</b> The proxy pushes only as much as the socket's credit allows. Each data event spends {@code max(1, data.readableBytes())} of the socket's credit,
  * each accept event 1; see {@link CreditMode} for how it comes back.
  */
 public interface PushListener {

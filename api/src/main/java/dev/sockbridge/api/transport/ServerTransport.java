@@ -9,6 +9,9 @@ import java.util.concurrent.CompletableFuture;
  * <p><b>Lifecycle.</b> {@link #start} binds and returns once listening (or fails);
  * {@link #shutdown} stops accepting new connections and leaves open ones alone;
  * {@link #shutdownNow} also closes them. Both are idempotent.
+ *
+ * <p><b>Threading.</b> Safe from any thread. The listener is called on the server's I/O threads (in Sockbridge's
+ * transports, the event loop of the new connection, which becomes its transport's {@link Transport#executor()}).
  */
 public interface ServerTransport {
 

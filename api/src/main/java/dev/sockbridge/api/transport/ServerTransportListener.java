@@ -11,6 +11,10 @@ import java.util.concurrent.CompletionStage;
  * or close code and never becomes a transport. An admitted one is handed to {@link #transportCreated}, and the
  * transport carries the request and the admission's attachment ({@link Transport#connectRequest()},
  * {@link Transport#attachment()}).
+ *
+ * <p><b>Threading.</b> Both methods are called on an I/O thread (in Sockbridge's transports, the new
+ * connection's event loop) and must not block: {@link #admit} answers through its {@code CompletionStage}, so a
+ * slow check completes later on any thread.
  */
 @FunctionalInterface
 public interface ServerTransportListener {

@@ -2,7 +2,16 @@ package dev.sockbridge.api.transport;
 
 import io.netty.buffer.ByteBuf;
 
-/** Receives what a {@link Transport} delivers. Called on the transport's executor, in order. */
+/**
+ * Receives what a {@link Transport} delivers.
+ *
+ * <p><b>Threading.</b> Called on the transport's {@link Transport#executor() executor}, one call at a time, in
+ * order; callbacks must not block.
+ *
+ * <p><b>Backpressure.</b> Frames are delivered as they arrive, not when the listener asks: a listener that cannot
+ * keep up calls {@link Transport#setAutoRead setAutoRead(false)}. {@link #writabilityChanged} says when to stop and
+ * resume sending.
+ */
 public interface TransportListener {
 
     /** One frame, owned by the listener. */

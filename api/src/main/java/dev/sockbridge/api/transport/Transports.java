@@ -7,7 +7,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.ServiceLoader;
 
-/** Finds {@link TransportProvider}s by URI scheme through {@link ServiceLoader}. */
+/**
+ * Finds {@link TransportProvider}s by URI scheme through {@link ServiceLoader}: providers of named modules
+ * ({@code provides dev.sockbridge.api.transport.TransportProvider}) and of the class path
+ * ({@code META-INF/services}), from this class's loader and the thread's context loader.
+ *
+ * <p><b>Threading.</b> Safe from any thread; each call looks the providers up again (cheap, and new class loaders
+ * are seen).
+ */
 public final class Transports {
     private Transports() {
     }

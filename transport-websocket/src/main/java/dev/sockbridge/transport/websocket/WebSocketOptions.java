@@ -30,7 +30,7 @@ import dev.sockbridge.api.transport.TransportOptions;
  *   tlsInsecureTrustAll        client   false         trust any certificate, any host: UNSAFE, tests only
  *   origin                     client   -             Origin header to send (none by default)
  *   connectTimeoutMillis       client   10000         TCP connect timeout
- *   nativeTransport            both     true          use epoll when available (NIO otherwise)
+ *   nativeTransport            both     true          shared group: native (epoll) where EventLoops finds it, else NIO
  * </pre>
  */
 public final class WebSocketOptions {

@@ -7,7 +7,7 @@ import java.util.Objects;
 
 /**
  * A path on a {@link WebSocketServer} and the {@link WebSocketHandler} that serves upgrades to it,
- * with the subprotocols the route speaks. Immutable.
+ * with the subprotocols the route speaks. Immutable and thread-safe.
  *
  * <p><b>Subprotocols.</b> A client that offers subprotocols gets the first of its offers that the
  * route accepts, in the client's order; if it offers only others, the upgrade is refused with HTTP

@@ -43,7 +43,13 @@ import java.util.concurrent.CompletableFuture;
  * added and removed before or after. {@link #shutdown} closes the listening socket and leaves open
  * connections alone; {@link #shutdownNow} also closes every connection (sessions with 1001).
  *
- * <p><b>Threading.</b> Thread-safe. Handlers run on the connections' event loops and must not block.
+ * <p><b>Threading.</b> Thread-safe. Handlers run on the connections' event loops and must not block. The
+ * event loops are the builder's {@link Builder#eventLoopGroup} or else a group shared by the JVM.
+ *
+ * <p><b>Backpressure.</b> Each session's {@code isWritable()} follows its channel's write buffer (water marks
+ * {@link TransportOptions#HIGH_WATER_MARK}/{@link TransportOptions#LOW_WATER_MARK}) and {@code setAutoRead(false)}
+ * stops reading from its socket; what a session's handler does with them is its own. Each connection holds at most
+ * one message in progress (its route's maximum size) and one upgrade request (16 KiB).
  *
  * <pre>
  *   WebSocketServer server = WebSocketServer.builder()
@@ -171,7 +177,10 @@ public final class WebSocketServer {
             return this;
         }
 
-        /** Run on this group (the caller shuts it down) instead of the shared one. */
+        /**
+         * Run the listening socket and every connection on this group (the caller shuts it down after this server)
+         * instead of the shared one; {@link dev.sockbridge.api.transport.EventLoops#newGroup} makes a native one.
+         */
         public Builder eventLoopGroup(EventLoopGroup group) {
             this.group = group;
             return this;

@@ -7,6 +7,7 @@ import dev.sockbridge.api.transport.TransportProvider;
 import dev.sockbridge.transport.websocket.internal.ServerEngine;
 import dev.sockbridge.transport.websocket.internal.WebSocketConnector;
 import dev.sockbridge.transport.websocket.internal.WebSocketServerTransport;
+import io.netty.channel.EventLoopGroup;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
@@ -25,6 +26,14 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>{@link #connect} fails with a {@code WebSocketClientHandshakeException} (HTTP status in its
  * response) when the server refuses the upgrade, and with the I/O error when it cannot connect.
+ *
+ * <p><b>Event loops.</b> Without a group, transports and servers run on one group shared by the JVM (daemon
+ * threads {@code sockbridge-ws-epoll-*} or {@code sockbridge-ws-nio-*}, never shut down); option
+ * {@value WebSocketOptions#NATIVE_TRANSPORT}{@code =false} picks the NIO one. The overloads that take an
+ * {@link EventLoopGroup} run on the caller's group instead (for example one from
+ * {@link dev.sockbridge.api.transport.EventLoops#newGroup}), which the caller shuts down after closing them.
+ *
+ * <p><b>Threading.</b> Stateless and thread-safe.
  */
 public final class WebSocketTransportProvider implements TransportProvider {
 
@@ -35,11 +44,24 @@ public final class WebSocketTransportProvider implements TransportProvider {
 
     @Override
     public CompletableFuture<Transport> connect(URI uri, TransportOptions options) {
-        return WebSocketConnector.connect(uri, options == null ? TransportOptions.defaults() : options);
+        return connect(uri, options, null);
+    }
+
+    /** {@link #connect(URI, TransportOptions)} on {@code group} (null: the shared group). */
+    public CompletableFuture<Transport> connect(URI uri, TransportOptions options, EventLoopGroup group) {
+        return WebSocketConnector.connect(uri, options == null ? TransportOptions.defaults() : options, group);
     }
 
     @Override
     public ServerTransport newServer(URI uri, TransportOptions options) {
+        return newServer(uri, options, null);
+    }
+
+    /**
+     * {@link #newServer(URI, TransportOptions)} on {@code group} (null: the shared group): the listening socket and
+     * every connection it accepts.
+     */
+    public ServerTransport newServer(URI uri, TransportOptions options, EventLoopGroup group) {
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!schemes().contains(scheme)) {
             throw new IllegalArgumentException("not a ws or wss URI: " + uri);
@@ -52,7 +74,7 @@ public final class WebSocketTransportProvider implements TransportProvider {
         int port = uri.getPort() != -1 ? uri.getPort() : secure ? 443 : 80;
         String path = uri.getPath() == null || uri.getPath().isEmpty() ? "/" : uri.getPath();
         ServerEngine engine = new ServerEngine(host, port, secure,
-                options == null ? TransportOptions.defaults() : options, null, Map.of(), null, List.of());
+                options == null ? TransportOptions.defaults() : options, group, Map.of(), null, List.of());
         return new WebSocketServerTransport(engine, path, true);
     }
 }

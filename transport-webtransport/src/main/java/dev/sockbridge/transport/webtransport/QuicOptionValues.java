@@ -1,5 +1,6 @@
 package dev.sockbridge.transport.webtransport;
 
+import dev.sockbridge.transport.webtransport.internal.RawQuicServer;
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.transport.webtransport.internal.QuicOptions;
 import dev.sockbridge.transport.webtransport.internal.ServerSettings;

@@ -1,5 +1,6 @@
 package dev.sockbridge.transport.webtransport;
 
+import dev.sockbridge.transport.webtransport.internal.WebTransportSessionHandler;
 import dev.sockbridge.api.transport.ServerTransport;
 import dev.sockbridge.api.transport.ServerTransportListener;
 import dev.sockbridge.api.transport.Transport;
@@ -13,6 +14,7 @@ import dev.sockbridge.transport.webtransport.internal.SockbridgeSessionHandler;
 import dev.sockbridge.transport.webtransport.internal.StreamSettings;
 import dev.sockbridge.transport.webtransport.internal.WebTransportConnection;
 import dev.sockbridge.transport.webtransport.internal.WebTransportServerConfig;
+import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http3.Http3;
 
 import java.io.IOException;
@@ -38,7 +40,7 @@ import java.util.function.Predicate;
 
 /**
  * The Sockbridge {@link ServerTransport} for {@code webtransport://HOST:PORT/PATH} (WebTransport over HTTP/3, for
- * browsers and {@link WebTransportClient}) and {@code quic://HOST:PORT} (raw QUIC with ALPN {@code sockbridge}, for
+ * browsers and this module's WebTransport client) and {@code quic://HOST:PORT} (raw QUIC with ALPN {@code sockbridge}, for
  * native clients). Made by {@link QuicTransportProvider#newServer}; options in {@link QuicTransportOptions}.
  *
  * <pre>
@@ -64,7 +66,16 @@ import java.util.function.Predicate;
  * (shared event loops) stay usable afterwards.
  *
  * <p><b>Threading.</b> Safe from any thread. One event loop serves the socket and all of its connections; every
- * transport of this server runs its callbacks there.
+ * transport of this server runs its callbacks there. The loop is one of the group given to
+ * {@link #create(URI, TransportOptions, EventLoopGroup)}, or else of a group shared by the JVM (daemon threads
+ * {@code sockbridge-quic-server-*}, never shut down). Both are native (epoll) or NIO as
+ * {@link dev.sockbridge.api.transport.EventLoops} chooses.
+ *
+ * <p><b>Backpressure.</b> Each transport's {@code isWritable()} turns false when more than
+ * {@link TransportOptions#HIGH_WATER_MARK} bytes sent on its stream wait for QUIC's flow control, and
+ * {@code setAutoRead(false)} stops reading the stream, so the client's stream window fills and QUIC stops it.
+ * What a connection holds of frames received in part is bounded by
+ * {@link QuicTransportOptions#MAX_REASSEMBLY_BYTES} ({@link #reassemblyBytes()} counts it).
  */
 public final class QuicServerTransport implements ServerTransport {
     private static final System.Logger LOG = System.getLogger("dev.sockbridge.transport.webtransport");
@@ -73,6 +84,7 @@ public final class QuicServerTransport implements ServerTransport {
     private final URI requested;
     private final TransportOptions options;
     private final boolean webTransport;
+    private final EventLoopGroup group;
     private final Set<Transport> open = ConcurrentHashMap.newKeySet();
     private final List<Consumer<ServerCertificate>> certificateListeners = new CopyOnWriteArrayList<>();
     private volatile boolean accepting;
@@ -87,11 +99,20 @@ public final class QuicServerTransport implements ServerTransport {
      * the same as {@code new QuicTransportProvider().newServer(uri, options)}.
      */
     public static QuicServerTransport create(URI uri, TransportOptions options) {
-        return new QuicServerTransport(uri, options);
+        return new QuicServerTransport(uri, options, null);
     }
 
-    QuicServerTransport(URI uri, TransportOptions options) {
+    /**
+     * {@link #create(URI, TransportOptions)} on {@code group} (null: the shared group): its UDP socket and every
+     * connection run on one loop of it. The caller shuts the group down after this server.
+     */
+    public static QuicServerTransport create(URI uri, TransportOptions options, EventLoopGroup group) {
+        return new QuicServerTransport(uri, options, group);
+    }
+
+    QuicServerTransport(URI uri, TransportOptions options, EventLoopGroup group) {
         this.requested = Objects.requireNonNull(uri, "uri");
+        this.group = group;
         this.options = options == null ? TransportOptions.defaults() : options;
         this.webTransport = QuicOptionValues.isWebTransport(uri);
         QuicOptionValues.host(uri);
@@ -110,7 +131,7 @@ public final class QuicServerTransport implements ServerTransport {
         try {
             ServerSettings settings = new ServerSettings();
             settings.bindAddress = new InetSocketAddress(QuicOptionValues.host(requested), requested.getPort());
-            settings.eventLoopGroup = QuicEventLoops.server();
+            settings.eventLoopGroup = group != null ? group : QuicEventLoops.server();
             QuicOptionValues.applyQuic(options, settings.quic);
             QuicOptionValues.applyServerLimits(options, settings);
             settings.certificateListener = this::certificateChanged;

@@ -1,5 +1,8 @@
 package dev.sockbridge.transport.webtransport;
 
+import dev.sockbridge.transport.webtransport.internal.RawQuicClient;
+import dev.sockbridge.transport.webtransport.internal.WebTransportClient;
+import dev.sockbridge.transport.webtransport.internal.WebTransportSession;
 import dev.sockbridge.api.transport.ServerTransport;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportOptions;
@@ -9,6 +12,7 @@ import dev.sockbridge.transport.webtransport.internal.QuicOptions;
 import dev.sockbridge.transport.webtransport.internal.SockbridgeSessionHandler;
 import dev.sockbridge.transport.webtransport.internal.StreamSettings;
 import dev.sockbridge.api.internal.tls.Pem;
+import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.quic.Quic;
 import io.netty.util.concurrent.Future;
 
@@ -35,19 +39,33 @@ import java.util.concurrent.CompletableFuture;
  * (length-prefixed, see {@link QuicServerTransport}), offer {@code DATAGRAMS} (QUIC datagrams) and {@code STREAMS}
  * (more bidirectional streams), and read the options of {@link QuicTransportOptions}.
  *
- * <p>{@link #newServer} makes a {@link QuicServerTransport}; {@link #connect} opens a client transport with
- * {@link WebTransportClient} or {@link RawQuicClient}, trusting the certificate pins of {@code certificateSha256},
+ * <p>{@link #newServer} makes a {@link QuicServerTransport}; {@link #connect} opens a client transport (a
+ * WebTransport session or a raw QUIC connection), trusting the certificate pins of {@code certificateSha256},
  * the certificates of {@code tlsTrustCertFile}, or else the JDK's CAs. Unavailable (skipped by
- * {@code Transports}) where Netty's native QUIC library does not load.
+ * {@code Transports}) where Netty's native QUIC library does not load: the application adds
+ * {@code io.netty:netty-codec-native-quic} with its platform's classifier (for example {@code linux-x86_64}).
  *
- * <p>Threading: stateless and thread-safe; transports run on shared event loops ({@code sockbridge-quic-*} daemon
- * threads).
+ * <p><b>Lifecycle.</b> A client transport is open once {@link #connect} completes and ends with its
+ * {@code close} (or the peer's, or the QUIC connection's end); each one has a QUIC connection of its own. Servers:
+ * see {@link QuicServerTransport}.
+ *
+ * <p><b>Backpressure.</b> As on the server: a client transport's {@code isWritable()} follows the bytes waiting for
+ * QUIC's flow control on its stream ({@link dev.sockbridge.api.transport.TransportOptions#HIGH_WATER_MARK}), and
+ * {@code setAutoRead(false)} stops reading it, so the server's stream window fills.
+ *
+ * <p><b>Event loops.</b> Without a group, servers and client transports run on groups shared by the JVM
+ * ({@code sockbridge-quic-server-*} and {@code sockbridge-quic-client-*} daemon threads, never shut down); the
+ * overloads that take an {@link EventLoopGroup} run on the caller's group (for example one from
+ * {@link dev.sockbridge.api.transport.EventLoops#newGroup}), which the caller shuts down after closing them.
+ *
+ * <p><b>Threading.</b> Thread-safe. Clients (TLS context and QUIC parameters) are cached per options and group, at
+ * most {@value #MAX_CLIENTS}.
  */
 public final class QuicTransportProvider implements TransportProvider {
     private static final int MAX_CLIENTS = 32;
-    private static final Map<String, Object> CLIENTS = new LinkedHashMap<>(16, 0.75f, true) {
+    private static final Map<List<Object>, Object> CLIENTS = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Object> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<List<Object>, Object> eldest) {
             return size() > MAX_CLIENTS;
         }
     };
@@ -68,11 +86,22 @@ public final class QuicTransportProvider implements TransportProvider {
 
     @Override
     public ServerTransport newServer(URI uri, TransportOptions options) {
-        return new QuicServerTransport(uri, options);
+        return new QuicServerTransport(uri, options, null);
+    }
+
+    /** {@link #newServer(URI, TransportOptions)} on {@code group} (null: the shared group). */
+    public QuicServerTransport newServer(URI uri, TransportOptions options, EventLoopGroup group) {
+        return new QuicServerTransport(uri, options, group);
     }
 
     @Override
     public CompletableFuture<Transport> connect(URI uri, TransportOptions options) {
+        return connect(uri, options, null);
+    }
+
+    /** {@link #connect(URI, TransportOptions)} on {@code group} (null: the shared group). */
+    public CompletableFuture<Transport> connect(URI uri, TransportOptions options, EventLoopGroup group) {
+        EventLoopGroup g = group != null ? group : QuicEventLoops.client();
         TransportOptions o = options == null ? TransportOptions.defaults() : options;
         try {
             boolean webTransport = QuicOptionValues.isWebTransport(uri);
@@ -86,10 +115,10 @@ public final class QuicTransportProvider implements TransportProvider {
                 String authority = uri.getRawAuthority();
                 URI https = new URI("https", authority, QuicOptionValues.path(uri), uri.getRawQuery(), null);
                 String origin = o.get(QuicTransportOptions.ORIGIN, "https://" + authority);
-                WebTransportClient client = (WebTransportClient) client(o, true);
+                WebTransportClient client = (WebTransportClient) client(o, true, g);
                 session = client.connect(https, origin, handler);
             } else {
-                RawQuicClient client = (RawQuicClient) client(o, false);
+                RawQuicClient client = (RawQuicClient) client(o, false, g);
                 session = client.connect(new InetSocketAddress(QuicOptionValues.host(uri), uri.getPort()), handler);
             }
             CompletableFuture<Transport> result = new CompletableFuture<>();
@@ -119,8 +148,9 @@ public final class QuicTransportProvider implements TransportProvider {
      * free to make. At most {@value #MAX_CLIENTS} are kept; one dropped from the cache stays valid for the
      * connections it made.
      */
-    private static Object client(TransportOptions o, boolean webTransport) throws IOException, GeneralSecurityException {
-        String key = (webTransport ? "wt " : "quic ") + o.asMap();
+    private static Object client(TransportOptions o, boolean webTransport, EventLoopGroup group)
+            throws IOException, GeneralSecurityException {
+        List<Object> key = List.of(webTransport, o.asMap(), group);
         synchronized (CLIENTS) {
             Object c = CLIENTS.get(key);
             if (c != null) {
@@ -136,7 +166,7 @@ public final class QuicTransportProvider implements TransportProvider {
         Object client;
         if (webTransport) {
             WebTransportClient.Builder b = WebTransportClient.builder()
-                    .eventLoopGroup(QuicEventLoops.client())
+                    .eventLoopGroup(group)
                     .connectTimeout(connectTimeout)
                     .idleTimeout(q.idleTimeout)
                     .flowControlWindows(q.initialMaxData, q.initialMaxStreamData)
@@ -153,7 +183,7 @@ public final class QuicTransportProvider implements TransportProvider {
         } else {
             RawQuicClient.Builder b = RawQuicClient.builder()
                     .applicationProtocol(QuicOptionValues.alpn(o))
-                    .eventLoopGroup(QuicEventLoops.client())
+                    .eventLoopGroup(group)
                     .connectTimeout(connectTimeout)
                     .idleTimeout(q.idleTimeout)
                     .flowControlWindows(q.initialMaxData, q.initialMaxStreamData);

@@ -24,8 +24,8 @@ import java.util.Objects;
  * {@link #selfSigned()} makes one (P-256, 13 days, SANs localhost/127.0.0.1/::1). A CA-issued certificate
  * loaded with {@link #fromPem(Path, Path)} needs no hash at all.
  *
- * <p>Lifecycle: immutable. A server swaps to a new instance with {@code rotateCertificate}, see
- * {@link WebTransportServer}.
+ * <p>Lifecycle: immutable. A server swaps to a new instance with
+ * {@link QuicServerTransport#rotateCertificate}; its self-signed ones are renewed that way.
  *
  * <p>Threading: safe from any thread.
  */

@@ -1,5 +1,9 @@
 package dev.sockbridge.transport.webtransport;
 
+import dev.sockbridge.transport.webtransport.internal.RawQuicServer;
+import dev.sockbridge.transport.webtransport.internal.RawQuicClient;
+import dev.sockbridge.transport.webtransport.internal.WebTransportSession;
+import dev.sockbridge.transport.webtransport.internal.WebTransportSessionHandler;
 import dev.sockbridge.api.internal.tls.Pem;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.quic.DefaultQuicStreamFrame;

@@ -1,5 +1,8 @@
 package dev.sockbridge.transport.webtransport;
 
+import dev.sockbridge.transport.webtransport.internal.WebTransportServer;
+import dev.sockbridge.transport.webtransport.internal.WebTransportSession;
+import dev.sockbridge.transport.webtransport.internal.WebTransportSessionHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

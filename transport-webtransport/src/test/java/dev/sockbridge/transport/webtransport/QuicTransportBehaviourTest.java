@@ -1,5 +1,8 @@
 package dev.sockbridge.transport.webtransport;
 
+import dev.sockbridge.transport.webtransport.internal.RawQuicClient;
+import dev.sockbridge.transport.webtransport.internal.WebTransportSession;
+import dev.sockbridge.transport.webtransport.internal.WebTransportSessionHandler;
 import dev.sockbridge.api.transport.ServerTransport;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportListener;

@@ -1,5 +1,9 @@
 package dev.sockbridge.transport.webtransport;
 
+import dev.sockbridge.transport.webtransport.internal.RawQuicServer;
+import dev.sockbridge.transport.webtransport.internal.RawQuicClient;
+import dev.sockbridge.transport.webtransport.internal.WebTransportSession;
+import dev.sockbridge.transport.webtransport.internal.WebTransportSessionHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelInboundHandlerAdapter;

@@ -1,5 +1,8 @@
 package dev.sockbridge.transport.webtransport;
 
+import dev.sockbridge.transport.webtransport.internal.WebTransportServer;
+import dev.sockbridge.transport.webtransport.internal.WebTransportSession;
+import dev.sockbridge.transport.webtransport.internal.WebTransportSessionHandler;
 import dev.sockbridge.transport.webtransport.internal.Capsules;
 import dev.sockbridge.transport.webtransport.internal.Varint;
 import dev.sockbridge.transport.webtransport.internal.WebTransportProtocol;

@@ -96,7 +96,7 @@ public final class ServerEngine {
         }
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
-                .channel(EventLoops.serverChannel(group))
+                .channel(dev.sockbridge.api.transport.EventLoops.serverSocketChannel(group))
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, config.waterMark())

@@ -45,6 +45,11 @@ public final class WebSocketConnector {
     }
 
     public static CompletableFuture<Transport> connect(URI uri, TransportOptions options) {
+        return connect(uri, options, null);
+    }
+
+    /** Connects on {@code group}, or on the shared group when it is null. */
+    public static CompletableFuture<Transport> connect(URI uri, TransportOptions options, EventLoopGroup ownGroup) {
         CompletableFuture<Transport> result = new CompletableFuture<>();
         try {
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
@@ -72,11 +77,11 @@ public final class WebSocketConnector {
             WebSocketClientHandshaker handshaker = WebSocketClientHandshakerFactory.newHandshaker(
                     target, WebSocketVersion.V13, WebSocketOptions.SUBPROTOCOL, false, headers, config.maxFrameSize(),
                     true, false, config.closeTimeoutMillis(), false, false);
-            EventLoopGroup group = EventLoops.shared(config.nativeTransport());
+            EventLoopGroup group = ownGroup != null ? ownGroup : EventLoops.shared(config.nativeTransport());
             String peerHost = host;
             Bootstrap b = new Bootstrap()
                     .group(group)
-                    .channel(EventLoops.channel(group))
+                    .channel(dev.sockbridge.api.transport.EventLoops.socketChannel(group))
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, config.connectTimeoutMillis())
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.WRITE_BUFFER_WATER_MARK, config.waterMark())

@@ -6,7 +6,6 @@ import dev.sockbridge.api.internal.transport.Admissions;
 import dev.sockbridge.api.internal.transport.BasicConnectRequest;
 import dev.sockbridge.api.transport.Admission;
 import dev.sockbridge.api.transport.ConnectRequest;
-import dev.sockbridge.transport.webtransport.WebTransportSessionHandler;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http3.DefaultHttp3DataFrame;

@@ -10,7 +10,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
 import io.netty.util.concurrent.Promise;
@@ -50,7 +49,7 @@ public final class QuicClientSupport {
         InetAddress local = server.getAddress().isLoopbackAddress()
                 ? server.getAddress() : new InetSocketAddress(0).getAddress();
         QuicChannel[] quic = new QuicChannel[1];
-        new Bootstrap().group(loop).channel(NioDatagramChannel.class)
+        new Bootstrap().group(loop).channel(dev.sockbridge.api.transport.EventLoops.datagramChannel(loop))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {

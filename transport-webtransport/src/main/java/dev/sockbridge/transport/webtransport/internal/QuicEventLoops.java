@@ -1,15 +1,13 @@
 package dev.sockbridge.transport.webtransport.internal;
 
+import dev.sockbridge.api.transport.EventLoops;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
  * The event loops of the Sockbridge QUIC transports: one group for servers (each server's UDP socket and all of its
  * connections live on one loop of it) and one for clients (each connection on one loop). Shared by every transport
  * of the JVM, made on first use with daemon threads and never shut down, so that a transport's executor stays usable
- * after its server stopped, as the transport contract expects.
+ * after its server stopped, as the transport contract expects. Native (epoll) or NIO as {@link EventLoops} chooses.
  *
  * <p>Threading: safe from any thread.
  */
@@ -48,6 +46,6 @@ public final class QuicEventLoops {
     }
 
     private static EventLoopGroup newGroup(String name) {
-        return new MultiThreadIoEventLoopGroup(THREADS, new DefaultThreadFactory(name, true), NioIoHandler.newFactory());
+        return EventLoops.newGroup(THREADS, name);
     }
 }

@@ -1,5 +1,6 @@
 package dev.sockbridge.transport.webtransport.internal;
 
+import dev.sockbridge.api.transport.EventLoops;
 import dev.sockbridge.transport.webtransport.ServerCertificate;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
@@ -7,14 +8,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.internal.logging.InternalLogger;
@@ -91,10 +88,7 @@ public final class QuicServerRuntime implements AutoCloseable {
                                           Consumer<QuicChannel> connectionInit, EventLoopGroup externalGroup,
                                           String threadName, Limits limits) throws InterruptedException {
         boolean ownsGroup = externalGroup == null;
-        EventLoopGroup group = ownsGroup
-                ? new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(threadName, true),
-                NioIoHandler.newFactory())
-                : externalGroup;
+        EventLoopGroup group = ownsGroup ? EventLoops.newGroup(1, threadName) : externalGroup;
         ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
         AtomicLong refused = new AtomicLong();
         AtomicLong reassemblyBytes = new AtomicLong();
@@ -130,7 +124,7 @@ public final class QuicServerRuntime implements AutoCloseable {
             ChannelHandler codec = builder.build();
             Channel udp = new Bootstrap()
                     .group(group)
-                    .channel(NioDatagramChannel.class)
+                    .channel(EventLoops.datagramChannel(group))
                     .handler(codec)
                     .bind(bindAddress)
                     .sync()

@@ -1,7 +1,6 @@
 package dev.sockbridge.transport.webtransport.internal;
 
 import dev.sockbridge.api.transport.Transport;
-import dev.sockbridge.transport.webtransport.WebTransportSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;

@@ -1,7 +1,5 @@
 package dev.sockbridge.transport.webtransport.internal;
 
-import dev.sockbridge.transport.webtransport.WebTransportSession;
-import dev.sockbridge.transport.webtransport.WebTransportSessionHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;

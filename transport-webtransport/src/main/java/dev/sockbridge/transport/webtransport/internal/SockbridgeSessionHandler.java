@@ -5,8 +5,6 @@ import dev.sockbridge.api.internal.transport.BasicConnectRequest;
 import dev.sockbridge.api.transport.AdmissionCheck;
 import dev.sockbridge.api.transport.ConnectRequest;
 import dev.sockbridge.api.transport.Transport;
-import dev.sockbridge.transport.webtransport.WebTransportSession;
-import dev.sockbridge.transport.webtransport.WebTransportSessionHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 

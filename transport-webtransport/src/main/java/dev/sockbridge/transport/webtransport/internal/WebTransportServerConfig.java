@@ -1,7 +1,6 @@
 package dev.sockbridge.transport.webtransport.internal;
 
 import dev.sockbridge.api.transport.AdmissionCheck;
-import dev.sockbridge.transport.webtransport.WebTransportSessionHandler;
 
 import java.util.Map;
 import java.util.function.BooleanSupplier;

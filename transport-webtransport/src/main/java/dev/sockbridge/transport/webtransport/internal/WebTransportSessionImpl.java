@@ -1,6 +1,5 @@
 package dev.sockbridge.transport.webtransport.internal;
 
-import dev.sockbridge.transport.webtransport.WebTransportSessionHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http3.DefaultHttp3DataFrame;

@@ -1,31 +1,19 @@
-package dev.sockbridge.transport.webtransport;
+package dev.sockbridge.transport.webtransport.internal;
 
-import dev.sockbridge.transport.webtransport.internal.PinnedCertificateTrustManager;
-import dev.sockbridge.transport.webtransport.internal.QuicClientSupport;
-import dev.sockbridge.transport.webtransport.internal.QuicOptions;
-import dev.sockbridge.transport.webtransport.internal.RawQuicSession;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.handler.codec.http3.Http3;
 import io.netty.handler.codec.quic.QuicChannel;
-import io.netty.handler.codec.quic.QuicClientCodecBuilder;
-import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
-import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
 import javax.net.ssl.TrustManagerFactory;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,39 +21,44 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Connects to a {@link RawQuicServer} (or any QUIC server speaking the ALPN): each connection is one
- * {@link WebTransportSession} with plain streams and datagrams, the same interface servers hand out.
+ * A minimal WebTransport-over-HTTP/3 client (draft-02 framing, as {@link WebTransportServer} and Chromium 156
+ * speak it), for Java programs and tests: each {@link #connect} is one QUIC connection carrying one
+ * {@link WebTransportSession}, the same interface servers hand out.
  *
  * <pre>{@code
- * try (RawQuicClient client = RawQuicClient.builder().pinCertificateSha256(server.certificate().sha256()).build()) {
- *     WebTransportSession s = client.connect(server.localAddress(), handler).get(5, SECONDS);
+ * try (WebTransportClient client = WebTransportClient.builder()
+ *         .pinCertificateSha256(server.certificate().sha256()).build()) {
+ *     WebTransportSession s = client.connect(URI.create("https://127.0.0.1:4433/echo"),
+ *             "https://app.example", handler).get(5, SECONDS);
  * }
  * }</pre>
  *
- * <p><b>Trust.</b> Either certificate pins (SHA-256 of the DER leaf, like a page's {@code serverCertificateHashes})
- * or a {@link TrustManagerFactory}; one of them is required.
+ * <p>What it does not do: pool sessions on one connection, negotiate newer drafts, or send anything but the
+ * CONNECT on its HTTP/3 request stream.
  *
- * <p><b>Lifecycle.</b> {@link #close()} closes every connection and the client's event loop.
+ * <p><b>Trust.</b> Certificate pins (SHA-256 of the DER leaf, like a page's {@code serverCertificateHashes}) or a
+ * {@link TrustManagerFactory}; one of them is required.
+ *
+ * <p><b>Lifecycle.</b> A session's end closes its QUIC connection. {@link #close()} closes every connection and,
+ * if the client made it, its event loop.
  *
  * <p><b>Threading, Backpressure:</b> as {@link WebTransportSession}.
  */
-public final class RawQuicClient implements AutoCloseable {
+public final class WebTransportClient implements AutoCloseable {
     private final EventLoopGroup group;
     private final boolean ownsGroup;
     private final QuicSslContext sslContext;
     private final QuicOptions options;
-    private final String alpn;
     private final Duration connectTimeout;
     private final List<Channel> sockets = new ArrayList<>(); // guarded by itself
     private final List<QuicChannel> connections = new ArrayList<>(); // guarded by sockets
 
-    private RawQuicClient(EventLoopGroup group, boolean ownsGroup, QuicSslContext sslContext, QuicOptions options,
-                          String alpn, Duration connectTimeout) {
+    private WebTransportClient(EventLoopGroup group, boolean ownsGroup, QuicSslContext sslContext,
+                               QuicOptions options, Duration connectTimeout) {
         this.group = group;
         this.ownsGroup = ownsGroup;
         this.sslContext = sslContext;
         this.options = options;
-        this.alpn = alpn;
         this.connectTimeout = connectTimeout;
     }
 
@@ -74,24 +67,40 @@ public final class RawQuicClient implements AutoCloseable {
     }
 
     /**
-     * Opens a QUIC connection from a new UDP socket (loopback-bound for a loopback server).
+     * Opens a session at {@code url} ({@code https://host:port/path}; the host must be a literal address or
+     * resolvable name).
      *
-     * @return completes with the session once the handshake is done (after {@code handler.sessionOpened}),
-     *         fails if the handshake or the trust check fails, or it takes longer than the connect timeout
+     * @param origin the {@code Origin} header the server checks, or {@code null} for none
+     * @return completes with the session once the server answered the CONNECT with 200 (after
+     *         {@code handler.sessionOpened}); fails on any other status, a failed handshake or trust check, or the
+     *         connect timeout
      */
-    public Future<WebTransportSession> connect(InetSocketAddress server, WebTransportSessionHandler handler) {
+    public Future<WebTransportSession> connect(URI url, String origin, WebTransportSessionHandler handler) {
         Objects.requireNonNull(handler, "handler");
+        if (url.getHost() == null || url.getPort() < 0) {
+            throw new IllegalArgumentException("need https://host:port/path, not " + url);
+        }
+        String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+        if (url.getRawQuery() != null) {
+            path += "?" + url.getRawQuery();
+        }
+        InetSocketAddress server = new InetSocketAddress(url.getHost(), url.getPort());
+        String authority = url.getRawAuthority();
         EventLoop loop = group.next();
         Promise<WebTransportSession> opened = loop.newPromise();
-        ChannelHandler codec = options.applyTo(new QuicClientCodecBuilder())
+        if (server.isUnresolved()) {
+            return opened.setFailure(new java.net.UnknownHostException(url.getHost()));
+        }
+        ChannelHandler codec = options.applyTo(Http3.newQuicClientCodecBuilder())
                 .sslContext(sslContext)
                 .build();
-        QuicClientSupport.connect(loop, server, codec, ch -> RawQuicSession.install(ch, alpn, handler, opened),
+        String p = path;
+        QuicClientSupport.connect(loop, server, codec,
+                ch -> WebTransportClientSession.install(ch, authority, p, origin, handler, opened),
                 opened, connectTimeout, sockets, connections);
         return opened;
     }
 
-    /** Closes every connection (application close, code 0), then the sockets and, if it made it, the event loop. */
     @Override
     public void close() {
         QuicClientSupport.closeAll(sockets, connections);
@@ -100,23 +109,17 @@ public final class RawQuicClient implements AutoCloseable {
         }
     }
 
-    /** Configures a {@link RawQuicClient}. Threading: one thread at a time. */
+    /** Configures a {@link WebTransportClient}. Threading: one thread at a time. */
     public static final class Builder {
         private final QuicOptions options = new QuicOptions();
         private final List<byte[]> pins = new ArrayList<>();
         private TrustManagerFactory trustManagerFactory;
         private java.io.File clientCertChain;
         private java.io.File clientKey;
-        private String alpn = RawQuicServer.DEFAULT_ALPN;
         private EventLoopGroup eventLoopGroup;
         private Duration connectTimeout = Duration.ofSeconds(10);
 
         private Builder() {
-        }
-
-        public Builder applicationProtocol(String protocol) {
-            this.alpn = Objects.requireNonNull(protocol, "protocol");
-            return this;
         }
 
         /** Trusts a server whose leaf certificate has this SHA-256 (of the DER); may be given several times. */
@@ -155,20 +158,28 @@ public final class RawQuicClient implements AutoCloseable {
             return this;
         }
 
+        /** Concurrent streams the server may open, per direction type (at least 3 unidirectional for HTTP/3). */
+        public Builder maxStreams(long bidirectional, long unidirectional) {
+            options.maxBidiStreams = bidirectional;
+            options.maxUniStreams = Math.max(3, unidirectional);
+            return this;
+        }
+
         /** Runs on these event loops instead of an own single thread; the caller shuts them down. */
         public Builder eventLoopGroup(EventLoopGroup group) {
             this.eventLoopGroup = Objects.requireNonNull(group, "group");
             return this;
         }
 
-        /** How long {@link #connect} may take before it fails (default 10 s). */
+        /** How long {@link #connect} may take, handshake and CONNECT included (default 10 s). */
         public Builder connectTimeout(Duration timeout) {
             this.connectTimeout = Objects.requireNonNull(timeout, "timeout");
             return this;
         }
 
-        public RawQuicClient build() {
-            QuicSslContextBuilder tls = QuicSslContextBuilder.forClient().applicationProtocols(alpn);
+        public WebTransportClient build() {
+            QuicSslContextBuilder tls = QuicSslContextBuilder.forClient()
+                    .applicationProtocols(Http3.supportedApplicationProtocols());
             if (!pins.isEmpty()) {
                 tls.trustManager(new PinnedCertificateTrustManager(pins));
             } else if (trustManagerFactory != null) {
@@ -180,9 +191,9 @@ public final class RawQuicClient implements AutoCloseable {
                 tls.keyManager(clientKey, null, clientCertChain);
             }
             boolean own = eventLoopGroup == null;
-            EventLoopGroup group = own ? new MultiThreadIoEventLoopGroup(1,
-                    new DefaultThreadFactory("raw-quic-client", true), NioIoHandler.newFactory()) : eventLoopGroup;
-            return new RawQuicClient(group, own, tls.build(), options.copy(), alpn, connectTimeout);
+            EventLoopGroup group = own ? dev.sockbridge.api.transport.EventLoops.newGroup(1, "webtransport-client")
+                    : eventLoopGroup;
+            return new WebTransportClient(group, own, tls.build(), options.copy(), connectTimeout);
         }
     }
 }

@@ -1,10 +1,6 @@
-package dev.sockbridge.transport.webtransport;
+package dev.sockbridge.transport.webtransport.internal;
 
-import dev.sockbridge.transport.webtransport.internal.InboundDropCounter;
-import dev.sockbridge.transport.webtransport.internal.QuicServerRuntime;
-import dev.sockbridge.transport.webtransport.internal.ServerSettings;
-import dev.sockbridge.transport.webtransport.internal.WebTransportConnection;
-import dev.sockbridge.transport.webtransport.internal.WebTransportServerConfig;
+import dev.sockbridge.transport.webtransport.ServerCertificate;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http3.Http3;
 

@@ -1,8 +1,6 @@
-package dev.sockbridge.transport.webtransport;
+package dev.sockbridge.transport.webtransport.internal;
 
-import dev.sockbridge.transport.webtransport.internal.QuicServerRuntime;
-import dev.sockbridge.transport.webtransport.internal.RawQuicSession;
-import dev.sockbridge.transport.webtransport.internal.ServerSettings;
+import dev.sockbridge.transport.webtransport.ServerCertificate;
 import io.netty.channel.EventLoopGroup;
 
 import java.net.InetSocketAddress;

@@ -1,4 +1,4 @@
-package dev.sockbridge.transport.webtransport;
+package dev.sockbridge.transport.webtransport.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
