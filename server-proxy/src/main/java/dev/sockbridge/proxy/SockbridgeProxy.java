@@ -10,12 +10,13 @@ import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.api.transport.Transports;
 import dev.sockbridge.proxy.internal.AdmissionTicket;
-import dev.sockbridge.proxy.internal.FrontEnd;
 import dev.sockbridge.proxy.internal.GuardedPolicy;
 import dev.sockbridge.proxy.internal.NativeIo;
 import dev.sockbridge.proxy.internal.ProxyContext;
 import dev.sockbridge.proxy.internal.SessionAdmitter;
-import dev.sockbridge.proxy.internal.SockbridgeSession;
+import dev.sockbridge.proxy.internal.ProxySession;
+import dev.sockbridge.proxy.spi.FrontEnd;
+import dev.sockbridge.proxy.spi.FrontEndFactory;
 import io.netty.channel.EventLoopGroup;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -67,7 +68,7 @@ public final class SockbridgeProxy implements AutoCloseable {
     private final GuardedPolicy guard;
     private final boolean ownGroup;
     private final List<ServerTransport> servers = new CopyOnWriteArrayList<>();
-    private final Set<FrontEnd> sessions = ConcurrentHashMap.newKeySet();
+    private final Set<dev.sockbridge.proxy.internal.FrontEnd> sessions = ConcurrentHashMap.newKeySet();
     private volatile boolean shuttingDown;
 
     private SockbridgeProxy(Builder b) {
@@ -97,6 +98,16 @@ public final class SockbridgeProxy implements AutoCloseable {
      * URI.
      */
     public CompletableFuture<URI> serve(ServerTransport server) {
+        return serve(server, FrontEndFactory.sockbridge());
+    }
+
+    /**
+     * Starts a server transport whose connections speak {@code frontEnds}' protocol: each connection it accepts is
+     * put to the {@linkplain #admission() admission check} and then served by a front end the factory makes (see
+     * {@link #attach(Transport, FrontEndFactory)}). Completes with its URI.
+     */
+    public CompletableFuture<URI> serve(ServerTransport server, FrontEndFactory frontEnds) {
+        Objects.requireNonNull(frontEnds);
         if (shuttingDown) {
             return CompletableFuture.failedFuture(new IllegalStateException("proxy is shutting down"));
         }
@@ -104,7 +115,7 @@ public final class SockbridgeProxy implements AutoCloseable {
         ServerTransportListener listener = new ServerTransportListener() {
             @Override
             public void transportCreated(Transport transport) {
-                attach(transport);
+                attach(transport, frontEnds);
             }
 
             @Override
@@ -134,25 +145,45 @@ public final class SockbridgeProxy implements AutoCloseable {
     }
 
     /**
-     * Serves one open transport as a Sockbridge protocol session. A transport that this proxy's
-     * {@linkplain #admission() admission check} admitted (through {@link #serve}, or a route using it) is served
-     * under its grant at once; any other is put to the check first, with what the transport knows of its client
-     * ({@link Transport#connectRequest()}, else its scheme and address), and closed with the refusal's close code
-     * and reason if refused.
+     * Serves one open transport as a Sockbridge protocol session; see {@link #attach(Transport, FrontEndFactory)}.
      */
     public void attach(Transport transport) {
+        attach(transport, FrontEndFactory.sockbridge());
+    }
+
+    /**
+     * Serves one open (not started) transport with a front end of {@code frontEnds}' protocol. A transport that this
+     * proxy's {@linkplain #admission() admission check} admitted (through {@link #serve}, or a route using it) is
+     * served under its grant at once; any other is put to the check first, with what the transport knows of its
+     * client ({@link Transport#connectRequest()}, else its scheme and address), and closed with the refusal's close
+     * code and reason if refused. Once admitted, the session's engine side is made under the grant's policy and
+     * limits, the factory makes the front end, and it is started; the session ends when the grant expires (1008),
+     * and on {@link #shutdown}. While the proxy shuts down the transport is closed with 1001 instead. Any thread.
+     *
+     * @return completes with the front end once it started, or with null if the transport was refused or closed
+     *         first
+     */
+    public CompletableFuture<FrontEnd> attach(Transport transport, FrontEndFactory frontEnds) {
+        Objects.requireNonNull(frontEnds);
+        CompletableFuture<FrontEnd> started = new CompletableFuture<>();
         if (shuttingDown) {
             transport.close(Control.Goodbye.GOING_AWAY, "proxy is shutting down");
-            return;
+            started.complete(null);
+            return started;
         }
         admitter.admitThen(transport, ticket -> {
-            SockbridgeSession s = new SockbridgeSession(ctx, transport, ticket);
+            ProxySession s = new ProxySession(ctx, transport, ticket, frontEnds);
             if (!register(s, transport, ticket)) {
                 s.close(Control.Goodbye.GOING_AWAY, "proxy is shutting down");
+                started.complete(null);
                 return;
             }
             s.start();
+            started.complete(s.frontEnd());
         });
+        // refused: the admission closed the transport
+        transport.closeFuture().whenComplete((v, t) -> started.complete(null));
+        return started;
     }
 
     /**
@@ -181,15 +212,15 @@ public final class SockbridgeProxy implements AutoCloseable {
      * proxy is shutting down; the caller then closes the transport instead of serving it.
      * Not a stable API.
      */
-    public boolean register(FrontEnd session, Transport transport) {
+    public boolean register(dev.sockbridge.proxy.internal.FrontEnd session, Transport transport) {
         return register(session, transport, null);
     }
 
     /**
-     * {@link #register(FrontEnd, Transport)}, and when {@code ticket}'s grant expires the session is closed with
+     * {@link #register(dev.sockbridge.proxy.internal.FrontEnd, Transport)}, and when {@code ticket}'s grant expires the session is closed with
      * 1008 "grant expired". Not a stable API.
      */
-    public boolean register(FrontEnd session, Transport transport, AdmissionTicket ticket) {
+    public boolean register(dev.sockbridge.proxy.internal.FrontEnd session, Transport transport, AdmissionTicket ticket) {
         if (shuttingDown) {
             return false;
         }
@@ -272,7 +303,7 @@ public final class SockbridgeProxy implements AutoCloseable {
             for (ServerTransport s : servers) {
                 closes.add(s.shutdownNow());
             }
-            for (FrontEnd s : sessions) {
+            for (dev.sockbridge.proxy.internal.FrontEnd s : sessions) {
                 s.close(Control.Goodbye.GOING_AWAY, "proxy shutting down");
             }
             return CompletableFuture.allOf(closes.toArray(new CompletableFuture[0]));

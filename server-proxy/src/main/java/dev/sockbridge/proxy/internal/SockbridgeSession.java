@@ -11,74 +11,124 @@ import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportListener;
-import dev.sockbridge.proxy.SessionInfo;
 import dev.sockbridge.proxy.SessionLimits;
+import dev.sockbridge.proxy.spi.Call;
+import dev.sockbridge.proxy.spi.EngineSession;
+import dev.sockbridge.proxy.spi.FrontEnd;
+import dev.sockbridge.proxy.spi.FrontEndFactory;
+import dev.sockbridge.proxy.spi.ReadGate;
+import dev.sockbridge.proxy.spi.Result;
+import dev.sockbridge.proxy.spi.Route;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The Sockbridge CBOR protocol front end: one per transport. Decodes frames, does the version
- * handshake, feeds requests to a {@link SessionCore} and encodes what it answers. Extra streams of
+ * handshake, submits requests to its {@link EngineSession} and encodes the results. Extra streams of
  * the transport (WebTransport, in-process) carry calls too; their answers and push events go back on
- * the stream the call came in on.
+ * the stream the call came in on (each stream is a {@link Route}).
  *
  * <p><b>Backpressure.</b> Each transport is read only while it is writable ({@link ReadGate}), so a
  * client that does not read its answers stops being read; what the transports hold for the session
- * counts in its and the proxy's buffered bytes ({@link SessionCore#countTransportHeld}). A client that
+ * counts in its and the proxy's buffered bytes ({@link EngineSession#countHeldBytes}). A client that
  * keeps sending malformed requests is answered {@link FrontEnd#MAX_MALFORMED_REQUESTS} times, then the
  * session ends with {@code Goodbye(4002)}.
  *
  * <pre>
- *  Transport ─frame─▶ decode ─Request─▶ SessionCore ─▶ native channels
- *            ◀─frame─ encode ◀─Reply/Event─┘
+ *  Transport ─frame─▶ decode ─Call─▶ EngineSession ─▶ native channels
+ *            ◀─frame─ encode ◀─Result─┘
  * </pre>
  */
-public final class SockbridgeSession implements TransportListener, SessionOutput, FrontEnd {
+public final class SockbridgeSession implements TransportListener, FrontEnd {
     public static final String AGENT = "sockbridge-proxy/0.1";
+    public static final String PROTOCOL = "sockbridge";
 
-    private final ProxyContext ctx;
+    /** Makes this front end for each transport a proxy serves with the Sockbridge protocol. */
+    public static final FrontEndFactory FACTORY = new FrontEndFactory() {
+        @Override
+        public String protocol() {
+            return PROTOCOL;
+        }
+
+        @Override
+        public FrontEnd create(EngineSession session, Transport transport) {
+            return new SockbridgeSession(session, transport);
+        }
+    };
+
+    private final EngineSession session;
     private final Transport transport;
     private final EventLoop loop;
     private final MessageCodec codec = MessageCodec.cbor();
-    private final SessionCore core;
-    private final Set<Transport> streams = ConcurrentHashMap.newKeySet();
-    /** The read gate of the main transport and of each stream (streams' are added when they open). */
-    private final Map<Transport, ReadGate> gates = new ConcurrentHashMap<>();
+    /** The route (and read gate) of the main transport and of each stream (streams' are added when they open). */
+    private final Map<Transport, TransportRoute> routes = new ConcurrentHashMap<>();
+    private final TransportRoute main;
     private boolean welcomed;
     private int malformedAnswered;
     private volatile boolean ended;
 
-    public SockbridgeSession(ProxyContext ctx, Transport transport) {
-        this(ctx, transport, null);
-    }
-
-    /** A session under {@code ticket}'s policy and limits (null: the proxy's own). */
-    public SockbridgeSession(ProxyContext ctx, Transport transport, AdmissionTicket ticket) {
-        this.ctx = ctx;
+    public SockbridgeSession(EngineSession session, Transport transport) {
+        this.session = session;
         this.transport = transport;
-        this.loop = ctx.loopFor(transport.executor());
-        SessionInfo info = new SessionInfo(ctx.newSessionId(), transport.remoteAddress(), transport.scheme(), "sockbridge",
-                ticket == null ? null : ticket.subject);
-        this.core = ticket == null ? new SessionCore(ctx, loop, info, this)
-                : new SessionCore(ctx, loop, info, this, ticket.policy, ticket.limits);
+        this.loop = session.loop();
+        this.main = new TransportRoute(transport);
     }
 
-    public SessionCore core() {
-        return core;
+    /** One way back to the client: the main transport or one of its streams. */
+    private final class TransportRoute implements Route {
+        final Transport transport;
+        final ReadGate gate;
+
+        TransportRoute(Transport transport) {
+            this.transport = transport;
+            this.gate = new ReadGate(transport);
+        }
+
+        @Override
+        public void completed(Call call, Result result) {
+            if (ended) {
+                Result.release(result);
+                return;
+            }
+            send(Results.toReply(call.request().callId(), result), this);
+        }
+
+        @Override
+        public boolean isWritable() {
+            return transport.isWritable();
+        }
+
+        @Override
+        public boolean pushed(Event event, boolean datagram) {
+            if (ended) {
+                Message.release(event);
+                return false;
+            }
+            Transport main = SockbridgeSession.this.transport;
+            if (datagram && main.capabilities().contains(Transport.Capability.DATAGRAMS)) {
+                int fd = event instanceof Event.Data ? ((Event.Data) event).fd() : -1;
+                ByteBuf b = codec.encode(event, main.alloc());
+                if (b.readableBytes() <= main.maxDatagramSize()) {
+                    if (!main.sendDatagram(b)) {
+                        session.datagramDropped(fd);
+                    }
+                    return true;
+                }
+                // too large for one datagram: the reliable path still carries it
+                send(b, this);
+                return false;
+            }
+            send(event, this);
+            return false;
+        }
     }
 
     @Override
-    public int outstandingCalls() {
-        return core.outstandingCalls();
-    }
-
     public void start() {
-        gates.put(transport, new ReadGate(transport));
-        core.onOverBudget(() -> close(ProxyContext.OVER_BUDGET, core.ctx.overBudgetReason()));
-        transport.countHeldBytes(core::countTransportHeld);
+        routes.put(transport, main);
+        session.countHeldBytes(transport);
         transport.start(this);
     }
 
@@ -86,50 +136,24 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
 
     @Override
     public void frameReceived(ByteBuf frame) {
-        handOver(frame, transport);
+        main.gate.handOver(frame, loop, f -> frame(f, main));
     }
 
-    /** Hands a frame to the session's loop, counted by the transport's read gate until it is handled. */
-    private void handOver(ByteBuf frame, Transport from) {
-        if (loop.inEventLoop()) {
-            // the transport runs on the session's loop: handled now, nothing waits
-            frame(frame, from);
-            return;
-        }
-        ReadGate g = gate(from);
-        long n = frame.readableBytes();
-        g.handedOver(n);
-        if (!Loops.run(loop, () -> {
-            try {
-                frame(frame, from);
-            } finally {
-                g.handled(n);
-            }
-        })) {
-            frame.release();
-            g.handled(n);
-        }
-    }
-
-    private boolean onLoop(Runnable r) {
-        return Loops.run(loop, r);
-    }
-
-    private void frame(ByteBuf frame, Transport from) {
+    private void frame(ByteBuf frame, TransportRoute from) {
         if (ended) {
             frame.release();
             return;
         }
         Message m;
         try {
-            if (frame.readableBytes() > core.limits.maxFrameSize()) {
+            if (frame.readableBytes() > session.limits().maxFrameSize()) {
                 goodbye(Control.Goodbye.TOO_BIG, "frame of " + frame.readableBytes() + " bytes exceeds the limit of "
-                        + core.limits.maxFrameSize());
+                        + session.limits().maxFrameSize());
                 return;
             }
             m = codec.decode(frame);
         } catch (ProtocolException e) {
-            ctx.countMalformed();
+            session.countMalformed();
             MessageType t = MessageType.of(e.messageType());
             boolean request = e.messageType() >= 0x10 && e.messageType() < 0x40;
             if (welcomed && e.callId() > 0 && (request || t == null)) {
@@ -152,17 +176,17 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
             return;
         }
         if (m instanceof Request) {
-            core.handle((Request) m, from);
+            session.submit(new Call((Request) m, from));
         } else if (m instanceof Control.Credit) {
             Control.Credit c = (Control.Credit) m;
-            core.credit(c.fd(), c.bytes());
+            session.credit(c.fd(), c.bytes());
         } else if (m instanceof Control.Goodbye) {
             Control.Goodbye g = (Control.Goodbye) m;
             end(g.code(), "client said goodbye: " + g.reason());
             transport.close(Control.Goodbye.NORMAL, "goodbye");
         } else {
             Message.release(m);
-            ctx.countMalformed();
+            session.countMalformed();
             goodbye(Control.Goodbye.PROTOCOL_ERROR, "a client may not send " + m.messageType());
         }
     }
@@ -180,14 +204,14 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
             return;
         }
         welcomed = true;
-        SessionLimits limits = core.limits;
+        SessionLimits limits = session.limits();
         send(new Control.Welcome(MessageCodec.VERSION, AGENT, limits.maxFrameSize(), limits.maxSockets(),
-                limits.maxOutstandingCalls(), limits.maxBufferedBytes()), transport);
+                limits.maxOutstandingCalls(), limits.maxBufferedBytes()), main);
     }
 
     @Override
     public void datagramReceived(ByteBuf datagram) {
-        Loops.run(loop, datagram, () -> {
+        if (!session.execute(() -> {
             try {
                 if (ended || !welcomed) {
                     return;
@@ -196,112 +220,75 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
                 try {
                     m = codec.decode(datagram);
                 } catch (ProtocolException e) {
-                    ctx.countMalformed();
-                    ctx.countDatagramDropped();
+                    session.countMalformed();
+                    session.datagramDropped(-1);
                     return;
                 }
                 if (m instanceof Request.SendTo && ((Request.SendTo) m).callId() == 0) {
-                    core.handle((Request) m, transport);
+                    session.submit(new Call((Request) m, main));
                 } else {
                     Message.release(m);
-                    ctx.countDatagramDropped();
+                    session.datagramDropped(-1);
                 }
             } finally {
                 datagram.release();
             }
-        });
+        })) {
+            datagram.release();
+        }
     }
 
     @Override
     public void streamOpened(Transport stream) {
-        streams.add(stream);
-        gates.put(stream, new ReadGate(stream));
-        stream.countHeldBytes(core::countTransportHeld);
+        TransportRoute route = new TransportRoute(stream);
+        routes.put(stream, route);
+        session.countHeldBytes(stream);
         stream.start(new TransportListener() {
             @Override
             public void frameReceived(ByteBuf frame) {
-                handOver(frame, stream);
+                route.gate.handOver(frame, loop, f -> frame(f, route));
             }
 
             @Override
             public void writabilityChanged(boolean writable) {
-                onLoop(() -> {
-                    gate(stream).writabilityChanged();
-                    core.outputWritabilityChanged();
+                session.execute(() -> {
+                    route.gate.writabilityChanged();
+                    session.writabilityChanged();
                 });
             }
 
             @Override
             public void closed(int code, String reason) {
-                streams.remove(stream);
-                gates.remove(stream);
+                routes.remove(stream);
             }
         });
     }
 
     @Override
     public void writabilityChanged(boolean writable) {
-        onLoop(() -> {
-            gate(transport).writabilityChanged();
+        session.execute(() -> {
+            main.gate.writabilityChanged();
             if (writable) {
-                core.outputWritabilityChanged();
+                session.writabilityChanged();
             }
         });
     }
 
     @Override
     public void closed(int code, String reason) {
-        onLoop(() -> end(code, reason));
+        session.execute(() -> end(code, reason));
     }
 
     // ------------------------------------------------------------------ outbound
 
-    private void send(Message m, Transport to) {
-        send(codec.encode(m, to.alloc()), to);
+    private void send(Message m, TransportRoute to) {
+        send(codec.encode(m, to.transport.alloc()), to);
     }
 
     /** Sends a frame; reading of {@code to} stops at once if that filled it. On the loop. */
-    private void send(ByteBuf frame, Transport to) {
-        to.send(frame);
-        gate(to).sent();
-    }
-
-    private ReadGate gate(Transport t) {
-        ReadGate g = gates.get(t);
-        // a stream that closed meanwhile: nothing of it to hold back any more
-        return g != null ? g : new ReadGate(t);
-    }
-
-    @Override
-    public void reply(Reply reply, Object route) {
-        Transport t = route instanceof Transport ? (Transport) route : transport;
-        send(reply, t);
-    }
-
-    @Override
-    public boolean event(Event event, Object route, boolean datagram) {
-        Transport t = route instanceof Transport ? (Transport) route : transport;
-        if (datagram && transport.capabilities().contains(Transport.Capability.DATAGRAMS)) {
-            int fd = event instanceof Event.Data ? ((Event.Data) event).fd() : -1;
-            ByteBuf b = codec.encode(event, transport.alloc());
-            if (b.readableBytes() <= transport.maxDatagramSize()) {
-                if (!transport.sendDatagram(b)) {
-                    core.datagramDropped(fd);
-                }
-                return true;
-            }
-            // too large for one datagram: the reliable path still carries it
-            send(b, t);
-            return false;
-        }
-        send(event, t);
-        return false;
-    }
-
-    @Override
-    public boolean isWritable(Object route) {
-        Transport t = route instanceof Transport ? (Transport) route : transport;
-        return t.isWritable();
+    private void send(ByteBuf frame, TransportRoute to) {
+        to.transport.send(frame);
+        to.gate.sent();
     }
 
     // ------------------------------------------------------------------ end
@@ -310,7 +297,7 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
         if (ended) {
             return;
         }
-        send(new Control.Goodbye(code, reason), transport);
+        send(new Control.Goodbye(code, reason), main);
         end(code, reason);
         transport.close(code, reason);
     }
@@ -320,20 +307,12 @@ public final class SockbridgeSession implements TransportListener, SessionOutput
             return;
         }
         ended = true;
-        core.close(code, reason);
+        session.close(code, reason);
     }
 
-    /** Ends the session from the proxy's side (shutdown). */
+    /** Ends the session from the proxy's side (shutdown, grant expiry, over budget). On the loop. */
     @Override
     public void close(int code, String reason) {
-        if (!onLoop(() -> goodbye(code, reason))) {
-            // the proxy's loops have stopped: its shutdown already ended the session
-            transport.close(code, reason);
-        }
-    }
-
-    @Override
-    public boolean isEnded() {
-        return ended;
+        goodbye(code, reason);
     }
 }
