@@ -1,13 +1,24 @@
 package dev.sockbridge.proxy;
 
+import java.net.SocketAddress;
+
 /**
- * Paired start/end events for metrics and logs (after OkHttp's EventListener). Every method has a
- * no-op default. Called on event loops: must be fast and must not block.
+ * Paired start/end events for metrics and logs (after OkHttp's EventListener), for every session of every front
+ * end (Sockbridge CBOR, Emscripten, websockify bridge, custom ones). Every method has a no-op default.
+ *
+ * <p><b>Threading.</b> Events of a session are called on that session's event loop, in order, unless a method says
+ * otherwise; events of different sessions come concurrently from different loops. Implementations must be
+ * thread-safe, fast, and must not block nor throw (an exception would end the call or session that caused it).
+ *
+ * <p>Pairs: every {@link #sessionOpened} is followed by one {@link #sessionClosed}; every {@link #callStarted} by one
+ * {@link #callEnded} (also when the session ends first: EBADF); every {@link #nativeChannelOpened} by one
+ * {@link #nativeChannelClosed}.
  */
 public interface ProxyListener {
     ProxyListener NONE = new ProxyListener() {
     };
 
+    /** A session was admitted and made. Called on the thread that admitted it (any thread). */
     default void sessionOpened(SessionInfo session) {
     }
 
@@ -15,26 +26,46 @@ public interface ProxyListener {
     default void sessionClosed(SessionInfo session, int code, String reason) {
     }
 
+    /**
+     * A call began. {@code call} is its name ("socket", "connect", "sendto", "getaddrinfo", ...), {@code fd} the
+     * descriptor it is on, or -1 for calls on none.
+     */
     default void callStarted(SessionInfo session, String call, int fd) {
     }
 
-    /** {@code error} is 0 on success, else the errno (or negative EAI code). */
+    /** The call of {@link #callStarted} ended; {@code error} is 0 on success, else the errno (or negative EAI code). */
     default void callEnded(SessionInfo session, String call, int fd, int error) {
     }
 
+    /**
+     * The policy refused part of a call ({@code call}: "connect", "bind", "sendto", "getaddrinfo", ...); the call
+     * then ends with EACCES (or, for a lookup, an EAI code). Comes between its callStarted and callEnded, except for
+     * a refusal found after a non-blocking connect already answered EINPROGRESS.
+     */
     default void callDenied(SessionInfo session, String call, String reason) {
     }
 
     /**
-     * A session was refused before it started. {@code remote} may be null; {@code reason} is a short
-     * word such as "limit-sessions", "limit-address", "rate", "auth", "origin", "host".
+     * A session was refused before it started. {@code remote} may be null; {@code reason} is one of "rate",
+     * "limit-sessions", "limit-address" (the {@link ProxyLimits}), "auth" (the authenticator refused), "expired"
+     * (the grant had expired). Called on the thread that ran the admission (a transport's, or the
+     * authenticator's): any thread.
      */
-    default void sessionRefused(java.net.SocketAddress remote, String transport, String reason) {
+    default void sessionRefused(SocketAddress remote, String transport, String reason) {
     }
 
+    /** A native channel ("tcp", "tcp-listen", "tcp-accepted", "udp") of the session was opened. */
     default void nativeChannelOpened(SessionInfo session, String kind) {
     }
 
     default void nativeChannelClosed(SessionInfo session, String kind) {
+    }
+
+    /** {@code bytes} of socket {@code fd} were handed to its native channel (a send, sendto, sendmsg). */
+    default void bytesSent(SessionInfo session, int fd, long bytes) {
+    }
+
+    /** {@code bytes} arrived for socket {@code fd} from its native channel (one read, or one datagram). */
+    default void bytesReceived(SessionInfo session, int fd, long bytes) {
     }
 }

@@ -39,9 +39,14 @@ import java.util.concurrent.TimeUnit;
  * under a {@link SocketPolicy} and {@link SessionLimits}.
  *
  * <pre>
- *   ServerTransport ──Transport──▶ session (codec) ──▶ socket table ──▶ native Netty channels
- *        (ws, wss, webtransport, inprocess, ...)        (per session)     (epoll or NIO)
+ *   ServerTransport ──Transport──▶ front end ──Call──▶ engine session ──▶ socket table ──▶ native Netty channels
+ *        (ws, wss, webtransport,     (wire protocol:      (calls, budgets)      (per session)     (epoll or NIO)
+ *         inprocess, ...)             CBOR, Emscripten, ...) ◀──Result──┘
  * </pre>
+ *
+ * <p>A wire protocol is a {@link FrontEndFactory} (the front-end SPI, package {@code dev.sockbridge.proxy.spi});
+ * {@link #serve(ServerTransport)} and {@link #attach(Transport)} serve the Sockbridge CBOR protocol, the
+ * overloads taking a factory serve any other.
  *
  * <p><b>Lifecycle.</b> Build with {@link #builder()}, then {@link #serve} one or more server
  * transports (or {@link #attach} single transports). {@link #shutdown(Duration)} stops accepting,
@@ -50,6 +55,24 @@ import java.util.concurrent.TimeUnit;
  *
  * <p><b>Threading.</b> Thread-safe. Each session runs on one event loop of the proxy's group, and all
  * of its native channels are registered on that same loop: no thread per connection or per call.
+ *
+ * <p><b>Backpressure.</b> Memory is bounded per session by {@link SessionLimits#maxBufferedBytes()} and over all
+ * sessions by {@link ProxyLimits#maxBufferedBytes()}: data received for sockets and not yet taken by the client,
+ * sends parked or not yet written to the kernel, and what transports hold for a session (answers not yet written,
+ * a message being received) all count. What happens when a client stops reading:
+ * <ol>
+ *   <li>its transport stops being writable; receives and push deliveries for it wait, so each socket's receive
+ *       buffer ({@link SessionLimits#socketReceiveBuffer()}, or a smaller {@code SO_RCVBUF}) fills and the native
+ *       socket is no longer read: the TCP peer's window closes, UDP datagrams beyond it are dropped and counted;</li>
+ *   <li>the read gate stops reading the client's transport while it is not writable (or while 256 KiB of its frames
+ *       wait for the session's loop), so a client that keeps sending calls without reading answers is held back by
+ *       its own connection instead of making the proxy queue answers;</li>
+ *   <li>a send that does not fit: a blocking one waits while the native socket is above its write water mark, a
+ *       non-blocking one gets {@code EAGAIN}; one that would pass the session's or the proxy's budget gets
+ *       {@code ENOBUFS}, as do calls beyond {@link SessionLimits#maxOutstandingCalls()};</li>
+ *   <li>a session whose transports' held bytes take the proxy's whole budget is ended with close code {@code 1013}
+ *       (try again later), so one client cannot starve the others.</li>
+ * </ol>
  *
  * <p><b>Admission.</b> Every session, on every transport and front end, is admitted before it exists: the
  * {@link ProxyLimits} (sessions in total, per client address, new sessions per second per address) and then the
@@ -68,7 +91,7 @@ public final class SockbridgeProxy implements AutoCloseable {
     private final GuardedPolicy guard;
     private final boolean ownGroup;
     private final List<ServerTransport> servers = new CopyOnWriteArrayList<>();
-    private final Set<dev.sockbridge.proxy.internal.FrontEnd> sessions = ConcurrentHashMap.newKeySet();
+    private final Set<ProxySession> sessions = ConcurrentHashMap.newKeySet();
     private volatile boolean shuttingDown;
 
     private SockbridgeProxy(Builder b) {
@@ -198,29 +221,10 @@ public final class SockbridgeProxy implements AutoCloseable {
     }
 
     /**
-     * For protocol front ends in this module: runs {@code then} with the admission of the one session
-     * {@code transport} becomes (see {@link #attach}); false if it will run later (the check is asynchronous) or
-     * never (refused: the transport is closed). Not a stable API.
+     * Lets {@link #shutdown} wait for and then end {@code session}, until {@code transport} closes, and closes it
+     * with 1008 "grant expired" when {@code ticket}'s grant expires. False when the proxy is shutting down.
      */
-    public boolean admitThen(Transport transport, java.util.function.Consumer<AdmissionTicket> then) {
-        return admitter.admitThen(transport, then);
-    }
-
-    /**
-     * For protocol front ends in this module (Emscripten, websockify bridge): lets {@link #shutdown}
-     * wait for and then end {@code session}, until {@code transport} closes. Returns false when the
-     * proxy is shutting down; the caller then closes the transport instead of serving it.
-     * Not a stable API.
-     */
-    public boolean register(dev.sockbridge.proxy.internal.FrontEnd session, Transport transport) {
-        return register(session, transport, null);
-    }
-
-    /**
-     * {@link #register(dev.sockbridge.proxy.internal.FrontEnd, Transport)}, and when {@code ticket}'s grant expires the session is closed with
-     * 1008 "grant expired". Not a stable API.
-     */
-    public boolean register(dev.sockbridge.proxy.internal.FrontEnd session, Transport transport, AdmissionTicket ticket) {
+    private boolean register(ProxySession session, Transport transport, AdmissionTicket ticket) {
         if (shuttingDown) {
             return false;
         }
@@ -277,11 +281,8 @@ public final class SockbridgeProxy implements AutoCloseable {
         return ctx.group;
     }
 
-    /**
-     * For protocol front ends in this module (Emscripten, websockify bridge): the shared engine context.
-     * Not a stable API.
-     */
-    public ProxyContext context() {
+    /** The shared engine context, for this package's tests (they replace its host lookup). */
+    ProxyContext context() {
         return ctx;
     }
 
@@ -303,7 +304,7 @@ public final class SockbridgeProxy implements AutoCloseable {
             for (ServerTransport s : servers) {
                 closes.add(s.shutdownNow());
             }
-            for (dev.sockbridge.proxy.internal.FrontEnd s : sessions) {
+            for (ProxySession s : sessions) {
                 s.close(Control.Goodbye.GOING_AWAY, "proxy shutting down");
             }
             return CompletableFuture.allOf(closes.toArray(new CompletableFuture[0]));

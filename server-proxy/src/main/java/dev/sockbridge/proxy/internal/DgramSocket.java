@@ -3,7 +3,7 @@ package dev.sockbridge.proxy.internal;
 import dev.sockbridge.api.Errno;
 import dev.sockbridge.api.Posix;
 import dev.sockbridge.api.SocketOption;
-import dev.sockbridge.api.message.Reply;
+import dev.sockbridge.proxy.spi.Result;
 import dev.sockbridge.api.message.Request;
 import dev.sockbridge.proxy.SocketPolicy;
 import io.netty.bootstrap.Bootstrap;
@@ -47,26 +47,26 @@ final class DgramSocket extends ProxySocket {
     }
 
     @Override
-    void bind(Request.Bind r, Object route) {
+    void bind(Request.Bind r, EngineCall call) {
         InetSocketAddress a = r.address();
         if (channel != null || binding) {
-            session.error(route, r.callId(), Errno.EINVAL, "socket " + fd + " is already bound");
+            call.fail(Errno.EINVAL, "socket " + fd + " is already bound");
             return;
         }
         if (a == null || a.isUnresolved() || !familyFits(a.getAddress())) {
-            session.error(route, r.callId(), Errno.EINVAL, "bind needs a numeric address of the socket's family");
+            call.fail(Errno.EINVAL, "bind needs a numeric address of the socket's family");
             return;
         }
         SocketPolicy.Decision d = session.policy().checkBind(session.info, a, true);
         if (!d.allowed()) {
-            session.denied(route, r.callId(), "bind", d.reason());
+            call.denied("bind", d.reason());
             return;
         }
         doBind(a, e -> {
             if (e == null) {
-                session.reply(route, new Reply.Ok(r.callId()));
+                call.ok();
             } else {
-                session.error(route, r.callId(), e, "bind " + a + " failed: " + bindRefusal);
+                call.fail(e, "bind " + a + " failed: " + bindRefusal);
             }
         });
     }
@@ -148,36 +148,36 @@ final class DgramSocket extends ProxySocket {
     }
 
     @Override
-    void connect(Request.Connect r, Object route) {
+    void connect(Request.Connect r, EngineCall call) {
         InetSocketAddress target = r.address();
         if (target == null) {
-            session.error(route, r.callId(), Errno.EDESTADDRREQ, "no address");
+            call.fail(Errno.EDESTADDRREQ, "no address");
             return;
         }
-        withResolved(target, r.callId(), route, () -> { }, t -> {
+        withResolved(target, call, () -> { }, t -> {
             SocketPolicy.Decision d = session.policy().checkConnect(session.info, t, true);
             if (!d.allowed()) {
-                session.denied(route, r.callId(), "connect", d.reason());
+                call.denied("connect", d.reason());
                 return;
             }
             ensureBound(e -> {
                 if (e != null) {
-                    session.error(route, r.callId(), e, "cannot bind for connect: " + bindRefusal);
+                    call.fail(e, "cannot bind for connect: " + bindRefusal);
                     return;
                 }
                 peer = t;
-                session.reply(route, new Reply.Ok(r.callId()));
+                call.ok();
             });
         });
     }
 
     /** Runs {@code then} with a numeric address; on failure runs {@code dropped} (to release what the call holds) and answers. */
-    private void withResolved(InetSocketAddress a, int callId, Object route, Runnable dropped,
+    private void withResolved(InetSocketAddress a, EngineCall call, Runnable dropped,
                               Consumer<InetSocketAddress> then) {
         if (!a.isUnresolved()) {
             if (!familyFits(a.getAddress())) {
                 dropped.run();
-                session.error(route, callId, Errno.EAFNOSUPPORT, "address family does not match the socket");
+                call.fail(Errno.EAFNOSUPPORT, "address family does not match the socket");
                 return;
             }
             then.accept(a);
@@ -187,13 +187,13 @@ final class DgramSocket extends ProxySocket {
         session.resolveTargets(this, a.getHostString(), a.getPort(), true, "connect/sendto", this::familyFits, addrs -> then.accept(addrs.get(0)),
                 (e, why) -> {
                     dropped.run();
-                    sendFailedCount(callId);
-                    session.error(route, callId, e, why);
+                    sendFailedCount(call);
+                    call.fail(e, why);
                 });
     }
 
-    private void sendFailedCount(int callId) {
-        if (callId == 0) {
+    private void sendFailedCount(EngineCall call) {
+        if (call.fireAndForget()) {
             datagramsDropped++;
         }
     }
@@ -202,39 +202,39 @@ final class DgramSocket extends ProxySocket {
      * A send that failed. A fire-and-forget send (call id 0) is a dropped datagram of this socket; the proxy-wide
      * count of those is kept by the reply to call 0.
      */
-    private void sendFailed(Object route, int callId, Errno e, String reason) {
-        if (callId == 0) {
+    private void sendFailed(EngineCall call, Errno e, String reason) {
+        if (call.fireAndForget()) {
             datagramsDropped++;
         }
-        session.error(route, callId, e, reason);
+        call.fail(e, reason);
     }
 
     @Override
-    void send(int callId, int flags, InetSocketAddress to, ByteBuf data, Object route) {
+    void send(EngineCall call, int flags, InetSocketAddress to, ByteBuf data) {
         if (writeShutdown) {
             data.release();
-            sendFailed(route, callId, Errno.EPIPE, "socket shut down for sending");
+            sendFailed(call, Errno.EPIPE, "socket shut down for sending");
             return;
         }
         InetSocketAddress target = to != null ? to : peer;
         if (target == null) {
             data.release();
-            sendFailed(route, callId, Errno.EDESTADDRREQ, "no destination: sendto needs an address on an unconnected socket");
+            sendFailed(call, Errno.EDESTADDRREQ, "no destination: sendto needs an address on an unconnected socket");
             return;
         }
         int n = data.readableBytes();
         if (n > MAX_UDP_PAYLOAD) {
             data.release();
-            sendFailed(route, callId, Errno.EMSGSIZE, "datagram of " + n + " bytes exceeds " + MAX_UDP_PAYLOAD);
+            sendFailed(call, Errno.EMSGSIZE, "datagram of " + n + " bytes exceeds " + MAX_UDP_PAYLOAD);
             return;
         }
         if (!session.bufferRoom(n)) {
             data.release();
-            if (callId != 0) {
+            if (!call.fireAndForget()) {
                 datagramsDropped++;
                 session.ctx.datagramsDropped.increment();
             }
-            sendFailed(route, callId, Errno.ENOBUFS, session.bufferFullReason(n));
+            sendFailed(call, Errno.ENOBUFS, session.bufferFullReason(n));
             return;
         }
         // the datagram is held (while a name resolves, a bind completes, Netty writes it) and counted until it is gone
@@ -243,35 +243,35 @@ final class DgramSocket extends ProxySocket {
             data.release();
             session.addBuffered(-n);
         };
-        withResolved(target, callId, route, drop, t -> {
+        withResolved(target, call, drop, t -> {
             SocketPolicy.Decision d = session.policy().checkConnect(session.info, t, true);
             if (!d.allowed()) {
                 drop.run();
-                if (callId == 0) {
+                if (call.fireAndForget()) {
                     datagramsDropped++;
                 }
-                session.denied(route, callId, "sendto", d.reason());
+                call.denied("sendto", d.reason());
                 return;
             }
             ensureBound(e -> {
                 if (e != null || closed) {
                     drop.run();
-                    sendFailed(route, callId, e == null ? Errno.EBADF : e,
+                    sendFailed(call, e == null ? Errno.EBADF : e,
                             e == Errno.EBADF || closed ? "socket " + fd + " was closed" : "cannot bind for sendto: " + bindRefusal);
                     return;
                 }
                 if (!channel.isWritable()) {
                     // like a full kernel queue for UDP: the datagram is dropped, the caller told
                     drop.run();
-                    if (callId != 0) {
+                    if (!call.fireAndForget()) {
                         datagramsDropped++;
                         session.ctx.datagramsDropped.increment();
                     }
-                    sendFailed(route, callId, nonBlocking || (flags & Posix.MSG_DONTWAIT) != 0 ? Errno.EAGAIN : Errno.ENOBUFS,
+                    sendFailed(call, nonBlocking || (flags & Posix.MSG_DONTWAIT) != 0 ? Errno.EAGAIN : Errno.ENOBUFS,
                             "send queue full");
                     return;
                 }
-                session.ctx.bytesOut.add(n);
+                session.countSent(fd, n);
                 channel.writeAndFlush(new DatagramPacket(data, t)).addListener(f -> {
                     session.addBuffered(-n);
                     if (!f.isSuccess() && !closed) {
@@ -279,7 +279,7 @@ final class DgramSocket extends ProxySocket {
                         changed();
                     }
                 });
-                session.reply(route, new Reply.Value(callId, n));
+                call.value(n);
             });
         });
     }
@@ -301,6 +301,7 @@ final class DgramSocket extends ProxySocket {
                 p.release();
                 return;
             }
+            session.countReceived(fd, p.content().readableBytes());
             received(NativeIo.rightSized(p.content(), ctx.alloc()), from);
         }
 
@@ -340,9 +341,9 @@ final class DgramSocket extends ProxySocket {
     }
 
     @Override
-    void shutdown(Request.Shutdown r, Object route) {
+    void shutdown(Request.Shutdown r, EngineCall call) {
         if (peer == null) {
-            session.error(route, r.callId(), Errno.ENOTCONN, "socket " + fd + " is not connected");
+            call.fail(Errno.ENOTCONN, "socket " + fd + " is not connected");
             return;
         }
         if (r.how() == Posix.SHUT_RD || r.how() == Posix.SHUT_RDWR) {
@@ -351,7 +352,7 @@ final class DgramSocket extends ProxySocket {
         if (r.how() == Posix.SHUT_WR || r.how() == Posix.SHUT_RDWR) {
             writeShutdown = true;
         }
-        session.reply(route, new Reply.Ok(r.callId()));
+        call.ok();
         changed();
     }
 

@@ -2,7 +2,7 @@ package dev.sockbridge.proxy.internal;
 
 import dev.sockbridge.api.Errno;
 import dev.sockbridge.api.Posix;
-import dev.sockbridge.api.message.Reply;
+import dev.sockbridge.proxy.spi.Result;
 import dev.sockbridge.api.message.Request;
 import io.netty.buffer.ByteBuf;
 import java.net.InetSocketAddress;
@@ -20,10 +20,10 @@ final class PairSocket extends ProxySocket {
     }
 
     @Override
-    void send(int callId, int flags, InetSocketAddress to, ByteBuf data, Object route) {
+    void send(EngineCall call, int flags, InetSocketAddress to, ByteBuf data) {
         int n = data.readableBytes();
         // a parked send holds its data in the proxy: counted from parking until it moves or is dropped
-        var p = new Pending(callId, route) {
+        var p = new Pending(call) {
             boolean counted;
 
             void uncount() {
@@ -39,27 +39,27 @@ final class PairSocket extends ProxySocket {
                     return false;
                 }
                 uncount();
-                return trySend(callId, data, route);
+                return trySend(call, data);
             }
 
             @Override
             void expire() {
                 uncount();
                 data.release();
-                session.error(route, callId, Errno.EAGAIN, "send timed out (SO_SNDTIMEO)");
+                call.fail(Errno.EAGAIN, "send timed out (SO_SNDTIMEO)");
             }
 
             @Override
             void abort(Errno e, String reason) {
                 uncount();
                 data.release();
-                session.error(route, callId, e, reason);
+                call.fail(e, reason);
             }
 
             void park() {
                 if (!session.bufferRoom(n)) {
                     data.release();
-                    session.error(route, callId, Errno.ENOBUFS, session.bufferFullReason(n));
+                    call.fail(Errno.ENOBUFS, session.bufferFullReason(n));
                     return;
                 }
                 counted = true;
@@ -70,7 +70,7 @@ final class PairSocket extends ProxySocket {
         if (!sendWaiters.isEmpty() || !p.attempt()) {
             if (nonBlocking || (flags & Posix.MSG_DONTWAIT) != 0) {
                 data.release();
-                session.error(route, callId, Errno.EAGAIN, "peer's queue is full");
+                call.fail(Errno.EAGAIN, "peer's queue is full");
             } else {
                 p.park();
             }
@@ -81,10 +81,10 @@ final class PairSocket extends ProxySocket {
         return writeShutdown || peer == null || peer.closed || peer.readShutdown;
     }
 
-    private boolean trySend(int callId, ByteBuf data, Object route) {
+    private boolean trySend(EngineCall call, ByteBuf data) {
         if (peerClosedOrShut()) {
             data.release();
-            session.error(route, callId, Errno.EPIPE, "the other end is closed");
+            call.fail(Errno.EPIPE, "the other end is closed");
             return true;
         }
         if (!peer.hasRoom()) {
@@ -92,8 +92,7 @@ final class PairSocket extends ProxySocket {
         }
         int n = data.readableBytes();
         peer.received(data, null);
-        session.ctx.bytesIn.add(-n); // not native traffic
-        session.reply(route, new Reply.Value(callId, n));
+        call.value(n);
         peer.changed();
         return true;
     }
@@ -106,7 +105,7 @@ final class PairSocket extends ProxySocket {
     }
 
     @Override
-    void shutdown(Request.Shutdown r, Object route) {
+    void shutdown(Request.Shutdown r, EngineCall call) {
         int how = r.how();
         if (how == Posix.SHUT_RD || how == Posix.SHUT_RDWR) {
             readShutdown = true;
@@ -118,7 +117,7 @@ final class PairSocket extends ProxySocket {
                 peer.changed();
             }
         }
-        session.reply(route, new Reply.Ok(r.callId()));
+        call.ok();
         changed();
     }
 

@@ -4,13 +4,11 @@ import io.netty.util.concurrent.ScheduledFuture;
 
 /** A call waiting for a socket to change: retried on every change until it answers. */
 abstract class Pending {
-    final int callId;
-    final Object route;
+    final EngineCall call;
     ScheduledFuture<?> timer;
 
-    Pending(int callId, Object route) {
-        this.callId = callId;
-        this.route = route;
+    Pending(EngineCall call) {
+        this.call = call;
     }
 
     /** Tries again; true once the call is answered. */
@@ -20,7 +18,9 @@ abstract class Pending {
     abstract void expire();
 
     /** The socket went away: answer with an error. */
-    abstract void abort(dev.sockbridge.api.Errno errno, String reason);
+    void abort(dev.sockbridge.api.Errno errno, String reason) {
+        call.fail(errno, reason);
+    }
 
     void cancelTimer() {
         if (timer != null) {

@@ -172,21 +172,6 @@ public final class ProxyContext {
         datagramsDropped.increment();
     }
 
-    // For front ends that move bytes without a SessionCore (the websockify bridge): the same counters
-    // and listener events the engine uses, so their sessions and channels show in the stats too.
-
-    /** Counts a session as open and tells the listener; pair with {@link #sessionEnded}. */
-    public void sessionStarted(SessionInfo info) {
-        sessionsOpen.incrementAndGet();
-        sessionsTotal.increment();
-        listener.sessionOpened(info);
-    }
-
-    public void sessionEnded(SessionInfo info, int code, String reason) {
-        sessionsOpen.decrementAndGet();
-        listener.sessionClosed(info, code, reason);
-    }
-
     /** Counts a native channel from open to close, so a leak shows in the stats. */
     public void trackNative(Channel ch, SessionInfo info, String kind) {
         nativeOpen.incrementAndGet();
@@ -195,14 +180,6 @@ public final class ProxyContext {
             nativeOpen.decrementAndGet();
             listener.nativeChannelClosed(info, kind);
         });
-    }
-
-    public void countBytesToNative(long n) {
-        bytesOut.add(n);
-    }
-
-    public void countBytesFromNative(long n) {
-        bytesIn.add(n);
     }
 
     public void countDenied(SessionInfo info, String call, String reason) {

@@ -4,7 +4,7 @@ import dev.sockbridge.api.Errno;
 import dev.sockbridge.api.Posix;
 import dev.sockbridge.api.SocketOption;
 import dev.sockbridge.api.message.Event;
-import dev.sockbridge.api.message.Reply;
+import dev.sockbridge.proxy.spi.Result;
 import dev.sockbridge.api.message.Request;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -58,7 +58,7 @@ abstract class ProxySocket {
     // push mode
     boolean push;
     long credit;
-    Object pushRoute;
+    dev.sockbridge.proxy.spi.Route pushRoute;
     private boolean eofPushed;
     private int errorPushed;
 
@@ -72,25 +72,25 @@ abstract class ProxySocket {
 
     // ------------------------------------------------------------------ calls (defaults refuse)
 
-    void bind(Request.Bind r, Object route) {
-        session.error(route, r.callId(), Errno.EOPNOTSUPP, "bind is not supported on this socket");
+    void bind(Request.Bind r, EngineCall call) {
+        call.fail(Errno.EOPNOTSUPP, "bind is not supported on this socket");
     }
 
-    void connect(Request.Connect r, Object route) {
-        session.error(route, r.callId(), Errno.EOPNOTSUPP, "connect is not supported on this socket");
+    void connect(Request.Connect r, EngineCall call) {
+        call.fail(Errno.EOPNOTSUPP, "connect is not supported on this socket");
     }
 
-    void listen(Request.Listen r, Object route) {
-        session.error(route, r.callId(), Errno.EOPNOTSUPP, "listen needs a SOCK_STREAM socket");
+    void listen(Request.Listen r, EngineCall call) {
+        call.fail(Errno.EOPNOTSUPP, "listen needs a SOCK_STREAM socket");
     }
 
-    void accept(Request.Accept r, Object route) {
-        session.error(route, r.callId(), Errno.EOPNOTSUPP, "accept needs a listening SOCK_STREAM socket");
+    void accept(Request.Accept r, EngineCall call) {
+        call.fail(Errno.EOPNOTSUPP, "accept needs a listening SOCK_STREAM socket");
     }
 
-    abstract void send(int callId, int flags, InetSocketAddress to, ByteBuf data, Object route);
+    abstract void send(EngineCall call, int flags, InetSocketAddress to, ByteBuf data);
 
-    abstract void shutdown(Request.Shutdown r, Object route);
+    abstract void shutdown(Request.Shutdown r, EngineCall call);
 
     abstract InetSocketAddress localAddress();
 
@@ -110,13 +110,13 @@ abstract class ProxySocket {
 
     // ------------------------------------------------------------------ receive
 
-    void recv(int callId, int length, int flags, RecvKind kind, Object route) {
+    void recv(EngineCall call, int length, int flags, RecvKind kind) {
         if (length < 0) {
-            session.error(route, callId, Errno.EINVAL, "negative length");
+            call.fail(Errno.EINVAL, "negative length");
             return;
         }
         if (push) {
-            session.error(route, callId, Errno.EINVAL, "socket " + fd + " is in push mode: data arrives as events");
+            call.fail(Errno.EINVAL, "socket " + fd + " is in push mode: data arrives as events");
             return;
         }
         int max = Math.min(length, session.limits.maxFrameSize() - 128);
@@ -124,26 +124,21 @@ abstract class ProxySocket {
             max = Math.min(max, receiveBuffer());
         }
         final int len = max;
-        Pending p = new Pending(callId, route) {
+        Pending p = new Pending(call) {
             @Override
             boolean attempt() {
-                return tryRecv(callId, len, flags, kind, route, false);
+                return tryRecv(call, len, flags, kind);
             }
 
             @Override
             void expire() {
-                session.error(route, callId, Errno.EAGAIN, "receive timed out (SO_RCVTIMEO)");
-            }
-
-            @Override
-            void abort(Errno e, String reason) {
-                session.error(route, callId, e, reason);
+                call.fail(Errno.EAGAIN, "receive timed out (SO_RCVTIMEO)");
             }
         };
-        if (!waiters.isEmpty() || !tryRecv(callId, len, flags, kind, route, true)) {
+        if (!waiters.isEmpty() || !tryRecv(call, len, flags, kind)) {
             boolean dontWait = nonBlocking || (flags & Posix.MSG_DONTWAIT) != 0;
-            if (dontWait && session.outputWritable(route) && waiters.isEmpty()) {
-                session.error(route, callId, Errno.EAGAIN, "no data available");
+            if (dontWait && call.writable() && waiters.isEmpty()) {
+                call.fail(Errno.EAGAIN, "no data available");
                 return;
             }
             session.park(waiters, p, dontWait ? 0 : timeout(SocketOption.SO_RCVTIMEO));
@@ -155,8 +150,8 @@ abstract class ProxySocket {
      * Answers a receive if it can be answered now. Data waits while the client cannot take it
      * (the output is not writable): that is how the client's slowness reaches the native socket.
      */
-    private boolean tryRecv(int callId, int len, int flags, RecvKind kind, Object route, boolean first) {
-        if (!session.outputWritable(route)) {
+    private boolean tryRecv(EngineCall call, int len, int flags, RecvKind kind) {
+        if (!call.writable()) {
             return false;
         }
         if (!inbound.isEmpty() && !readShutdown) {
@@ -190,22 +185,22 @@ abstract class ProxySocket {
                 // cannot say so, but DATA can, and the client's Received promises it)
                 from = null;
             }
-            session.reply(route, new Reply.Data(callId, outFlags, from, data));
+            call.data(outFlags, from, data);
             afterConsume();
             return true;
         }
         if (pendingError != 0) {
             int e = pendingError;
             pendingError = 0;
-            session.reply(route, new Reply.Error(callId, e, Errno.nameOf(e)));
+            call.fail(e, Errno.nameOf(e));
             return true;
         }
         if (eof || readShutdown || len == 0) {
-            session.reply(route, new Reply.Data(callId, 0, null, Unpooled.EMPTY_BUFFER));
+            call.data(0, null, Unpooled.EMPTY_BUFFER);
             return true;
         }
         if (!canReceive()) {
-            session.error(route, callId, Errno.ENOTCONN, "socket " + fd + " is not connected");
+            call.fail(Errno.ENOTCONN, "socket " + fd + " is not connected");
             return true;
         }
         return false;
@@ -299,7 +294,6 @@ abstract class ProxySocket {
         }
         inboundBytes += n;
         session.addBuffered(n);
-        session.ctx.bytesIn.add(n);
     }
 
     boolean hasRoom() {
@@ -360,7 +354,7 @@ abstract class ProxySocket {
 
     /** Push delivery: sends what is queued while there is credit and the client can take it. */
     void pump() {
-        while (credit > 0 && session.outputWritable(pushRoute) && !inbound.isEmpty() && !readShutdown) {
+        while (credit > 0 && pushRoute.isWritable() && !inbound.isEmpty() && !readShutdown) {
             if (stream) {
                 int n = (int) Math.min(Math.min(credit, session.limits.maxFrameSize() - 128), inboundBytes);
                 ByteBuf data = take(n, false);

@@ -3,7 +3,7 @@ package dev.sockbridge.proxy.internal;
 import dev.sockbridge.api.GaiError;
 import dev.sockbridge.api.Posix;
 import dev.sockbridge.api.message.AddrInfo;
-import dev.sockbridge.api.message.Reply;
+import dev.sockbridge.proxy.spi.Result;
 import dev.sockbridge.api.message.Request;
 import dev.sockbridge.proxy.SessionInfo;
 import dev.sockbridge.proxy.SocketPolicy;
@@ -218,27 +218,27 @@ public final class Resolver {
 
     /** {@code denied} hears the reason when the policy refuses the name (the reply is then EAI_FAIL). */
     void getAddrInfo(EventLoop loop, SessionInfo info, SocketPolicy policy, LookupQuota quota, Request.GetAddrInfo r,
-                     Consumer<Reply> done, Consumer<String> denied) {
+                     Consumer<Result> done, Consumer<String> denied) {
         int family = r.family();
         if (family != Posix.AF_UNSPEC && family != Posix.AF_INET && family != Posix.AF_INET6) {
-            done.accept(new Reply.Error(r.callId(), GaiError.EAI_FAMILY, "address family " + family + " not supported"));
+            done.accept(new Result.Error(GaiError.EAI_FAMILY, "address family " + family + " not supported"));
             return;
         }
         int st = r.socktype();
         if (st != 0 && st != Posix.SOCK_STREAM && st != Posix.SOCK_DGRAM) {
-            done.accept(new Reply.Error(r.callId(), GaiError.EAI_SOCKTYPE, "socket type " + st + " not supported"));
+            done.accept(new Result.Error(GaiError.EAI_SOCKTYPE, "socket type " + st + " not supported"));
             return;
         }
         int known = Posix.AI_PASSIVE | Posix.AI_CANONNAME | Posix.AI_NUMERICHOST | Posix.AI_V4MAPPED | Posix.AI_ALL
                 | Posix.AI_ADDRCONFIG | Posix.AI_NUMERICSERV;
         if ((r.flags() & ~known) != 0) {
-            done.accept(new Reply.Error(r.callId(), GaiError.EAI_BADFLAGS, "unknown flags " + Integer.toHexString(r.flags())));
+            done.accept(new Result.Error(GaiError.EAI_BADFLAGS, "unknown flags " + Integer.toHexString(r.flags())));
             return;
         }
         String host = r.host() == null || r.host().isEmpty() ? null : r.host();
         String service = r.service() == null || r.service().isEmpty() ? null : r.service();
         if (host == null && service == null) {
-            done.accept(new Reply.Error(r.callId(), GaiError.EAI_NONAME, "neither host nor service given"));
+            done.accept(new Result.Error(GaiError.EAI_NONAME, "neither host nor service given"));
             return;
         }
         int port = 0;
@@ -246,16 +246,16 @@ public final class Resolver {
             if (service.chars().allMatch(Character::isDigit) && service.length() <= 5) {
                 port = Integer.parseInt(service);
                 if (port > 65535) {
-                    done.accept(new Reply.Error(r.callId(), GaiError.EAI_SERVICE, "port out of range: " + service));
+                    done.accept(new Result.Error(GaiError.EAI_SERVICE, "port out of range: " + service));
                     return;
                 }
             } else if ((r.flags() & Posix.AI_NUMERICSERV) != 0) {
-                done.accept(new Reply.Error(r.callId(), GaiError.EAI_NONAME, "service is not numeric: " + service));
+                done.accept(new Result.Error(GaiError.EAI_NONAME, "service is not numeric: " + service));
                 return;
             } else {
                 Integer p = SERVICES.get(service.toLowerCase(Locale.ROOT));
                 if (p == null) {
-                    done.accept(new Reply.Error(r.callId(), GaiError.EAI_SERVICE, "unknown service: " + service));
+                    done.accept(new Result.Error(GaiError.EAI_SERVICE, "unknown service: " + service));
                     return;
                 }
                 port = p;
@@ -280,32 +280,32 @@ public final class Resolver {
         }
         byte[] numeric = NetUtil.createByteArrayFromIpAddressString(host);
         if (numeric == null && (r.flags() & Posix.AI_NUMERICHOST) != 0) {
-            done.accept(new Reply.Error(r.callId(), GaiError.EAI_NONAME, "host is not numeric: " + host));
+            done.accept(new Result.Error(GaiError.EAI_NONAME, "host is not numeric: " + host));
             return;
         }
         if (host.length() > 253) {
-            done.accept(new Reply.Error(r.callId(), GaiError.EAI_NONAME, "host name too long"));
+            done.accept(new Result.Error(GaiError.EAI_NONAME, "host name too long"));
             return;
         }
         lookup(loop, info, policy, quota, this::resolveHost, host, addrs -> {
-            Reply rep = results(r, addrs, fport, (r.flags() & Posix.AI_CANONNAME) != 0 ? host : null);
+            Result rep = results(r, addrs, fport, (r.flags() & Posix.AI_CANONNAME) != 0 ? host : null);
             done.accept(rep);
         }, err -> {
             if (err instanceof LookupException) {
                 if (((LookupException) err).denied()) {
                     denied.accept(err.getMessage());
                 }
-                done.accept(new Reply.Error(r.callId(), ((LookupException) err).gaiCode(), err.getMessage()));
+                done.accept(new Result.Error(((LookupException) err).gaiCode(), err.getMessage()));
                 return;
             }
             boolean timeout = err instanceof DnsNameResolverTimeoutException
                     || (err.getCause() instanceof DnsNameResolverTimeoutException);
-            done.accept(new Reply.Error(r.callId(), timeout ? GaiError.EAI_AGAIN : GaiError.EAI_NONAME,
+            done.accept(new Result.Error(timeout ? GaiError.EAI_AGAIN : GaiError.EAI_NONAME,
                     "cannot resolve " + host + ": " + ErrnoMapper.reason(err)));
         });
     }
 
-    private static Reply results(Request.GetAddrInfo r, List<InetAddress> addrs, int port, String canon) {
+    private static Result results(Request.GetAddrInfo r, List<InetAddress> addrs, int port, String canon) {
         List<AddrInfo> out = new ArrayList<>();
         int[] types = r.socktype() == 0 ? new int[] {Posix.SOCK_STREAM, Posix.SOCK_DGRAM} : new int[] {r.socktype()};
         boolean wantV6Mapped = r.family() == Posix.AF_INET6 && (r.flags() & Posix.AI_V4MAPPED) != 0
@@ -339,17 +339,17 @@ public final class Resolver {
             }
         }
         if (out.isEmpty()) {
-            return new Reply.Error(r.callId(), GaiError.EAI_NONAME, "no address of the asked family");
+            return new Result.Error(GaiError.EAI_NONAME, "no address of the asked family");
         }
-        return new Reply.AddrInfos(r.callId(), out);
+        return new Result.AddrInfos(out);
     }
 
     /** {@code denied} hears the reason when the policy refuses a reverse lookup. */
     void getNameInfo(EventLoop loop, SessionInfo info, SocketPolicy policy, LookupQuota quota, Request.GetNameInfo r,
-                     Consumer<Reply> done, Consumer<String> denied) {
+                     Consumer<Result> done, Consumer<String> denied) {
         InetSocketAddress a = r.address();
         if (a == null || a.isUnresolved()) {
-            done.accept(new Reply.Error(r.callId(), GaiError.EAI_FAMILY, "getnameinfo needs a numeric address"));
+            done.accept(new Result.Error(GaiError.EAI_FAMILY, "getnameinfo needs a numeric address"));
             return;
         }
         String service = String.valueOf(a.getPort());
@@ -363,11 +363,11 @@ public final class Resolver {
         InetAddress ia = a.getAddress();
         String numericHost = NetUtil.toAddressString(ia);
         if ((r.flags() & Posix.NI_NUMERICHOST) != 0) {
-            done.accept(new Reply.NameInfo(r.callId(), numericHost, service));
+            done.accept(new Result.NameInfo(numericHost, service));
             return;
         }
         if (SocketPolicy.isLoopback(ia)) {
-            done.accept(new Reply.NameInfo(r.callId(), "localhost", service));
+            done.accept(new Result.NameInfo("localhost", service));
             return;
         }
         boolean nameRequired = (r.flags() & Posix.NI_NAMEREQD) != 0;
@@ -375,13 +375,13 @@ public final class Resolver {
         SocketPolicy.Decision d = policy.checkReverseLookup(info, SocketPolicy.normalize(ia));
         if (!d.allowed()) {
             denied.accept(d.reason());
-            done.accept(nameRequired ? new Reply.Error(r.callId(), GaiError.EAI_NONAME, d.reason())
-                    : new Reply.NameInfo(r.callId(), numericHost, service));
+            done.accept(nameRequired ? new Result.Error(GaiError.EAI_NONAME, d.reason())
+                    : new Result.NameInfo(numericHost, service));
             return;
         }
         String busy = start(quota);
         if (busy != null) {
-            done.accept(new Reply.Error(r.callId(), GaiError.EAI_AGAIN, "cannot look up " + numericHost + ": " + busy));
+            done.accept(new Result.Error(GaiError.EAI_AGAIN, "cannot look up " + numericHost + ": " + busy));
             return;
         }
         final String svc = service;
@@ -410,9 +410,9 @@ public final class Resolver {
                 }
             }
             if (name == null && (r.flags() & Posix.NI_NAMEREQD) != 0) {
-                done.accept(new Reply.Error(r.callId(), GaiError.EAI_NONAME, "no name for " + numericHost));
+                done.accept(new Result.Error(GaiError.EAI_NONAME, "no name for " + numericHost));
             } else {
-                done.accept(new Reply.NameInfo(r.callId(), name == null ? numericHost : name, svc));
+                done.accept(new Result.NameInfo(name == null ? numericHost : name, svc));
             }
         });
     }

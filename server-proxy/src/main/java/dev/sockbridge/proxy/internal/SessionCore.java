@@ -1,40 +1,48 @@
 package dev.sockbridge.proxy.internal;
 
 import dev.sockbridge.api.Errno;
-import dev.sockbridge.api.Posix;
-import dev.sockbridge.api.SocketOption;
 import dev.sockbridge.api.message.Event;
 import dev.sockbridge.api.message.Message;
-import dev.sockbridge.api.message.PollFd;
-import dev.sockbridge.api.message.Reply;
+import dev.sockbridge.api.message.MessageType;
 import dev.sockbridge.api.message.Request;
+import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.proxy.SessionInfo;
 import dev.sockbridge.proxy.SessionLimits;
 import dev.sockbridge.proxy.SocketPolicy;
+import dev.sockbridge.proxy.spi.Call;
+import dev.sockbridge.proxy.spi.EngineSession;
+import dev.sockbridge.proxy.spi.Result;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * The engine of one session: its descriptor table and the execution of every call against native
- * Netty channels. Protocol-neutral: front ends decode their wire format into {@link Request}s, hand
- * them to {@link #handle}, and encode what comes out of their {@link SessionOutput}.
+ * The engine side of one session ({@link EngineSession}): its budgets, its calls in flight and its lifecycle. The
+ * descriptors live in a {@link SocketTable}, the calls run through a {@link CallDispatcher}, and every call ends
+ * here ({@link #completed}), where it is counted, told to the listener, and handed to its route. Protocol-neutral:
+ * front ends decode their wire format into {@link Call}s and encode the {@link Result}s.
  *
- * <p><b>Threading.</b> Confined to {@link #loop}: every method must be called on it, and every
- * native channel of the session is registered on it too, so no state here needs a lock.
+ * <p><b>Threading.</b> Confined to {@link #loop}: every method must be called on it unless it says otherwise,
+ * and every native channel of the session is registered on it too, so no state here needs a lock.
  *
  * <p><b>Waiting.</b> A call that cannot finish now (a blocking recv, accept, connect, poll or a send
  * with no room) becomes a {@link Pending} on its socket and is retried whenever that socket changes.
  * Nothing ever blocks the loop.
+ *
+ * <p><b>Re-entrancy.</b> Results and push events go up to the front end from deep inside socket code. A call the
+ * front end submits while one of them is being delivered is not run there, inside the socket that produced the
+ * result, but queued, and run in order as a task of its own right after.
  */
-public final class SessionCore {
+public final class SessionCore implements EngineSession {
     /** Socket option level of Sockbridge's own options ('SB'); the proxy answers them, no native socket has them. */
     public static final int SOL_SOCKBRIDGE = 0x5342;
     /**
@@ -45,85 +53,110 @@ public final class SessionCore {
     public static final int SB_DATAGRAMS_DROPPED = 1;
 
     private static final System.Logger LOG = System.getLogger("dev.sockbridge.proxy.engine");
+    /** Each call's name for the listener, by message type. */
+    private static final String[] CALL_NAMES = new String[MessageType.values().length];
+
+    static {
+        for (MessageType t : MessageType.values()) {
+            CALL_NAMES[t.ordinal()] = t.name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     final ProxyContext ctx;
     final EventLoop loop;
     final SessionInfo info;
-    final SessionOutput out;
+    private final SocketTable table;
+    private final CallDispatcher dispatcher;
 
-    private final Map<Integer, ProxySocket> sockets = new LinkedHashMap<>();
-    /**
-     * Waiting polls by the descriptors they wait on, so a socket's change looks at the polls that wait on
-     * that socket and at no other (a change used to rescan every poll's every descriptor).
-     */
-    private final Map<Integer, java.util.LinkedHashSet<PollWait>> pollsByFd = new java.util.HashMap<>();
-    private int pollsWaiting;
-    private int nextFd = 3;
     private volatile int outstanding;
     /** Bytes held for this session now; changed only through {@link #addBuffered}, which keeps the proxy's total in step. */
     private long buffered;
     private boolean closed;
+    /** Results or events being handed to the front end now (nested); calls it submits meanwhile wait in {@link #deferred}. */
+    private int delivering;
+    private final ArrayDeque<Call> deferred = new ArrayDeque<>();
 
     /** The proxy's policy, and the session's grant's if it has one (both must allow). */
     private final SocketPolicy policy;
     /** Each the smaller of the proxy's limit and the session's grant's. */
     final SessionLimits limits;
 
-    public SessionCore(ProxyContext ctx, EventLoop loop, SessionInfo info, SessionOutput out) {
-        this(ctx, loop, info, out, ctx.policy, ctx.limits);
-    }
-
     /** A session under {@code policy} and {@code limits} (an admitted session's, see {@link AdmissionTicket}). */
-    public SessionCore(ProxyContext ctx, EventLoop loop, SessionInfo info, SessionOutput out, SocketPolicy policy,
-                       SessionLimits limits) {
+    public SessionCore(ProxyContext ctx, EventLoop loop, SessionInfo info, SocketPolicy policy, SessionLimits limits) {
         this.policy = policy;
         this.limits = limits;
         this.ctx = ctx;
         this.loop = loop;
         this.info = info;
-        this.out = out;
+        this.table = new SocketTable(this);
+        this.dispatcher = new CallDispatcher(this, table);
         ctx.sessionsOpen.incrementAndGet();
         ctx.sessionsTotal.increment();
         ctx.listener.sessionOpened(info);
     }
 
+    @Override
     public EventLoop loop() {
         return loop;
     }
 
+    @Override
     public SessionInfo info() {
         return info;
     }
 
+    @Override
+    public SessionLimits limits() {
+        return limits;
+    }
+
+    @Override
+    public SocketPolicy policy() {
+        return policy;
+    }
+
+    @Override
     public boolean isClosed() {
         return closed;
     }
 
-    /** Calls received and not yet answered. Read from any thread (an estimate there). */
+    @Override
+    public boolean execute(Runnable task) {
+        return Loops.run(loop, task);
+    }
+
+    void onLoop(Runnable r) {
+        Loops.run(loop, r);
+    }
+
+    @Override
     public int outstandingCalls() {
         return outstanding;
     }
 
     public int openSockets() {
-        return sockets.size();
+        return table.size();
     }
 
-    /** Bytes the proxy holds for this session now (see {@link dev.sockbridge.proxy.SessionLimits#maxBufferedBytes}). */
+    @Override
+    public void countMalformed() {
+        ctx.countMalformed();
+    }
+
+    // ------------------------------------------------------------------ buffers
+
+    @Override
     public long bufferedBytes() {
         return buffered;
     }
 
-    /**
-     * Counts {@code delta} bytes more (or, negative, fewer) held for this session, in the session's and the
-     * proxy's totals alike. Front ends count what they hold for the session (messages being reassembled)
-     * here too. Call on {@link #loop}; every byte added must be subtracted once, also after the session ended.
-     */
+    @Override
     public void addBuffered(long delta) {
         buffered += delta;
         ctx.bufferedTotal.addAndGet(delta);
     }
 
-    /** Whether {@code n} more bytes fit both this session's budget and the proxy-wide one. */
+    @Override
     public boolean bufferRoom(long n) {
         // the transport's held bytes are not asked here: they include the session's own pipelined requests, and
         // the read gate bounds them (it stops reading a transport that is not writable or has 256 KiB handed over)
@@ -143,62 +176,18 @@ public final class SessionCore {
         return "proxy buffer limit reached (" + ctx.proxyLimits.maxBufferedBytes() + " bytes over all sessions)";
     }
 
-    // ------------------------------------------------------------------ replies
+    /** Bytes this session's transports hold for it (see {@link #countHeldBytes}). */
+    private final AtomicLong transportHeld = new AtomicLong();
+    private volatile Runnable overBudget;
+    private final AtomicBoolean overBudgetEnding = new AtomicBoolean();
 
-    void reply(Object route, Reply r) {
-        if (r.callId() == 0) {
-            // fire-and-forget (datagram path): nothing to answer, but failures are counted
-            if (r instanceof Reply.Error) {
-                ctx.datagramsDropped.increment();
-            }
-            Message.release(r);
-            outstanding--;
-            return;
-        }
-        outstanding--;
-        if (r instanceof Reply.Error) {
-            ctx.callErrors.increment();
-        }
-        if (closed) {
-            Message.release(r);
-            return;
-        }
-        out.reply(r, route);
+    @Override
+    public void countHeldBytes(Transport transport) {
+        transport.countHeldBytes(this::countTransportHeld);
     }
 
-    void error(Object route, int callId, Errno e, String reason) {
-        reply(route, new Reply.Error(callId, e, reason));
-    }
-
-    void denied(Object route, int callId, String call, String reason) {
-        ctx.denied.increment();
-        ctx.listener.callDenied(info, call, reason);
-        error(route, callId, Errno.EACCES, reason);
-    }
-
-    /** Sends a push event; true if it took the unreliable path (see {@link SessionOutput#event}). */
-    boolean event(ProxySocket s, Event e, boolean datagram) {
-        if (closed) {
-            Message.release(e);
-            return false;
-        }
-        return out.event(e, s.pushRoute, datagram);
-    }
-
-    boolean outputWritable(Object route) {
-        return out.isWritable(route);
-    }
-
-    /** Bytes this session's transports hold for it (see {@link #countTransportHeld}). */
-    private final java.util.concurrent.atomic.AtomicLong transportHeld = new java.util.concurrent.atomic.AtomicLong();
-
-    /**
-     * The counter a front end gives {@link dev.sockbridge.api.transport.Transport#countHeldBytes} of this
-     * session's transports: what they hold for it (answers not yet written, a message being received)
-     * counts in {@link #transportHeldBytes()} and in the proxy's total like every other byte held for the
-     * session. Any thread.
-     */
-    public void countTransportHeld(long delta) {
+    /** What a transport of this session holds for it changed by {@code delta}. Any thread. */
+    void countTransportHeld(long delta) {
         long mine = transportHeld.addAndGet(delta);
         Runnable end = overBudget;
         if (ctx.countHeld(delta, mine) && end != null && overBudgetEnding.compareAndSet(false, true)) {
@@ -207,346 +196,172 @@ public final class SessionCore {
         }
     }
 
-    private volatile Runnable overBudget;
-    private final java.util.concurrent.atomic.AtomicBoolean overBudgetEnding = new java.util.concurrent.atomic.AtomicBoolean();
-
     /**
      * What ends this session when its transports push the proxy past its buffer budget (see
-     * {@link ProxyContext#countHeld}); the front end's close. Any thread.
+     * {@link ProxyContext#countHeld}): the proxy's close of its front end. Any thread.
      */
-    public void onOverBudget(Runnable end) {
+    void onOverBudget(Runnable end) {
         overBudget = end;
     }
 
-    /** What this session's transports hold for it now (see {@link #countTransportHeld}). Any thread. */
+    @Override
     public long transportHeldBytes() {
         return transportHeld.get();
     }
 
-    // ------------------------------------------------------------------ requests
+    // ------------------------------------------------------------------ calls
 
-    /** Executes one call; the answer comes through the output, now or later. Call on {@link #loop}. */
-    public void handle(Request r, Object route) {
+    @Override
+    public void submit(Call call) {
         assert loop.inEventLoop();
         if (closed) {
-            Message.release(r);
+            Message.release(call.request());
             return;
         }
+        if (delivering > 0 || !deferred.isEmpty()) {
+            // submitted from inside a result or event (or behind such calls): run after the engine's current work
+            deferred.add(call);
+            if (deferred.size() == 1) {
+                loop.execute(this::runDeferred);
+            }
+            return;
+        }
+        start(call);
+    }
+
+    private void runDeferred() {
+        Call c;
+        while (delivering == 0 && (c = deferred.poll()) != null) {
+            if (closed) {
+                Message.release(c.request());
+            } else {
+                start(c);
+            }
+        }
+        if (!deferred.isEmpty()) {
+            loop.execute(this::runDeferred);
+        }
+    }
+
+    private void start(Call call) {
+        Request r = call.request();
         ctx.calls.increment();
         outstanding++;
+        EngineCall c = new EngineCall(this, call, CALL_NAMES[r.messageType().ordinal()], CallDispatcher.fdOf(r));
+        ctx.listener.callStarted(info, c.name, c.fd);
         if (outstanding > limits.maxOutstandingCalls()) {
             Message.release(r);
-            error(route, r.callId(), Errno.ENOBUFS, "too many outstanding calls (limit " + limits.maxOutstandingCalls() + ")");
+            c.fail(Errno.ENOBUFS, "too many outstanding calls (limit " + limits.maxOutstandingCalls() + ")");
             return;
         }
         try {
-            dispatch(r, route);
+            dispatcher.dispatch(c);
         } catch (RuntimeException e) {
             // a bug of ours, not the client's: the client gets an errno it can act on, the log the details
             LOG.log(System.Logger.Level.DEBUG, () -> "session " + info.id() + ": " + r.messageType() + " failed", e);
             Message.release(r);
-            error(route, r.callId(), Errno.EIO, r.messageType().name().toLowerCase(java.util.Locale.ROOT)
-                    + " failed in the proxy");
+            if (!c.isDone()) {
+                c.fail(Errno.EIO, c.name + " failed in the proxy");
+            }
         }
     }
 
-    /** A datagram of socket {@code fd} was dropped by the front end (its datagram path refused it). */
+    /** Where every call ends: counted, told to the listener, and handed to its route (see {@link EngineCall}). */
+    void completed(EngineCall c, Result r) {
+        outstanding--;
+        int error = r instanceof Result.Error ? ((Result.Error) r).code() : 0;
+        ctx.listener.callEnded(info, c.name, c.fd, error);
+        if (c.fireAndForget()) {
+            // the datagram path: nobody to answer, but a failure is a dropped datagram
+            if (error != 0) {
+                ctx.datagramsDropped.increment();
+            }
+            Result.release(r);
+            return;
+        }
+        if (error != 0) {
+            ctx.callErrors.increment();
+        }
+        if (closed) {
+            Result.release(r);
+            return;
+        }
+        delivering++;
+        try {
+            c.route().completed(c.call, r);
+        } finally {
+            delivering--;
+        }
+    }
+
+    /** Sends a push event to the socket's push route; true if it took the unreliable path (see {@link dev.sockbridge.proxy.spi.Route#pushed}). */
+    boolean event(ProxySocket s, Event e, boolean datagram) {
+        if (closed || s.pushRoute == null) {
+            Message.release(e);
+            return false;
+        }
+        delivering++;
+        try {
+            return s.pushRoute.pushed(e, datagram);
+        } finally {
+            delivering--;
+        }
+    }
+
+    /** {@code n} bytes of socket {@code fd} went to its native channel (written to the kernel soon after). */
+    void countSent(int fd, long n) {
+        ctx.bytesOut.add(n);
+        ctx.listener.bytesSent(info, fd, n);
+    }
+
+    /** {@code n} bytes arrived from socket {@code fd}'s native channel. */
+    void countReceived(int fd, long n) {
+        ctx.bytesIn.add(n);
+        ctx.listener.bytesReceived(info, fd, n);
+    }
+
+    void countDenied(String call, String reason) {
+        ctx.countDenied(info, call, reason);
+    }
+
+    @Override
     public void datagramDropped(int fd) {
-        ProxySocket s = sockets.get(fd);
+        ProxySocket s = table.get(fd);
         if (s != null) {
             s.datagramsDropped++;
         }
         ctx.datagramsDropped.increment();
     }
 
-    /** Grants push credit to a socket. */
+    @Override
     public void credit(int fd, long bytes) {
-        ProxySocket s = sockets.get(fd);
+        ProxySocket s = table.get(fd);
         if (s != null && bytes > 0) {
             s.credit = Math.min(Long.MAX_VALUE / 2, s.credit + bytes);
             s.changed();
         }
     }
 
-    /** The output became writable again: resume what waited for it. */
-    public void outputWritabilityChanged() {
-        for (ProxySocket s : new ArrayList<>(sockets.values())) {
+    @Override
+    public void writabilityChanged() {
+        for (ProxySocket s : table.all()) {
             s.changed();
         }
     }
 
-    private void dispatch(Request r, Object route) {
-        switch (r.messageType()) {
-            case SOCKET:
-                socket((Request.Socket) r, route);
-                return;
-            case SOCKETPAIR:
-                socketPair((Request.SocketPair) r, route);
-                return;
-            case GETADDRINFO:
-                ctx.resolver.getAddrInfo(loop, info, policy(), lookupQuota(), (Request.GetAddrInfo) r,
-                        rep -> onLoop(() -> reply(route, rep)), why -> ctx.countDenied(info, "getaddrinfo", why));
-                return;
-            case GETNAMEINFO:
-                ctx.resolver.getNameInfo(loop, info, policy(), lookupQuota(), (Request.GetNameInfo) r,
-                        rep -> onLoop(() -> reply(route, rep)), why -> ctx.countDenied(info, "getnameinfo", why));
-                return;
-            case POLL:
-                poll((Request.Poll) r, route);
-                return;
-            default:
-                break;
-        }
-        int fd = fdOf(r);
-        ProxySocket s = sockets.get(fd);
-        if (s == null) {
-            Message.release(r);
-            error(route, r.callId(), Errno.EBADF, "no socket " + fd + " in this session");
-            return;
-        }
-        switch (r.messageType()) {
-            case BIND:
-                s.bind((Request.Bind) r, route);
-                return;
-            case CONNECT:
-                s.connect((Request.Connect) r, route);
-                return;
-            case LISTEN:
-                s.listen((Request.Listen) r, route);
-                return;
-            case ACCEPT:
-                s.accept((Request.Accept) r, route);
-                return;
-            case SEND: {
-                Request.Send q = (Request.Send) r;
-                s.send(q.callId(), q.flags(), null, q.data(), route);
-                return;
-            }
-            case SENDTO: {
-                Request.SendTo q = (Request.SendTo) r;
-                s.send(q.callId(), q.flags(), q.address(), q.data(), route);
-                return;
-            }
-            case SENDMSG: {
-                Request.SendMsg q = (Request.SendMsg) r;
-                s.send(q.callId(), q.flags(), q.address(), q.data(), route);
-                return;
-            }
-            case RECV: {
-                Request.Recv q = (Request.Recv) r;
-                s.recv(q.callId(), q.length(), q.flags(), ProxySocket.RecvKind.RECV, route);
-                return;
-            }
-            case RECVFROM: {
-                Request.RecvFrom q = (Request.RecvFrom) r;
-                s.recv(q.callId(), q.length(), q.flags(), ProxySocket.RecvKind.RECVFROM, route);
-                return;
-            }
-            case RECVMSG: {
-                Request.RecvMsg q = (Request.RecvMsg) r;
-                s.recv(q.callId(), q.length(), q.flags(), ProxySocket.RecvKind.RECVMSG, route);
-                return;
-            }
-            case SHUTDOWN:
-                s.shutdown((Request.Shutdown) r, route);
-                return;
-            case CLOSE:
-                closeSocket(s, "closed by the client");
-                reply(route, new Reply.Ok(r.callId()));
-                return;
-            case GETSOCKOPT:
-                getSockOpt(s, (Request.GetSockOpt) r, route);
-                return;
-            case SETSOCKOPT:
-                setSockOpt(s, (Request.SetSockOpt) r, route);
-                return;
-            case GETSOCKNAME: {
-                InetSocketAddress a = s.localAddress();
-                reply(route, new Reply.Address(r.callId(), a));
-                return;
-            }
-            case GETPEERNAME: {
-                InetSocketAddress a = s.peerAddress();
-                if (a == null) {
-                    error(route, r.callId(), Errno.ENOTCONN, "socket " + fd + " is not connected");
-                } else {
-                    reply(route, new Reply.Address(r.callId(), a));
-                }
-                return;
-            }
-            case PUSH: {
-                Request.Push q = (Request.Push) r;
-                s.push = q.enabled();
-                s.credit = Math.max(0, q.credit());
-                s.pushRoute = route;
-                reply(route, new Reply.Ok(r.callId()));
-                s.changed();
-                return;
-            }
-            default:
-                Message.release(r);
-                error(route, r.callId(), Errno.ENOSYS, "unsupported call " + r.messageType());
-        }
-    }
+    // ------------------------------------------------------------------ for sockets
 
-    private static int fdOf(Request r) {
-        switch (r.messageType()) {
-            case BIND: return ((Request.Bind) r).fd();
-            case CONNECT: return ((Request.Connect) r).fd();
-            case LISTEN: return ((Request.Listen) r).fd();
-            case ACCEPT: return ((Request.Accept) r).fd();
-            case SEND: return ((Request.Send) r).fd();
-            case SENDTO: return ((Request.SendTo) r).fd();
-            case SENDMSG: return ((Request.SendMsg) r).fd();
-            case RECV: return ((Request.Recv) r).fd();
-            case RECVFROM: return ((Request.RecvFrom) r).fd();
-            case RECVMSG: return ((Request.RecvMsg) r).fd();
-            case SHUTDOWN: return ((Request.Shutdown) r).fd();
-            case CLOSE: return ((Request.Close) r).fd();
-            case GETSOCKOPT: return ((Request.GetSockOpt) r).fd();
-            case SETSOCKOPT: return ((Request.SetSockOpt) r).fd();
-            case GETSOCKNAME: return ((Request.GetSockName) r).fd();
-            case GETPEERNAME: return ((Request.GetPeerName) r).fd();
-            case PUSH: return ((Request.Push) r).fd();
-            default: return -1;
-        }
-    }
-
-    void onLoop(Runnable r) {
-        Loops.run(loop, r);
-    }
-
-    // ------------------------------------------------------------------ descriptors
-
-    private boolean roomForSocket(Object route, int callId, int n) {
-        if (sockets.size() + n > limits.maxSockets()) {
-            error(route, callId, Errno.EMFILE, "too many open sockets (limit " + limits.maxSockets() + ")");
-            return false;
-        }
-        return true;
-    }
-
-    /** Gives a socket the next free descriptor; null if the limit is reached. */
+    /** Gives a socket (an accepted connection) the next free descriptor; null if the limit is reached. */
     Integer register(ProxySocket s) {
-        if (sockets.size() >= limits.maxSockets()) {
-            return null;
-        }
-        int fd;
-        do {
-            fd = nextFd;
-            nextFd = nextFd >= (1 << 30) ? 3 : nextFd + 1;
-        } while (sockets.containsKey(fd));
-        s.fd = fd;
-        sockets.put(fd, s);
-        return fd;
+        return table.register(s);
     }
 
-    private void socket(Request.Socket r, Object route) {
-        int domain = r.domain();
-        int type = r.type() & Posix.SOCK_TYPE_MASK;
-        boolean nonBlocking = (r.type() & Posix.SOCK_NONBLOCK) != 0;
-        if (domain != Posix.AF_INET && domain != Posix.AF_INET6) {
-            error(route, r.callId(), Errno.EAFNOSUPPORT, "address family " + domain + " not supported (AF_INET, AF_INET6 are)");
-            return;
-        }
-        if (type != Posix.SOCK_STREAM && type != Posix.SOCK_DGRAM) {
-            error(route, r.callId(), Errno.ESOCKTNOSUPPORT, "socket type " + type + " not supported (SOCK_STREAM, SOCK_DGRAM are)");
-            return;
-        }
-        int proto = r.protocol();
-        if (proto != 0 && proto != (type == Posix.SOCK_STREAM ? Posix.IPPROTO_TCP : Posix.IPPROTO_UDP)) {
-            error(route, r.callId(), Errno.EPROTONOSUPPORT, "protocol " + proto + " does not fit socket type " + type);
-            return;
-        }
-        if (!roomForSocket(route, r.callId(), 1)) {
-            return;
-        }
-        ProxySocket s = type == Posix.SOCK_STREAM ? new StreamSocket(this, domain) : new DgramSocket(this, domain);
-        s.nonBlocking = nonBlocking;
-        int fd = register(s);
-        reply(route, new Reply.Value(r.callId(), fd));
+    void wakePolls(int fd) {
+        table.wakePolls(fd);
     }
-
-    private void socketPair(Request.SocketPair r, Object route) {
-        int type = r.type() & Posix.SOCK_TYPE_MASK;
-        if (r.domain() != Posix.AF_UNIX) {
-            error(route, r.callId(), Errno.EOPNOTSUPP, "socketpair supports AF_UNIX only");
-            return;
-        }
-        if (type != Posix.SOCK_STREAM && type != Posix.SOCK_DGRAM) {
-            error(route, r.callId(), Errno.ESOCKTNOSUPPORT, "socket type " + type + " not supported");
-            return;
-        }
-        if (!roomForSocket(route, r.callId(), 2)) {
-            return;
-        }
-        PairSocket a = new PairSocket(this, type == Posix.SOCK_STREAM);
-        PairSocket b = new PairSocket(this, type == Posix.SOCK_STREAM);
-        a.peer = b;
-        b.peer = a;
-        a.nonBlocking = b.nonBlocking = (r.type() & Posix.SOCK_NONBLOCK) != 0;
-        int fa = register(a);
-        int fb = register(b);
-        reply(route, new Reply.SocketPair(r.callId(), fa, fb));
-    }
-
-    void closeSocket(ProxySocket s, String why) {
-        sockets.remove(s.fd);
-        s.close(why);
-        wakePolls(s.fd);
-    }
-
-    // ------------------------------------------------------------------ options
-
-    private void getSockOpt(ProxySocket s, Request.GetSockOpt r, Object route) {
-        if (r.level() == SOL_SOCKBRIDGE && r.name() == SB_DATAGRAMS_DROPPED) {
-            reply(route, new Reply.Value(r.callId(), s.datagramsDropped));
-            return;
-        }
-        SocketOption<?> opt = SocketOption.of(r.level(), r.name());
-        if (opt == null) {
-            error(route, r.callId(), Errno.ENOPROTOOPT, "unknown option level " + r.level() + " name " + r.name());
-            return;
-        }
-        Long v = s.getOption(opt);
-        if (v == null) {
-            error(route, r.callId(), Errno.ENOPROTOOPT, opt.name() + " does not apply to this socket");
-            return;
-        }
-        reply(route, new Reply.Value(r.callId(), v));
-    }
-
-    private void setSockOpt(ProxySocket s, Request.SetSockOpt r, Object route) {
-        if (r.level() == SOL_SOCKBRIDGE && r.name() == SB_DATAGRAMS_DROPPED) {
-            error(route, r.callId(), Errno.ENOPROTOOPT, "SB_DATAGRAMS_DROPPED is read-only");
-            return;
-        }
-        SocketOption<?> opt = SocketOption.of(r.level(), r.name());
-        if (opt == null) {
-            error(route, r.callId(), Errno.ENOPROTOOPT, "unknown option level " + r.level() + " name " + r.name());
-            return;
-        }
-        if (opt.readOnly()) {
-            error(route, r.callId(), Errno.ENOPROTOOPT, opt.name() + " is read-only");
-            return;
-        }
-        if ((opt.kind() == SocketOption.Kind.INT && (r.value() < 0 || r.value() > Integer.MAX_VALUE))
-                || (opt.kind() == SocketOption.Kind.TIMEOUT && r.value() < 0)) {
-            error(route, r.callId(), Errno.EINVAL, "bad value " + r.value() + " for " + opt.name());
-            return;
-        }
-        Errno e = s.setOption(opt, r.value());
-        if (e != null) {
-            error(route, r.callId(), e, opt.name() + " does not apply to this socket");
-        } else {
-            reply(route, new Reply.Ok(r.callId()));
-        }
-    }
-
-    // ------------------------------------------------------------------ waiting
 
     /** Parks a call on a socket; {@code timeoutMicros} > 0 arms a timer that calls {@link Pending#expire()}. */
-    void park(java.util.ArrayDeque<Pending> queue, Pending p, long timeoutMicros) {
+    void park(ArrayDeque<Pending> queue, Pending p, long timeoutMicros) {
         queue.add(p);
         if (timeoutMicros > 0) {
             p.timer = loop.schedule(() -> {
@@ -556,139 +371,6 @@ public final class SessionCore {
                 }
             }, timeoutMicros, TimeUnit.MICROSECONDS);
         }
-    }
-
-    private final class PollWait {
-        final Request.Poll req;
-        final Object route;
-        /** The distinct non-negative descriptors it waits on. */
-        final int[] fds;
-        io.netty.util.concurrent.ScheduledFuture<?> timer;
-        boolean done;
-
-        PollWait(Request.Poll req, Object route) {
-            this.req = req;
-            this.route = route;
-            this.fds = req.fds().stream().mapToInt(PollFd::fd).filter(fd -> fd >= 0).distinct().toArray();
-        }
-
-        /** What {@code fd} reports for this poll now (0 when nothing it asks for holds). */
-        int revents(int fd) {
-            ctx.pollChecks.increment();
-            ProxySocket s = sockets.get(fd);
-            if (s == null) {
-                return Posix.POLLNVAL;
-            }
-            int events = 0;
-            for (PollFd p : req.fds()) {
-                if (p.fd() == fd) {
-                    events |= p.events();
-                }
-            }
-            return s.readiness() & (events | Posix.POLLERR | Posix.POLLHUP | Posix.POLLNVAL);
-        }
-
-        List<PollFd> ready() {
-            List<PollFd> out = new ArrayList<>();
-            for (PollFd p : req.fds()) {
-                if (p.fd() < 0) {
-                    continue;
-                }
-                ctx.pollChecks.increment();
-                ProxySocket s = sockets.get(p.fd());
-                int rev = s == null ? Posix.POLLNVAL
-                        : s.readiness() & (p.events() | Posix.POLLERR | Posix.POLLHUP | Posix.POLLNVAL);
-                if (rev != 0) {
-                    out.add(new PollFd(p.fd(), rev));
-                }
-            }
-            return out;
-        }
-    }
-
-    private void poll(Request.Poll r, Object route) {
-        if (r.fds().size() > limits.maxSockets() * 2 + 16) {
-            error(route, r.callId(), Errno.EINVAL, "too many descriptors in poll");
-            return;
-        }
-        PollWait w = new PollWait(r, route);
-        List<PollFd> ready = w.ready();
-        if (!ready.isEmpty() || r.timeoutMillis() == 0) {
-            reply(route, new Reply.Poll(r.callId(), ready));
-            return;
-        }
-        for (int fd : w.fds) {
-            pollsByFd.computeIfAbsent(fd, k -> new java.util.LinkedHashSet<>()).add(w);
-        }
-        pollsWaiting++;
-        if (r.timeoutMillis() > 0) {
-            w.timer = loop.schedule(() -> {
-                if (!w.done) {
-                    unpark(w);
-                    reply(route, new Reply.Poll(r.callId(), List.of()));
-                }
-            }, r.timeoutMillis(), TimeUnit.MILLISECONDS);
-        }
-    }
-
-    private void unpark(PollWait w) {
-        w.done = true;
-        pollsWaiting--;
-        for (int fd : w.fds) {
-            java.util.Set<PollWait> set = pollsByFd.get(fd);
-            if (set != null) {
-                set.remove(w);
-                if (set.isEmpty()) {
-                    pollsByFd.remove(fd);
-                }
-            }
-        }
-        if (w.timer != null) {
-            w.timer.cancel(false);
-        }
-    }
-
-    /**
-     * Socket {@code fd} changed (or went away): answers the polls waiting on it that it now makes ready.
-     * Costs work for those polls only; a poll it wakes is answered with every descriptor ready then.
-     */
-    void wakePolls(int fd) {
-        if (pollsWaiting == 0) {
-            return;
-        }
-        java.util.Set<PollWait> set = pollsByFd.get(fd);
-        if (set == null) {
-            return;
-        }
-        List<PollWait> woken = null;
-        for (PollWait w : set) {
-            if (w.revents(fd) != 0) {
-                if (woken == null) {
-                    woken = new ArrayList<>();
-                }
-                woken.add(w);
-            }
-        }
-        if (woken == null) {
-            return;
-        }
-        for (PollWait w : woken) {
-            if (w.done) {
-                continue;
-            }
-            unpark(w);
-            reply(w.route, new Reply.Poll(w.req.callId(), w.ready()));
-        }
-    }
-
-    // ------------------------------------------------------------------ policy and channels
-
-    SocketPolicy policy() {
-        return policy;
-    }
-
-    public SessionLimits limits() {
-        return limits;
     }
 
     /** Counts a native channel from open to close, so a leak shows in the stats. */
@@ -740,7 +422,7 @@ public final class SessionCore {
             if (!allowed.isEmpty()) {
                 ok.accept(allowed);
             } else if (denial != null) {
-                ctx.countDenied(info, call, denial);
+                countDenied(call, denial);
                 fail.accept(Errno.EACCES, denial);
             } else {
                 fail.accept(Errno.EHOSTUNREACH, "no address of the socket's family for " + host);
@@ -751,7 +433,7 @@ public final class SessionCore {
             } else if (t instanceof Resolver.LookupException) {
                 Resolver.LookupException le = (Resolver.LookupException) t;
                 if (le.denied()) {
-                    ctx.countDenied(info, call, le.getMessage());
+                    countDenied(call, le.getMessage());
                 }
                 fail.accept(le.denied() ? Errno.EACCES : le.gaiCode() == dev.sockbridge.api.GaiError.EAI_AGAIN ? Errno.EAGAIN : Errno.EHOSTUNREACH,
                         le.getMessage());
@@ -781,25 +463,17 @@ public final class SessionCore {
 
     // ------------------------------------------------------------------ end
 
-    /** Ends the session: closes every socket and native channel it owns. Idempotent. */
+    @Override
     public void close(int code, String reason) {
         if (closed) {
             return;
         }
         closed = true;
-        for (ProxySocket s : new ArrayList<>(sockets.values())) {
-            s.close("session ended");
+        table.closeAll("session ended");
+        Call c;
+        while ((c = deferred.poll()) != null) {
+            Message.release(c.request());
         }
-        sockets.clear();
-        for (java.util.Set<PollWait> set : pollsByFd.values()) {
-            for (PollWait w : set) {
-                if (w.timer != null) {
-                    w.timer.cancel(false);
-                }
-            }
-        }
-        pollsByFd.clear();
-        pollsWaiting = 0;
         ctx.sessionsOpen.decrementAndGet();
         ctx.listener.sessionClosed(info, code, reason);
     }

@@ -1,12 +1,10 @@
 package dev.sockbridge.proxy.internal;
 
-import dev.sockbridge.api.Errno;
 import dev.sockbridge.api.codec.MessageCodec;
 import dev.sockbridge.api.codec.ProtocolException;
 import dev.sockbridge.api.message.Control;
 import dev.sockbridge.api.message.Event;
 import dev.sockbridge.api.message.Message;
-import dev.sockbridge.api.message.MessageType;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
 import dev.sockbridge.api.transport.Transport;
@@ -37,9 +35,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * session ends with {@code Goodbye(4002)}.
  *
  * <pre>
- *  Transport ─frame─▶ decode ─Call─▶ EngineSession ─▶ native channels
- *            ◀─frame─ encode ◀─Result─┘
+ *  Transport ─frame─▶ SockbridgeDecoder ─Message─▶ this (dispatch: handshake, calls, credit) ─Call─▶ EngineSession
+ *            ◀─frame─ SockbridgeEncoder ◀─Result / Event / Control──────────┘ (Route)
  * </pre>
+ * The decoder and encoder hold no state and do no I/O; this class is the dispatcher between them.
  */
 public final class SockbridgeSession implements TransportListener, FrontEnd {
     public static final String AGENT = "sockbridge-proxy/0.1";
@@ -62,6 +61,8 @@ public final class SockbridgeSession implements TransportListener, FrontEnd {
     private final Transport transport;
     private final EventLoop loop;
     private final MessageCodec codec = MessageCodec.cbor();
+    private final SockbridgeDecoder decoder = new SockbridgeDecoder(codec);
+    private final SockbridgeEncoder encoder = new SockbridgeEncoder(codec);
     /** The route (and read gate) of the main transport and of each stream (streams' are added when they open). */
     private final Map<Transport, TransportRoute> routes = new ConcurrentHashMap<>();
     private final TransportRoute main;
@@ -92,7 +93,7 @@ public final class SockbridgeSession implements TransportListener, FrontEnd {
                 Result.release(result);
                 return;
             }
-            send(Results.toReply(call.request().callId(), result), this);
+            send(encoder.reply(call.request().callId(), result, transport.alloc()), this);
         }
 
         @Override
@@ -109,7 +110,7 @@ public final class SockbridgeSession implements TransportListener, FrontEnd {
             Transport main = SockbridgeSession.this.transport;
             if (datagram && main.capabilities().contains(Transport.Capability.DATAGRAMS)) {
                 int fd = event instanceof Event.Data ? ((Event.Data) event).fd() : -1;
-                ByteBuf b = codec.encode(event, main.alloc());
+                ByteBuf b = encoder.message(event, main.alloc());
                 if (b.readableBytes() <= main.maxDatagramSize()) {
                     if (!main.sendDatagram(b)) {
                         session.datagramDropped(fd);
@@ -144,33 +145,29 @@ public final class SockbridgeSession implements TransportListener, FrontEnd {
             frame.release();
             return;
         }
-        Message m;
-        try {
-            if (frame.readableBytes() > session.limits().maxFrameSize()) {
-                goodbye(Control.Goodbye.TOO_BIG, "frame of " + frame.readableBytes() + " bytes exceeds the limit of "
-                        + session.limits().maxFrameSize());
+        SockbridgeDecoder.Inbound in = decoder.decode(frame, session.limits().maxFrameSize(), welcomed);
+        if (in instanceof SockbridgeDecoder.Fatal) {
+            SockbridgeDecoder.Fatal f = (SockbridgeDecoder.Fatal) in;
+            if (f.malformed()) {
+                session.countMalformed();
+            }
+            goodbye(f.code(), f.reason());
+        } else if (in instanceof SockbridgeDecoder.BadRequest) {
+            SockbridgeDecoder.BadRequest b = (SockbridgeDecoder.BadRequest) in;
+            session.countMalformed();
+            if (++malformedAnswered > MAX_MALFORMED_REQUESTS) {
+                goodbye(Control.Goodbye.LIMIT_EXCEEDED, "more than " + MAX_MALFORMED_REQUESTS
+                        + " malformed requests; last: " + b.reason());
                 return;
             }
-            m = codec.decode(frame);
-        } catch (ProtocolException e) {
-            session.countMalformed();
-            MessageType t = MessageType.of(e.messageType());
-            boolean request = e.messageType() >= 0x10 && e.messageType() < 0x40;
-            if (welcomed && e.callId() > 0 && (request || t == null)) {
-                if (++malformedAnswered > MAX_MALFORMED_REQUESTS) {
-                    goodbye(Control.Goodbye.LIMIT_EXCEEDED, "more than " + MAX_MALFORMED_REQUESTS
-                            + " malformed requests; last: " + e.getMessage());
-                    return;
-                }
-                Errno errno = t == null ? Errno.ENOSYS : Errno.EINVAL;
-                send(new Reply.Error(e.callId(), errno, e.getMessage()), from);
-            } else {
-                goodbye(Control.Goodbye.PROTOCOL_ERROR, e.getMessage());
-            }
-            return;
-        } finally {
-            frame.release();
+            send(new Reply.Error(b.callId(), b.errno(), b.reason()), from);
+        } else {
+            dispatch(((SockbridgeDecoder.Decoded) in).message(), from);
         }
+    }
+
+    /** What one decoded message does: the handshake, a call, credit, goodbye. */
+    private void dispatch(Message m, TransportRoute from) {
         if (!welcomed) {
             hello(m);
             return;
@@ -282,7 +279,7 @@ public final class SockbridgeSession implements TransportListener, FrontEnd {
     // ------------------------------------------------------------------ outbound
 
     private void send(Message m, TransportRoute to) {
-        send(codec.encode(m, to.transport.alloc()), to);
+        send(encoder.message(m, to.transport.alloc()), to);
     }
 
     /** Sends a frame; reading of {@code to} stops at once if that filled it. On the loop. */

@@ -4,7 +4,7 @@ import dev.sockbridge.api.Errno;
 import dev.sockbridge.api.Posix;
 import dev.sockbridge.api.SocketOption;
 import dev.sockbridge.api.message.Event;
-import dev.sockbridge.api.message.Reply;
+import dev.sockbridge.proxy.spi.Result;
 import dev.sockbridge.api.message.Request;
 import dev.sockbridge.proxy.SocketPolicy;
 import io.netty.bootstrap.Bootstrap;
@@ -55,23 +55,23 @@ final class StreamSocket extends ProxySocket {
     // ------------------------------------------------------------------ bind / listen
 
     @Override
-    void bind(Request.Bind r, Object route) {
+    void bind(Request.Bind r, EngineCall call) {
         InetSocketAddress a = r.address();
         if (state != State.NEW || bound != null) {
-            session.error(route, r.callId(), Errno.EINVAL, "socket " + fd + " is already bound");
+            call.fail(Errno.EINVAL, "socket " + fd + " is already bound");
             return;
         }
         if (a == null || a.isUnresolved()) {
-            session.error(route, r.callId(), Errno.EINVAL, "bind needs a numeric address");
+            call.fail(Errno.EINVAL, "bind needs a numeric address");
             return;
         }
         if (!familyFits(a.getAddress())) {
-            session.error(route, r.callId(), Errno.EAFNOSUPPORT, "address family does not match the socket");
+            call.fail(Errno.EAFNOSUPPORT, "address family does not match the socket");
             return;
         }
         SocketPolicy.Decision d = session.policy().checkBind(session.info, a, false);
         if (!d.allowed()) {
-            session.denied(route, r.callId(), "bind", d.reason());
+            call.denied("bind", d.reason());
             return;
         }
         if (a.getPort() != 0 && !Boolean.TRUE.equals(flag(SocketOption.SO_REUSEPORT))) {
@@ -80,12 +80,12 @@ final class StreamSocket extends ProxySocket {
                 probe.setReuseAddress(Boolean.TRUE.equals(flag(SocketOption.SO_REUSEADDR)));
                 probe.bind(a, 1);
             } catch (java.io.IOException e) {
-                session.error(route, r.callId(), ErrnoMapper.of(e), ErrnoMapper.reason(e));
+                call.fail(ErrnoMapper.of(e), ErrnoMapper.reason(e));
                 return;
             }
         }
         bound = a;
-        session.reply(route, new Reply.Ok(r.callId()));
+        call.ok();
     }
 
     private Boolean flag(SocketOption<?> o) {
@@ -98,27 +98,27 @@ final class StreamSocket extends ProxySocket {
     }
 
     @Override
-    void listen(Request.Listen r, Object route) {
+    void listen(Request.Listen r, EngineCall call) {
         int bl = Math.max(1, Math.min(r.backlog() <= 0 ? 128 : r.backlog(), 4096));
         if (state == State.LISTENING) {
             backlog = bl;
-            session.reply(route, new Reply.Ok(r.callId()));
+            call.ok();
             return;
         }
         if (state != State.NEW) {
-            session.error(route, r.callId(), Errno.EINVAL, "socket " + fd + " is connected");
+            call.fail(Errno.EINVAL, "socket " + fd + " is connected");
             return;
         }
         InetSocketAddress local = bound != null ? bound
                 : new InetSocketAddress(session.policy().autoBindAddress(domain == Posix.AF_INET6), 0);
         SocketPolicy.Decision d = session.policy().checkBind(session.info, local, false);
         if (!d.allowed()) {
-            session.denied(route, r.callId(), "listen", d.reason());
+            call.denied("listen", d.reason());
             return;
         }
         String refusal = session.nativeChannelRefusal();
         if (refusal != null) {
-            session.error(route, r.callId(), Errno.EMFILE, refusal);
+            call.fail(Errno.EMFILE, refusal);
             return;
         }
         backlog = bl;
@@ -139,7 +139,7 @@ final class StreamSocket extends ProxySocket {
                 });
         ChannelFuture f = b.bind(local);
         if (NativeIo.failedAtCreation(f)) {
-            session.error(route, r.callId(), NativeIo.creationErrno(f.cause()), "cannot create a socket: " + ErrnoMapper.reason(f.cause()));
+            call.fail(NativeIo.creationErrno(f.cause()), "cannot create a socket: " + ErrnoMapper.reason(f.cause()));
             return;
         }
         state = State.LISTENING;
@@ -151,12 +151,12 @@ final class StreamSocket extends ProxySocket {
                 return;
             }
             if (f.isSuccess()) {
-                session.reply(route, new Reply.Ok(r.callId()));
+                call.ok();
                 readAccepts();
             } else {
                 state = State.NEW;
                 server = null;
-                session.error(route, r.callId(), ErrnoMapper.of(f.cause()), ErrnoMapper.reason(f.cause()));
+                call.fail(ErrnoMapper.of(f.cause()), ErrnoMapper.reason(f.cause()));
             }
         });
     }
@@ -192,42 +192,37 @@ final class StreamSocket extends ProxySocket {
     }
 
     @Override
-    void accept(Request.Accept r, Object route) {
+    void accept(Request.Accept r, EngineCall call) {
         if (state != State.LISTENING) {
-            session.error(route, r.callId(), Errno.EINVAL, "socket " + fd + " is not listening");
+            call.fail(Errno.EINVAL, "socket " + fd + " is not listening");
             return;
         }
         if (push) {
-            session.error(route, r.callId(), Errno.EINVAL, "socket " + fd + " is in push mode: connections arrive as events");
+            call.fail(Errno.EINVAL, "socket " + fd + " is in push mode: connections arrive as events");
             return;
         }
         boolean childNonBlocking = (r.flags() & Posix.SOCK_NONBLOCK) != 0;
-        Pending p = new Pending(r.callId(), route) {
+        Pending p = new Pending(call) {
             @Override
             boolean attempt() {
-                return tryAccept(r.callId(), childNonBlocking, route);
+                return tryAccept(call, childNonBlocking);
             }
 
             @Override
             void expire() {
-                session.error(route, r.callId(), Errno.EAGAIN, "accept timed out (SO_RCVTIMEO)");
-            }
-
-            @Override
-            void abort(Errno e, String reason) {
-                session.error(route, r.callId(), e, reason);
+                call.fail(Errno.EAGAIN, "accept timed out (SO_RCVTIMEO)");
             }
         };
         if (!waiters.isEmpty() || !p.attempt()) {
             if (nonBlocking) {
-                session.error(route, r.callId(), Errno.EAGAIN, "no connection waiting");
+                call.fail(Errno.EAGAIN, "no connection waiting");
             } else {
                 session.park(waiters, p, timeout(SocketOption.SO_RCVTIMEO));
             }
         }
     }
 
-    private boolean tryAccept(int callId, boolean childNonBlocking, Object route) {
+    private boolean tryAccept(EngineCall call, boolean childNonBlocking) {
         StreamSocket child = acceptQueue.poll();
         if (child == null) {
             return false;
@@ -235,10 +230,10 @@ final class StreamSocket extends ProxySocket {
         Integer nfd = session.register(child);
         if (nfd == null) {
             child.close("descriptor limit");
-            session.error(route, callId, Errno.EMFILE, "too many open sockets (limit " + session.limits.maxSockets() + ")");
+            call.fail(Errno.EMFILE, "too many open sockets (limit " + session.limits.maxSockets() + ")");
         } else {
             child.nonBlocking = childNonBlocking;
-            session.reply(route, new Reply.Accept(callId, nfd, child.peerAddress()));
+            call.complete(new Result.Accepted(nfd, child.peerAddress()));
             child.changed();
         }
         readAccepts();
@@ -247,7 +242,7 @@ final class StreamSocket extends ProxySocket {
 
     @Override
     void pumpExtra() {
-        while (state == State.LISTENING && credit > 0 && session.outputWritable(pushRoute) && !acceptQueue.isEmpty()) {
+        while (state == State.LISTENING && credit > 0 && pushRoute.isWritable() && !acceptQueue.isEmpty()) {
             StreamSocket child = acceptQueue.poll();
             Integer nfd = session.register(child);
             if (nfd == null) {
@@ -272,16 +267,16 @@ final class StreamSocket extends ProxySocket {
     // ------------------------------------------------------------------ connect
 
     @Override
-    void connect(Request.Connect r, Object route) {
+    void connect(Request.Connect r, EngineCall call) {
         switch (state) {
             case CONNECTING:
-                session.error(route, r.callId(), Errno.EALREADY, "connect already in progress");
+                call.fail(Errno.EALREADY, "connect already in progress");
                 return;
             case CONNECTED:
-                session.error(route, r.callId(), Errno.EISCONN, "socket " + fd + " is already connected");
+                call.fail(Errno.EISCONN, "socket " + fd + " is already connected");
                 return;
             case LISTENING:
-                session.error(route, r.callId(), Errno.EISCONN, "socket " + fd + " is listening");
+                call.fail(Errno.EISCONN, "socket " + fd + " is listening");
                 return;
             default:
                 break;
@@ -289,37 +284,37 @@ final class StreamSocket extends ProxySocket {
         if (pendingError != 0 && everConnected) {
             int e = pendingError;
             pendingError = 0;
-            session.reply(route, new Reply.Error(r.callId(), e, Errno.nameOf(e)));
+            call.fail(e, Errno.nameOf(e));
             return;
         }
         InetSocketAddress target = r.address();
         if (target == null) {
-            session.error(route, r.callId(), Errno.EDESTADDRREQ, "no address");
+            call.fail(Errno.EDESTADDRREQ, "no address");
             return;
         }
         state = State.CONNECTING;
         if (target.isUnresolved()) {
             session.resolveTargets(this, target.getHostString(), target.getPort(), false, "connect", this::familyFits, addrs -> {
                 if (!closed) {
-                    connectTo(r.callId(), addrs.get(0), addrs.subList(1, addrs.size()), false, route);
+                    connectTo(call, addrs.get(0), addrs.subList(1, addrs.size()), false);
                 }
             }, (e, why) -> {
                 state = State.NEW;
-                session.error(route, r.callId(), e, why);
+                call.fail(e, why);
             });
             return;
         }
-        connectTo(r.callId(), target, java.util.List.of(), false, route);
+        connectTo(call, target, java.util.List.of(), false);
     }
 
     /**
      * Connects to {@code target}; if that fails, to each of {@code next} in turn (the other allowed addresses of
      * a name), as a client looping over getaddrinfo would. {@code answered}: the call already got its EINPROGRESS.
      */
-    private void connectTo(int callId, InetSocketAddress target, java.util.List<InetSocketAddress> next, boolean answered, Object route) {
+    private void connectTo(EngineCall call, InetSocketAddress target, java.util.List<InetSocketAddress> next, boolean answered) {
         if (!familyFits(target.getAddress())) {
             state = State.NEW;
-            session.error(route, callId, Errno.EAFNOSUPPORT, "address family does not match the socket");
+            call.fail(Errno.EAFNOSUPPORT, "address family does not match the socket");
             return;
         }
         SocketPolicy.Decision d = session.policy().checkConnect(session.info, target, false);
@@ -332,14 +327,14 @@ final class StreamSocket extends ProxySocket {
                 pendingError = Errno.EACCES.code();
                 changed();
             } else {
-                session.denied(route, callId, "connect", d.reason());
+                call.denied("connect", d.reason());
             }
             return;
         }
         String refusal = session.nativeChannelRefusal();
         if (refusal != null) {
             state = State.NEW;
-            session.error(route, callId, Errno.EMFILE, refusal);
+            call.fail(Errno.EMFILE, refusal);
             return;
         }
         long sndTimeoutMs = timeout(SocketOption.SO_SNDTIMEO) / 1000;
@@ -356,7 +351,7 @@ final class StreamSocket extends ProxySocket {
         if (NativeIo.failedAtCreation(f)) {
             // the channel could not even be created (EMFILE, ENFILE, ENOBUFS): Netty hands back a placeholder
             state = State.NEW;
-            session.error(route, callId, NativeIo.creationErrno(f.cause()), "cannot create a socket: " + ErrnoMapper.reason(f.cause()));
+            call.fail(NativeIo.creationErrno(f.cause()), "cannot create a socket: " + ErrnoMapper.reason(f.cause()));
             return;
         }
         channel = (SocketChannel) f.channel();
@@ -367,7 +362,7 @@ final class StreamSocket extends ProxySocket {
         boolean blocking = !nonBlocking && !answered;
         if (!blocking && !answered) {
             connectReportPending = true;
-            session.error(route, callId, Errno.EINPROGRESS, "connecting to " + target);
+            call.fail(Errno.EINPROGRESS, "connecting to " + target);
         }
         f.addListener(x -> {
             if (closed) {
@@ -377,13 +372,13 @@ final class StreamSocket extends ProxySocket {
                 state = State.CONNECTED;
                 everConnected = true;
                 if (blocking) {
-                    session.reply(route, new Reply.Ok(callId));
+                    call.ok();
                 }
             } else {
                 if (!next.isEmpty()) {
                     f.channel().close();
                     channel = null;
-                    connectTo(callId, next.get(0), next.subList(1, next.size()), !blocking, route);
+                    connectTo(call, next.get(0), next.subList(1, next.size()), !blocking);
                     return;
                 }
                 state = State.NEW;
@@ -391,7 +386,7 @@ final class StreamSocket extends ProxySocket {
                 Errno e = ErrnoMapper.of(f.cause());
                 channel = null;
                 if (blocking) {
-                    session.error(route, callId, e, "connect to " + target + ": " + ErrnoMapper.reason(f.cause()));
+                    call.fail(e, "connect to " + target + ": " + ErrnoMapper.reason(f.cause()));
                 } else {
                     pendingError = e.code();
                 }
@@ -443,6 +438,7 @@ final class StreamSocket extends ProxySocket {
                 ctx.channel().config().setAutoRead(false);
                 return;
             }
+            session.countReceived(fd, b.readableBytes());
             received(b, null, true);
             if (!hasRoom()) {
                 ctx.channel().config().setAutoRead(false); // resumed by maybeRead once a recv made room
@@ -490,14 +486,14 @@ final class StreamSocket extends ProxySocket {
         }
     }
 
-    private record PendingSend(int callId, ByteBuf data, Object route) {
+    private record PendingSend(EngineCall call, ByteBuf data) {
     }
 
     @Override
-    void send(int callId, int flags, InetSocketAddress to, ByteBuf data, Object route) {
+    void send(EngineCall call, int flags, InetSocketAddress to, ByteBuf data) {
         if (state != State.CONNECTED) {
             data.release();
-            session.error(route, callId, everConnected && channel == null && pendingError != 0 ? Errno.of(pendingError)
+            call.fail(everConnected && channel == null && pendingError != 0 ? Errno.of(pendingError)
                     : state == State.LISTENING || state == State.NEW || state == State.CONNECTING ? Errno.ENOTCONN : Errno.EPIPE,
                     "socket " + fd + " is not connected");
             return;
@@ -507,9 +503,9 @@ final class StreamSocket extends ProxySocket {
             int e = pendingError;
             if (e != 0) {
                 pendingError = 0;
-                session.reply(route, new Reply.Error(callId, e, Errno.nameOf(e)));
+                call.fail(e, Errno.nameOf(e));
             } else {
-                session.error(route, callId, Errno.EPIPE, "connection closed for sending");
+                call.fail(Errno.EPIPE, "connection closed for sending");
             }
             return;
         }
@@ -520,26 +516,26 @@ final class StreamSocket extends ProxySocket {
         if (sends.isEmpty() && channel.isWritable() && room) {
             session.addBuffered(n);
             write(data, n);
-            session.reply(route, new Reply.Value(callId, n));
+            call.value(n);
             return;
         }
         if (nonBlocking || (flags & Posix.MSG_DONTWAIT) != 0) {
             data.release();
-            session.error(route, callId, Errno.EAGAIN, room ? "send buffer full" : session.bufferFullReason(n));
+            call.fail(Errno.EAGAIN, room ? "send buffer full" : session.bufferFullReason(n));
             return;
         }
         if (!room) {
             data.release();
-            session.error(route, callId, Errno.ENOBUFS, session.bufferFullReason(n));
+            call.fail(Errno.ENOBUFS, session.bufferFullReason(n));
             return;
         }
         session.addBuffered(n);
-        sends.add(new PendingSend(callId, data, route));
+        sends.add(new PendingSend(call, data));
     }
 
     /** Writes {@code n} bytes already counted in the session's buffered bytes; the count drops when the write ends. */
     private void write(ByteBuf data, int n) {
-        session.ctx.bytesOut.add(n);
+        session.countSent(fd, n);
         channel.writeAndFlush(data).addListener(f -> {
             session.addBuffered(-n);
             if (!f.isSuccess() && pendingError == 0 && !closed) {
@@ -554,7 +550,7 @@ final class StreamSocket extends ProxySocket {
             PendingSend s = sends.poll();
             int n = s.data.readableBytes();
             write(s.data, n);
-            session.reply(s.route, new Reply.Value(s.callId, n));
+            s.call.value(n);
         }
         if (sends.isEmpty() && shutdownWriteAfterSends) {
             shutdownWriteAfterSends = false;
@@ -600,15 +596,15 @@ final class StreamSocket extends ProxySocket {
         while ((s = sends.poll()) != null) {
             session.addBuffered(-(s.data.readableBytes()));
             s.data.release();
-            session.error(s.route, s.callId, e, "connection closed");
+            s.call.fail(e, "connection closed");
         }
     }
 
     @Override
-    void shutdown(Request.Shutdown r, Object route) {
+    void shutdown(Request.Shutdown r, EngineCall call) {
         int how = r.how();
         if (how < Posix.SHUT_RD || how > Posix.SHUT_RDWR) {
-            session.error(route, r.callId(), Errno.EINVAL, "bad shutdown mode " + how);
+            call.fail(Errno.EINVAL, "bad shutdown mode " + how);
             return;
         }
         if (state == State.LISTENING) {
@@ -626,11 +622,11 @@ final class StreamSocket extends ProxySocket {
                 p.cancelTimer();
                 p.abort(Errno.EINVAL, "listening socket shut down");
             }
-            session.reply(route, new Reply.Ok(r.callId()));
+            call.ok();
             return;
         }
         if (state != State.CONNECTED) {
-            session.error(route, r.callId(), Errno.ENOTCONN, "socket " + fd + " is not connected");
+            call.fail(Errno.ENOTCONN, "socket " + fd + " is not connected");
             return;
         }
         if (how == Posix.SHUT_RD || how == Posix.SHUT_RDWR) {
@@ -653,7 +649,7 @@ final class StreamSocket extends ProxySocket {
                 }
             }
         }
-        session.reply(route, new Reply.Ok(r.callId()));
+        call.ok();
         changed();
     }
 

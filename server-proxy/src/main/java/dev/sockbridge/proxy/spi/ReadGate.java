@@ -26,7 +26,7 @@ import io.netty.util.concurrent.EventExecutor;
  *   public void writabilityChanged(boolean w) { session.execute(() -> { gate.writabilityChanged(); session.writabilityChanged(); }); }
  * }</pre>
  */
-public class ReadGate {
+public final class ReadGate {
     /** Frames handed to the session's loop and not handled yet, above which reading stops. */
     public static final long MAX_HANDED_OVER = 256 << 10;
 

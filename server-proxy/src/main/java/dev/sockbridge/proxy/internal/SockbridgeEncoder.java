@@ -1,15 +1,35 @@
 package dev.sockbridge.proxy.internal;
 
+import dev.sockbridge.api.codec.MessageCodec;
+import dev.sockbridge.api.message.Message;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.proxy.spi.Result;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 
-/** Between the engine's POSIX results and the Sockbridge protocol's replies. */
-public final class Results {
-    private Results() {
+/**
+ * The last stage of the Sockbridge CBOR front end: the engine's POSIX results and the session's own messages into
+ * frames. No state and no I/O.
+ */
+final class SockbridgeEncoder {
+    private final MessageCodec codec;
+
+    SockbridgeEncoder(MessageCodec codec) {
+        this.codec = codec;
+    }
+
+    /** The frame answering call {@code callId} with {@code r} (whose buffer it takes). */
+    ByteBuf reply(int callId, Result r, ByteBufAllocator alloc) {
+        return codec.encode(toReply(callId, r), alloc);
+    }
+
+    /** The frame of a push event, a control message or a reply the session makes itself (takes its buffer). */
+    ByteBuf message(Message m, ByteBufAllocator alloc) {
+        return codec.encode(m, alloc);
     }
 
     /** The Sockbridge protocol reply to call {@code callId} that carries {@code r} (and its buffer). */
-    public static Reply toReply(int callId, Result r) {
+    static Reply toReply(int callId, Result r) {
         if (r instanceof Result.Ok) {
             return new Reply.Ok(callId);
         } else if (r instanceof Result.Value) {
@@ -35,36 +55,6 @@ public final class Results {
             return new Reply.NameInfo(callId, n.host(), n.service());
         } else {
             return new Reply.Poll(callId, ((Result.Polled) r).ready());
-        }
-    }
-
-    /** The result a reply carries (and its buffer). */
-    public static Result of(Reply r) {
-        if (r instanceof Reply.Ok) {
-            return Result.OK;
-        } else if (r instanceof Reply.Value) {
-            return new Result.Value(((Reply.Value) r).value());
-        } else if (r instanceof Reply.Error) {
-            Reply.Error e = (Reply.Error) r;
-            return new Result.Error(e.code(), e.reason());
-        } else if (r instanceof Reply.Data) {
-            Reply.Data d = (Reply.Data) r;
-            return new Result.Data(d.flags(), d.from(), d.data());
-        } else if (r instanceof Reply.Address) {
-            return new Result.Address(((Reply.Address) r).address());
-        } else if (r instanceof Reply.Accept) {
-            Reply.Accept a = (Reply.Accept) r;
-            return new Result.Accepted(a.fd(), a.peer());
-        } else if (r instanceof Reply.SocketPair) {
-            Reply.SocketPair p = (Reply.SocketPair) r;
-            return new Result.SocketPair(p.fd0(), p.fd1());
-        } else if (r instanceof Reply.AddrInfos) {
-            return new Result.AddrInfos(((Reply.AddrInfos) r).results());
-        } else if (r instanceof Reply.NameInfo) {
-            Reply.NameInfo n = (Reply.NameInfo) r;
-            return new Result.NameInfo(n.host(), n.service());
-        } else {
-            return new Result.Polled(((Reply.Poll) r).ready());
         }
     }
 }
