@@ -214,7 +214,8 @@ public final class SockbridgeProxy implements AutoCloseable {
      * the websockify bridge: {@code WebSocketRoute.Builder.admission(proxy.admission())}). It enforces
      * {@link ProxyLimits} first (503 with a reason, Retry-After for the rate; close code 1013 without HTTP), then
      * asks the {@link SessionAuthenticator} (its 401/403; close code 1008), and attaches the grant for the session
-     * the transport becomes. Front ends served on a route without it run it themselves after the upgrade.
+     * the transport becomes, which {@link #attach(Transport, FrontEndFactory)} then serves under that grant. A
+     * transport of a route without it is put to the same check by {@code attach}, after the upgrade.
      */
     public AdmissionCheck admission() {
         return admitter::admit;

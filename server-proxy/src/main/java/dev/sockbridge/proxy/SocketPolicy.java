@@ -116,6 +116,18 @@ public interface SocketPolicy {
                 .allowBind("127.0.0.0/8", "0," + UNPRIVILEGED).allowBind("::1/128", "0," + UNPRIVILEGED).build();
     }
 
+    /**
+     * A grant's policy written in the rule language of signed tokens ({@link dev.sockbridge.proxy.auth.GrantClaims}):
+     * connect and bind rules {@code CIDR[:PORTS][/tcp|/udp]} (IPv6 as {@code [CIDR]:PORTS}; without a protocol a
+     * rule covers both), lookup names {@code *}, {@code .example.com} or an exact name, and whether reverse
+     * lookups are allowed. It denies what no rule allows. For an authenticator's {@link SessionGrant}; the session
+     * then runs under the proxy's policy and this one. Throws IllegalArgumentException on a malformed rule.
+     */
+    static SocketPolicy ofGrantRules(java.util.List<String> connect, java.util.List<String> bind,
+                                     java.util.List<String> lookupNames, boolean reverseLookups) {
+        return dev.sockbridge.proxy.auth.internal.GrantPolicy.of(connect, bind, lookupNames, reverseLookups);
+    }
+
     /** The port range of the default rules: every port but the privileged ones (below 1024). */
     String UNPRIVILEGED = "1024-65535";
 

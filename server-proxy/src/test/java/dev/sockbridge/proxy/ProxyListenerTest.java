@@ -212,6 +212,18 @@ class ProxyListenerTest extends EngineTestBase {
         }
     }
 
+    @Test
+    void aSessionTheAuthenticatorRefusesIsHeardAsRefusedAndNeverOpened() throws Exception {
+        startProxy(SockbridgeProxy.builder().listener(recorder).authenticator(request ->
+                java.util.concurrent.CompletableFuture.failedFuture(new AuthenticationException(403, "not on the list"))));
+        RawSession refused = RawSession.open(uri, false);
+        String closedWith = refused.closed.get(RawSession.TIMEOUT_S, TimeUnit.SECONDS);
+        assertTrue(closedWith.startsWith("1008"), closedWith);
+        await("sessionRefused", e -> e.kind.equals("refused") && e.text.equals("auth"));
+        assertEquals(List.of(), of("opened"));
+        assertEquals(1, proxy.stats().sessionsRefused());
+    }
+
     /** The recv loop may take more than one recv; the test cares that recvs came between send and the second socket. */
     private static List<String> collapseRecvs(List<String> calls) {
         java.util.ArrayList<String> out = new java.util.ArrayList<>();

@@ -134,7 +134,7 @@ public final class GrantClaims {
      * The session policy these claims describe: a {@link dev.sockbridge.proxy.SocketPolicy} that
      * denies what no rule allows (no rule, no connect).
      */
-    public GrantPolicy policy() {
+    public dev.sockbridge.proxy.SocketPolicy policy() {
         return GrantPolicy.of(connect, bind, lookup, reverseLookups);
     }
 

@@ -148,7 +148,7 @@ abstract class ProxySocket {
 
     /**
      * Answers a receive if it can be answered now. Data waits while the client cannot take it
-     * (the output is not writable): that is how the client's slowness reaches the native socket.
+     * (the call's route is not writable): that is how the client's slowness reaches the native socket.
      */
     private boolean tryRecv(EngineCall call, int len, int flags, RecvKind kind) {
         if (!call.writable()) {

@@ -53,6 +53,10 @@ public interface EngineSession {
      * Executes one call: its result reaches {@code call.route()} now or later, exactly once (see {@link Call}),
      * also when the call fails or the session ends first (then with EBADF). After {@link #close} a call is dropped
      * unanswered and its buffers released.
+     *
+     * <p>A call submitted from inside a {@link Route} callback (a result or push event being delivered), or while
+     * such calls wait, does not run there, nested inside the engine's work that produced the result: it is queued
+     * and run, in submission order, as a task of the loop right after.
      */
     void submit(Call call);
 

@@ -293,7 +293,7 @@ class TokenAuthenticatorTest {
                 .maxSockets(8).maxBufferedBytes(1 << 20).sessionExpiresAt(Instant.now().plus(Duration.ofHours(1))).build();
         TokenAuthenticator v = TokenAuthenticator.hmac(hmacKey);
         GrantClaims back = v.verify(TokenMinter.hmac(hmacKey).mint(c));
-        GrantPolicy p = back.policy();
+        SocketPolicy p = back.policy();
         assertTrue(p.checkLookup(S, "game.example.com").allowed());
         assertTrue(p.checkLookup(S, "GAME.example.com.").allowed());
         assertTrue(p.checkLookup(S, "eu.cdn.example.net").allowed());
@@ -309,7 +309,7 @@ class TokenAuthenticatorTest {
         assertEquals(Integer.MAX_VALUE, g.limits().maxOutstandingCalls(), "unset: the proxy's own applies");
         assertEquals(c.sessionExpiresAt(), g.expiresAt());
         // no lookup rule: no lookups
-        GrantPolicy none = player(T0).policy();
+        SocketPolicy none = player(T0).policy();
         assertFalse(none.checkLookup(S, "localhost").allowed());
         assertFalse(none.checkReverseLookup(S, InetAddress.getByName("127.0.0.1")).allowed());
     }
