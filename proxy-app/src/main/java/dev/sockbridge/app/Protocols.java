@@ -36,7 +36,7 @@ final class Protocols {
         BridgeTargets udp = targets(opts, BridgeTargets.Kind.UDP);
         for (String path : List.of("/emscripten", WebSocketRoute.ANY_PATH)) {
             // admitted before the upgrade is answered, as the Sockbridge route is: a refusal is an HTTP status
-            server.addRoute(WebSocketRoute.builder(path, s -> EmscriptenPosixSession.serve(proxy, s))
+            server.addRoute(WebSocketRoute.builder(path, s -> proxy.attach(s, EmscriptenPosixSession.factory()))
                     .maxMessageSize(emscriptenMaxMessage(proxy)).admission(proxy.admission()).build());
         }
         server.addRoute(bridgeRoute(proxy, "/websockify", tcp, false, false));
@@ -51,7 +51,8 @@ final class Protocols {
      */
     private static WebSocketRoute bridgeRoute(SockbridgeProxy proxy, String path, BridgeTargets targets, boolean udp,
                                               boolean require) {
-        WebSocketRoute.Builder b = WebSocketRoute.builder(path, s -> WebsockifyBridge.serve(proxy, s, targets, s.path(), s.query()))
+        WebSocketRoute.Builder b = WebSocketRoute.builder(path,
+                        s -> proxy.attach(s, WebsockifyBridge.factory(targets, BridgeTargets.requestTarget(s.path(), s.query()))))
                 .subprotocols(WebsockifyBridge.SUBPROTOCOL).base64Subprotocol(WebsockifyBridge.BASE64_SUBPROTOCOL)
                 .requireSubprotocol(require).admission(proxy.admission());
         if (!udp) {

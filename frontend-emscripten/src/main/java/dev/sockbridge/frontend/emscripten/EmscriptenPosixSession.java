@@ -1,20 +1,25 @@
 package dev.sockbridge.frontend.emscripten;
 
 import dev.sockbridge.api.transport.Transport;
-import dev.sockbridge.proxy.SockbridgeProxy;
 import dev.sockbridge.frontend.emscripten.internal.PosixSession;
+import dev.sockbridge.frontend.emscripten.internal.PosixWire;
+import dev.sockbridge.proxy.SockbridgeProxy;
+import dev.sockbridge.proxy.spi.FrontEnd;
+import dev.sockbridge.proxy.spi.FrontEndFactory;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Serves Emscripten's {@code -sPROXY_POSIX_SOCKETS} bridge protocol (the role of Emscripten's
- * {@code websocket_to_posix_proxy}) on one connection, with the proxy's own engine, policy and
- * limits: one session per bridge WebSocket, all of the program's threads multiplexed over it.
+ * {@code websocket_to_posix_proxy}) as a front end of the proxy's engine ({@link FrontEndFactory}), with its
+ * policy, limits and stats: one session per bridge WebSocket, all of the program's threads multiplexed over it.
  *
  * <p>Mount it on a WebSocket route that selects <b>no</b> subprotocol (the client offers none) and
  * carries binary messages as frames, one request or reply each:
  *
  * <pre>{@code
  *   webSocketServer.addRoute(WebSocketRoute.builder("/posix", session ->
- *           EmscriptenPosixSession.serve(proxy, session)).build());   // accepts no subprotocol
+ *           proxy.attach(session, EmscriptenPosixSession.factory()))     // accepts no subprotocol
+ *       .admission(proxy.admission()).build());
  *   // program: emscripten_init_websocket_to_posix_socket_bridge("ws://host:port/posix");
  * }</pre>
  *
@@ -24,58 +29,34 @@ import dev.sockbridge.frontend.emscripten.internal.PosixSession;
  * with at least the size the client waits for, no thread per call. {@code shutdown(fd, SHUT_RDWR)}
  * also releases the handle, because the client never sends {@code close()}. Handles are engine
  * descriptors plus {@value #HANDLE_OFFSET}.
+ *
+ * <p><b>Lifecycle, threading, backpressure</b>: those of every front end (see {@link FrontEnd}); the transport is
+ * read only while it is writable, so a client that does not read its answers stops being read. Close codes: 1008
+ * after {@value FrontEnd#MAX_MALFORMED_REQUESTS} malformed requests, and the proxy's own (1001 shutdown, 1008 grant
+ * expired, 1013 over budget).
  */
 public final class EmscriptenPosixSession {
     /** {@link dev.sockbridge.proxy.SessionInfo#protocol()} of these sessions. */
     public static final String PROTOCOL = PosixSession.PROTOCOL;
     /** Added to engine descriptors to make the handles a program sees. */
-    public static final int HANDLE_OFFSET = PosixSession.HANDLE_OFFSET;
+    public static final int HANDLE_OFFSET = PosixWire.HANDLE_OFFSET;
 
-    private final PosixSession session;
+    private EmscriptenPosixSession() {
+    }
 
-    private EmscriptenPosixSession(PosixSession session) {
-        this.session = session;
+    /** The front end of this protocol, for {@link SockbridgeProxy#attach(Transport, FrontEndFactory)} and serve. */
+    public static FrontEndFactory factory() {
+        return PosixSession.FACTORY;
     }
 
     /**
-     * Starts serving {@code transport} (open, not yet started) as an Emscripten POSIX-socket bridge, under the
-     * proxy's admission: a transport its {@link SockbridgeProxy#admission() admission check} admitted (the
-     * route's) is served at once under its grant; any other is put to the check now, and closed with the
-     * refusal's close code if refused. While the proxy shuts down the transport is closed with 1001 instead.
-     * Any thread.
+     * Serves {@code transport} (open, not yet started) as an Emscripten POSIX-socket bridge: shorthand for
+     * {@code proxy.attach(transport, factory())}, with its admission (a transport the route's admission check
+     * admitted is served under its grant at once; any other is checked now and closed if refused). Any thread.
      *
-     * @return the session, or null when it is not served yet (the check runs asynchronously) or refused
+     * @return completes with the front end once it started, or with null if refused or closed first
      */
-    public static EmscriptenPosixSession serve(SockbridgeProxy proxy, Transport transport) {
-        EmscriptenPosixSession[] out = new EmscriptenPosixSession[1];
-        proxy.admitThen(transport, ticket -> {
-            PosixSession s = new PosixSession(proxy.context(), transport, ticket);
-            out[0] = new EmscriptenPosixSession(s);
-            if (!proxy.register(s, transport, ticket)) {
-                s.close(1001, "proxy is shutting down");
-                return;
-            }
-            s.start();
-        });
-        return out[0];
-    }
-
-    /** Calls received and not yet answered (blocked recv/accept/connect count). */
-    public int outstandingCalls() {
-        return session.outstandingCalls();
-    }
-
-    /** Frames too short to hold a call id, dropped unanswered (the client's getsockname/getpeername bug). */
-    public long droppedShortFrames() {
-        return session.shortFrames();
-    }
-
-    public boolean isEnded() {
-        return session.isEnded();
-    }
-
-    /** Ends the session (closes every socket it owns) and closes the transport. Idempotent, any thread. */
-    public void close(int code, String reason) {
-        session.close(code, reason);
+    public static CompletableFuture<FrontEnd> serve(SockbridgeProxy proxy, Transport transport) {
+        return proxy.attach(transport, factory());
     }
 }

@@ -4,9 +4,9 @@ import dev.sockbridge.api.transport.ConnectRequest;
 import dev.sockbridge.proxy.AuthenticationException;
 import dev.sockbridge.proxy.SessionGrant;
 import dev.sockbridge.proxy.SessionLimits;
+import dev.sockbridge.proxy.SocketPolicy;
 import dev.sockbridge.proxy.auth.CredentialAuthenticator;
 import dev.sockbridge.proxy.auth.TokenAuthenticator;
-import dev.sockbridge.proxy.auth.internal.GrantPolicy;
 import java.net.InetAddress;
 import java.net.URLEncoder;
 import java.net.UnknownHostException;
@@ -111,7 +111,7 @@ public final class TokenFileAuthenticator implements CredentialAuthenticator {
             String bare = pct >= 0 ? h.substring(0, pct) : h;
             rules.add((bare.contains(":") ? "[" + bare + "]" : bare) + ":" + t.port() + proto);
         }
-        return new SessionGrant(subject, GrantPolicy.of(rules, List.of(), names, false), limits, null);
+        return new SessionGrant(subject, SocketPolicy.ofGrantRules(rules, List.of(), names, false), limits, null);
     }
 
     private static boolean isNumeric(String host) {

@@ -2,22 +2,28 @@ package dev.sockbridge.frontend.emscripten;
 
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportListener;
-import dev.sockbridge.proxy.SockbridgeProxy;
-import dev.sockbridge.frontend.emscripten.internal.Bridge;
+import dev.sockbridge.frontend.emscripten.internal.CloseCodes;
 import dev.sockbridge.frontend.emscripten.internal.TcpBridge;
 import dev.sockbridge.frontend.emscripten.internal.UdpBridge;
-import dev.sockbridge.proxy.internal.AdmissionTicket;
+import dev.sockbridge.proxy.SockbridgeProxy;
+import dev.sockbridge.proxy.spi.EngineSession;
+import dev.sockbridge.proxy.spi.FrontEnd;
+import dev.sockbridge.proxy.spi.FrontEndFactory;
 import io.netty.buffer.ByteBuf;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Emscripten's default socket emulation (SOCKFS) talks to a websockify-style bridge: each socket is
  * one WebSocket, and the WebSocket payload is the socket's data. This bridges one such WebSocket to
- * one native connection made by the proxy, under its {@link dev.sockbridge.proxy.SocketPolicy}:
+ * one socket of the proxy's engine, as a front end ({@link FrontEndFactory}) making ordinary calls (socket,
+ * connect, send, push-mode receive), so the {@link dev.sockbridge.proxy.SocketPolicy}, limits, name lookups,
+ * backpressure and stats are the engine's:
  *
  * <ul>
  *   <li>{@link BridgeTargets.Kind#TCP}: websockify-compatible. Binary messages → TCP bytes, TCP reads
  *       → binary messages; TCP end of stream closes the WebSocket (1000), the WebSocket closing
- *       closes TCP; backpressure both ways.</li>
+ *       closes TCP after the client's data; backpressure both ways.</li>
  *   <li>{@link BridgeTargets.Kind#UDP}: one WebSocket per destination, one datagram per message
  *       both ways; SOCKFS's optional first 10-byte port announcement is consumed.</li>
  * </ul>
@@ -31,16 +37,16 @@ import io.netty.buffer.ByteBuf;
  *   BridgeTargets targets = BridgeTargets.tokenFile(Path.of("tokens.cfg"), BridgeTargets.Kind.TCP);
  *   webSocketServer.addRoute(WebSocketRoute.builder("/websockify", session ->
  *           WebsockifyBridge.serve(proxy, session, targets, session.path(), session.query()))
- *       .subprotocols(WebsockifyBridge.SUBPROTOCOL).build());
+ *       .subprotocols(WebsockifyBridge.SUBPROTOCOL).admission(proxy.admission()).build());
  * }</pre>
  *
- * Every bridge is admitted by the proxy first (see {@link SockbridgeProxy#admission()}): mount the route with
- * {@code .admission(proxy.admission())} so that a refusal is an HTTP status before the upgrade; otherwise the
+ * Every bridge is admitted by the proxy first (see {@link SockbridgeProxy#admission()}): with
+ * {@code .admission(proxy.admission())} a refusal is an HTTP status before the upgrade; otherwise the
  * check runs after it and a refusal is a close code (1008, or 1013 for limits).
  *
- * Close codes: 1000 the target ended the connection; 1008 no target for this URL or the policy
- * denied it (the reason says which); 1011 the target could not be reached or failed; 1001 the
- * proxy shuts down.
+ * <p>Close codes: 1000 the target ended the connection; 1008 no target for this URL or the policy
+ * denied it (the reason says which); 1009 more data before the target connected than the session's buffer
+ * takes; 1011 the target could not be reached or failed; 1001 the proxy shuts down.
  */
 public final class WebsockifyBridge {
     /** The WebSocket subprotocol SOCKFS offers and a bridge must select. */
@@ -51,96 +57,105 @@ public final class WebsockifyBridge {
      */
     public static final String BASE64_SUBPROTOCOL = "base64";
 
-    private final Bridge bridge;
+    private WebsockifyBridge() {
+    }
 
-    private WebsockifyBridge(Bridge bridge) {
-        this.bridge = bridge;
+    /** Bridges each transport it is given to {@code target}. */
+    public static FrontEndFactory factory(BridgeTargets.Target target) {
+        Objects.requireNonNull(target, "target");
+        return new Factory(target, null);
     }
 
     /**
-     * Bridges {@code ws} (open, not yet started) to the target {@code targets} gives for
-     * {@code requestTarget} (the upgrade request's path and query). No target: closed with 1008.
-     * Returns null when there was nothing to bridge (no target, or the proxy is shutting down).
+     * Bridges a transport whose upgrade request had {@code requestTarget} (path and query) to the target
+     * {@code targets} gives for it, asked now; with none the transport is closed with 1008 once admitted.
      */
-    public static WebsockifyBridge serve(SockbridgeProxy proxy, Transport ws, BridgeTargets targets, String requestTarget) {
-        WebsockifyBridge[] out = new WebsockifyBridge[1];
-        // admitted first: a client the proxy refuses learns nothing of the targets
-        proxy.admitThen(ws, ticket -> out[0] = serveTarget(proxy, ws, targets, requestTarget, ticket));
-        return out[0];
-    }
-
-    private static WebsockifyBridge serveTarget(SockbridgeProxy proxy, Transport ws, BridgeTargets targets,
-                                                String requestTarget, AdmissionTicket ticket) {
+    public static FrontEndFactory factory(BridgeTargets targets, String requestTarget) {
         BridgeTargets.Target t;
         try {
             t = targets.resolve(requestTarget);
         } catch (RuntimeException e) {
             t = null;
         }
-        if (t == null) {
-            String reason = "no bridge target for " + BridgeTargets.pathOf(requestTarget);
-            proxy.context().countDenied(new dev.sockbridge.proxy.SessionInfo(0, ws.remoteAddress(), ws.scheme(), "websockify",
-                            ticket.subject),
-                    "bridge", reason);
-            refuse(ws, Bridge.POLICY, reason);
-            return null;
-        }
-        return start(proxy, ws, t, ticket);
-    }
-
-    /** The same, for routes that hand over the path and the raw query (without '?', may be null) separately. */
-    public static WebsockifyBridge serve(SockbridgeProxy proxy, Transport ws, BridgeTargets targets, String path, String query) {
-        return serve(proxy, ws, targets, BridgeTargets.requestTarget(path, query));
+        return new Factory(t, t == null ? "no bridge target for " + BridgeTargets.pathOf(requestTarget) : null);
     }
 
     /**
-     * Bridges {@code ws} (open, not yet started) to {@code target}, under the proxy's admission (as
-     * {@link EmscriptenPosixSession#serve}). Null if the proxy is shutting down, or the bridge is not started yet
-     * (the check runs asynchronously) or refused.
+     * Bridges {@code ws} (open, not yet started) to the target {@code targets} gives for {@code requestTarget}
+     * (the upgrade request's path and query), under the proxy's admission; no target: closed with 1008. Shorthand
+     * for {@code proxy.attach(ws, factory(targets, requestTarget))}.
+     *
+     * @return completes with the front end once it started, or with null if refused or closed first
      */
-    public static WebsockifyBridge serve(SockbridgeProxy proxy, Transport ws, BridgeTargets.Target target) {
-        WebsockifyBridge[] out = new WebsockifyBridge[1];
-        proxy.admitThen(ws, ticket -> out[0] = start(proxy, ws, target, ticket));
-        return out[0];
+    public static CompletableFuture<FrontEnd> serve(SockbridgeProxy proxy, Transport ws, BridgeTargets targets, String requestTarget) {
+        return proxy.attach(ws, factory(targets, requestTarget));
     }
 
-    private static WebsockifyBridge start(SockbridgeProxy proxy, Transport ws, BridgeTargets.Target target,
-                                          AdmissionTicket ticket) {
-        Bridge b = target.kind() == BridgeTargets.Kind.UDP ? new UdpBridge(proxy.context(), ws, target, ticket)
-                : new TcpBridge(proxy.context(), ws, target, ticket);
-        if (!proxy.register(b, ws, ticket)) {
-            b.close(Bridge.GOING_AWAY, "proxy is shutting down");
-            return null;
+    /** The same, for routes that hand over the path and the raw query (without '?', may be null) separately. */
+    public static CompletableFuture<FrontEnd> serve(SockbridgeProxy proxy, Transport ws, BridgeTargets targets, String path,
+                                                    String query) {
+        return serve(proxy, ws, targets, BridgeTargets.requestTarget(path, query));
+    }
+
+    /** Bridges {@code ws} (open, not yet started) to {@code target}, under the proxy's admission. */
+    public static CompletableFuture<FrontEnd> serve(SockbridgeProxy proxy, Transport ws, BridgeTargets.Target target) {
+        return proxy.attach(ws, factory(target));
+    }
+
+    private record Factory(BridgeTargets.Target target, String refusal) implements FrontEndFactory {
+        @Override
+        public String protocol() {
+            return target == null ? "websockify" : target.kind() == BridgeTargets.Kind.UDP ? UdpBridge.PROTOCOL : TcpBridge.PROTOCOL;
         }
-        b.start();
-        return new WebsockifyBridge(b);
-    }
 
-    private static void refuse(Transport ws, int code, String reason) {
-        ws.start(new TransportListener() {
-            @Override
-            public void frameReceived(ByteBuf frame) {
-                frame.release();
+        @Override
+        public FrontEnd create(EngineSession session, Transport ws) {
+            if (target == null) {
+                return new Refused(session, ws, refusal);
             }
+            return target.kind() == BridgeTargets.Kind.UDP ? new UdpBridge(session, ws, target) : new TcpBridge(session, ws, target);
+        }
+    }
 
-            @Override
-            public void closed(int c, String r) {
+    /**
+     * A WebSocket with nowhere to go: admitted (so a refused client learns nothing of the targets), then closed.
+     * Not counted as a denied call: the SPI has no way to yet (spi-requests.md, 1).
+     */
+    private static final class Refused implements FrontEnd, TransportListener {
+        private final EngineSession session;
+        private final Transport ws;
+        private final String reason;
+        private boolean ended;
+
+        Refused(EngineSession session, Transport ws, String reason) {
+            this.session = session;
+            this.ws = ws;
+            this.reason = reason;
+        }
+
+        @Override
+        public void start() {
+            ws.start(this);
+            session.execute(() -> close(CloseCodes.POLICY, reason));
+        }
+
+        @Override
+        public void frameReceived(ByteBuf frame) {
+            frame.release();
+        }
+
+        @Override
+        public void closed(int code, String r) {
+            session.execute(() -> close(code, r));
+        }
+
+        @Override
+        public void close(int code, String r) {
+            if (!ended) {
+                ended = true; // before session.close, which comes back here
+                ws.close(code, r);
+                session.close(code, r);
             }
-        });
-        ws.close(code, reason);
-    }
-
-    /** The target this bridge connects to. */
-    public BridgeTargets.Target target() {
-        return bridge.target();
-    }
-
-    public boolean isEnded() {
-        return bridge.isEnded();
-    }
-
-    /** Closes the WebSocket with {@code code} and the native connection. Idempotent, any thread. */
-    public void close(int code, String reason) {
-        bridge.close(code, reason);
+        }
     }
 }

@@ -2,27 +2,29 @@ package dev.sockbridge.frontend.emscripten;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sockbridge.api.transport.ConnectRequest;
 import dev.sockbridge.api.transport.ServerTransport;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportListener;
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.api.transport.Transports;
 import dev.sockbridge.proxy.SockbridgeProxy;
-import dev.sockbridge.frontend.emscripten.internal.PosixSession;
-import dev.sockbridge.frontend.emscripten.internal.TcpBridge;
-import dev.sockbridge.frontend.emscripten.internal.UdpBridge;
-import dev.sockbridge.proxy.internal.FrontEnd;
-import dev.sockbridge.proxy.internal.ProxyContext;
-import dev.sockbridge.proxy.internal.SockbridgeSession;
+import dev.sockbridge.proxy.spi.FrontEnd;
+import dev.sockbridge.proxy.spi.FrontEndFactory;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.util.concurrent.EventExecutor;
+import java.net.SocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiFunction;
+import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,16 +44,15 @@ class CallsAfterShutdownTest {
         BridgeTargets.Target tcp = BridgeTargets.Target.parse("127.0.0.1:9", BridgeTargets.Kind.TCP);
         BridgeTargets.Target udp = BridgeTargets.Target.parse("127.0.0.1:9", BridgeTargets.Kind.UDP);
         return Stream.of(
-                Arguments.of("sockbridge", (BiFunction<ProxyContext, Transport, Object>) SockbridgeSession::new),
-                Arguments.of("emscripten-posix", (BiFunction<ProxyContext, Transport, Object>) PosixSession::new),
-                Arguments.of("websockify-tcp", (BiFunction<ProxyContext, Transport, Object>) (c, t) -> new TcpBridge(c, t, tcp)),
-                Arguments.of("websockify-udp", (BiFunction<ProxyContext, Transport, Object>) (c, t) -> new UdpBridge(c, t, udp)));
+                Arguments.of("sockbridge", FrontEndFactory.sockbridge()),
+                Arguments.of("emscripten-posix", EmscriptenPosixSession.factory()),
+                Arguments.of("websockify-tcp", WebsockifyBridge.factory(tcp)),
+                Arguments.of("websockify-udp", WebsockifyBridge.factory(udp)));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("frontEnds")
-    void aFrameOrCloseAfterTheProxyStoppedIsReleasedAndThrowsNothing(String name,
-            BiFunction<ProxyContext, Transport, Object> make) throws Exception {
+    void aFrameOrCloseAfterTheProxyStoppedIsReleasedAndThrowsNothing(String name, FrontEndFactory factory) throws Exception {
         SockbridgeProxy proxy = SockbridgeProxy.builder().threads(1).build();
         URI uri = URI.create("inprocess://after-shutdown-" + name + "-" + System.nanoTime());
         ServerTransport server = Transports.forUri(uri).newServer(uri, TransportOptions.defaults());
@@ -59,9 +60,13 @@ class CallsAfterShutdownTest {
         server.start(accepted::complete).get(10, TimeUnit.SECONDS);
         Transport client = Transports.forUri(uri).connect(uri, TransportOptions.defaults()).get(10, TimeUnit.SECONDS);
         Transport serverSide = accepted.get(10, TimeUnit.SECONDS);
-        // not started: the test makes the transport's calls itself, at the moment it wants them
-        Object frontEnd = make.apply(proxy.context(), serverSide);
-        TransportListener listener = (TransportListener) frontEnd;
+        client.start(dropAll());
+        // the front end's start() hands its listener to this transport, which keeps it: the test makes the
+        // transport's calls itself, at the moment it wants them
+        Held held = new Held(serverSide);
+        FrontEnd frontEnd = proxy.attach(held, factory).get(10, TimeUnit.SECONDS);
+        assertNotNull(frontEnd, "admitted");
+        TransportListener listener = held.listener.get(10, TimeUnit.SECONDS);
 
         proxy.shutdown(Duration.ZERO).get(20, TimeUnit.SECONDS);
         assertTrue(proxy.eventLoopGroup().terminationFuture().await(10, TimeUnit.SECONDS), "the proxy's loops stopped");
@@ -75,9 +80,107 @@ class CallsAfterShutdownTest {
         assertDoesNotThrow(() -> listener.writabilityChanged(true));
         assertDoesNotThrow(() -> listener.closed(1000, "late"));
 
-        ((FrontEnd) frontEnd).close(1001, "proxy is shutting down");
+        // the proxy's shutdown closed the transport
         serverSide.closeFuture().get(10, TimeUnit.SECONDS);
         client.closeFuture().get(10, TimeUnit.SECONDS);
         server.shutdownNow().get(10, TimeUnit.SECONDS);
+    }
+
+    /** Releases every frame (what the proxy says, a goodbye, is not what this test is about). */
+    static TransportListener dropAll() {
+        return new TransportListener() {
+            @Override
+            public void frameReceived(ByteBuf frame) {
+                frame.release();
+            }
+
+            @Override
+            public void closed(int code, String reason) {
+            }
+        };
+    }
+
+    /**
+     * A transport whose front end is never started: it keeps the listener it is given and starts the real one with
+     * a listener that drops everything (so what the proxy sends, its goodbye, is delivered, not queued forever).
+     */
+    private static final class Held implements Transport {
+        final Transport t;
+        final CompletableFuture<TransportListener> listener = new CompletableFuture<>();
+
+        Held(Transport t) {
+            this.t = t;
+        }
+
+        @Override
+        public void start(TransportListener l) {
+            listener.complete(l);
+            t.start(dropAll());
+        }
+
+        @Override
+        public void send(ByteBuf frame) {
+            t.send(frame);
+        }
+
+        @Override
+        public boolean isWritable() {
+            return t.isWritable();
+        }
+
+        @Override
+        public void setAutoRead(boolean autoRead) {
+            t.setAutoRead(autoRead);
+        }
+
+        @Override
+        public void countHeldBytes(LongConsumer counter) {
+            t.countHeldBytes(counter);
+        }
+
+        @Override
+        public Set<Capability> capabilities() {
+            return t.capabilities();
+        }
+
+        @Override
+        public void close(int code, String reason) {
+            t.close(code, reason);
+        }
+
+        @Override
+        public CompletableFuture<Void> closeFuture() {
+            return t.closeFuture();
+        }
+
+        @Override
+        public EventExecutor executor() {
+            return t.executor();
+        }
+
+        @Override
+        public ByteBufAllocator alloc() {
+            return t.alloc();
+        }
+
+        @Override
+        public SocketAddress remoteAddress() {
+            return t.remoteAddress();
+        }
+
+        @Override
+        public String scheme() {
+            return t.scheme();
+        }
+
+        @Override
+        public ConnectRequest connectRequest() {
+            return t.connectRequest();
+        }
+
+        @Override
+        public Object attachment() {
+            return t.attachment();
+        }
     }
 }

@@ -3,7 +3,6 @@ package dev.sockbridge.frontend.emscripten;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportListener;
 import dev.sockbridge.proxy.SockbridgeProxy;
-import dev.sockbridge.proxy.internal.NativeIo;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -13,6 +12,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -49,14 +52,16 @@ final class TestWebSocketServer implements AutoCloseable {
     static final int MAX_MESSAGE = 16 << 20;
     private final SockbridgeProxy proxy;
     private final Channel server;
+    /** Its own loop, not the proxy's: sessions then hop from the transport's loop to theirs, as over the network. */
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
 
     TestWebSocketServer(SockbridgeProxy proxy, int port) throws InterruptedException {
         this.proxy = proxy;
         BridgeTargets tcp = BridgeTargets.fromUrl(BridgeTargets.Kind.TCP);
         BridgeTargets udp = BridgeTargets.fromUrl(BridgeTargets.Kind.UDP);
         ServerBootstrap b = new ServerBootstrap()
-                .group(proxy.eventLoopGroup())
-                .channel(NativeIo.serverSocketChannel())
+                .group(group)
+                .channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -112,6 +117,7 @@ final class TestWebSocketServer implements AutoCloseable {
     @Override
     public void close() {
         server.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     /** A Transport over one WebSocket channel: binary messages are frames; a text message is an error. */

@@ -1,332 +1,327 @@
 package dev.sockbridge.frontend.emscripten.internal;
 
+import dev.sockbridge.api.Errno;
+import dev.sockbridge.api.Posix;
+import dev.sockbridge.api.message.Event;
+import dev.sockbridge.api.message.Message;
+import dev.sockbridge.api.message.Request;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportListener;
-import dev.sockbridge.proxy.SessionInfo;
-import dev.sockbridge.proxy.SessionLimits;
-import dev.sockbridge.proxy.SocketPolicy;
 import dev.sockbridge.frontend.emscripten.BridgeTargets;
-import dev.sockbridge.proxy.internal.AdmissionTicket;
-import dev.sockbridge.proxy.internal.FrontEnd;
-import dev.sockbridge.proxy.internal.Loops;
-import dev.sockbridge.proxy.internal.ProxyContext;
+import dev.sockbridge.proxy.spi.Call;
+import dev.sockbridge.proxy.spi.EngineSession;
+import dev.sockbridge.proxy.spi.FrontEnd;
+import dev.sockbridge.proxy.spi.ReadGate;
+import dev.sockbridge.proxy.spi.Result;
+import dev.sockbridge.proxy.spi.Route;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
-import io.netty.channel.EventLoop;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayDeque;
-import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
- * One WebSocket bridged to one native channel (SOCKFS mode): the WebSocket payload is the socket's
- * data, no call protocol. Resolves the target, asks the policy, opens the channel on the session's
- * event loop (counted in the proxy's stats), then pumps in both directions with backpressure.
+ * One WebSocket bridged to one engine socket (SOCKFS mode): the WebSocket payload is the socket's data, no call
+ * protocol. The bridge is a front end that makes ordinary calls on the session's engine, so the policy, limits,
+ * name resolution, backpressure, stats and closing come from the one place every front end uses:
  *
- * <p>Confined to {@link #loop} after construction. Close codes: 1000 when the target ends the
- * connection, 1008 when there is no target or the policy denies it, 1011 when the target cannot
- * be reached or fails, 1001 when the proxy shuts down.
+ * <pre>
+ *  start:    socket(family, STREAM|DGRAM) ─▶ connect(target) ─▶ push(fd, credit {@link #WINDOW})
+ *  message:  WebSocket frame ─▶ send(fd, frame)            (UDP: fire-and-forget, one datagram each)
+ *  pushed:   Event.Data ─▶ WebSocket message, credit given back; end of stream ─▶ close 1000; error ─▶ 1011
+ *  closed:   the client's data delivered, then the session (and its socket, after a flush) closed
+ * </pre>
+ *
+ * <p><b>Backpressure.</b> Client to target: a frame counts as not handled in the {@link ReadGate} until its send
+ * completes (frames that came before the target connected too), so the WebSocket is not read while more than
+ * {@link ReadGate#MAX_HANDED_OVER} bytes wait, and the engine holds a send while the target does not read. Target
+ * to client: the engine pushes only while the WebSocket {@linkplain #isWritable() is writable} and resumes on its
+ * writability callback; at most {@link #WINDOW} bytes per message.
+ *
+ * <p>Confined to the session's loop after {@link #start}. Close codes are in {@link CloseCodes}.
  */
-public abstract class Bridge implements TransportListener, FrontEnd {
-    public static final int NORMAL = 1000;
-    public static final int GOING_AWAY = 1001;
-    public static final int POLICY = 1008;
-    public static final int TOO_BIG = 1009;
-    public static final int ERROR = 1011;
+public abstract class Bridge implements FrontEnd, TransportListener, Route {
+    /** Push credit, and so the most one WebSocket message carries (the size programs pass to recv, websockify's). */
+    static final int WINDOW = 64 << 10;
+    /** How long a bridge may outlive its WebSocket to hand the target what the client sent before closing. */
+    static final long DRAIN_SECONDS = 10;
 
-    final ProxyContext ctx;
+    final EngineSession session;
     final Transport ws;
-    final EventLoop loop;
-    final SessionInfo info;
     final BridgeTargets.Target target;
-    /** The native channel, once created. */
-    Channel channel;
-    /** Bytes queued before the target is connected above which the WebSocket is no longer read. */
-    static final int EARLY_PAUSE = 256 << 10;
-    /** Frames that arrived before the channel was ready. */
+    final ReadGate gate;
+    private int ids;
+    /** The engine socket, once made; -1 before. */
+    int fd = -1;
+    private boolean connected;
+    private boolean ended;
+    /** The client closed the WebSocket: what it sent still goes to the target, then the bridge ends. */
+    private boolean draining;
+    private int drainCode;
+    private String drainReason;
+    private ScheduledFuture<?> drainTimer;
+    /** Frames that came before the target was connected, counted in the session's buffered bytes. */
     private final ArrayDeque<ByteBuf> early = new ArrayDeque<>();
-    private long earlyBytes;
-    boolean ready;
-    private volatile boolean ended;
-    private boolean pausedForWs;
-    /** The client closed while the target was still connecting: deliver {@link #early} once it is up. */
-    private boolean drainEarly;
-    private io.netty.util.concurrent.ScheduledFuture<?> recheck;
-    private static final long RECHECK_MS = 50;
+    /** TCP sends submitted and not completed. */
+    private int sendsInFlight;
 
-    /** The proxy's policy, and the session's grant's if it has one (both must allow). */
-    final SocketPolicy policy;
-    final SessionLimits limits;
+    /** A TCP send: the bytes it keeps counted in the read gate until the engine completes it. */
+    private static final class Send extends Call {
+        final int bytes;
 
-    Bridge(ProxyContext ctx, Transport ws, BridgeTargets.Target target, String protocol, AdmissionTicket ticket) {
-        this.ctx = ctx;
+        Send(Request request, Route route, int bytes) {
+            super(request, route);
+            this.bytes = bytes;
+        }
+    }
+
+    Bridge(EngineSession session, Transport ws, BridgeTargets.Target target) {
+        this.session = session;
         this.ws = ws;
-        this.loop = ctx.loopFor(ws.executor());
         this.target = target;
-        this.policy = ticket == null ? ctx.policy : ticket.policy;
-        this.limits = ticket == null ? ctx.limits : ticket.limits;
-        this.info = new SessionInfo(ctx.newSessionId(), ws.remoteAddress(), ws.scheme(), protocol,
-                ticket == null ? null : ticket.subject);
-        ctx.sessionStarted(info);
+        this.gate = new ReadGate(ws);
+    }
+
+    /** Socket type of the engine socket. */
+    abstract int socketType();
+
+    /** Hands one client message to the target (takes ownership); the socket is connected. */
+    abstract void toTarget(ByteBuf data);
+
+    @Override
+    public void start() {
+        session.countHeldBytes(ws);
+        ws.start(this);
+        session.execute(this::open);
+    }
+
+    public BridgeTargets.Target target() {
+        return target;
+    }
+
+    int nextId() {
+        int id = ++ids;
+        if (id <= 0) {
+            ids = 1;
+            id = 1;
+        }
+        return id;
+    }
+
+    private void open() {
+        if (!ended) {
+            session.submit(new Call(new Request.Socket(nextId(), domain(target, socketType() == Posix.SOCK_DGRAM), socketType(), 0), this));
+        }
     }
 
     /**
-     * Starts the WebSocket and connects the target. What the client sends meanwhile waits in a
-     * small queue (reading pauses once it holds {@link #EARLY_PAUSE} bytes), so a client that
-     * sends and closes at once still gets its bytes delivered.
+     * The socket's family: the literal's, and for a name AF_INET6 for TCP (it reaches IPv4 addresses too) but
+     * AF_INET for UDP, whose AF_INET6 socket the engine binds to ::1 before connecting, which no IPv4 peer reaches.
      */
-    public void start() {
-        // what the WebSocket holds for this bridge (a message being received, data not yet written) counts in the
-        // proxy's total, and a bridge that pushes the total past its budget is ended
-        java.util.concurrent.atomic.AtomicLong held = new java.util.concurrent.atomic.AtomicLong();
-        java.util.concurrent.atomic.AtomicBoolean ending = new java.util.concurrent.atomic.AtomicBoolean();
-        ws.countHeldBytes(d -> {
-            if (ctx.countHeld(d, held.addAndGet(d)) && ending.compareAndSet(false, true)) {
-                // later, never inside the transport's own counting: it is in the middle of taking a frame
-                loop.execute(() -> close(ProxyContext.OVER_BUDGET, ctx.overBudgetReason()));
-            }
-        });
-        ws.start(this);
-        onLoop(this::resolve);
-    }
-
-    boolean onLoop(Runnable r) {
-        return Loops.run(loop, r);
-    }
-
-    private void resolve() {
-        if (ended) {
-            return;
-        }
-        byte[] numeric = NetUtil.createByteArrayFromIpAddressString(target.host());
+    static int domain(BridgeTargets.Target t, boolean udp) {
+        byte[] numeric = NetUtil.createByteArrayFromIpAddressString(t.host());
         if (numeric != null) {
-            try {
-                checked(new InetSocketAddress(InetAddress.getByAddress(numeric), target.port()));
-            } catch (UnknownHostException e) {
-                end(ERROR, "bad target address " + target.host());
-            }
-            return;
+            return numeric.length == 4 ? Posix.AF_INET : Posix.AF_INET6;
         }
-        ctx.resolver.resolveHost(loop, target.host(), (List<InetAddress> addrs) -> onLoop(() -> {
-            if (addrs.isEmpty()) {
-                end(ERROR, "no address for " + target.host());
-            } else {
-                checked(new InetSocketAddress(addrs.get(0), target.port()));
-            }
-        }), t -> onLoop(() -> end(ERROR, "cannot resolve " + target.host())));
+        return udp ? Posix.AF_INET : Posix.AF_INET6;
     }
 
-    private void checked(InetSocketAddress to) {
+    /** A numeric host as an address (no lookup); a name left unresolved, for the engine to resolve under the policy. */
+    static InetSocketAddress address(BridgeTargets.Target t) {
+        byte[] numeric = NetUtil.createByteArrayFromIpAddressString(t.host());
+        if (numeric == null) {
+            return InetSocketAddress.createUnresolved(t.host(), t.port());
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(numeric), t.port());
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    // ------------------------------------------------------------------ the engine's answers
+
+    @Override
+    public void completed(Call call, Result r) {
+        try {
+            Request q = call.request();
+            if (call instanceof Send) {
+                sendsInFlight--;
+                gate.handled(((Send) call).bytes);
+                if (r instanceof Result.Error && !ended) {
+                    end(CloseCodes.ERROR, "target connection failed: " + ((Result.Error) r).reason());
+                    return;
+                }
+                finishDrain();
+                return;
+            }
+            if (ended) {
+                return;
+            }
+            switch (q.messageType()) {
+                case SOCKET:
+                    if (r instanceof Result.Error) {
+                        end(CloseCodes.ERROR, "cannot open a socket: " + ((Result.Error) r).reason());
+                        return;
+                    }
+                    fd = (int) ((Result.Value) r).value();
+                    session.submit(new Call(new Request.Connect(nextId(), fd, address(target)), this));
+                    return;
+                case CONNECT:
+                    if (r instanceof Result.Error) {
+                        Result.Error e = (Result.Error) r;
+                        end(e.code() == Errno.EACCES.code() ? CloseCodes.POLICY : CloseCodes.ERROR,
+                                e.code() == Errno.EACCES.code() ? e.reason() : "cannot connect to " + target + ": " + e.reason());
+                        return;
+                    }
+                    connected = true;
+                    session.submit(new Call(new Request.Push(nextId(), fd, true, WINDOW), this));
+                    ByteBuf b;
+                    while (!ended && (b = early.poll()) != null) {
+                        int n = b.readableBytes();
+                        session.addBuffered(-n);
+                        gate.handled(n);
+                        toTarget(b);
+                    }
+                    finishDrain();
+                    return;
+                default:
+                    return;
+            }
+        } finally {
+            Result.release(r);
+        }
+    }
+
+    /** Submits a TCP send, counted in the read gate until it completes. */
+    void send(ByteBuf data) {
+        int n = data.readableBytes();
+        sendsInFlight++;
+        gate.handedOver(n);
+        session.submit(new Send(new Request.Send(nextId(), fd, 0, data), this, n));
+    }
+
+    @Override
+    public boolean isWritable() {
+        return ws.isWritable();
+    }
+
+    @Override
+    public boolean pushed(Event e, boolean datagram) {
         if (ended) {
-            return;
+            Message.release(e);
+            return false;
         }
-        boolean udp = target.kind() == BridgeTargets.Kind.UDP;
-        SocketPolicy.Decision d = policy.checkConnect(info, to, udp);
-        if (!d.allowed()) {
-            ctx.countDenied(info, udp ? "bridge-udp" : "bridge-tcp", d.reason());
-            end(POLICY, d.reason());
-            return;
+        if (e instanceof Event.Data) {
+            ByteBuf data = ((Event.Data) e).data();
+            int n = data.readableBytes();
+            if (n > 0) {
+                ws.send(data); // SOCKFS ignores empty messages: none is ever sent
+            } else {
+                data.release();
+            }
+            session.credit(fd, Math.max(1, n));
+        } else if (e instanceof Event.Ready) {
+            ready((Event.Ready) e);
+        } else {
+            Message.release(e);
         }
-        open(to);
+        return false;
     }
 
-    /** Creates and connects the native channel; calls {@link #connected()} or {@link #end}. */
-    abstract void open(InetSocketAddress to);
-
-    /** Writes one WebSocket message to the native channel (takes ownership). */
-    abstract void toNative(ByteBuf data);
-
-    /** The native side is up: deliver what waited, start reading the WebSocket. */
-    void connected() {
-        ready = true;
-        ByteBuf b;
-        while ((b = early.poll()) != null) {
-            earlyBytes -= b.readableBytes();
-            toNative(b);
-        }
-        if (!ended) {
-            ws.setAutoRead(channel.isWritable());
-        }
-    }
-
-    void track(Channel ch, String kind) {
-        channel = ch;
-        ctx.trackNative(ch, info, kind);
-    }
+    /** A readiness change of the target's socket: end of stream or an error. */
+    abstract void ready(Event.Ready r);
 
     // ------------------------------------------------------------------ WebSocket side
 
     @Override
     public void frameReceived(ByteBuf frame) {
-        Loops.run(loop, frame, () -> {
-            if (ended) {
-                frame.release();
-                return;
-            }
-            if (!ready) {
-                early.add(frame);
-                earlyBytes += frame.readableBytes();
-                if (earlyBytes > limits.maxBufferedBytes()) {
-                    end(TOO_BIG, "too much data before the target connected");
-                } else if (earlyBytes > EARLY_PAUSE) {
-                    ws.setAutoRead(false); // resumed by connected()
-                }
-                return;
-            }
-            toNative(frame);
-        });
+        gate.handOver(frame, session.loop(), this::frame);
+    }
+
+    private void frame(ByteBuf f) {
+        if (ended || draining) {
+            f.release();
+            return;
+        }
+        if (connected) {
+            toTarget(f);
+            return;
+        }
+        int n = f.readableBytes();
+        if (!session.bufferRoom(n)) {
+            f.release();
+            end(CloseCodes.TOO_BIG, "too much data before the target connected");
+            return;
+        }
+        session.addBuffered(n);
+        gate.handedOver(n); // not handled until it went to the target: reading pauses past the gate's bound
+        early.add(f);
     }
 
     @Override
     public void writabilityChanged(boolean writable) {
-        onLoop(() -> {
-            if (ws.isWritable()) {
-                resumeNativeReads();
-            } else {
-                pauseNativeReads();
-            }
-        });
-    }
-
-    /**
-     * The WebSocket cannot take more: stop reading the target. Resumed by writabilityChanged, and
-     * also by a slow re-check while paused, because a transport may coalesce a quick
-     * unwritable→writable flip into no event at all (seen with the in-process transport), and a
-     * missed wake-up would stall the bridge for good.
-     */
-    void pauseNativeReads() {
-        if (ended || !ready || channel == null) {
-            return;
-        }
-        channel.config().setAutoRead(false);
-        pausedForWs = true;
-        if (recheck == null) {
-            recheck = loop.schedule(() -> {
-                recheck = null;
-                if (pausedForWs) {
-                    if (ws.isWritable()) {
-                        resumeNativeReads();
-                    } else {
-                        pauseNativeReads();
-                    }
-                }
-            }, RECHECK_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
-        }
-    }
-
-    void resumeNativeReads() {
-        pausedForWs = false;
-        if (recheck != null) {
-            recheck.cancel(false);
-            recheck = null;
-        }
-        if (!ended && ready && channel != null) {
-            channel.config().setAutoRead(true);
-        }
-    }
-
-    /** The native channel's writability changed: pause or resume reading the WebSocket. */
-    void nativeWritabilityChanged() {
-        if (!ended && ready) {
-            ws.setAutoRead(channel.isWritable());
-        }
+        session.execute(session::writabilityChanged);
     }
 
     @Override
     public void closed(int code, String reason) {
-        onLoop(() -> {
-            // what the client sent before closing still goes to the target, even if the connect is
-            // still under way (a short-lived client can send and close before it completes)
-            drainEarly = !ended && !ready && channel != null && channel.isOpen() && !early.isEmpty();
-            end(code, "WebSocket closed: " + reason);
+        session.execute(() -> {
+            if (ended || draining) {
+                return;
+            }
+            draining = true;
+            drainCode = code;
+            drainReason = "WebSocket closed: " + reason;
+            if (!finishDrain()) {
+                // a target that never takes the data does not keep the bridge forever
+                drainTimer = session.loop().schedule(() -> end(drainCode, drainReason), DRAIN_SECONDS, TimeUnit.SECONDS);
+            }
         });
     }
 
-    /**
-     * Called by the connect listener when the bridge ended while connecting: delivers what the
-     * client sent before it closed (if it connected), then closes the channel.
-     */
-    void connectedAfterEnd(boolean success) {
-        ByteBuf b;
-        while ((b = early.poll()) != null) {
-            if (success && drainEarly) {
-                toNative(b);
-            } else {
-                b.release();
-            }
+    /** Ends a draining bridge once the client's data went to the target (or cannot). True if it ended. */
+    private boolean finishDrain() {
+        if (!draining || ended) {
+            return ended;
         }
-        earlyBytes = 0;
-        drainEarly = false;
-        closeNative();
+        if (sendsInFlight == 0 && early.isEmpty()) {
+            end(drainCode, drainReason);
+            return true;
+        }
+        return false;
     }
 
     // ------------------------------------------------------------------ end
 
     /**
-     * Ends the bridge once: closes the WebSocket with {@code code} (after the messages already sent)
-     * and the native channel (after the data already written, but at most a few seconds later).
+     * Ends the bridge once: closes the WebSocket with {@code code} (after the messages already sent) and the engine
+     * session, which closes the target's socket after the data already written.
      */
     void end(int code, String reason) {
         if (ended) {
             return;
         }
         ended = true;
-        if (recheck != null) {
-            recheck.cancel(false);
-            recheck = null;
+        if (drainTimer != null) {
+            drainTimer.cancel(false);
+        }
+        ByteBuf b;
+        while ((b = early.poll()) != null) {
+            int n = b.readableBytes();
+            session.addBuffered(-n);
+            gate.handled(n);
+            b.release();
         }
         ws.close(code, reason);
-        if (!drainEarly) {
-            ByteBuf b;
-            while ((b = early.poll()) != null) {
-                b.release();
-            }
-            earlyBytes = 0;
-            closeNative();
-        }
-        ctx.sessionEnded(info, code, reason);
-    }
-
-    /** Closes the native channel, letting queued writes go first but never waiting more than a few seconds. */
-    void closeNative() {
-        Channel ch = channel;
-        if (ch == null) {
-            return;
-        }
-        if (!ch.isActive()) {
-            ch.close();
-            return;
-        }
-        ch.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> ch.close());
-        java.util.concurrent.Future<?> hard = ch.eventLoop().schedule(() -> ch.close(), 5, java.util.concurrent.TimeUnit.SECONDS);
-        ch.closeFuture().addListener(f -> hard.cancel(false));
-    }
-
-    @Override
-    public int outstandingCalls() {
-        return 0;
-    }
-
-    @Override
-    public boolean isEnded() {
-        return ended;
+        session.close(code, reason);
     }
 
     @Override
     public void close(int code, String reason) {
-        if (!onLoop(() -> end(code, reason))) {
-            // the proxy's loops have stopped: its shutdown already ended the bridge
-            ws.close(code, reason);
-        }
-    }
-
-    public SessionInfo info() {
-        return info;
-    }
-
-    public BridgeTargets.Target target() {
-        return target;
+        end(code, reason);
     }
 }

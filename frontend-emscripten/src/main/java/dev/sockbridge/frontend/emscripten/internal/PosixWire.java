@@ -39,6 +39,12 @@ public final class PosixWire {
     public static final int GETADDRINFO = 18;
     public static final int GETNAMEINFO = 19;
 
+    /**
+     * Added to engine descriptors to make the handles a program sees: positive, never 0 (which the reference proxy
+     * treats as shared by every connection), clear of wasm's own fds 0-2 and of the first files a program opens.
+     */
+    public static final int HANDLE_OFFSET = 100;
+
     public static final int REQUEST_HEADER = 8;
     public static final int REPLY_HEADER = 12;
     /** SENDTO's fixed {@code dest_addr} field. */

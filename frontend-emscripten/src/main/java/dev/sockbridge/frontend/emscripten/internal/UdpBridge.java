@@ -1,50 +1,36 @@
 package dev.sockbridge.frontend.emscripten.internal;
 
-import dev.sockbridge.proxy.internal.PublicReason;
+import dev.sockbridge.api.Posix;
+import dev.sockbridge.api.message.Event;
+import dev.sockbridge.api.message.Request;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.frontend.emscripten.BridgeTargets;
-import dev.sockbridge.proxy.internal.NativeIo;
-import dev.sockbridge.proxy.internal.AdmissionTicket;
-import dev.sockbridge.proxy.internal.ProxyContext;
-import io.netty.bootstrap.Bootstrap;
+import dev.sockbridge.proxy.spi.Call;
+import dev.sockbridge.proxy.spi.EngineSession;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.socket.DatagramPacket;
-import java.net.Inet6Address;
-import java.net.InetSocketAddress;
 
 /**
- * SOCKFS UDP for one WebSocket, which stands for one destination: every binary message is one
- * datagram to the target, every datagram from the target is one binary message. A connected UDP
- * channel, so datagrams from anyone else are dropped by the kernel.
+ * SOCKFS UDP for one WebSocket, which stands for one destination: every binary message is one datagram to the
+ * target, every datagram from the target is one binary message. The engine socket is connected, so datagrams
+ * from anyone else are dropped.
  *
  * <p>A SOCKFS socket that was {@code bind()}-ed first sends a 10-byte port announcement
- * {@code FF FF FF FF 'p' 'o' 'r' 't' hi lo} on each new peer WebSocket: if the first message is
- * exactly that, it is consumed here, not forwarded.
+ * {@code FF FF FF FF 'p' 'o' 'r' 't' hi lo} on each new peer WebSocket: if the first message is exactly that, it
+ * is consumed here, not sent.
  *
- * <p><b>Backpressure.</b> UDP has none: while the WebSocket is not writable the channel stops
- * reading (the kernel drops, as it would for a slow reader); while the channel cannot take more,
- * the WebSocket is not read.
+ * <p><b>Backpressure.</b> UDP has none: sends are fire-and-forget (a datagram the socket cannot take is dropped and
+ * counted), and while the WebSocket is not writable the engine stops reading the socket (the kernel drops, as it
+ * would for a slow reader).
  */
 public final class UdpBridge extends Bridge {
-    public static final int MAX_DATAGRAM = 65507;
+    public static final String PROTOCOL = "websockify-udp";
     private static final byte[] ANNOUNCE = {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 'p', 'o', 'r', 't'};
-    private static final WriteBufferWaterMark WATER = new WriteBufferWaterMark(64 << 10, 256 << 10);
 
     private boolean first = true;
     private volatile int announcedPort = -1;
 
-    public UdpBridge(ProxyContext ctx, Transport ws, BridgeTargets.Target target) {
-        this(ctx, ws, target, null);
-    }
-
-    /** Under {@code ticket}'s policy and limits (null: the proxy's own). */
-    public UdpBridge(ProxyContext ctx, Transport ws, BridgeTargets.Target target, AdmissionTicket ticket) {
-        super(ctx, ws, target, "websockify-udp", ticket);
+    public UdpBridge(EngineSession session, Transport ws, BridgeTargets.Target target) {
+        super(session, ws, target);
     }
 
     /** The port the client announced in its first message, or -1. */
@@ -66,38 +52,12 @@ public final class UdpBridge extends Bridge {
     }
 
     @Override
-    void open(InetSocketAddress to) {
-        InetSocketAddress local = new InetSocketAddress(policy.autoBindAddress(to.getAddress() instanceof Inet6Address), 0);
-        Bootstrap b = new Bootstrap()
-                .group(loop)
-                .channel(NativeIo.datagramChannel())
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.RECVBUF_ALLOCATOR, NativeIo.datagramReceiveAllocator())
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER)
-                .handler(new Handler());
-        ChannelFuture f = b.connect(to, local);
-        track(f.channel(), "bridge-udp");
-        f.addListener(x -> {
-            if (isEnded()) {
-                connectedAfterEnd(f.isSuccess());
-                return;
-            }
-            if (!f.isSuccess()) {
-                Throwable t = f.cause();
-                end(ERROR, "cannot open UDP to " + target + ": " + PublicReason.of(t));
-                return;
-            }
-            connected();
-            if (ws.isWritable()) {
-                resumeNativeReads();
-            } else {
-                pauseNativeReads();
-            }
-        });
+    int socketType() {
+        return Posix.SOCK_DGRAM;
     }
 
     @Override
-    void toNative(ByteBuf data) {
+    void toTarget(ByteBuf data) {
         if (first) {
             first = false;
             if (isPortAnnouncement(data)) {
@@ -106,54 +66,15 @@ public final class UdpBridge extends Bridge {
                 return;
             }
         }
-        int n = data.readableBytes();
-        if (n > MAX_DATAGRAM || !channel.isActive()) {
-            data.release();
-            ctx.countDatagramDropped();
-            return;
-        }
-        ctx.countBytesToNative(n);
-        channel.writeAndFlush(data).addListener(f -> {
-            if (!f.isSuccess()) {
-                ctx.countDatagramDropped();
-            }
-        });
-        if (!channel.isWritable()) {
-            ws.setAutoRead(false);
-        }
+        // call id 0: fire-and-forget, a datagram the engine cannot send is counted as dropped
+        session.submit(new Call(new Request.Send(0, fd, 0, data), this));
     }
 
-    private final class Handler extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext c, Object msg) {
-            DatagramPacket p = (DatagramPacket) msg;
-            ByteBuf b = p.content();
-            if (isEnded() || !b.isReadable()) {
-                // an empty datagram cannot travel: SOCKFS ignores empty messages
-                p.release();
-                return;
-            }
-            ctx.countBytesFromNative(b.readableBytes());
-            ws.send(b);
-            if (!ws.isWritable()) {
-                pauseNativeReads();
-            }
-        }
-
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext c) {
-            nativeWritabilityChanged();
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext c) {
-            end(ERROR, "UDP channel closed");
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
+    @Override
+    void ready(Event.Ready r) {
+        if ((r.events() & Posix.POLLERR) != 0) {
             // ICMP port unreachable and the like: UDP carries on, the datagram is simply lost
-            ctx.countDatagramDropped();
+            session.datagramDropped(fd);
         }
     }
 }

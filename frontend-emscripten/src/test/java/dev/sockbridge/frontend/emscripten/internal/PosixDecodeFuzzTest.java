@@ -30,8 +30,8 @@ import org.junit.jupiter.api.Test;
  * shared/emscripten-protocol.md A2.2).
  *
  * <p>The contract checked on every frame of at least a header (shorter ones never reach the decoder):
- * {@link PosixSession#decode} returns a request carrying the engine id it was given, or throws
- * {@link PosixSession.Malformed} with a positive errno, never anything else; SEND/SENDTO data is a retained slice
+ * {@link PosixDecoder#decode} returns a request carrying the engine id it was given, or throws
+ * {@link PosixDecoder.Malformed} with a positive errno, never anything else; SEND/SENDTO data is a retained slice
  * of the frame that lies inside it, and is the only reference the decoder adds; the same bytes decode the same
  * way from a heap array, from a buffer whose reader index is not 0, and from a pooled direct buffer.
  */
@@ -73,11 +73,11 @@ class PosixDecodeFuzzTest {
         try {
             int refCnt = frame.refCnt();
             int b = frame.readerIndex();
-            PosixSession.Call c = new PosixSession.Call(frame.getIntLE(b), frame.getIntLE(b + 4));
+            PosixCall c = new PosixCall(frame.getIntLE(b), frame.getIntLE(b + 4));
             Request r;
             try {
-                r = PosixSession.decode(c, frame, ENGINE_ID);
-            } catch (PosixSession.Malformed e) {
+                r = PosixDecoder.decode(c, frame, ENGINE_ID);
+            } catch (PosixDecoder.Malformed e) {
                 assertTrue(e.errno > 0, "errno " + e.errno);
                 assertNotNull(e.getMessage());
                 assertEquals(refCnt, frame.refCnt(), "a refused request keeps no reference to the frame");
@@ -121,7 +121,7 @@ class PosixDecodeFuzzTest {
         return s.append(']').toString();
     }
 
-    private static String describe(PosixSession.Call c) {
+    private static String describe(PosixCall c) {
         return "call[fd=" + c.fd + " closeAfter=" + c.closeAfter + " addrMax=" + c.addrMax + " optLen=" + c.optLen
                 + " opt=" + c.opt + " gaiFlags=" + c.gaiFlags + "]";
     }
