@@ -3,7 +3,9 @@ package dev.sockbridge.proxy;
 import dev.sockbridge.api.message.Control;
 import dev.sockbridge.api.transport.Admission;
 import dev.sockbridge.api.transport.AdmissionCheck;
+import dev.sockbridge.api.transport.CloseCode;
 import dev.sockbridge.api.transport.ConnectRequest;
+import dev.sockbridge.api.transport.EventLoops;
 import dev.sockbridge.api.transport.ServerTransport;
 import dev.sockbridge.api.transport.ServerTransportListener;
 import dev.sockbridge.api.transport.Transport;
@@ -11,7 +13,6 @@ import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.api.transport.Transports;
 import dev.sockbridge.proxy.internal.AdmissionTicket;
 import dev.sockbridge.proxy.internal.GuardedPolicy;
-import dev.sockbridge.proxy.internal.NativeIo;
 import dev.sockbridge.proxy.internal.ProxyContext;
 import dev.sockbridge.proxy.internal.SessionAdmitter;
 import dev.sockbridge.proxy.internal.ProxySession;
@@ -98,7 +99,7 @@ public final class SockbridgeProxy implements AutoCloseable {
         EventLoopGroup g = b.group;
         ownGroup = g == null;
         if (g == null) {
-            g = NativeIo.newGroup(b.threads, "sockbridge-proxy");
+            g = EventLoops.newGroup(b.threads, "sockbridge-proxy");
         }
         guard = new GuardedPolicy(b.policy);
         ctx = new ProxyContext(g, guard, b.limits, b.proxyLimits, b.listener);
@@ -106,7 +107,7 @@ public final class SockbridgeProxy implements AutoCloseable {
             ctx.resolver.useNameServer(b.nameServer, 3000);
         }
         admitter = new SessionAdmitter(ctx, b.authenticator);
-        LOG.log(Level.INFO, "Sockbridge proxy: native I/O " + NativeIo.name() + ", policy " + guard.describe()
+        LOG.log(Level.INFO, "Sockbridge proxy: I/O " + (EventLoops.isNative(g) ? "epoll" : "nio") + ", policy " + guard.describe()
                 + (b.policyIsDefault ? " (default: loopback only)" : "") + ", limits " + b.limits
                 + ", proxy limits " + b.proxyLimits);
     }
@@ -234,14 +235,12 @@ public final class SockbridgeProxy implements AutoCloseable {
         if (ticket != null && ticket.expiresAt != null) {
             long delay = Math.max(0, Duration.between(Instant.now(), ticket.expiresAt).toMillis());
             ScheduledFuture<?> expiry = ctx.loopFor(transport.executor()).schedule(
-                    () -> session.close(GRANT_EXPIRED, "grant expired"), delay, TimeUnit.MILLISECONDS);
+                    () -> session.close(CloseCode.POLICY_VIOLATION.code(), "grant expired"), delay, TimeUnit.MILLISECONDS);
             transport.closeFuture().whenComplete((v, t) -> expiry.cancel(false));
         }
         return true;
     }
 
-    /** The close code of a session whose grant expired (policy violation). */
-    private static final int GRANT_EXPIRED = 1008;
 
     public ProxyStats stats() {
         return ctx.stats();

@@ -1,8 +1,8 @@
 package dev.sockbridge.frontend.emscripten;
 
+import dev.sockbridge.api.transport.CloseCode;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportListener;
-import dev.sockbridge.frontend.emscripten.internal.CloseCodes;
 import dev.sockbridge.frontend.emscripten.internal.TcpBridge;
 import dev.sockbridge.frontend.emscripten.internal.UdpBridge;
 import dev.sockbridge.proxy.SockbridgeProxy;
@@ -118,8 +118,8 @@ public final class WebsockifyBridge {
     }
 
     /**
-     * A WebSocket with nowhere to go: admitted (so a refused client learns nothing of the targets), then closed.
-     * Not counted as a denied call: the SPI has no way to yet (spi-requests.md, 1).
+     * A WebSocket with nowhere to go: admitted (so a refused client learns nothing of the targets), then closed and
+     * counted as a denied call.
      */
     private static final class Refused implements FrontEnd, TransportListener {
         private final EngineSession session;
@@ -136,7 +136,10 @@ public final class WebsockifyBridge {
         @Override
         public void start() {
             ws.start(this);
-            session.execute(() -> close(CloseCodes.POLICY, reason));
+            session.execute(() -> {
+                session.countDenied("bridge", reason);
+                close(CloseCode.POLICY_VIOLATION.code(), reason);
+            });
         }
 
         @Override

@@ -162,11 +162,13 @@ class WebsockifyBridgeTest extends EmscriptenTestBase {
     }
 
     @Test
-    void noTargetForTheUrlClosesWith1008() throws Exception {
+    void noTargetForTheUrlClosesWith1008AndCountsAsDenied() throws Exception {
+        long denied = proxy.stats().callsDenied();
         try (WsClient c = new WsClient(bridge(BridgeTargets.fromUrl(BridgeTargets.Kind.TCP), "/bridge/"))) {
             String how = c.awaitClose();
             assertTrue(how.startsWith("1008 ") && how.contains("no bridge target"), how);
         }
+        awaitStats(s -> s.callsDenied() == denied + 1, "the refusal counted as a denied call");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.sockbridge.proxy.internal;
 
+import dev.sockbridge.api.transport.EventLoops;
 import dev.sockbridge.api.Errno;
 import dev.sockbridge.api.Posix;
 import dev.sockbridge.api.SocketOption;
@@ -93,7 +94,7 @@ final class DgramSocket extends ProxySocket {
         }
         Bootstrap b = new Bootstrap()
                 .group(session.loop)
-                .channel(NativeIo.datagramChannel())
+                .channel(EventLoops.datagramChannel(session.loop))
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.RECVBUF_ALLOCATOR, NativeIo.datagramReceiveAllocator())
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 << 10, 256 << 10))

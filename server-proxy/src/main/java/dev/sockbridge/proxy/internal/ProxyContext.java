@@ -134,7 +134,7 @@ public final class ProxyContext {
     static final long OVER_BUDGET_MIN_HELD = 64 << 10;
 
     /** The close code of a session ended because the proxy's buffer budget is taken: 1013, try again later. */
-    public static final int OVER_BUDGET = 1013;
+    public static final int OVER_BUDGET = dev.sockbridge.api.transport.CloseCode.TRY_AGAIN_LATER.code();
 
     public String overBudgetReason() {
         return "the proxy holds its whole buffer budget (" + proxyLimits.maxBufferedBytes() + " bytes); try again later";

@@ -1,5 +1,6 @@
 package dev.sockbridge.proxy.internal;
 
+import dev.sockbridge.api.transport.EventLoops;
 import dev.sockbridge.api.GaiError;
 import dev.sockbridge.api.Posix;
 import dev.sockbridge.api.message.AddrInfo;
@@ -62,7 +63,7 @@ public final class Resolver {
     private DnsNameResolver resolver(EventLoop loop) {
         return resolvers.computeIfAbsent(loop, l -> {
             DnsNameResolverBuilder b = new DnsNameResolverBuilder(l)
-                    .datagramChannelType(NativeIo.datagramChannel())
+                    .datagramChannelType(EventLoops.datagramChannel(l))
                     .resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED)
                     .queryTimeoutMillis(queryTimeoutMillis)
                     .maxQueriesPerResolve(4);

@@ -320,7 +320,8 @@ public final class SessionCore implements EngineSession {
         ctx.listener.bytesReceived(info, fd, n);
     }
 
-    void countDenied(String call, String reason) {
+    @Override
+    public void countDenied(String call, String reason) {
         ctx.countDenied(info, call, reason);
     }
 

@@ -1,5 +1,6 @@
 package dev.sockbridge.proxy.internal;
 
+import dev.sockbridge.api.transport.EventLoops;
 import dev.sockbridge.api.Errno;
 import dev.sockbridge.api.Posix;
 import dev.sockbridge.api.SocketOption;
@@ -124,7 +125,7 @@ final class StreamSocket extends ProxySocket {
         backlog = bl;
         ServerBootstrap b = new ServerBootstrap()
                 .group(session.loop, session.loop)
-                .channel(NativeIo.serverSocketChannel())
+                .channel(EventLoops.serverSocketChannel(session.loop))
                 .option(ChannelOption.SO_BACKLOG, bl)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.SO_REUSEADDR, !Boolean.FALSE.equals(flag(SocketOption.SO_REUSEADDR)))
@@ -340,7 +341,7 @@ final class StreamSocket extends ProxySocket {
         long sndTimeoutMs = timeout(SocketOption.SO_SNDTIMEO) / 1000;
         Bootstrap b = new Bootstrap()
                 .group(session.loop)
-                .channel(NativeIo.socketChannel())
+                .channel(EventLoops.socketChannel(session.loop))
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER)

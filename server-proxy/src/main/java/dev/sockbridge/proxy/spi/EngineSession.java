@@ -72,6 +72,13 @@ public interface EngineSession {
     /** Counts a malformed request in the proxy's stats. Any thread. */
     void countMalformed();
 
+    /**
+     * Counts a refusal the front end made itself (a bridge with no target for its URL, say) as a denied call, in
+     * {@link dev.sockbridge.proxy.ProxyStats#callsDenied()} and to {@link dev.sockbridge.proxy.ProxyListener#callDenied};
+     * denials of submitted calls the engine counts itself. On {@link #loop()}.
+     */
+    void countDenied(String call, String reason);
+
     /** Calls submitted and not yet completed. Any thread (an estimate there). */
     int outstandingCalls();
 

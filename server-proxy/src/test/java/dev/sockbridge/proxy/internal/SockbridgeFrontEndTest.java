@@ -370,6 +370,11 @@ class SockbridgeFrontEndTest {
         }
 
         @Override
+        public void countDenied(String call, String reason) {
+            throw new AssertionError("the Sockbridge front end refuses nothing itself: " + call + " " + reason);
+        }
+
+        @Override
         public int outstandingCalls() {
             return calls.size();
         }

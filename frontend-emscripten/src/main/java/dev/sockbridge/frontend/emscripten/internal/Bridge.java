@@ -1,5 +1,6 @@
 package dev.sockbridge.frontend.emscripten.internal;
 
+import dev.sockbridge.api.transport.CloseCode;
 import dev.sockbridge.api.Errno;
 import dev.sockbridge.api.Posix;
 import dev.sockbridge.api.message.Event;
@@ -41,7 +42,7 @@ import java.util.concurrent.TimeUnit;
  * to client: the engine pushes only while the WebSocket {@linkplain #isWritable() is writable} and resumes on its
  * writability callback; at most {@link #WINDOW} bytes per message.
  *
- * <p>Confined to the session's loop after {@link #start}. Close codes are in {@link CloseCodes}.
+ * <p>Confined to the session's loop after {@link #start}. Close codes are the api's {@link dev.sockbridge.api.transport.CloseCode}.
  */
 public abstract class Bridge implements FrontEnd, TransportListener, Route {
     /** Push credit, and so the most one WebSocket message carries (the size programs pass to recv, websockify's). */
@@ -152,7 +153,7 @@ public abstract class Bridge implements FrontEnd, TransportListener, Route {
                 sendsInFlight--;
                 gate.handled(((Send) call).bytes);
                 if (r instanceof Result.Error && !ended) {
-                    end(CloseCodes.ERROR, "target connection failed: " + ((Result.Error) r).reason());
+                    end(CloseCode.INTERNAL_ERROR.code(), "target connection failed: " + ((Result.Error) r).reason());
                     return;
                 }
                 finishDrain();
@@ -164,7 +165,7 @@ public abstract class Bridge implements FrontEnd, TransportListener, Route {
             switch (q.messageType()) {
                 case SOCKET:
                     if (r instanceof Result.Error) {
-                        end(CloseCodes.ERROR, "cannot open a socket: " + ((Result.Error) r).reason());
+                        end(CloseCode.INTERNAL_ERROR.code(), "cannot open a socket: " + ((Result.Error) r).reason());
                         return;
                     }
                     fd = (int) ((Result.Value) r).value();
@@ -173,7 +174,7 @@ public abstract class Bridge implements FrontEnd, TransportListener, Route {
                 case CONNECT:
                     if (r instanceof Result.Error) {
                         Result.Error e = (Result.Error) r;
-                        end(e.code() == Errno.EACCES.code() ? CloseCodes.POLICY : CloseCodes.ERROR,
+                        end(e.code() == Errno.EACCES.code() ? CloseCode.POLICY_VIOLATION.code() : CloseCode.INTERNAL_ERROR.code(),
                                 e.code() == Errno.EACCES.code() ? e.reason() : "cannot connect to " + target + ": " + e.reason());
                         return;
                     }
@@ -254,7 +255,7 @@ public abstract class Bridge implements FrontEnd, TransportListener, Route {
         int n = f.readableBytes();
         if (!session.bufferRoom(n)) {
             f.release();
-            end(CloseCodes.TOO_BIG, "too much data before the target connected");
+            end(CloseCode.TOO_BIG.code(), "too much data before the target connected");
             return;
         }
         session.addBuffered(n);

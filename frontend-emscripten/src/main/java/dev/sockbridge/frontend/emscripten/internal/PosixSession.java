@@ -1,5 +1,6 @@
 package dev.sockbridge.frontend.emscripten.internal;
 
+import dev.sockbridge.api.transport.CloseCode;
 import static dev.sockbridge.frontend.emscripten.internal.PosixWire.*;
 
 import dev.sockbridge.api.Errno;
@@ -176,7 +177,7 @@ public final class PosixSession implements FrontEnd, TransportListener, Route {
      */
     private void malformed(PosixCall c, int errno, String what) {
         if (++malformedAnswered > MAX_MALFORMED_REQUESTS) {
-            close(CloseCodes.POLICY, "more than " + MAX_MALFORMED_REQUESTS + " malformed requests; last: " + what);
+            close(CloseCode.POLICY_VIOLATION.code(), "more than " + MAX_MALFORMED_REQUESTS + " malformed requests; last: " + what);
             return;
         }
         sendError(c, errno);

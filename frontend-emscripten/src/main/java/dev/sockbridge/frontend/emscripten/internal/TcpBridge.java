@@ -1,5 +1,6 @@
 package dev.sockbridge.frontend.emscripten.internal;
 
+import dev.sockbridge.api.transport.CloseCode;
 import dev.sockbridge.api.Errno;
 import dev.sockbridge.api.Posix;
 import dev.sockbridge.api.message.Event;
@@ -39,9 +40,9 @@ public final class TcpBridge extends Bridge {
     void ready(Event.Ready r) {
         if ((r.events() & Posix.POLLERR) != 0) {
             String name = Errno.nameOf(r.errno());
-            end(CloseCodes.ERROR, "target connection failed: " + (name == null ? "errno " + r.errno() : name));
+            end(CloseCode.INTERNAL_ERROR.code(), "target connection failed: " + (name == null ? "errno " + r.errno() : name));
         } else if ((r.events() & (Posix.POLLIN | Posix.POLLRDHUP | Posix.POLLHUP)) != 0) {
-            end(CloseCodes.NORMAL, "target closed the connection");
+            end(CloseCode.NORMAL.code(), "target closed the connection");
         }
     }
 }
