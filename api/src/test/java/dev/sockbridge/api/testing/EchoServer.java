@@ -283,12 +283,14 @@ public final class EchoServer implements AutoCloseable {
                 return; // closed
             }
             open.add(s);
+            // the gate is taken before the connection counts as accepted: a release() that follows a caller seeing
+            // connectionsAccepted() go up then always ends this connection's stall
+            Script script = tcpScript;
+            CountDownLatch g = gate;
             if (accepted.incrementAndGet() > maxConnections) {
                 abort(s);
                 continue;
             }
-            Script script = tcpScript;
-            CountDownLatch g = gate;
             daemon("echo-tcp-" + script.kind.name().toLowerCase(), () -> {
                 try (s) {
                     if (sendBufferSize > 0) {
