@@ -174,7 +174,7 @@ public final class GuardedPolicy implements SocketPolicy {
             return Decision.deny("policy denies " + (udp ? "udp" : "tcp") + " to " + NetUtil.toSocketAddressString(n)
                     + " (the proxy's own listener)");
         }
-        return delegate.checkConnect(session, delegate instanceof SocketPolicy.Rules ? target : n, udp);
+        return delegate.checkConnect(session, delegate instanceof PolicyRules ? target : n, udp);
     }
 
     @Override
@@ -187,7 +187,7 @@ public final class GuardedPolicy implements SocketPolicy {
             return Decision.deny("policy denies " + (udp ? "udp" : "tcp") + " bind/listen on " + NetUtil.toSocketAddressString(n)
                     + " (the proxy's own listener)");
         }
-        return delegate.checkBind(session, delegate instanceof SocketPolicy.Rules ? local : n, udp);
+        return delegate.checkBind(session, delegate instanceof PolicyRules ? local : n, udp);
     }
 
     @Override
