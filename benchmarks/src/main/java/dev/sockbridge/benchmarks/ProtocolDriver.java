@@ -1,5 +1,6 @@
 package dev.sockbridge.benchmarks;
 
+import dev.sockbridge.api.transport.CloseCode;
 import dev.sockbridge.api.codec.MessageCodec;
 import dev.sockbridge.api.message.Control;
 import dev.sockbridge.api.message.Event;
@@ -99,6 +100,6 @@ final class ProtocolDriver implements AutoCloseable {
 
     @Override
     public void close() {
-        transport.close(1000, "bench done");
+        transport.close(CloseCode.NORMAL.code(), "bench done");
     }
 }

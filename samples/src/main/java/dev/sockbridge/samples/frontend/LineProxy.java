@@ -1,5 +1,6 @@
 package dev.sockbridge.samples.frontend;
 
+import dev.sockbridge.api.transport.CloseCode;
 import dev.sockbridge.api.transport.ServerTransport;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportListener;
@@ -72,7 +73,7 @@ public final class LineProxy {
                 System.out.println("< " + lines.poll(10, TimeUnit.SECONDS));
             }
         }
-        client.close(1000, "done");
+        client.close(CloseCode.NORMAL.code(), "done");
         if (args.length > 0 && args[0].equals("--serve")) {
             System.out.println("serving ws://127.0.0.1:8090/lines (binary messages), echo server at 127.0.0.1:"
                     + echo.getLocalPort() + "; Ctrl-C to stop");

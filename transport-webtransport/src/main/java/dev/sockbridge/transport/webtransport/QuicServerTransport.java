@@ -1,5 +1,6 @@
 package dev.sockbridge.transport.webtransport;
 
+import dev.sockbridge.api.transport.CloseCode;
 import dev.sockbridge.transport.webtransport.internal.WebTransportSessionHandler;
 import dev.sockbridge.api.transport.ServerTransport;
 import dev.sockbridge.api.transport.ServerTransportListener;
@@ -216,7 +217,7 @@ public final class QuicServerTransport implements ServerTransport {
             listener.transportCreated(t);
         } catch (RuntimeException | Error e) {
             LOG.log(Level.WARNING, "transportCreated threw; closing " + t, e);
-            t.close(1011, "server error");
+            t.close(CloseCode.INTERNAL_ERROR.code(), "server error");
         }
     }
 
@@ -338,7 +339,7 @@ public final class QuicServerTransport implements ServerTransport {
     public CompletableFuture<Void> shutdownNow() {
         stopAccepting();
         for (Transport t : open) {
-            SockbridgeSessionHandler.closeNow(t, 1001, "server shutting down");
+            SockbridgeSessionHandler.closeNow(t, CloseCode.GOING_AWAY.code(), "server shutting down");
         }
         QuicServerRuntime r = runtime;
         if (r == null) {

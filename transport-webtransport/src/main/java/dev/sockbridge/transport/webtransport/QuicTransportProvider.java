@@ -1,5 +1,6 @@
 package dev.sockbridge.transport.webtransport;
 
+import dev.sockbridge.api.transport.CloseCode;
 import dev.sockbridge.transport.webtransport.internal.RawQuicClient;
 import dev.sockbridge.transport.webtransport.internal.WebTransportClient;
 import dev.sockbridge.transport.webtransport.internal.WebTransportSession;
@@ -130,10 +131,10 @@ public final class QuicTransportProvider implements TransportProvider {
                 WebTransportSession s = (WebTransportSession) f.getNow();
                 handler.openMain(s).whenComplete((t, e) -> {
                     if (e != null) {
-                        s.close(1011, "cannot open the main stream");
+                        s.close(CloseCode.INTERNAL_ERROR.code(), "cannot open the main stream");
                         result.completeExceptionally(e);
                     } else if (!result.complete(t)) {
-                        t.close(1001, "connect abandoned");
+                        t.close(CloseCode.GOING_AWAY.code(), "connect abandoned");
                     }
                 });
             });

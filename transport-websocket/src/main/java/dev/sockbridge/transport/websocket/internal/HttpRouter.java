@@ -1,5 +1,6 @@
 package dev.sockbridge.transport.websocket.internal;
 
+import dev.sockbridge.api.transport.CloseCode;
 import dev.sockbridge.api.internal.transport.Admissions;
 import dev.sockbridge.api.internal.transport.BasicConnectRequest;
 import dev.sockbridge.api.transport.ConnectRequest;
@@ -268,7 +269,7 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                 route.handler().sessionOpened(session);
             } catch (Throwable t) {
                 LOG.warn("{}: handler of {} failed", ch, route, t);
-                session.close(1011, "internal error");
+                session.close(CloseCode.INTERNAL_ERROR.code(), "internal error");
             }
         });
     }

@@ -1,5 +1,6 @@
 package dev.sockbridge.transport.websocket.internal;
 
+import dev.sockbridge.api.transport.CloseCode;
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.transport.websocket.HttpHandler;
 import dev.sockbridge.transport.websocket.StaticContent;
@@ -239,7 +240,7 @@ public final class ServerEngine {
             all.add(f);
             WebSocketChannelTransport s = ch.attr(SESSION).get();
             if (s != null) {
-                s.close(1001, "server shutting down");
+                s.close(CloseCode.GOING_AWAY.code(), "server shutting down");
             } else {
                 ch.close();
             }

@@ -1,5 +1,6 @@
 package dev.sockbridge.transport.websocket.internal;
 
+import dev.sockbridge.api.transport.CloseCode;
 import dev.sockbridge.api.transport.Transport;
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.transport.websocket.WebSocketOptions;
@@ -179,7 +180,7 @@ public final class WebSocketConnector {
                 timeout.cancel(false);
             }
             if (!result.complete(session)) {
-                session.close(1001, "connect was cancelled");
+                session.close(CloseCode.GOING_AWAY.code(), "connect was cancelled");
             }
         }
 

@@ -1,5 +1,6 @@
 package dev.sockbridge.transport.websocket.internal;
 
+import dev.sockbridge.api.transport.CloseCode;
 import dev.sockbridge.api.transport.Admission;
 import dev.sockbridge.api.transport.ConnectRequest;
 import dev.sockbridge.api.transport.ServerTransport;
@@ -44,7 +45,7 @@ public final class WebSocketServerTransport implements ServerTransport {
             @Override
             public void transportCreated(Transport t) {
                 if (stopping) {
-                    t.close(1001, "server shutting down");
+                    t.close(CloseCode.GOING_AWAY.code(), "server shutting down");
                     return;
                 }
                 open.add(t);
@@ -96,7 +97,7 @@ public final class WebSocketServerTransport implements ServerTransport {
         List<CompletableFuture<Void>> all = new ArrayList<>();
         all.add(shutdown());
         for (Transport t : open) {
-            t.close(1001, "server shutting down");
+            t.close(CloseCode.GOING_AWAY.code(), "server shutting down");
             all.add(t.closeFuture());
         }
         if (ownsEngine) {

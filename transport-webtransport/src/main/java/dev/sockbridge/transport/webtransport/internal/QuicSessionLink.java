@@ -1,5 +1,6 @@
 package dev.sockbridge.transport.webtransport.internal;
 
+import dev.sockbridge.api.transport.CloseCode;
 import dev.sockbridge.api.transport.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelInitializer;
@@ -72,7 +73,7 @@ final class QuicSessionLink {
         if (server && settings.mainStreamTimeoutMillis() > 0) {
             mainTimer = loop.schedule(() -> {
                 if (main == null) {
-                    session.close(1002, "no Sockbridge main channel within "
+                    session.close(CloseCode.PROTOCOL_ERROR.code(), "no Sockbridge main channel within "
                             + settings.mainStreamTimeoutMillis() + " ms");
                 }
             }, settings.mainStreamTimeoutMillis(), TimeUnit.MILLISECONDS);
@@ -117,7 +118,7 @@ final class QuicSessionLink {
             arrived(t, QuicStreamTransport.Kind.EXTRA);
         } else {
             t.stream().close();
-            session.close(1002, "unexpected stream header 0x" + Integer.toHexString(header)
+            session.close(CloseCode.PROTOCOL_ERROR.code(), "unexpected stream header 0x" + Integer.toHexString(header)
                     + " on stream " + t.stream().streamId());
         }
     }
@@ -242,7 +243,7 @@ final class QuicSessionLink {
                 timer.cancel(false);
             }
         }
-        int mapped = !clean ? 1006 : code == 0 ? 1000 : code;
+        int mapped = !clean ? CloseCode.ABNORMAL.code() : code == 0 ? CloseCode.NORMAL.code() : code;
         String text = reason == null ? "" : reason;
         if (main != null) {
             main.sessionEnded(mapped, text); // ends the extras too

@@ -1,5 +1,6 @@
 package dev.sockbridge.transport.webtransport.internal;
 
+import dev.sockbridge.api.transport.CloseCode;
 import dev.sockbridge.api.internal.transport.Admissions;
 import dev.sockbridge.api.internal.transport.BasicConnectRequest;
 import dev.sockbridge.api.transport.AdmissionCheck;
@@ -89,7 +90,7 @@ public final class SockbridgeSessionHandler implements WebTransportSessionHandle
     @Override
     public void sessionOpened(WebTransportSession session) {
         if (!accepting.getAsBoolean()) {
-            session.close(1001, "server is not accepting sessions");
+            session.close(CloseCode.GOING_AWAY.code(), "server is not accepting sessions");
             return;
         }
         if (rawAdmission == null) {
