@@ -21,7 +21,9 @@
 struct packet { unsigned magic, seq; double sent_ms; char pad[16]; };
 
 #define WARMUP 60
-static int timed;
+static int timed, late;
+// later than this a game has already drawn the frames the datagram was for
+#define LATE_MS 100
 static int fd, total, sent, recv_count, expected_down, dups;
 static double *lat, start_ms, end_at, last_arrival, max_gap, first_arrival;
 static unsigned char *seen;
@@ -49,6 +51,7 @@ static void drain(double now) {
     // counted as delivered but not timed
     if (p.seq < WARMUP) continue;
     lat[timed++] = now - p.sent_ms;
+    if (now - p.sent_ms > LATE_MS) late++;
     // a stall: the longest time without any new datagram arriving, once the stream has started
     if (last_arrival > 0 && now - last_arrival > max_gap) max_gap = now - last_arrival;
     if (last_arrival == 0) first_arrival = now;
@@ -73,8 +76,8 @@ static void frame(void) {
     qsort(lat, timed, sizeof *lat, cmp);
     double p50 = timed ? lat[timed / 2] : -1;
     double p99 = timed ? lat[(int)(timed * 0.99)] : -1;
-    printf("DGRAM_DOWN {\"received\":%d,\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f,\"stall\":%.2f,\"dups\":%d,\"span\":%.1f}\n",
-           recv_count, p50, p99, timed ? lat[timed - 1] : -1, max_gap, dups, last_arrival - first_arrival);
+    printf("DGRAM_DOWN {\"received\":%d,\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f,\"stall\":%.2f,\"dups\":%d,\"span\":%.1f,\"timed\":%d,\"late\":%d}\n",
+           recv_count, p50, p99, timed ? lat[timed - 1] : -1, max_gap, dups, last_arrival - first_arrival, timed, late);
     emscripten_cancel_main_loop();
     close(fd);
     exit(0);

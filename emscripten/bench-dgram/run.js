@@ -140,8 +140,8 @@ async function runOne(server, mode, loss) {
   const lat = st.lat.slice().sort((a, b) => a - b);
   return {
     mode, loss, dropped, queued, quic: t ? `${t[2]}/${t[3]}` : '',
-    up: { received: st.seen.size, sent: total, p50: pct(lat, 0.5), p99: pct(lat, 0.99), stall: st.gap },
-    down: { received: down.received, sent: st.sent, p50: down.p50, p99: down.p99, stall: down.stall },
+    up: { received: st.seen.size, sent: total, p50: pct(lat, 0.5), p99: pct(lat, 0.99), stall: st.gap, late: lat.filter((x) => x > 100).length / lat.length },
+    down: { received: down.received, sent: st.sent, p50: down.p50, p99: down.p99, stall: down.stall, late: down.late / down.timed },
   };
 }
 
@@ -155,6 +155,7 @@ async function main() {
     if (proxy.exitCode !== null || Date.now() > deadline) throw new Error(`proxy did not start: ${proxy.output.slice(-1500)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+  const load0 = require('os').loadavg();
   const rows = [];
   for (const loss of o.losses) {
     for (const mode of o.modes) {
@@ -168,13 +169,14 @@ async function main() {
   const name = { sb: 'Sockbridge backend, WebTransport datagrams', sockfs: 'SOCKFS, WebSocket to /websockify-udp' };
   const f = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
   console.log(`\nDatagram benchmark: ${o.seconds * 60} datagrams each way at 60/s, ${o.delay} ms delay each way on the browser<->proxy link`);
-  console.log('(loss: iptables statistic, random per packet, kernel; delay: nfq_delay, userspace NFQUEUE; no sch_netem in this kernel)\n');
-  console.log('| path | loss | delivered up | delivered down | one-way up p50 / p99 ms | one-way down p50 / p99 ms | longest stall up / down ms | packets dropped on the link |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('(loss: iptables statistic, random per packet, kernel; delay: nfq_delay, userspace NFQUEUE; no sch_netem in this kernel)');
+  console.log(`(latency and stalls from the 2nd second on; ${new Date().toISOString().slice(0, 16)} UTC, ${require('os').cpus().length} cores, load average ${load0.map((x) => x.toFixed(1)).join(' ')} at the start, ${require('os').loadavg().map((x) => x.toFixed(1)).join(' ')} at the end)\n`);
+  console.log('| path | loss | delivered up | delivered down | one-way up p50 / p99 ms | one-way down p50 / p99 ms | longest stall up / down ms | later than 100 ms up / down | packets dropped on the link |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    if (r.why) { console.log(`| ${name[r.mode]} | ${r.loss}% | FAILED: ${r.why} | | | | | |`); continue; }
+    if (r.why) { console.log(`| ${name[r.mode]} | ${r.loss}% | FAILED: ${r.why} | | | | | | |`); continue; }
     const d = (x) => `${(100 * x.received / x.sent).toFixed(1)}% (${x.received}/${x.sent})`;
-    console.log(`| ${name[r.mode]} | ${r.loss}% | ${d(r.up)} | ${d(r.down)} | ${f(r.up.p50)} / ${f(r.up.p99)} | ${f(r.down.p50)} / ${f(r.down.p99)} | ${f(r.up.stall)} / ${f(r.down.stall)} | ${r.dropped} of ${r.queued} |`);
+    console.log(`| ${name[r.mode]} | ${r.loss}% | ${d(r.up)} | ${d(r.down)} | ${f(r.up.p50)} / ${f(r.up.p99)} | ${f(r.down.p50)} / ${f(r.down.p99)} | ${f(r.up.stall)} / ${f(r.down.stall)} | ${(100 * r.up.late).toFixed(1)}% / ${(100 * r.down.late).toFixed(1)}% | ${r.dropped} of ${r.queued} |`);
   }
   server.close();
   stop(proxy); stop(nfq);
