@@ -13,7 +13,8 @@
 # Both paths cross the same rules: all packets to and from the proxy's two browser-facing ports.
 #
 #   usage: emscripten/bench-dgram.sh [--seconds 20] [--delay 20] [--losses 0,1,5]   (as root: namespaces, iptables)
-#   env: LIMIT (seconds for the whole run, default 900), MVN_FLAGS (e.g. -o), PROXY_CMD (skip the proxy build)
+#   env: LIMIT (seconds for the whole run, default 900), MVN_FLAGS (e.g. -o), PROXY_CMD (skip the proxy build),
+#        NICE (e.g. -10: run the namespace at that niceness, so other work on a shared machine steals less of it)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
@@ -75,8 +76,8 @@ for f in "$ROOT"/clients/js/src/*; do ln -s "$f" "$WEB/src/"; done   # the proxy
 for f in "$ROOT"/clients/js/node_modules/cbor-x/*.js; do ln -s "$f" "$WEB/node_modules/cbor-x/"; done
 ln -s "$B/page.html" "$B/page.js" "$OUT"/sb_game.js "$OUT"/sb_game.wasm "$OUT"/sockfs_game.js "$OUT"/sockfs_game.wasm "$WEB/"
 
-echo "bench-dgram.sh: running in a new network namespace (limit ${LIMIT} s)" >&2
+echo "bench-dgram.sh: running in a new network namespace (limit ${LIMIT} s, niceness ${NICE:-0})" >&2
 # --pid --fork --kill-child: when the runner ends or timeout kills unshare, the namespace's init dies
 # and the kernel kills everything left in it (proxy, Chromium, nfq_delay)
-exec timeout --kill-after=10 "$LIMIT" unshare --net --pid --fork --kill-child=SIGKILL --mount-proc \
+exec nice -n "${NICE:-0}" timeout --kill-after=10 "$LIMIT" unshare --net --pid --fork --kill-child=SIGKILL --mount-proc \
   node "$B/run.js" --root "$WEB" --nfq "$OUT/nfq_delay" --proxy-cmd "$PROXY_CMD" "$@"

@@ -170,7 +170,7 @@ async function main() {
   const f = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
   console.log(`\nDatagram benchmark: ${o.seconds * 60} datagrams each way at 60/s, ${o.delay} ms delay each way on the browser<->proxy link`);
   console.log('(loss: iptables statistic, random per packet, kernel; delay: nfq_delay, userspace NFQUEUE; no sch_netem in this kernel)');
-  console.log(`(latency and stalls from the 2nd second on; ${new Date().toISOString().slice(0, 16)} UTC, ${require('os').cpus().length} cores, load average ${load0.map((x) => x.toFixed(1)).join(' ')} at the start, ${require('os').loadavg().map((x) => x.toFixed(1)).join(' ')} at the end)\n`);
+  console.log(`(latency and stalls from the 2nd second on; ${new Date().toISOString().slice(0, 16)} UTC, ${require('os').cpus().length} cores, niceness ${require('os').getPriority()}, load average ${load0.map((x) => x.toFixed(1)).join(' ')} at the start, ${require('os').loadavg().map((x) => x.toFixed(1)).join(' ')} at the end)\n`);
   console.log('| path | loss | delivered up | delivered down | one-way up p50 / p99 ms | one-way down p50 / p99 ms | longest stall up / down ms | later than 100 ms up / down | packets dropped on the link |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
