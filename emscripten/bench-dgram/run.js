@@ -178,6 +178,9 @@ async function main() {
     const d = (x) => `${(100 * x.received / x.sent).toFixed(1)}% (${x.received}/${x.sent})`;
     console.log(`| ${name[r.mode]} | ${r.loss}% | ${d(r.up)} | ${d(r.down)} | ${f(r.up.p50)} / ${f(r.up.p99)} | ${f(r.down.p50)} / ${f(r.down.p99)} | ${f(r.up.stall)} / ${f(r.down.stall)} | ${(100 * r.up.late).toFixed(1)}% / ${(100 * r.down.late).toFixed(1)}% | ${r.dropped} of ${r.queued} |`);
   }
+  // the impairment's own failures: packets the delay queue could not hold would be losses not in the table
+  if (/ENOBUFS/.test(nfq.output)) console.log(`\nWARNING nfq_delay: ${nfq.output.match(/ENOBUFS/g).length} netlink ENOBUFS (packets lost by the delay queue itself)`);
+  if (nfq.exitCode !== null) console.log(`\nWARNING nfq_delay ended early: ${nfq.output.slice(-300)}`);
   server.close();
   stop(proxy); stop(nfq);
   await Promise.race([Promise.all([proxy.done, nfq.done]), new Promise((r) => setTimeout(r, 5000))]);
