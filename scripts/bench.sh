@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs a benchmark program and prints its table.  usage: scripts/bench.sh core|websocket|hostile|browser|... [args]
+# Runs a benchmark program and prints its table.  usage: scripts/bench.sh core|websocket|hostile|browser|dgram|... [args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-core}"; shift || true
@@ -14,6 +14,10 @@ if [ "$which" = browser ]; then
   fi
   bash scripts/build.sh
   exec node clients/js/bench/run.mjs "$@"
+fi
+if [ "$which" = dgram ]; then
+  # UDP game loop in Chromium: Sockbridge datagrams vs SOCKFS under loss (root: network namespace, iptables)
+  exec bash emscripten/bench-dgram.sh "$@"
 fi
 if [ "$which" = emscripten ]; then
   bash scripts/setup.sh >/dev/null
