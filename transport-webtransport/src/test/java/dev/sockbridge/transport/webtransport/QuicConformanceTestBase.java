@@ -1,14 +1,9 @@
 package dev.sockbridge.transport.webtransport;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
+import dev.sockbridge.api.testing.EpollCheck;
 import dev.sockbridge.api.transport.AbstractTransportConformanceTest;
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.api.transport.TransportProvider;
-import io.netty.channel.IoEventLoop;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,10 +39,7 @@ abstract class QuicConformanceTestBase extends AbstractTransportConformanceTest 
     /** The shared QUIC groups are made by api's EventLoops, as the proxy's and WebSocket's are: epoll where it loads. */
     @Test
     void runsOnEpollWhereAvailable() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "no epoll here");
-        Endpoint c = connect();
-        Endpoint s = nextAccepted();
-        assertTrue(((IoEventLoop) c.transport.executor()).isIoType(EpollIoHandler.class), "client on epoll");
-        assertTrue(((IoEventLoop) s.transport.executor()).isIoType(EpollIoHandler.class), "server on epoll");
+        EpollCheck.assumeEpoll();
+        EpollCheck.assertOnEpoll(connect().transport, nextAccepted().transport);
     }
 }
