@@ -1,8 +1,6 @@
 package dev.sockbridge.transport.websocket;
 
-import dev.sockbridge.api.transport.AbstractTransportConformanceTest;
 import dev.sockbridge.api.transport.TransportOptions;
-import dev.sockbridge.api.transport.TransportProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -14,7 +12,7 @@ import org.junit.jupiter.api.AfterEach;
  * The WebSocket transport over wss:// with a self-signed certificate made at start; the client
  * trusts exactly that certificate (written by the server to a file), with host name verification.
  */
-class SecureWebSocketTransportConformanceTest extends AbstractTransportConformanceTest {
+class SecureWebSocketTransportConformanceTest extends WebSocketConformanceTestBase {
     private final Path certFile;
 
     SecureWebSocketTransportConformanceTest() {
@@ -28,11 +26,6 @@ class SecureWebSocketTransportConformanceTest extends AbstractTransportConforman
     @AfterEach
     void deleteCert() throws IOException {
         Files.deleteIfExists(certFile);
-    }
-
-    @Override
-    protected TransportProvider provider() {
-        return new WebSocketTransportProvider();
     }
 
     @Override

@@ -132,39 +132,28 @@ class WebSocketAdmissionTest {
     void anAdmissionSlowerThanTheHandshakeTimeoutClosesTheConnectionAndIsReleasedWhenItArrives() throws Exception {
         CompletableFuture<Admission> later = new CompletableFuture<>();
         CountDownLatch asked = new CountDownLatch(1);
-        int port = serve(r -> {
-            asked.countDown();
-            return later;
-        }, TransportOptions.defaults().with(WebSocketOptions.HANDSHAKE_TIMEOUT_MILLIS, 300));
+        int port = serve(answeredBy(later, asked),
+                TransportOptions.defaults().with(WebSocketOptions.HANDSHAKE_TIMEOUT_MILLIS, 300));
         try (Socket s = upgradeAndKeep(port, "/raw")) {
             assertTrue(asked.await(10, TimeUnit.SECONDS));
             // the server gives up on the upgrade: end of stream, no answer
             assertEquals(-1, s.getInputStream().read());
         }
-        CountDownLatch released = new CountDownLatch(1);
-        later.complete(Admission.admit("x", released::countDown));
-        assertTrue(released.await(10, TimeUnit.SECONDS));
-        assertEquals(0, sessions.size());
+        assertReleasedWhenAnsweredLate(later);
     }
 
     @Test
     void aClientThatSendsBeforeTheUpgradeIsAnsweredIsClosed() throws Exception {
         CompletableFuture<Admission> later = new CompletableFuture<>();
         CountDownLatch asked = new CountDownLatch(1);
-        int port = serve(r -> {
-            asked.countDown();
-            return later;
-        });
+        int port = serve(answeredBy(later, asked));
         try (Socket s = upgradeAndKeep(port, "/raw")) {
             assertTrue(asked.await(10, TimeUnit.SECONDS));
             s.getOutputStream().write(upgradeRequest(port, "/raw").getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().flush();
             assertEquals(-1, s.getInputStream().read());
         }
-        CountDownLatch released = new CountDownLatch(1);
-        later.complete(Admission.admit("x", released::countDown));
-        assertTrue(released.await(10, TimeUnit.SECONDS));
-        assertEquals(0, sessions.size());
+        assertReleasedWhenAnsweredLate(later);
     }
 
     @Test
@@ -188,6 +177,22 @@ class WebSocketAdmissionTest {
     }
 
     // ---------------------------------------------------------------------------------------------
+
+    /** An admission check that counts down {@code asked} and answers only when the test completes {@code later}. */
+    private static AdmissionCheck answeredBy(CompletableFuture<Admission> later, CountDownLatch asked) {
+        return r -> {
+            asked.countDown();
+            return later;
+        };
+    }
+
+    /** Answers an admission whose connection is already gone: it is released at once and opens no session. */
+    private void assertReleasedWhenAnsweredLate(CompletableFuture<Admission> later) throws InterruptedException {
+        CountDownLatch released = new CountDownLatch(1);
+        later.complete(Admission.admit("x", released::countDown));
+        assertTrue(released.await(10, TimeUnit.SECONDS));
+        assertEquals(0, sessions.size());
+    }
 
     private static String upgradeRequest(int port, String path, String... extra) {
         StringBuilder req = new StringBuilder("GET " + path + " HTTP/1.1\r\n")

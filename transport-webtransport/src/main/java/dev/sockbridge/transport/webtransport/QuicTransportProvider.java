@@ -1,6 +1,7 @@
 package dev.sockbridge.transport.webtransport;
 
 import dev.sockbridge.api.transport.CloseCode;
+import dev.sockbridge.transport.webtransport.internal.AbstractQuicClient;
 import dev.sockbridge.transport.webtransport.internal.RawQuicClient;
 import dev.sockbridge.transport.webtransport.internal.WebTransportClient;
 import dev.sockbridge.transport.webtransport.internal.WebTransportSession;
@@ -164,44 +165,34 @@ public final class QuicTransportProvider implements TransportProvider {
         QuicOptionValues.applyQuic(o, q);
         Duration connectTimeout = Duration.ofMillis(o.getInt(QuicTransportOptions.CONNECT_TIMEOUT_MILLIS,
                 QuicTransportOptions.DEFAULT_CONNECT_TIMEOUT_MILLIS));
-        Object client;
-        if (webTransport) {
-            WebTransportClient.Builder b = WebTransportClient.builder()
-                    .eventLoopGroup(group)
-                    .connectTimeout(connectTimeout)
-                    .idleTimeout(q.idleTimeout)
-                    .flowControlWindows(q.initialMaxData, q.initialMaxStreamData)
-                    .maxStreams(q.maxBidiStreams, q.maxUniStreams);
-            pins.forEach(b::pinCertificateSha256);
-            if (trust != null) {
-                b.trustManager(trust);
-            }
-            if (o.get(QuicTransportOptions.TLS_CLIENT_CERT_FILE, null) != null) {
-                b.clientCertificate(new java.io.File(o.get(QuicTransportOptions.TLS_CLIENT_CERT_FILE, null)),
-                        new java.io.File(o.get(QuicTransportOptions.TLS_CLIENT_KEY_FILE, o.get(QuicTransportOptions.TLS_CLIENT_CERT_FILE, null))));
-            }
-            client = b.build();
-        } else {
-            RawQuicClient.Builder b = RawQuicClient.builder()
-                    .applicationProtocol(QuicOptionValues.alpn(o))
-                    .eventLoopGroup(group)
-                    .connectTimeout(connectTimeout)
-                    .idleTimeout(q.idleTimeout)
-                    .flowControlWindows(q.initialMaxData, q.initialMaxStreamData);
-            pins.forEach(b::pinCertificateSha256);
-            if (trust != null) {
-                b.trustManager(trust);
-            }
-            if (o.get(QuicTransportOptions.TLS_CLIENT_CERT_FILE, null) != null) {
-                b.clientCertificate(new java.io.File(o.get(QuicTransportOptions.TLS_CLIENT_CERT_FILE, null)),
-                        new java.io.File(o.get(QuicTransportOptions.TLS_CLIENT_KEY_FILE, o.get(QuicTransportOptions.TLS_CLIENT_CERT_FILE, null))));
-            }
-            client = b.build();
-        }
+        Object client = webTransport
+                ? configure(WebTransportClient.builder().maxStreams(q.maxBidiStreams, q.maxUniStreams),
+                        o, group, connectTimeout, q, pins, trust).build()
+                : configure(RawQuicClient.builder().applicationProtocol(QuicOptionValues.alpn(o)),
+                        o, group, connectTimeout, q, pins, trust).build();
         synchronized (CLIENTS) {
             Object raced = CLIENTS.putIfAbsent(key, client);
             return raced != null ? raced : client;
         }
+    }
+
+    /** What both QUIC clients take from the options: event loops, timeouts, windows, trust and client certificate. */
+    private static <B extends AbstractQuicClient.Builder<B>> B configure(B b, TransportOptions o, EventLoopGroup group,
+            Duration connectTimeout, QuicOptions q, List<byte[]> pins, TrustManagerFactory trust) {
+        b.eventLoopGroup(group)
+                .connectTimeout(connectTimeout)
+                .idleTimeout(q.idleTimeout)
+                .flowControlWindows(q.initialMaxData, q.initialMaxStreamData);
+        pins.forEach(b::pinCertificateSha256);
+        if (trust != null) {
+            b.trustManager(trust);
+        }
+        String certFile = o.get(QuicTransportOptions.TLS_CLIENT_CERT_FILE, null);
+        if (certFile != null) {
+            b.clientCertificate(new java.io.File(certFile),
+                    new java.io.File(o.get(QuicTransportOptions.TLS_CLIENT_KEY_FILE, certFile)));
+        }
+        return b;
     }
 
     /** The certificates of {@code tlsTrustCertFile}, or the JDK's CAs. */

@@ -2,21 +2,14 @@ package dev.sockbridge.transport.webtransport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.sockbridge.api.testing.EchoRoundTrip;
+import dev.sockbridge.api.testing.EpollCheck;
 import dev.sockbridge.api.transport.EventLoops;
-import dev.sockbridge.api.transport.ServerTransportListener;
 import dev.sockbridge.api.transport.Transport;
-import dev.sockbridge.api.transport.TransportListener;
 import dev.sockbridge.api.transport.TransportOptions;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoEventLoop;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,13 +25,10 @@ class CallerEventLoopGroupTest {
     @ParameterizedTest
     @ValueSource(strings = {"quic://127.0.0.1:0", "webtransport://127.0.0.1:0/sockbridge"})
     void aNativeGroupOfTheCallerCarriesServerAndClient(String uri) throws Exception {
-        assumeTrue(Epoll.isAvailable(), "no epoll here");
+        EpollCheck.assumeEpoll();
         EventLoopGroup group = EventLoops.newGroup(1, "caller-quic");
         try {
-            Transport[] ends = echoOn(group, URI.create(uri));
-            for (Transport t : ends) {
-                assertTrue(((IoEventLoop) t.executor()).isIoType(EpollIoHandler.class), t + " on epoll");
-            }
+            EpollCheck.assertOnEpoll(echoOn(group, URI.create(uri)));
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
@@ -61,43 +51,11 @@ class CallerEventLoopGroupTest {
         QuicServerTransport server = provider.newServer(uri, TransportOptions.defaults(), group);
         CompletableFuture<Transport> accepted = new CompletableFuture<>();
         try {
-            URI bound = server.start(new ServerTransportListener() {
-                @Override
-                public void transportCreated(Transport t) {
-                    accepted.complete(t);
-                    t.start(new TransportListener() {
-                        @Override
-                        public void frameReceived(ByteBuf frame) {
-                            t.send(frame);
-                        }
-
-                        @Override
-                        public void closed(int code, String reason) {
-                        }
-                    });
-                }
-            }).get(10, TimeUnit.SECONDS);
+            URI bound = EchoRoundTrip.serveEcho(server, accepted, 10);
             TransportOptions clientOptions = TransportOptions.defaults()
                     .with(QuicTransportOptions.CERTIFICATE_SHA256, server.certificate().sha256Base64());
             Transport client = provider.connect(bound, clientOptions, group).get(10, TimeUnit.SECONDS);
-            CompletableFuture<String> echoed = new CompletableFuture<>();
-            client.start(new TransportListener() {
-                @Override
-                public void frameReceived(ByteBuf frame) {
-                    try {
-                        echoed.complete(frame.toString(StandardCharsets.UTF_8));
-                    } finally {
-                        frame.release();
-                    }
-                }
-
-                @Override
-                public void closed(int code, String reason) {
-                    echoed.completeExceptionally(new IllegalStateException("closed " + code + " " + reason));
-                }
-            });
-            client.send(Unpooled.copiedBuffer("ping", StandardCharsets.UTF_8));
-            assertEquals("ping", echoed.get(10, TimeUnit.SECONDS));
+            assertEquals("ping", EchoRoundTrip.roundTrip(client, "ping", 10));
             Transport serverSide = accepted.get(10, TimeUnit.SECONDS);
             for (Transport t : new Transport[] {client, serverSide}) {
                 String thread = t.executor().submit(() -> Thread.currentThread().getName()).get(10, TimeUnit.SECONDS);

@@ -20,7 +20,6 @@ import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,21 +45,13 @@ class ClientOwnStreamOverQuicTest {
 
     @BeforeAll
     static void startProxy() throws Exception {
-        proxy = SockbridgeProxy.builder().build();
+        proxy = QuicProxies.startBoth(o -> o, servers, uris);
         peers = new NativePeers(1 << 20);
-        TransportOptions serverOptions = TransportOptions.defaults()
-                .with(TransportOptions.MAX_FRAME_SIZE, proxy.limits().maxFrameSize());
-        QuicProxies.serveBoth(proxy, serverOptions, servers, uris);
     }
 
     @AfterAll
     static void stopProxy() throws Exception {
-        if (proxy != null) {
-            proxy.shutdown(Duration.ZERO).get(20, TimeUnit.SECONDS);
-        }
-        if (peers != null) {
-            peers.close();
-        }
+        QuicProxies.stop(proxy, peers);
     }
 
     private static SockbridgeClient connect(String scheme) throws Exception {

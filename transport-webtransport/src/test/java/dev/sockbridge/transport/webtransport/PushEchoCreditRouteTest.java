@@ -18,7 +18,6 @@ import io.netty.buffer.ByteBuf;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -56,11 +55,8 @@ class PushEchoCreditRouteTest {
 
     @BeforeAll
     static void startProxy() throws Exception {
-        proxy = SockbridgeProxy.builder().build();
+        proxy = QuicProxies.startBoth(o -> o, servers, uris);
         peers = new NativePeers(1 << 10);
-        TransportOptions serverOptions = TransportOptions.defaults()
-                .with(TransportOptions.MAX_FRAME_SIZE, proxy.limits().maxFrameSize());
-        QuicProxies.serveBoth(proxy, serverOptions, servers, uris);
         URI name = URI.create("inprocess://push-echo-credit-route-" + System.nanoTime());
         uris.put("inprocess", proxy.serve(dev.sockbridge.api.transport.Transports.forUri(name)
                 .newServer(name, TransportOptions.defaults())).get(10, TimeUnit.SECONDS));
@@ -68,12 +64,7 @@ class PushEchoCreditRouteTest {
 
     @AfterAll
     static void stopProxy() throws Exception {
-        if (proxy != null) {
-            proxy.shutdown(Duration.ZERO).get(20, TimeUnit.SECONDS);
-        }
-        if (peers != null) {
-            peers.close();
-        }
+        QuicProxies.stop(proxy, peers);
         smallEchoes.forEach(EchoServer::close);
     }
 

@@ -3,9 +3,11 @@ package dev.sockbridge.transport.webtransport;
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.proxy.SockbridgeProxy;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * The QUIC end-to-end tests' common setup: a proxy served over raw QUIC and over WebTransport on 127.0.0.1, each
@@ -26,6 +28,28 @@ final class QuicProxies {
             URI uri = proxy.serve(server).get(10, TimeUnit.SECONDS);
             servers.put(uri.getScheme(), server);
             uris.put(uri.getScheme(), uri);
+        }
+    }
+
+    /**
+     * A proxy with default settings, served on both QUIC transports with the proxy's largest frame and whatever
+     * {@code more} adds to the server options; records each server and URI by scheme.
+     */
+    static SockbridgeProxy startBoth(UnaryOperator<TransportOptions> more, Map<String, QuicServerTransport> servers,
+                                     Map<String, URI> uris) throws Exception {
+        SockbridgeProxy proxy = SockbridgeProxy.builder().build();
+        serveBoth(proxy, more.apply(TransportOptions.defaults()
+                .with(TransportOptions.MAX_FRAME_SIZE, proxy.limits().maxFrameSize())), servers, uris);
+        return proxy;
+    }
+
+    /** Shuts {@code proxy} down at once (its servers with it) and closes {@code peers}; either may be null. */
+    static void stop(SockbridgeProxy proxy, NativePeers peers) throws Exception {
+        if (proxy != null) {
+            proxy.shutdown(Duration.ZERO).get(20, TimeUnit.SECONDS);
+        }
+        if (peers != null) {
+            peers.close();
         }
     }
 

@@ -1,57 +1,11 @@
 package dev.sockbridge.transport.webtransport;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import dev.sockbridge.api.transport.AbstractTransportConformanceTest;
-import dev.sockbridge.api.transport.TransportOptions;
-import dev.sockbridge.api.transport.TransportProvider;
-import io.netty.channel.IoEventLoop;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import org.junit.jupiter.api.Test;
-
 import java.net.URI;
 
 /** The raw QUIC transport ({@code quic://}) against the transport contract. */
-class RawQuicConformanceTest extends AbstractTransportConformanceTest {
-    static final int STREAM_WINDOW = 256 * 1024;
-
-    @Override
-    protected TransportProvider provider() {
-        return new QuicTransportProvider();
-    }
-
+class RawQuicConformanceTest extends QuicConformanceTestBase {
     @Override
     protected URI serverUri() {
         return URI.create("quic://127.0.0.1:0");
-    }
-
-    @Override
-    protected TransportOptions options() {
-        return super.options().with(QuicTransportOptions.STREAM_WINDOW, STREAM_WINDOW);
-    }
-
-    @Override
-    protected TransportOptions clientOptions() {
-        return options()
-                .with(QuicTransportOptions.CERTIFICATE_SHA256, ((QuicServerTransport) server).certificate().sha256Base64())
-                .with(QuicTransportOptions.CONNECT_TIMEOUT_MILLIS, 3000);
-    }
-
-    @Override
-    protected long backpressureSendLimit() {
-        // the receiver's stream window (what QUIC holds for a peer that does not read), the high-water mark, a frame
-        return STREAM_WINDOW + 64 * 1024 + 16 * 1024;
-    }
-
-    /** The shared QUIC groups are made by api's EventLoops, as the proxy's and WebSocket's are: epoll where it loads. */
-    @Test
-    void runsOnEpollWhereAvailable() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "no epoll here");
-        Endpoint c = connect();
-        Endpoint s = nextAccepted();
-        assertTrue(((IoEventLoop) c.transport.executor()).isIoType(EpollIoHandler.class), "client on epoll");
-        assertTrue(((IoEventLoop) s.transport.executor()).isIoType(EpollIoHandler.class), "server on epoll");
     }
 }

@@ -29,7 +29,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -69,23 +68,14 @@ class SockbridgeOverQuicTest {
 
     @BeforeAll
     static void startProxy() throws Exception {
-        proxy = SockbridgeProxy.builder().build();
+        proxy = QuicProxies.startBoth(o -> o.with(TransportOptions.HIGH_WATER_MARK, 256 << 10)
+                .with(TransportOptions.LOW_WATER_MARK, 128 << 10), servers, uris);
         peers = new NativePeers(SOURCE_BYTES);
-        TransportOptions serverOptions = TransportOptions.defaults()
-                .with(TransportOptions.MAX_FRAME_SIZE, proxy.limits().maxFrameSize())
-                .with(TransportOptions.HIGH_WATER_MARK, 256 << 10)
-                .with(TransportOptions.LOW_WATER_MARK, 128 << 10);
-        QuicProxies.serveBoth(proxy, serverOptions, servers, uris);
     }
 
     @AfterAll
     static void stopProxy() throws Exception {
-        if (proxy != null) {
-            proxy.shutdown(Duration.ZERO).get(20, TimeUnit.SECONDS);
-        }
-        if (peers != null) {
-            peers.close();
-        }
+        QuicProxies.stop(proxy, peers);
     }
 
     private static TransportOptions clientOptions(String scheme) {

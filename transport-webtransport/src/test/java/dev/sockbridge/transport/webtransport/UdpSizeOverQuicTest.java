@@ -61,10 +61,7 @@ class UdpSizeOverQuicTest {
 
     @BeforeAll
     static void startProxy() throws Exception {
-        proxy = SockbridgeProxy.builder().build();
-        TransportOptions serverOptions = TransportOptions.defaults()
-                .with(TransportOptions.MAX_FRAME_SIZE, proxy.limits().maxFrameSize());
-        QuicProxies.serveBoth(proxy, serverOptions, servers, uris);
+        proxy = QuicProxies.startBoth(o -> o, servers, uris);
     }
 
     @AfterAll

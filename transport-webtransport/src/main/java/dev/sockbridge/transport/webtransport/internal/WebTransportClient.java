@@ -1,24 +1,12 @@
 package dev.sockbridge.transport.webtransport.internal;
 
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http3.Http3;
-import io.netty.handler.codec.quic.QuicChannel;
-import io.netty.handler.codec.quic.QuicSslContextBuilder;
-import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.Promise;
 
 import javax.net.ssl.TrustManagerFactory;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A minimal WebTransport-over-HTTP/3 client (draft-02 framing, as {@link WebTransportServer} and Chromium 156
@@ -44,22 +32,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p><b>Threading, Backpressure:</b> as {@link WebTransportSession}.
  */
-public final class WebTransportClient implements AutoCloseable {
-    private final EventLoopGroup group;
-    private final boolean ownsGroup;
-    private final QuicSslContext sslContext;
-    private final QuicOptions options;
-    private final Duration connectTimeout;
-    private final List<Channel> sockets = new ArrayList<>(); // guarded by itself
-    private final List<QuicChannel> connections = new ArrayList<>(); // guarded by sockets
-
-    private WebTransportClient(EventLoopGroup group, boolean ownsGroup, QuicSslContext sslContext,
-                               QuicOptions options, Duration connectTimeout) {
-        this.group = group;
-        this.ownsGroup = ownsGroup;
-        this.sslContext = sslContext;
-        this.options = options;
-        this.connectTimeout = connectTimeout;
+public final class WebTransportClient extends AbstractQuicClient {
+    private WebTransportClient(Builder builder) {
+        super(builder, "webtransport-client", Http3.supportedApplicationProtocols());
     }
 
     public static Builder builder() {
@@ -86,76 +61,17 @@ public final class WebTransportClient implements AutoCloseable {
         }
         InetSocketAddress server = new InetSocketAddress(url.getHost(), url.getPort());
         String authority = url.getRawAuthority();
-        EventLoop loop = group.next();
-        Promise<WebTransportSession> opened = loop.newPromise();
         if (server.isUnresolved()) {
-            return opened.setFailure(new java.net.UnknownHostException(url.getHost()));
+            return failed(new java.net.UnknownHostException(url.getHost()));
         }
-        ChannelHandler codec = options.applyTo(Http3.newQuicClientCodecBuilder())
-                .sslContext(sslContext)
-                .build();
         String p = path;
-        QuicClientSupport.connect(loop, server, codec,
-                ch -> WebTransportClientSession.install(ch, authority, p, origin, handler, opened),
-                opened, connectTimeout, sockets, connections);
-        return opened;
-    }
-
-    @Override
-    public void close() {
-        QuicClientSupport.closeAll(sockets, connections);
-        if (ownsGroup) {
-            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(4, TimeUnit.SECONDS);
-        }
+        return connect(server, Http3.newQuicClientCodecBuilder(),
+                (ch, opened) -> WebTransportClientSession.install(ch, authority, p, origin, handler, opened));
     }
 
     /** Configures a {@link WebTransportClient}. Threading: one thread at a time. */
-    public static final class Builder {
-        private final QuicOptions options = new QuicOptions();
-        private final List<byte[]> pins = new ArrayList<>();
-        private TrustManagerFactory trustManagerFactory;
-        private java.io.File clientCertChain;
-        private java.io.File clientKey;
-        private EventLoopGroup eventLoopGroup;
-        private Duration connectTimeout = Duration.ofSeconds(10);
-
+    public static final class Builder extends AbstractQuicClient.Builder<Builder> {
         private Builder() {
-        }
-
-        /** Trusts a server whose leaf certificate has this SHA-256 (of the DER); may be given several times. */
-        public Builder pinCertificateSha256(byte[] sha256) {
-            if (sha256.length != 32) {
-                throw new IllegalArgumentException("a SHA-256 hash has 32 bytes, not " + sha256.length);
-            }
-            pins.add(sha256.clone());
-            return this;
-        }
-
-        /**
-         * Presents this certificate chain (PEM, leaf first) with its key (PEM, PKCS#8) when the server
-         * asks for one (mutual TLS, for servers that admit clients by certificate).
-         */
-        public Builder clientCertificate(java.io.File certChainPem, java.io.File keyPem) {
-            this.clientCertChain = Objects.requireNonNull(certChainPem, "certChainPem");
-            this.clientKey = Objects.requireNonNull(keyPem, "keyPem");
-            return this;
-        }
-
-        /** Trusts servers this factory's trust managers accept (CA certificates). */
-        public Builder trustManager(TrustManagerFactory factory) {
-            this.trustManagerFactory = Objects.requireNonNull(factory, "factory");
-            return this;
-        }
-
-        public Builder idleTimeout(Duration timeout) {
-            options.idleTimeout = Objects.requireNonNull(timeout, "timeout");
-            return this;
-        }
-
-        public Builder flowControlWindows(long connectionBytes, long streamBytes) {
-            options.initialMaxData = connectionBytes;
-            options.initialMaxStreamData = streamBytes;
-            return this;
         }
 
         /** Concurrent streams the server may open, per direction type (at least 3 unidirectional for HTTP/3). */
@@ -165,35 +81,8 @@ public final class WebTransportClient implements AutoCloseable {
             return this;
         }
 
-        /** Runs on these event loops instead of an own single thread; the caller shuts them down. */
-        public Builder eventLoopGroup(EventLoopGroup group) {
-            this.eventLoopGroup = Objects.requireNonNull(group, "group");
-            return this;
-        }
-
-        /** How long {@link #connect} may take, handshake and CONNECT included (default 10 s). */
-        public Builder connectTimeout(Duration timeout) {
-            this.connectTimeout = Objects.requireNonNull(timeout, "timeout");
-            return this;
-        }
-
         public WebTransportClient build() {
-            QuicSslContextBuilder tls = QuicSslContextBuilder.forClient()
-                    .applicationProtocols(Http3.supportedApplicationProtocols());
-            if (!pins.isEmpty()) {
-                tls.trustManager(new PinnedCertificateTrustManager(pins));
-            } else if (trustManagerFactory != null) {
-                tls.trustManager(trustManagerFactory);
-            } else {
-                throw new IllegalStateException("set pinCertificateSha256 or trustManager");
-            }
-            if (clientCertChain != null) {
-                tls.keyManager(clientKey, null, clientCertChain);
-            }
-            boolean own = eventLoopGroup == null;
-            EventLoopGroup group = own ? dev.sockbridge.api.transport.EventLoops.newGroup(1, "webtransport-client")
-                    : eventLoopGroup;
-            return new WebTransportClient(group, own, tls.build(), options.copy(), connectTimeout);
+            return new WebTransportClient(this);
         }
     }
 }

@@ -95,11 +95,7 @@ public final class WebTransportClientSession extends AbstractQuicSession impleme
 
     @Override
     ByteBuf streamPrefix(QuicStreamType type) {
-        ByteBuf prefix = connection.alloc().buffer(16);
-        Varint.write(prefix, type == QuicStreamType.BIDIRECTIONAL
-                ? WebTransportProtocol.BIDI_STREAM_SIGNAL : WebTransportProtocol.UNI_STREAM_TYPE);
-        Varint.write(prefix, sessionId);
-        return prefix;
+        return WebTransportProtocol.streamPrefix(connection.alloc(), type, sessionId);
     }
 
     @Override

@@ -1,8 +1,11 @@
 package dev.sockbridge.transport.webtransport.internal;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http3.DefaultHttp3SettingsFrame;
 import io.netty.handler.codec.http3.Http3Settings;
 import io.netty.handler.codec.http3.Http3SettingsFrame;
+import io.netty.handler.codec.quic.QuicStreamType;
 
 /**
  * Wire constants of WebTransport over HTTP/3 as Chromium 156 speaks it (draft-02 framing, RFC 9297 capsules,
@@ -107,6 +110,17 @@ public final class WebTransportProtocol {
     /** Datagram prefix: the quarter stream id of the session's CONNECT stream. */
     public static long quarterStreamId(long sessionId) {
         return sessionId >>> 2;
+    }
+
+    /**
+     * What opens every stream of session {@code sessionId}: the stream type (bidirectional signal or unidirectional
+     * WebTransport stream type) and the session id, as varints.
+     */
+    public static ByteBuf streamPrefix(ByteBufAllocator alloc, QuicStreamType type, long sessionId) {
+        ByteBuf prefix = alloc.buffer(16);
+        Varint.write(prefix, type == QuicStreamType.BIDIRECTIONAL ? BIDI_STREAM_SIGNAL : UNI_STREAM_TYPE);
+        Varint.write(prefix, sessionId);
+        return prefix;
     }
 
     /** True if {@code id} can be a CONNECT stream, i.e. a client-initiated bidirectional stream. */

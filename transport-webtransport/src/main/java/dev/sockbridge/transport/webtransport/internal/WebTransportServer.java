@@ -1,10 +1,8 @@
 package dev.sockbridge.transport.webtransport.internal;
 
 import dev.sockbridge.transport.webtransport.ServerCertificate;
-import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http3.Http3;
 
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -49,50 +47,17 @@ import java.util.function.Predicate;
  * open are held only briefly and in bounded number (until their CONNECT is answered), then dropped and counted
  * in {@link #droppedInboundStreams()} / {@link #droppedInboundDatagrams()}.
  */
-public final class WebTransportServer implements AutoCloseable {
-    private final QuicServerRuntime runtime;
+public final class WebTransportServer extends AbstractQuicServer {
     private final InboundDropCounter drops;
-    private final Consumer<ServerCertificate> certificateListener;
 
     private WebTransportServer(QuicServerRuntime runtime, InboundDropCounter drops,
                                Consumer<ServerCertificate> certificateListener) {
-        this.runtime = runtime;
+        super(runtime, certificateListener);
         this.drops = drops;
-        this.certificateListener = certificateListener;
     }
 
     public static Builder builder() {
         return new Builder();
-    }
-
-    /** The bound UDP address (with the real port when 0 was asked for). */
-    public InetSocketAddress localAddress() {
-        return runtime.localAddress();
-    }
-
-    /** The certificate new connections get now. */
-    public ServerCertificate certificate() {
-        return runtime.tls().certificate();
-    }
-
-    /** Switches new connections to {@code next} and tells the certificate listener; open ones keep theirs. */
-    public void rotateCertificate(ServerCertificate next) {
-        runtime.tls().replace(Objects.requireNonNull(next, "next"));
-        certificateListener.accept(next);
-    }
-
-    public int connectionCount() {
-        return runtime.connectionCount();
-    }
-
-    /** Connections closed at their first packet because {@link Builder#maxConnections} were open. */
-    public long refusedConnections() {
-        return runtime.refusedConnections();
-    }
-
-    /** Retry packets sent for address validation (0 when it is off). */
-    public long addressValidationRetries() {
-        return runtime.retries();
     }
 
     public long droppedInboundStreams() {
@@ -103,19 +68,13 @@ public final class WebTransportServer implements AutoCloseable {
         return drops.datagrams();
     }
 
-    @Override
-    public void close() {
-        runtime.close();
-    }
-
     /**
      * Configures a {@link WebTransportServer}. Defaults: 127.0.0.1 port 0, no routes, no origins allowed,
      * self-signed renewed certificate, 16 sessions per connection, hold-back of 16 streams / 64 datagrams for 2 s.
      *
      * <p>Threading: one thread at a time.
      */
-    public static final class Builder {
-        private final ServerSettings settings = new ServerSettings();
+    public static final class Builder extends AbstractQuicServer.Builder<Builder> {
         private final Map<String, WebTransportSessionHandler> routes = new LinkedHashMap<>();
         private final Set<String> origins = new HashSet<>();
         private final Set<String> hosts = new HashSet<>();
@@ -126,12 +85,6 @@ public final class WebTransportServer implements AutoCloseable {
         private Duration pendingTimeout = Duration.ofSeconds(2);
 
         private Builder() {
-        }
-
-        /** UDP address to bind; use a loopback address unless the server is meant to be reachable. */
-        public Builder bindAddress(InetSocketAddress address) {
-            settings.bindAddress = Objects.requireNonNull(address, "address");
-            return this;
         }
 
         /** Sessions requested on exactly {@code path} (query ignored) go to {@code handler}; others get 404. */
@@ -166,24 +119,6 @@ public final class WebTransportServer implements AutoCloseable {
             return this;
         }
 
-        /** A fixed certificate (no automatic renewal; see {@link WebTransportServer#rotateCertificate}). */
-        public Builder certificate(ServerCertificate certificate) {
-            settings.certificate = Objects.requireNonNull(certificate, "certificate");
-            return this;
-        }
-
-        /** Self-signed certificates of {@code validity} (at most 14 days), a new one every {@code renewEvery}. */
-        public Builder selfSignedCertificate(Duration validity, Duration renewEvery) {
-            settings.selfSigned(validity, renewEvery);
-            return this;
-        }
-
-        /** Told of every certificate after the first (renewal or rotation), on an event loop thread. */
-        public Builder certificateListener(Consumer<ServerCertificate> listener) {
-            settings.certificateListener = Objects.requireNonNull(listener, "listener");
-            return this;
-        }
-
         public Builder maxSessionsPerConnection(int max) {
             this.maxSessionsPerConnection = max;
             return this;
@@ -197,51 +132,10 @@ public final class WebTransportServer implements AutoCloseable {
             return this;
         }
 
-        /**
-         * On by default: a client's first packet is answered with a Retry carrying an HMAC token bound to its
-         * address and port (valid 10 s, key random per server), and only a packet bringing the token back starts a
-         * handshake, so a spoofed source address costs the server nothing but one small Retry (RFC 9000 8.1). Costs
-         * a client one round trip per connection.
-         */
-        public Builder addressValidation(boolean on) {
-            settings.addressValidation = on;
-            return this;
-        }
-
-        /**
-         * QUIC connections served at once (default 1024); the next is closed at its first packet with the transport
-         * error CONNECTION_REFUSED (0x2), before any handshake work, and counted in {@code refusedConnections()}.
-         */
-        public Builder maxConnections(int max) {
-            if (max < 1) {
-                throw new IllegalArgumentException("maxConnections must be positive: " + max);
-            }
-            settings.maxConnections = max;
-            return this;
-        }
-
-        public Builder idleTimeout(Duration timeout) {
-            settings.quic.idleTimeout = Objects.requireNonNull(timeout, "timeout");
-            return this;
-        }
-
-        /** QUIC flow-control windows: whole connection and each stream. */
-        public Builder flowControlWindows(long connectionBytes, long streamBytes) {
-            settings.quic.initialMaxData = connectionBytes;
-            settings.quic.initialMaxStreamData = streamBytes;
-            return this;
-        }
-
         /** Concurrent streams the peer may open, per direction type. */
         public Builder maxStreams(long bidirectional, long unidirectional) {
             settings.quic.maxBidiStreams = bidirectional;
             settings.quic.maxUniStreams = Math.max(3, unidirectional); // HTTP/3 needs control + 2 QPACK streams
-            return this;
-        }
-
-        /** Runs on these event loops instead of an own single thread; the caller shuts them down. */
-        public Builder eventLoopGroup(EventLoopGroup group) {
-            settings.eventLoopGroup = Objects.requireNonNull(group, "group");
             return this;
         }
 

@@ -80,11 +80,7 @@ final class WebTransportSessionImpl extends AbstractQuicSession {
 
     @Override
     ByteBuf streamPrefix(QuicStreamType type) {
-        ByteBuf prefix = connection.alloc().buffer(16);
-        Varint.write(prefix, type == QuicStreamType.BIDIRECTIONAL
-                ? WebTransportProtocol.BIDI_STREAM_SIGNAL : WebTransportProtocol.UNI_STREAM_TYPE);
-        Varint.write(prefix, id());
-        return prefix;
+        return WebTransportProtocol.streamPrefix(connection.alloc(), type, id());
     }
 
     @Override

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.sockbridge.api.testing.LeakWatch;
+import dev.sockbridge.api.testing.LeakWatchExtension;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
@@ -12,8 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Coverage-guided fuzzing of the CONNECT stream's capsule parser (docs/fuzzing.md). Seeds
@@ -25,17 +25,8 @@ import org.junit.jupiter.api.BeforeAll;
  * the same capsules as a whole-buffer reading of RFC 9297 framing written here (close and drain, or one
  * "malformed" after which nothing more), throws nothing, and releases every buffer it is fed and holds.
  */
+@ExtendWith(LeakWatchExtension.class)
 class CapsulesFuzzTest {
-    @BeforeAll
-    static void paranoid() {
-        LeakWatch.install();
-    }
-
-    @AfterAll
-    static void noLeaks() {
-        LeakWatch.assertNoLeaks();
-    }
-
     @FuzzTest(maxDuration = "5m")
     void parse(FuzzedDataProvider data) {
         long splitSeed = data.consumeInt();
@@ -44,7 +35,7 @@ class CapsulesFuzzTest {
 
         // counts what the fed buffers hold until the parser releases them
         UnpooledByteBufAllocator alloc = new UnpooledByteBufAllocator(direct);
-        Recorder r = new Recorder();
+        CapsuleRecorder r = new CapsuleRecorder();
         Capsules.Parser parser = new Capsules.Parser(r);
         SplittableRandom splits = new SplittableRandom(splitSeed);
         int i = 0;
@@ -58,25 +49,6 @@ class CapsulesFuzzTest {
         assertEquals(0, alloc.metric().usedHeapMemory() + alloc.metric().usedDirectMemory(), "fed buffers released");
         assertEquals(reference(stream), r.events, "split with seed " + splitSeed);
         LeakWatch.assertNoLeakReported();
-    }
-
-    private static final class Recorder implements Capsules.Listener {
-        final List<String> events = new ArrayList<>();
-
-        @Override
-        public void closeSessionCapsule(int code, String reason) {
-            events.add("close " + Integer.toUnsignedString(code) + " " + reason);
-        }
-
-        @Override
-        public void drainSessionCapsule() {
-            events.add("drain");
-        }
-
-        @Override
-        public void malformedCapsule(String why) {
-            events.add("malformed");
-        }
     }
 
     /** RFC 9297 capsules read from the whole stream at once: the events the parser must report. */

@@ -6,7 +6,6 @@ import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -14,24 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CapsulesTest {
-    private static final class Recorder implements Capsules.Listener {
-        final List<String> events = new ArrayList<>();
-
-        @Override
-        public void closeSessionCapsule(int code, String reason) {
-            events.add("close " + Integer.toUnsignedString(code) + " " + reason);
-        }
-
-        @Override
-        public void drainSessionCapsule() {
-            events.add("drain");
-        }
-
-        @Override
-        public void malformedCapsule(String why) {
-            events.add("malformed");
-        }
-
+    /** Records the flow-control capsules too. */
+    private static final class Recorder extends CapsuleRecorder {
         @Override
         public void maxDataCapsule(long max) {
             events.add("max-data " + max);
