@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.sockbridge.api.testing.LeakWatch;
+import dev.sockbridge.api.testing.LeakWatched;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -21,8 +22,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 
 /**
  * Coverage-guided fuzzing of the WebTransport stream prefix reader, {@link StreamPrefixHandler}, on an
@@ -37,17 +36,8 @@ import org.junit.jupiter.api.BeforeAll;
  * the FIN events; a FIN inside the prefix closes the stream; nothing throws, and every buffer is released however
  * the stream ends (taken, held and then taken, or refused and closed).
  */
+@LeakWatched
 class StreamPrefixFuzzTest {
-    @BeforeAll
-    static void paranoid() {
-        LeakWatch.install();
-    }
-
-    @AfterAll
-    static void noLeaks() {
-        LeakWatch.assertNoLeaks();
-    }
-
     /** What the sink does with a prefixed stream, as WebTransportConnection may. */
     private enum Action { TAKE, HOLD_THEN_TAKE, REFUSE }
 
