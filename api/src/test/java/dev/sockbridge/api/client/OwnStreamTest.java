@@ -30,9 +30,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A socket on a stream of its own ({@link SockbridgeClient#useOwnStream}) and the unreliable send on a
@@ -41,17 +40,8 @@ import org.junit.jupiter.api.Test;
  */
 class OwnStreamTest {
     private static final long T = ScriptedPeer.TIMEOUT_SECONDS;
-    private ScriptedPeer peer;
-
-    @BeforeEach
-    void start() {
-        peer = new ScriptedPeer();
-    }
-
-    @AfterEach
-    void stop() {
-        peer.close();
-    }
+    @RegisterExtension
+    final ScriptedPeer peer = new ScriptedPeer();
 
     private static <V> V value(CompletableFuture<V> f) throws Exception {
         return f.get(T, TimeUnit.SECONDS);
