@@ -3,6 +3,7 @@ package dev.sockbridge.adversarial;
 import dev.sockbridge.api.codec.MessageCodec;
 import dev.sockbridge.api.message.Control;
 import dev.sockbridge.api.message.Message;
+import dev.sockbridge.benchmarks.RawWebSocket;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.UnpooledByteBufAllocator;

@@ -1,5 +1,6 @@
 package dev.sockbridge.adversarial;
 
+import dev.sockbridge.benchmarks.RawWebSocket;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,6 +3,7 @@ package dev.sockbridge.adversarial;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sockbridge.benchmarks.RawWebSocket;
 import dev.sockbridge.proxy.ProxyLimits;
 import dev.sockbridge.transport.websocket.WebSocketOptions;
 import java.util.ArrayList;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sockbridge.api.message.Request;
+import dev.sockbridge.benchmarks.RawWebSocket;
 import dev.sockbridge.proxy.ProxyLimits;
 import dev.sockbridge.transport.websocket.WebSocketOptions;
 import java.util.function.IntFunction;

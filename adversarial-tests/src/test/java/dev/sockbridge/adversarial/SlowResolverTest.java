@@ -7,6 +7,7 @@ import dev.sockbridge.api.Posix;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
 import dev.sockbridge.api.testing.SessionDriver;
+import dev.sockbridge.benchmarks.SlowDns;
 import dev.sockbridge.proxy.ProxyLimits;
 import dev.sockbridge.proxy.SessionLimits;
 import io.netty.buffer.Unpooled;

@@ -107,15 +107,37 @@ final class DatagramPaths {
         }
     }
 
-    /** Direct: a Java (Netty) UDP socket connected to the echo server. */
-    static final class NativeUdp extends WindowedEcho {
-        private final EventLoopGroup group = EventLoops.newGroup(1, "udp-client");
-        private final Channel channel;
-        private final ByteBuf payload;
+    /** A path whose every send is the same zeroed payload written to one Netty channel, flushed per window. */
+    abstract static class PayloadOnChannel extends WindowedEcho {
+        final ByteBuf payload;
 
-        NativeUdp(InetSocketAddress echo, int size, int window) throws InterruptedException {
+        PayloadOnChannel(int size, int window) {
             super(window);
             payload = Unpooled.directBuffer(size).writeZero(size);
+        }
+
+        /** Where the payload goes. */
+        abstract Channel sink();
+
+        @Override
+        boolean sendOne() {
+            sink().write(payload.retainedDuplicate());
+            return true;
+        }
+
+        @Override
+        void flush() {
+            sink().flush();
+        }
+    }
+
+    /** Direct: a Java (Netty) UDP socket connected to the echo server. */
+    static final class NativeUdp extends PayloadOnChannel {
+        private final EventLoopGroup group = EventLoops.newGroup(1, "udp-client");
+        private final Channel channel;
+
+        NativeUdp(InetSocketAddress echo, int size, int window) throws InterruptedException {
+            super(size, window);
             channel = new Bootstrap().group(group).channel(EventLoops.datagramChannel(group))
                     .handler(new ChannelInboundHandlerAdapter() {
                         @Override
@@ -133,14 +155,8 @@ final class DatagramPaths {
         }
 
         @Override
-        boolean sendOne() {
-            channel.write(payload.retainedDuplicate());
-            return true;
-        }
-
-        @Override
-        void flush() {
-            channel.flush();
+        Channel sink() {
+            return channel;
         }
 
         @Override
@@ -212,16 +228,14 @@ final class DatagramPaths {
     }
 
     /** The client of {@link PlainQuicEchoServer}: QUIC DATAGRAM frames straight on the QuicChannel. */
-    static final class PlainQuic extends WindowedEcho {
+    static final class PlainQuic extends PayloadOnChannel {
         private final EventLoopGroup group = EventLoops.newGroup(1, "plain-quic-client");
         private final Channel udp;
         private final QuicChannel quic;
-        private final ByteBuf payload;
         private final CompletableFuture<Integer> maxLength = new CompletableFuture<>();
 
         PlainQuic(InetSocketAddress server, int size, int window) throws Exception {
-            super(window);
-            payload = Unpooled.directBuffer(size).writeZero(size);
+            super(size, window);
             QuicSslContext tls = QuicSslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE)
                     .applicationProtocols(PlainQuicEchoServer.ALPN).build();
             ChannelHandler codec = new QuicOptions().applyTo(new QuicClientCodecBuilder())
@@ -261,19 +275,13 @@ final class DatagramPaths {
         }
 
         @Override
-        boolean sendOne() {
-            quic.write(payload.retainedDuplicate());
-            return true;
+        Channel sink() {
+            return quic;
         }
 
         @Override
         QuicChannel quic() {
             return quic;
-        }
-
-        @Override
-        void flush() {
-            quic.flush();
         }
 
         @Override

@@ -15,9 +15,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.DatagramPacket;
@@ -32,15 +30,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
@@ -161,12 +156,12 @@ public final class HostileLoadBenchmark {
     }
 
     private static String[] nonReading(Proxy p, String path, String subprotocol, byte[] first, IntFunction<byte[]> frames) throws Exception {
-        try (Raw a = Raw.open(p.port, path, subprotocol, null)) {
+        try (RawWebSocket a = RawWebSocket.open(p.port, path, subprotocol)) {
             if (a.status != 101) {
                 return new String[] {"-", "upgrade refused: " + a.status};
             }
             a.write(first);
-            Raw.Flood f = a.flood(frames, (32L << 20) * scale, 3000);
+            RawWebSocket.Flood f = a.flood(frames, (32L << 20) * scale, 3000);
             String outcome = f.stalled() ? "proxy stopped reading" : f.closed() ? "closed by proxy" : "proxy read it all";
             if (f.closed()) {
                 int code = a.drainToClose(1 << 20, 5000);
@@ -179,7 +174,7 @@ public final class HostileLoadBenchmark {
     private static String[] targetFlood(Proxy p, Targets t) throws Exception {
         long before = p.stats("bytesFromNative");
         long sentBefore = t.floodSent.get();
-        try (Raw a = Raw.open(p.port, "/websockify", "binary", null)) {
+        try (RawWebSocket a = RawWebSocket.open(p.port, "/websockify", "binary")) {
             if (a.status != 101) {
                 return new String[] {"-", "upgrade refused: " + a.status};
             }
@@ -307,7 +302,7 @@ public final class HostileLoadBenchmark {
     private static String[] manySessions(Proxy p) throws Exception {
         int attempts = 2000 * scale;
         ExecutorService pool = Executors.newFixedThreadPool(32);
-        List<Raw> open = Collections.synchronizedList(new ArrayList<>());
+        List<RawWebSocket> open = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger served = new AtomicInteger();
         AtomicInteger refused = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
@@ -317,7 +312,7 @@ public final class HostileLoadBenchmark {
                 InetAddress local = InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) (1 + i % 4)});
                 all.add(CompletableFuture.runAsync(() -> {
                     try {
-                        Raw ws = Raw.open(p.port, "/sockbridge", "sockbridge.v1", local);
+                        RawWebSocket ws = RawWebSocket.open(p.port, "/sockbridge", "sockbridge.v1", local);
                         open.add(ws);
                         if (ws.status != 101) {
                             (ws.status == 503 || ws.status == 429 ? refused : failed).incrementAndGet();
@@ -340,7 +335,7 @@ public final class HostileLoadBenchmark {
             CompletableFuture.allOf(all.toArray(new CompletableFuture[0])).get(120, TimeUnit.SECONDS);
         } finally {
             synchronized (open) {
-                open.forEach(Raw::close);
+                open.forEach(RawWebSocket::close);
             }
             pool.shutdownNow();
         }
@@ -350,12 +345,12 @@ public final class HostileLoadBenchmark {
 
     private static String[] partialMessages(Proxy p) throws Exception {
         int conns = 30 * scale;
-        List<Raw> open = new ArrayList<>();
-        List<CompletableFuture<Raw.Flood>> floods = new ArrayList<>();
+        List<RawWebSocket> open = new ArrayList<>();
+        List<CompletableFuture<RawWebSocket.Flood>> floods = new ArrayList<>();
         try {
             for (int i = 0; i < conns; i++) {
                 boolean sb = i % 3 == 0;
-                Raw a = Raw.open(p.port, sb ? "/sockbridge" : "/emscripten", sb ? "sockbridge.v1" : null, null);
+                RawWebSocket a = RawWebSocket.open(p.port, sb ? "/sockbridge" : "/emscripten", sb ? "sockbridge.v1" : null);
                 open.add(a);
                 if (a.status != 101) {
                     continue;
@@ -380,7 +375,7 @@ public final class HostileLoadBenchmark {
             }
             CompletableFuture.allOf(floods.toArray(new CompletableFuture[0])).get(120, TimeUnit.SECONDS);
         } finally {
-            open.forEach(Raw::close);
+            open.forEach(RawWebSocket::close);
         }
         long sent = floods.stream().mapToLong(f -> f.join().sent()).sum();
         long stalled = floods.stream().filter(f -> f.join().stalled()).count();
@@ -721,262 +716,16 @@ public final class HostileLoadBenchmark {
         return frame(2, b.array());
     }
 
-    private static final byte[] MASK = {0x11, 0x22, 0x33, 0x44};
-
-    /** A masked client frame. */
     static byte[] frame(int opcode, byte[] payload) {
-        byte[] h = frameHeader(opcode, payload.length);
-        byte[] f = new byte[h.length + payload.length];
-        System.arraycopy(h, 0, f, 0, h.length);
-        for (int i = 0; i < payload.length; i++) {
-            f[h.length + i] = (byte) (payload[i] ^ MASK[i & 3]);
-        }
-        return f;
+        return RawWebSocket.frame(opcode, payload);
     }
 
     /** A masked client frame's header declaring {@code length} bytes of payload (sent separately, or never). */
     static byte[] frameHeader(int opcode, long length) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream(14);
-        b.write(0x80 | opcode);
-        if (length < 126) {
-            b.write(0x80 | (int) length);
-        } else if (length < 65536) {
-            b.write(0x80 | 126);
-            b.write((int) (length >> 8));
-            b.write((int) length);
-        } else {
-            b.write(0x80 | 127);
-            for (int i = 7; i >= 0; i--) {
-                b.write((int) (length >> (8 * i)));
-            }
-        }
-        b.write(MASK, 0, 4);
-        return b.toByteArray();
+        return RawWebSocket.frame(opcode, new byte[0], length);
     }
 
     static String mib(long bytes) {
         return Stats.f1(bytes / 1048576.0);
-    }
-
-    /** A WebSocket client with nothing between it and the socket, so it can misbehave (never read, declare more than it sends). */
-    static final class Raw implements AutoCloseable {
-        final Socket socket;
-        final int status;
-        private final InputStream in;
-        private final OutputStream out;
-
-        private Raw(Socket s, int status) throws IOException {
-            this.socket = s;
-            this.status = status;
-            this.in = s.getInputStream();
-            this.out = s.getOutputStream();
-        }
-
-        static Raw open(int port, String path, String subprotocol, InetAddress local) throws IOException {
-            Socket s = new Socket();
-            if (local != null) {
-                s.bind(new InetSocketAddress(local, 0));
-            }
-            s.connect(new InetSocketAddress("127.0.0.1", port), 30_000);
-            s.setSoTimeout(30_000);
-            s.setTcpNoDelay(true);
-            byte[] key = new byte[16];
-            ThreadLocalRandom.current().nextBytes(key);
-            String req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key) + "\r\nSec-WebSocket-Version: 13\r\n"
-                    + (subprotocol == null ? "" : "Sec-WebSocket-Protocol: " + subprotocol + "\r\n") + "\r\n";
-            s.getOutputStream().write(req.getBytes(StandardCharsets.US_ASCII));
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            InputStream in = s.getInputStream();
-            int matched = 0;
-            while (matched < 4 && head.size() < 16384) {
-                int b = in.read();
-                if (b < 0) {
-                    break;
-                }
-                head.write(b);
-                matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (b == '\r' ? 1 : 0);
-            }
-            String h = head.toString(StandardCharsets.US_ASCII);
-            return new Raw(s, h.startsWith("HTTP/1.1 ") && h.length() >= 12 ? Integer.parseInt(h.substring(9, 12)) : -1);
-        }
-
-        void write(byte[] b) throws IOException {
-            out.write(b);
-            out.flush();
-        }
-
-        record Flood(long sent, boolean stalled, boolean closed) {
-        }
-
-        /** Writes frames until maxBytes, a failed write (closed), or no progress for stallMillis (the peer stopped reading). */
-        Flood flood(IntFunction<byte[]> frames, long maxBytes, long stallMillis) throws InterruptedException {
-            AtomicLong sent = new AtomicLong();
-            AtomicBoolean closed = new AtomicBoolean();
-            Thread writer = new Thread(() -> {
-                try {
-                    for (int i = 0; sent.get() < maxBytes; i++) {
-                        byte[] f = frames.apply(i);
-                        out.write(f);
-                        sent.addAndGet(f.length);
-                    }
-                    out.flush();
-                } catch (IOException e) {
-                    closed.set(true);
-                }
-            }, "flood-writer");
-            writer.setDaemon(true);
-            writer.start();
-            long last = -1;
-            long lastChange = System.nanoTime();
-            boolean stalled = false;
-            long deadline = System.nanoTime() + 60_000_000_000L; // bounded in time too: a proxy that keeps up reads on
-            while (writer.isAlive() && System.nanoTime() < deadline) {
-                writer.join(50);
-                long now = sent.get();
-                if (now != last) {
-                    last = now;
-                    lastChange = System.nanoTime();
-                } else if (System.nanoTime() - lastChange > stallMillis * 1_000_000L) {
-                    stalled = true;
-                    break;
-                }
-            }
-            return new Flood(sent.get(), stalled, closed.get() && !stalled);
-        }
-
-        byte[][] readFrame(int timeoutMillis) {
-            try {
-                socket.setSoTimeout(timeoutMillis);
-                int b0 = in.read();
-                if (b0 < 0) {
-                    return null;
-                }
-                int b1 = in.read();
-                long len = b1 & 0x7f;
-                if (len == 126) {
-                    len = (in.read() << 8) | in.read();
-                } else if (len == 127) {
-                    len = 0;
-                    for (int i = 0; i < 8; i++) {
-                        len = (len << 8) | in.read();
-                    }
-                }
-                byte[] p = in.readNBytes((int) Math.min(len, 1 << 24));
-                return new byte[][] {{(byte) (b0 & 0x0f)}, p};
-            } catch (IOException e) {
-                return null;
-            }
-        }
-
-        int drainToClose(int maxFrames, int timeoutMillis) {
-            for (int i = 0; i < maxFrames; i++) {
-                byte[][] f = readFrame(timeoutMillis);
-                if (f == null) {
-                    return -1;
-                }
-                if (f[0][0] == 8) {
-                    return f[1].length >= 2 ? ((f[1][0] & 0xff) << 8) | (f[1][1] & 0xff) : 1005;
-                }
-            }
-            return 0;
-        }
-
-        @Override
-        public void close() {
-            try {
-                socket.close();
-            } catch (IOException ignored) {
-                // already closed
-            }
-        }
-    }
-
-    /**
-     * A DNS server on loopback holding its answers until released: every A query gets 127.0.0.1 (TTL
-     * 0), others an empty answer. The proxy asks it instead of the machine's ({@code --name-server}).
-     */
-    static final class SlowDns implements AutoCloseable {
-        final DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        final AtomicInteger queries = new AtomicInteger();
-        private final CountDownLatch released = new CountDownLatch(1);
-        private final List<DatagramPacket> held = new ArrayList<>();
-
-        SlowDns() throws IOException {
-            Thread t = new Thread(this::serve, "slow-dns");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        String address() {
-            return "127.0.0.1:" + socket.getLocalPort();
-        }
-
-        void release() throws IOException {
-            synchronized (held) {
-                released.countDown();
-                for (DatagramPacket p : held) {
-                    socket.send(p);
-                }
-                held.clear();
-            }
-        }
-
-        private void serve() {
-            byte[] buf = new byte[1500];
-            try {
-                while (!socket.isClosed()) {
-                    DatagramPacket q = new DatagramPacket(buf, buf.length);
-                    socket.receive(q);
-                    DatagramPacket a = answer(q);
-                    if (a == null) {
-                        continue;
-                    }
-                    queries.incrementAndGet();
-                    synchronized (held) {
-                        if (released.getCount() == 0) {
-                            socket.send(a);
-                        } else {
-                            held.add(a);
-                        }
-                    }
-                }
-            } catch (IOException e) {
-                // closed
-            }
-        }
-
-        private static DatagramPacket answer(DatagramPacket q) {
-            byte[] d = q.getData();
-            int off = q.getOffset();
-            int len = q.getLength();
-            if (len < 17) {
-                return null;
-            }
-            int i = off + 12;
-            while (i < off + len && d[i] != 0) {
-                i += (d[i] & 0xff) + 1;
-            }
-            int qEnd = i + 5;
-            if (qEnd > off + len) {
-                return null;
-            }
-            boolean a = (((d[i + 1] & 0xff) << 8) | (d[i + 2] & 0xff)) == 1;
-            ByteBuffer r = ByteBuffer.allocate(512);
-            r.put(d, off, 2);
-            r.putShort((short) 0x8180);
-            r.putShort((short) 1).putShort((short) (a ? 1 : 0)).putShort((short) 0).putShort((short) 0);
-            r.put(d, off + 12, qEnd - (off + 12));
-            if (a) {
-                r.putShort((short) 0xc00c).putShort((short) 1).putShort((short) 1).putInt(0).putShort((short) 4);
-                r.put(new byte[] {127, 0, 0, 1});
-            }
-            return new DatagramPacket(r.array(), r.position(), q.getSocketAddress());
-        }
-
-        @Override
-        public void close() {
-            socket.close();
-        }
     }
 }

@@ -13,8 +13,6 @@ import dev.sockbridge.api.codec.MessageCodec;
 import dev.sockbridge.api.message.Message;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
-import dev.sockbridge.api.transport.TransportOptions;
-import dev.sockbridge.api.transport.Transports;
 import dev.sockbridge.proxy.internal.SessionCore;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -22,10 +20,7 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,21 +30,10 @@ import org.junit.jupiter.api.Timeout;
  * datagrams of one socket the proxy dropped, which a client cannot see otherwise (UDP never says).
  */
 @Timeout(30)
-class DatagramDropsOptionTest {
-    private SockbridgeProxy proxy;
-    private URI uri;
-
+class DatagramDropsOptionTest extends EngineTestBase {
     @BeforeEach
     void start() throws Exception {
-        proxy = SockbridgeProxy.builder().build();
-        URI name = URI.create("inprocess://drops-" + System.nanoTime());
-        uri = proxy.serve(Transports.forUri(name).newServer(name, TransportOptions.defaults())).get(5, TimeUnit.SECONDS);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        proxy.shutdown(Duration.ZERO).get(10, TimeUnit.SECONDS);
-        ProxyDrained.assertDrained(proxy);
+        startProxy(SockbridgeProxy.builder());
     }
 
     private static long dropped(RawSession s, int fd) throws Exception {

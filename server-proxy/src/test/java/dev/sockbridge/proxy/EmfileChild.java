@@ -7,8 +7,6 @@ import static dev.sockbridge.api.Posix.SOCK_STREAM;
 import dev.sockbridge.api.Errno;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
-import dev.sockbridge.api.transport.TransportOptions;
-import dev.sockbridge.api.transport.Transports;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -70,8 +68,7 @@ public final class EmfileChild {
 
     public static void main(String[] args) throws Exception {
         SockbridgeProxy proxy = SockbridgeProxy.builder().threads(1).proxyLimits(ProxyLimits.unlimited()).build();
-        URI name = URI.create("inprocess://emfile-" + System.nanoTime());
-        URI uri = proxy.serve(Transports.forUri(name).newServer(name, TransportOptions.defaults())).get(5, TimeUnit.SECONDS);
+        URI uri = EngineTestBase.serveInProcess(proxy, "emfile");
         List<DatagramChannel> fillers = new ArrayList<>();
         try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
              RawSession s = RawSession.open(uri)) {

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.AfterEach;
  * proxy drained (no session, native channel or buffered byte left).
  */
 abstract class EngineTestBase {
-    private static int counter;
+    private static final AtomicInteger COUNTER = new AtomicInteger();
     SockbridgeProxy proxy;
     URI uri;
 
@@ -28,8 +29,13 @@ abstract class EngineTestBase {
             ProxyDrained.assertDrained(proxy);
         }
         proxy = b.build();
-        URI name = URI.create("inprocess://engine-limits-" + (++counter) + "-" + System.nanoTime());
-        uri = proxy.serve(Transports.forUri(name).newServer(name, TransportOptions.defaults())).get(5, TimeUnit.SECONDS);
+        uri = serveInProcess(proxy, "engine");
+    }
+
+    /** Serves {@code p} on a fresh in-process name (unique across tests) and returns the URI clients connect to. */
+    static URI serveInProcess(SockbridgeProxy p, String prefix) throws Exception {
+        URI name = URI.create("inprocess://" + prefix + "-" + COUNTER.incrementAndGet() + "-" + System.nanoTime());
+        return p.serve(Transports.forUri(name).newServer(name, TransportOptions.defaults())).get(5, TimeUnit.SECONDS);
     }
 
     @AfterEach

@@ -11,7 +11,6 @@ import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
 import dev.sockbridge.api.testing.EchoServer;
 import dev.sockbridge.api.transport.TransportOptions;
-import dev.sockbridge.api.transport.Transports;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.net.URI;
@@ -46,8 +45,7 @@ class FrontEndBackpressureTest {
     @BeforeEach
     void start() throws Exception {
         proxy = SockbridgeProxy.builder().build();
-        URI name = URI.create("inprocess://backpressure-" + System.nanoTime());
-        uri = proxy.serve(Transports.forUri(name).newServer(name, TransportOptions.defaults())).get(5, TimeUnit.SECONDS);
+        uri = EngineTestBase.serveInProcess(proxy, "backpressure");
         echo = EchoServer.start();
     }
 

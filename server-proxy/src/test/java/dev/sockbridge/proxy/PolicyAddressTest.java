@@ -15,8 +15,6 @@ import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
 import dev.sockbridge.api.transport.ServerTransport;
 import dev.sockbridge.api.transport.ServerTransportListener;
-import dev.sockbridge.api.transport.TransportOptions;
-import dev.sockbridge.api.transport.Transports;
 import dev.sockbridge.proxy.internal.SessionCore;
 import io.netty.buffer.Unpooled;
 import io.netty.util.NetUtil;
@@ -45,7 +43,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class PolicyAddressTest {
-    private static int counter;
     SockbridgeProxy proxy;
     URI uri;
     ServerSocketChannel tcpListener;
@@ -71,8 +68,7 @@ class PolicyAddressTest {
                 channelsOpened.incrementAndGet();
             }
         }).build();
-        URI name = URI.create("inprocess://policy-" + (++counter) + "-" + System.nanoTime());
-        uri = proxy.serve(Transports.forUri(name).newServer(name, TransportOptions.defaults())).get(5, TimeUnit.SECONDS);
+        uri = EngineTestBase.serveInProcess(proxy, "policy");
     }
 
     @AfterEach

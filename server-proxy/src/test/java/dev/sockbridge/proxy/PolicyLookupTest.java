@@ -18,8 +18,6 @@ import dev.sockbridge.api.message.AddrInfo;
 import dev.sockbridge.api.message.PollFd;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
-import dev.sockbridge.api.transport.TransportOptions;
-import dev.sockbridge.api.transport.Transports;
 import io.netty.buffer.Unpooled;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -45,7 +43,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class PolicyLookupTest {
-    private static int counter;
     TestNameServer dns;
     SockbridgeProxy proxy;
     URI uri;
@@ -71,8 +68,7 @@ class PolicyLookupTest {
     void startProxy(SocketPolicy policy) throws Exception {
         SockbridgeProxy.Builder b = SockbridgeProxy.builder().nameServer(dns.address());
         proxy = (policy == null ? b : b.policy(policy)).build();
-        URI name = URI.create("inprocess://lookup-" + (++counter) + "-" + System.nanoTime());
-        uri = proxy.serve(Transports.forUri(name).newServer(name, TransportOptions.defaults())).get(5, TimeUnit.SECONDS);
+        uri = EngineTestBase.serveInProcess(proxy, "lookup");
     }
 
     /** Loopback on unprivileged ports, as the default, plus what each test adds. */
@@ -160,8 +156,7 @@ class PolicyLookupTest {
                 .authenticator(r -> java.util.concurrent.CompletableFuture.completedFuture(
                         new SessionGrant("player", grant, null, null)))
                 .build();
-        URI name = URI.create("inprocess://lookup-grant-" + (++counter) + "-" + System.nanoTime());
-        uri = proxy.serve(Transports.forUri(name).newServer(name, TransportOptions.defaults())).get(5, TimeUnit.SECONDS);
+        uri = EngineTestBase.serveInProcess(proxy, "lookup-grant");
         try (RawSession s = RawSession.open(uri)) {
             assertEquals(List.of(ip("127.0.0.1")), resolve(s, "a.game.test"));
             Reply.Error e = gaiError(s, "b.game.test", GaiError.EAI_FAIL);

@@ -24,8 +24,6 @@ import dev.sockbridge.api.message.PollFd;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
 import dev.sockbridge.api.testing.EchoServer;
-import dev.sockbridge.api.transport.TransportOptions;
-import dev.sockbridge.api.transport.Transports;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -37,7 +35,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,10 +49,7 @@ import org.junit.jupiter.api.Timeout;
 
 /** The engine end to end: real sockets on loopback, driven over the in-process transport. */
 @Timeout(60)
-class ProxyEngineTest {
-    private static int counter;
-    SockbridgeProxy proxy;
-    URI uri;
+class ProxyEngineTest extends EngineTestBase {
     EchoServer echo;
 
     @BeforeEach
@@ -64,18 +58,10 @@ class ProxyEngineTest {
         echo = EchoServer.start();
     }
 
-    void startProxy(SockbridgeProxy.Builder b) throws Exception {
-        if (proxy != null) {
-            proxy.shutdown(Duration.ZERO).get(10, TimeUnit.SECONDS);
-            ProxyDrained.assertDrained(proxy);
-        }
-        proxy = b.build();
-        URI name = URI.create("inprocess://engine-" + (++counter) + "-" + System.nanoTime());
-        uri = proxy.serve(Transports.forUri(name).newServer(name, TransportOptions.defaults())).get(5, TimeUnit.SECONDS);
-    }
-
+    /** Also checks that no native channel outlives the shutdown itself, before the echo server goes. */
     @AfterEach
-    void stop() throws Exception {
+    @Override
+    void stopProxy() throws Exception {
         proxy.shutdown(Duration.ZERO).get(10, TimeUnit.SECONDS);
         assertEquals(0, proxy.stats().nativeChannelsOpen(), "native channels left open");
         ProxyDrained.assertDrained(proxy);

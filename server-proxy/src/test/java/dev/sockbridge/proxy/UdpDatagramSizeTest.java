@@ -45,6 +45,26 @@ class UdpDatagramSizeTest extends EngineTestBase {
         return fd;
     }
 
+    /** Where a received datagram came from, and the reply's flags. */
+    private record Received(InetSocketAddress from, int flags) {
+    }
+
+    /**
+     * Sends {@code recv} and checks that it answers {@code expected}, with MSG_TRUNC set exactly when
+     * {@code truncated} ({@code why} says why); the reply is released here.
+     */
+    private static Received receive(RawSession s, Request recv, byte[] expected, boolean truncated, String what, String why)
+            throws Exception {
+        Reply.Data d = assertInstanceOf(Reply.Data.class, s.call(recv));
+        try {
+            assertArrayEquals(expected, ByteBufUtil.getBytes(d.data()), what);
+            assertEquals(truncated ? Posix.MSG_TRUNC : 0, d.flags() & Posix.MSG_TRUNC, why);
+            return new Received(d.from(), d.flags());
+        } finally {
+            Message.release(d);
+        }
+    }
+
     private static InetSocketAddress local(RawSession s, int fd) throws Exception {
         return assertInstanceOf(Reply.Address.class, s.call(new Request.GetSockName(s.nextId(), fd))).address();
     }
@@ -64,25 +84,15 @@ class UdpDatagramSizeTest extends EngineTestBase {
 
                 byte[] in = pattern(2, size);
                 peer.send(new DatagramPacket(in, in.length, local));
-                Reply.Data d = assertInstanceOf(Reply.Data.class,
-                        s.call(new Request.RecvFrom(s.nextId(), fd, 65536, 0)));
-                try {
-                    assertArrayEquals(in, ByteBufUtil.getBytes(d.data()), "native to client (recvfrom), " + size + " bytes");
-                    assertEquals(0, d.flags(), "no MSG_TRUNC with a buffer large enough");
-                    assertEquals(peerAddr, d.from());
-                } finally {
-                    Message.release(d);
-                }
+                Received r = receive(s, new Request.RecvFrom(s.nextId(), fd, 65536, 0), in, false,
+                        "native to client (recvfrom), " + size + " bytes", "no MSG_TRUNC with a buffer large enough");
+                assertEquals(0, r.flags(), "no flags with a buffer large enough");
+                assertEquals(peerAddr, r.from());
 
                 // recvmsg with a buffer of exactly the datagram's size: whole, and no MSG_TRUNC
                 peer.send(new DatagramPacket(in, in.length, local));
-                d = assertInstanceOf(Reply.Data.class, s.call(new Request.RecvMsg(s.nextId(), fd, size, 0)));
-                try {
-                    assertArrayEquals(in, ByteBufUtil.getBytes(d.data()), "native to client (recvmsg), " + size + " bytes");
-                    assertEquals(0, d.flags() & Posix.MSG_TRUNC, "a buffer of exactly the size is not a truncation");
-                } finally {
-                    Message.release(d);
-                }
+                receive(s, new Request.RecvMsg(s.nextId(), fd, size, 0), in, false,
+                        "native to client (recvmsg), " + size + " bytes", "a buffer of exactly the size is not a truncation");
             }
             // one byte over the largest UDP payload: EMSGSIZE, as the kernel answers, and nothing reaches the peer
             s.error(new Request.SendTo(s.nextId(), fd, 0, peerAddr, Unpooled.wrappedBuffer(pattern(1, MAX_UDP + 1))),
@@ -130,49 +140,20 @@ class UdpDatagramSizeTest extends EngineTestBase {
             peer.send(new DatagramPacket(after, after.length, local));
 
             // MSG_PEEK with a small buffer: the prefix and MSG_TRUNC, the datagram stays queued
-            Reply.Data d = assertInstanceOf(Reply.Data.class,
-                    s.call(new Request.RecvFrom(s.nextId(), fd, 100, Posix.MSG_PEEK)));
-            try {
-                assertArrayEquals(Arrays.copyOf(big, 100), ByteBufUtil.getBytes(d.data()));
-                assertEquals(Posix.MSG_TRUNC, d.flags() & Posix.MSG_TRUNC, "a peek that cuts says so");
-            } finally {
-                Message.release(d);
-            }
+            receive(s, new Request.RecvFrom(s.nextId(), fd, 100, Posix.MSG_PEEK), Arrays.copyOf(big, 100), true,
+                    "the peeked prefix", "a peek that cuts says so");
             // recvfrom of 2,048 bytes from 65,507: the first 2,048 and MSG_TRUNC
-            d = assertInstanceOf(Reply.Data.class, s.call(new Request.RecvFrom(s.nextId(), fd, 2048, 0)));
-            try {
-                assertArrayEquals(Arrays.copyOf(big, 2048), ByteBufUtil.getBytes(d.data()));
-                assertEquals(Posix.MSG_TRUNC, d.flags() & Posix.MSG_TRUNC, "recvfrom that cuts says so");
-                assertEquals(peer.getLocalSocketAddress(), d.from());
-            } finally {
-                Message.release(d);
-            }
+            assertEquals(peer.getLocalSocketAddress(), receive(s, new Request.RecvFrom(s.nextId(), fd, 2048, 0),
+                    Arrays.copyOf(big, 2048), true, "the first 2,048 bytes", "recvfrom that cuts says so").from());
             // recvmsg of 8,191 from 8,192: one byte short is a truncation too; the rest of the datagram is gone
-            d = assertInstanceOf(Reply.Data.class, s.call(new Request.RecvMsg(s.nextId(), fd, 8191, 0)));
-            try {
-                assertArrayEquals(Arrays.copyOf(mid, 8191), ByteBufUtil.getBytes(d.data()));
-                assertEquals(Posix.MSG_TRUNC, d.flags() & Posix.MSG_TRUNC, "recvmsg that cuts says so");
-            } finally {
-                Message.release(d);
-            }
+            receive(s, new Request.RecvMsg(s.nextId(), fd, 8191, 0), Arrays.copyOf(mid, 8191), true,
+                    "the first 8,191 bytes", "recvmsg that cuts says so");
             // recv of 2,048 from 2,049: the first part; DATA still says MSG_TRUNC (recv has no source)
             peer.send(new DatagramPacket(after, after.length, local));
-            d = assertInstanceOf(Reply.Data.class, s.call(new Request.Recv(s.nextId(), fd, 2048, 0)));
-            try {
-                assertArrayEquals(Arrays.copyOf(after, 2048), ByteBufUtil.getBytes(d.data()));
-                assertEquals(Posix.MSG_TRUNC, d.flags() & Posix.MSG_TRUNC, "recv that cuts says so too");
-                assertEquals(null, d.from());
-            } finally {
-                Message.release(d);
-            }
+            assertEquals(null, receive(s, new Request.Recv(s.nextId(), fd, 2048, 0), Arrays.copyOf(after, 2048), true,
+                    "the first 2,048 bytes", "recv that cuts says so too").from());
             // the next receive starts at the next datagram, whole
-            d = assertInstanceOf(Reply.Data.class, s.call(new Request.RecvFrom(s.nextId(), fd, 65536, 0)));
-            try {
-                assertArrayEquals(after, ByteBufUtil.getBytes(d.data()));
-                assertEquals(0, d.flags() & Posix.MSG_TRUNC);
-            } finally {
-                Message.release(d);
-            }
+            receive(s, new Request.RecvFrom(s.nextId(), fd, 65536, 0), after, false, "the next datagram, whole", "not cut");
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.sockbridge.api.client;
 import dev.sockbridge.api.Posix;
 import dev.sockbridge.api.SocketOption;
 import dev.sockbridge.api.internal.client.Blocking;
+import dev.sockbridge.api.internal.client.OutstandingCall;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.Closeable;
@@ -12,12 +13,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.WeakHashMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -51,7 +50,7 @@ public final class BridgedDatagramSocket implements Closeable {
     private volatile InetSocketAddress connectedTo;
     private volatile InetSocketAddress local;
     private volatile int soTimeout;
-    private CompletableFuture<Received> pending; // guarded by receiveLock
+    private final OutstandingCall<Received> recv = new OutstandingCall<>(); // guarded by receiveLock
 
     /** A socket bound to any address and an ephemeral port. */
     public BridgedDatagramSocket(SockbridgeClient client) throws IOException {
@@ -164,20 +163,8 @@ public final class BridgedDatagramSocket implements Closeable {
         receiveLock.lock();
         try {
             int capacity = bufLength(p);
-            if (pending == null) {
-                pending = client.recvFrom(fd, Math.max(capacity, 1), 0);
-            }
-            Received r;
-            try {
-                r = Blocking.await(client, pending, soTimeout, "Receive timed out");
-            } catch (SocketTimeoutException e) {
-                throw e; // pending stays: the next receive takes its datagram
-            } catch (IOException e) {
-                pending = null;
-                checkOpen();
-                throw e;
-            }
-            pending = null;
+            Received r = recv.await(client, () -> client.recvFrom(fd, Math.max(capacity, 1), 0), soTimeout, "Receive timed out",
+                    this::checkOpen);
             try {
                 checkOpen();
                 ByteBuf data = r.data();
@@ -291,10 +278,7 @@ public final class BridgedDatagramSocket implements Closeable {
         }
         if (receiveLock.tryLock()) {
             try {
-                if (pending != null) {
-                    pending.thenAccept(Received::release);
-                    pending = null;
-                }
+                recv.discard(Received::release);
             } finally {
                 receiveLock.unlock();
             }

@@ -3,15 +3,14 @@ package dev.sockbridge.api.client;
 import dev.sockbridge.api.Posix;
 import dev.sockbridge.api.SocketOption;
 import dev.sockbridge.api.internal.client.Blocking;
+import dev.sockbridge.api.internal.client.OutstandingCall;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -41,7 +40,7 @@ public final class BridgedServerSocket implements Closeable {
     private volatile boolean closed;
     private volatile int soTimeout;
     private volatile InetSocketAddress local;
-    private CompletableFuture<Accepted> pending; // guarded by acceptLock
+    private final OutstandingCall<Accepted> accept = new OutstandingCall<>(); // guarded by acceptLock
 
     /** An unbound server socket. */
     public BridgedServerSocket(SockbridgeClient client) {
@@ -105,20 +104,7 @@ public final class BridgedServerSocket implements Closeable {
         Blocking.checkMayBlock(client);
         acceptLock.lock();
         try {
-            if (pending == null) {
-                pending = client.accept(fd, 0);
-            }
-            Accepted a;
-            try {
-                a = Blocking.await(client, pending, soTimeout, "Accept timed out");
-            } catch (SocketTimeoutException e) {
-                throw e; // pending stays: the next accept takes its connection
-            } catch (IOException e) {
-                pending = null;
-                checkOpen();
-                throw e;
-            }
-            pending = null;
+            Accepted a = accept.await(client, () -> client.accept(fd, 0), soTimeout, "Accept timed out", this::checkOpen);
             if (closed) {
                 client.close(a.fd());
                 checkOpen();
@@ -179,10 +165,7 @@ public final class BridgedServerSocket implements Closeable {
         }
         if (acceptLock.tryLock()) {
             try {
-                if (pending != null) {
-                    pending.thenAccept(a -> client.close(a.fd()));
-                    pending = null;
-                }
+                accept.discard(a -> client.close(a.fd()));
             } finally {
                 acceptLock.unlock();
             }

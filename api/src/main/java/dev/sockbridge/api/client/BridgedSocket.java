@@ -3,6 +3,7 @@ package dev.sockbridge.api.client;
 import dev.sockbridge.api.Posix;
 import dev.sockbridge.api.SocketOption;
 import dev.sockbridge.api.internal.client.Blocking;
+import dev.sockbridge.api.internal.client.OutstandingCall;
 import dev.sockbridge.api.message.AddrInfo;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -21,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -277,7 +277,7 @@ public final class BridgedSocket implements Closeable {
     private final class Input extends InputStream {
         private final ReentrantLock lock = new ReentrantLock();
         private ByteBuf leftover; // guarded by lock
-        private CompletableFuture<Received> pending; // guarded by lock: a recv that outlived a timeout
+        private final OutstandingCall<Received> recv = new OutstandingCall<>(); // guarded by lock
         private boolean eof; // guarded by lock
 
         @Override
@@ -309,20 +309,7 @@ public final class BridgedSocket implements Closeable {
                 if (eof || inputShutdown) {
                     return -1;
                 }
-                if (pending == null) {
-                    pending = client.recv(fd, MAX_IO, 0);
-                }
-                Received r;
-                try {
-                    r = Blocking.await(client, pending, soTimeout, "Read timed out");
-                } catch (SocketTimeoutException e) {
-                    throw e; // pending stays: the next read takes its data
-                } catch (IOException e) {
-                    pending = null;
-                    failIfClosed();
-                    throw e;
-                }
-                pending = null;
+                Received r = recv.await(client, () -> client.recv(fd, MAX_IO, 0), soTimeout, "Read timed out", this::failIfClosed);
                 if (closed) {
                     r.release();
                     failIfClosed();
@@ -376,10 +363,7 @@ public final class BridgedSocket implements Closeable {
                 leftover.release();
                 leftover = null;
             }
-            if (pending != null) {
-                pending.thenAccept(Received::release);
-                pending = null;
-            }
+            recv.discard(Received::release);
         }
 
         private void failIfClosed() throws SocketException {

@@ -15,17 +15,14 @@ import dev.sockbridge.api.message.Event;
 import dev.sockbridge.api.message.Message;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
+import dev.sockbridge.api.testing.ForwardingTransport;
 import dev.sockbridge.api.transport.Transport;
-import dev.sockbridge.api.transport.TransportListener;
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.api.transport.Transports;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
@@ -33,9 +30,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A socket on a stream of its own ({@link SockbridgeClient#useOwnStream}) and the unreliable send on a
@@ -44,17 +40,8 @@ import org.junit.jupiter.api.Test;
  */
 class OwnStreamTest {
     private static final long T = ScriptedPeer.TIMEOUT_SECONDS;
-    private ScriptedPeer peer;
-
-    @BeforeEach
-    void start() {
-        peer = new ScriptedPeer();
-    }
-
-    @AfterEach
-    void stop() {
-        peer.close();
-    }
+    @RegisterExtension
+    final ScriptedPeer peer = new ScriptedPeer();
 
     private static <V> V value(CompletableFuture<V> f) throws Exception {
         return f.get(T, TimeUnit.SECONDS);
@@ -227,61 +214,15 @@ class OwnStreamTest {
         return SockbridgeClient.connect(new FramesOnly(inner)).get(T, TimeUnit.SECONDS);
     }
 
-    private static final class FramesOnly implements Transport {
-        private final Transport t;
-
+    /** The in-process transport without its extras: frames only, as a plain WebSocket. */
+    private static final class FramesOnly extends ForwardingTransport {
         FramesOnly(Transport t) {
-            this.t = t;
-        }
-
-        @Override
-        public void start(TransportListener listener) {
-            t.start(listener);
-        }
-
-        @Override
-        public void send(ByteBuf frame) {
-            t.send(frame);
-        }
-
-        @Override
-        public boolean isWritable() {
-            return t.isWritable();
-        }
-
-        @Override
-        public void setAutoRead(boolean autoRead) {
-            t.setAutoRead(autoRead);
+            super(t);
         }
 
         @Override
         public Set<Capability> capabilities() {
             return Set.of();
-        }
-
-        @Override
-        public void close(int code, String reason) {
-            t.close(code, reason);
-        }
-
-        @Override
-        public CompletableFuture<Void> closeFuture() {
-            return t.closeFuture();
-        }
-
-        @Override
-        public EventExecutor executor() {
-            return t.executor();
-        }
-
-        @Override
-        public ByteBufAllocator alloc() {
-            return t.alloc();
-        }
-
-        @Override
-        public SocketAddress remoteAddress() {
-            return t.remoteAddress();
         }
 
         @Override

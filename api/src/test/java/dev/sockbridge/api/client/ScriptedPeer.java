@@ -22,13 +22,17 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A stand-in proxy that speaks the protocol by hand over the real in-process transport: it answers
  * Hello with a Welcome (or what the test says), records everything else, and sends what the test
- * scripts. An optional responder answers requests automatically.
+ * scripts. An optional responder answers requests automatically. A test that needs a fresh peer per
+ * test method declares it {@code @RegisterExtension final ScriptedPeer peer = new ScriptedPeer();}: it
+ * closes after each test.
  */
-final class ScriptedPeer implements AutoCloseable {
+final class ScriptedPeer implements AutoCloseable, AfterEachCallback {
     private static final AtomicInteger NAMES = new AtomicInteger();
     static final long TIMEOUT_SECONDS = 5;
 
@@ -163,6 +167,11 @@ final class ScriptedPeer implements AutoCloseable {
         if (m != null) {
             fail("unexpected frame from the client: " + m);
         }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        close();
     }
 
     @Override

@@ -30,23 +30,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class SockbridgeClientTest {
     private static final long T = ScriptedPeer.TIMEOUT_SECONDS;
-    private ScriptedPeer peer;
-
-    @BeforeEach
-    void start() {
-        peer = new ScriptedPeer();
-    }
-
-    @AfterEach
-    void stop() {
-        peer.close();
-    }
+    @RegisterExtension
+    final ScriptedPeer peer = new ScriptedPeer();
 
     private static Throwable failure(CompletableFuture<?> f) {
         ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(T, TimeUnit.SECONDS));

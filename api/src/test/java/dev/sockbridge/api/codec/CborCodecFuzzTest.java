@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.sockbridge.api.message.Message;
 import dev.sockbridge.api.testing.LeakWatch;
+import dev.sockbridge.api.testing.LeakWatched;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -18,8 +19,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,19 +32,10 @@ import org.junit.jupiter.api.Test;
  * is what it was (the decoded message's data slice is its own reference, released here); and whatever decodes
  * re-encodes, and the re-encoding decodes to an equal message and encodes again to the same bytes.
  */
+@LeakWatched
 class CborCodecFuzzTest {
     private static final MessageCodec CODEC = MessageCodec.cbor();
     static final String SEEDS = "CborCodecFuzzTestInputs/decode/";
-
-    @BeforeAll
-    static void paranoid() {
-        LeakWatch.install();
-    }
-
-    @AfterAll
-    static void noLeaks() {
-        LeakWatch.assertNoLeaks();
-    }
 
     @FuzzTest(maxDuration = "5m")
     void decode(byte[] input) {

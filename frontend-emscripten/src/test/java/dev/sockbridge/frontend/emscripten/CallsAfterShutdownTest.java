@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sockbridge.api.testing.ForwardingTransport;
 import dev.sockbridge.api.transport.ConnectRequest;
 import dev.sockbridge.api.transport.ServerTransport;
 import dev.sockbridge.api.transport.Transport;
@@ -15,13 +16,9 @@ import dev.sockbridge.proxy.SockbridgeProxy;
 import dev.sockbridge.proxy.spi.FrontEnd;
 import dev.sockbridge.proxy.spi.FrontEndFactory;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import io.netty.util.concurrent.EventExecutor;
-import java.net.SocketAddress;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
@@ -104,12 +101,11 @@ class CallsAfterShutdownTest {
      * A transport whose front end is never started: it keeps the listener it is given and starts the real one with
      * a listener that drops everything (so what the proxy sends, its goodbye, is delivered, not queued forever).
      */
-    private static final class Held implements Transport {
-        final Transport t;
+    private static final class Held extends ForwardingTransport {
         final CompletableFuture<TransportListener> listener = new CompletableFuture<>();
 
         Held(Transport t) {
-            this.t = t;
+            super(t);
         }
 
         @Override
@@ -119,58 +115,8 @@ class CallsAfterShutdownTest {
         }
 
         @Override
-        public void send(ByteBuf frame) {
-            t.send(frame);
-        }
-
-        @Override
-        public boolean isWritable() {
-            return t.isWritable();
-        }
-
-        @Override
-        public void setAutoRead(boolean autoRead) {
-            t.setAutoRead(autoRead);
-        }
-
-        @Override
         public void countHeldBytes(LongConsumer counter) {
             t.countHeldBytes(counter);
-        }
-
-        @Override
-        public Set<Capability> capabilities() {
-            return t.capabilities();
-        }
-
-        @Override
-        public void close(int code, String reason) {
-            t.close(code, reason);
-        }
-
-        @Override
-        public CompletableFuture<Void> closeFuture() {
-            return t.closeFuture();
-        }
-
-        @Override
-        public EventExecutor executor() {
-            return t.executor();
-        }
-
-        @Override
-        public ByteBufAllocator alloc() {
-            return t.alloc();
-        }
-
-        @Override
-        public SocketAddress remoteAddress() {
-            return t.remoteAddress();
-        }
-
-        @Override
-        public String scheme() {
-            return t.scheme();
         }
 
         @Override

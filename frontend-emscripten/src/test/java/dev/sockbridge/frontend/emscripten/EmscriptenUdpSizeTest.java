@@ -79,15 +79,27 @@ class EmscriptenUdpSizeTest extends EmscriptenTestBase {
         }
     }
 
+    /** A client UDP socket, the peer's address as the protocol writes it, and the proxy's side as the peer sees it. */
+    private record Udp(int handle, byte[] to, SocketAddress proxySide) {
+    }
+
+    /** Opens a UDP socket at the proxy and sends the peer one byte, so the peer learns where the proxy's side is. */
+    private static Udp udpTowards(EmClient c, DatagramSocket peer) throws Exception {
+        int h = c.call(socketReq(c.nextId(), AF_INET, SOCK_DGRAM, 0)).ret();
+        byte[] to = sin("127.0.0.1", peer.getLocalPort());
+        assertEquals(1, c.call(sendtoReq(c.nextId(), h, new byte[] {9}, 0, to)).ret());
+        return new Udp(h, to, receiveAt(peer).getSocketAddress());
+    }
+
     @Test
     void posixRecvfromWithASmallerBufferGetsTheFirstPartAndTheRestOfThatDatagramIsGone() throws Exception {
         // the Emscripten protocol has no msg_flags: like POSIX recvfrom without MSG_TRUNC, ret is what was copied
         EmClient c = posixClient(posixServer());
         try (DatagramSocket peer = nativePeer()) {
-            int h = c.call(socketReq(c.nextId(), AF_INET, SOCK_DGRAM, 0)).ret();
-            byte[] to = sin("127.0.0.1", peer.getLocalPort());
-            assertEquals(1, c.call(sendtoReq(c.nextId(), h, new byte[] {9}, 0, to)).ret());
-            SocketAddress proxySide = receiveAt(peer).getSocketAddress();
+            Udp u = udpTowards(c, peer);
+            int h = u.handle();
+            byte[] to = u.to();
+            SocketAddress proxySide = u.proxySide();
             byte[] big = pattern(3, MAX_UDP);
             byte[] next = pattern(4, 2049);
             peer.send(new DatagramPacket(big, big.length, proxySide));
@@ -109,10 +121,10 @@ class EmscriptenUdpSizeTest extends EmscriptenTestBase {
         final int msgPeek = 0x2, msgTrunc = 0x20;
         EmClient c = posixClient(posixServer());
         try (DatagramSocket peer = nativePeer()) {
-            int h = c.call(socketReq(c.nextId(), AF_INET, SOCK_DGRAM, 0)).ret();
-            byte[] to = sin("127.0.0.1", peer.getLocalPort());
-            assertEquals(1, c.call(sendtoReq(c.nextId(), h, new byte[] {9}, 0, to)).ret());
-            SocketAddress proxySide = receiveAt(peer).getSocketAddress();
+            Udp u = udpTowards(c, peer);
+            int h = u.handle();
+            byte[] to = u.to();
+            SocketAddress proxySide = u.proxySide();
             byte[] big = pattern(7, MAX_UDP);
             byte[] mid = pattern(8, 8192);
             byte[] next = pattern(9, 2049);

@@ -1,5 +1,6 @@
 package dev.sockbridge.frontend.emscripten;
 
+import static dev.sockbridge.proxy.auth.Refusals.refusal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,7 +11,6 @@ import dev.sockbridge.proxy.SessionAuthenticator;
 import dev.sockbridge.proxy.SessionGrant;
 import dev.sockbridge.proxy.SocketPolicy;
 import dev.sockbridge.api.transport.ConnectRequest;
-import dev.sockbridge.proxy.AuthenticationException;
 import dev.sockbridge.proxy.SessionInfo;
 import dev.sockbridge.proxy.auth.CredentialAuthenticator;
 import dev.sockbridge.proxy.auth.TokenAuthenticator;
@@ -19,7 +19,6 @@ import dev.sockbridge.proxy.auth.TokenMinter;
 import dev.sockbridge.proxy.auth.GrantClaims;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.concurrent.CompletionException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -32,14 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 class TokenFileAuthenticatorTest {
     static final SessionInfo S = new SessionInfo(1, new InetSocketAddress("127.0.0.1", 40000), "ws", "sockbridge");
-
-    static String refusal(ConnectRequest r, SessionAuthenticator a) {
-        CompletionException e = assertThrows(CompletionException.class,
-                () -> a.authenticate(r).toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join());
-        AuthenticationException ae = (AuthenticationException) e.getCause();
-        assertEquals(401, ae.status());
-        return ae.reason();
-    }
 
     static InetSocketAddress addr(String host, int port) throws Exception {
         return new InetSocketAddress(InetAddress.getByName(host), port);

@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Base64;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.SecretKey;
 import org.junit.jupiter.api.Test;
@@ -68,11 +67,7 @@ class TokenAuthenticatorTest {
     }
 
     static String refusal(ConnectRequest r, dev.sockbridge.proxy.SessionAuthenticator a) {
-        CompletionException e = assertThrows(CompletionException.class,
-                () -> a.authenticate(r).toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join());
-        AuthenticationException ae = (AuthenticationException) e.getCause();
-        assertEquals(401, ae.status());
-        return ae.reason();
+        return Refusals.refusal(r, a);
     }
 
     static InetSocketAddress addr(String host, int port) throws Exception {

@@ -9,6 +9,7 @@ import dev.sockbridge.api.message.DataCarrier;
 import dev.sockbridge.api.message.Message;
 import dev.sockbridge.api.message.Request;
 import dev.sockbridge.api.testing.LeakWatch;
+import dev.sockbridge.api.testing.LeakWatched;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -19,8 +20,6 @@ import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,18 +34,9 @@ import org.junit.jupiter.api.Test;
  * of the frame that lies inside it, and is the only reference the decoder adds; the same bytes decode the same
  * way from a heap array, from a buffer whose reader index is not 0, and from a pooled direct buffer.
  */
+@LeakWatched
 class PosixDecodeFuzzTest {
     private static final int ENGINE_ID = 7;
-
-    @BeforeAll
-    static void paranoid() {
-        LeakWatch.install();
-    }
-
-    @AfterAll
-    static void noLeaks() {
-        LeakWatch.assertNoLeaks();
-    }
 
     @FuzzTest(maxDuration = "5m")
     void decode(byte[] input) {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.sockbridge.api.testing.LeakWatch;
-import dev.sockbridge.api.testing.LeakWatchExtension;
+import dev.sockbridge.api.testing.LeakWatched;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Coverage-guided fuzzing of the CONNECT stream's capsule parser (docs/fuzzing.md). Seeds
@@ -25,7 +24,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * the same capsules as a whole-buffer reading of RFC 9297 framing written here (close and drain, or one
  * "malformed" after which nothing more), throws nothing, and releases every buffer it is fed and holds.
  */
-@ExtendWith(LeakWatchExtension.class)
+@LeakWatched
 class CapsulesFuzzTest {
     @FuzzTest(maxDuration = "5m")
     void parse(FuzzedDataProvider data) {

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.sockbridge.api.testing.LeakWatch;
-import dev.sockbridge.api.testing.LeakWatchExtension;
+import dev.sockbridge.api.testing.LeakWatched;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Coverage-guided fuzzing of the WebTransport stream prefix reader, {@link StreamPrefixHandler}, on an
@@ -37,7 +36,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * the FIN events; a FIN inside the prefix closes the stream; nothing throws, and every buffer is released however
  * the stream ends (taken, held and then taken, or refused and closed).
  */
-@ExtendWith(LeakWatchExtension.class)
+@LeakWatched
 class StreamPrefixFuzzTest {
     /** What the sink does with a prefixed stream, as WebTransportConnection may. */
     private enum Action { TAKE, HOLD_THEN_TAKE, REFUSE }

@@ -1,4 +1,4 @@
-package dev.sockbridge.adversarial;
+package dev.sockbridge.benchmarks;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -15,29 +15,30 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A DNS server on loopback that holds its answers until released: every A query gets 127.0.0.1
  * (TTL 0, so nothing is cached), every other query an empty answer. Names starting with "now."
  * are answered at once. The proxy is pointed at it with the {@code SockbridgeProxy.Builder.nameServer}
- * property, so no query leaves the machine.
+ * property (the runnable proxy's {@code --name-server}), so no query leaves the machine. Shared by
+ * {@link HostileLoadBenchmark} and the adversarial tests. Answers on its own daemon thread until closed.
  */
-final class SlowDns implements AutoCloseable {
-    final DatagramSocket socket;
-    final AtomicInteger queries = new AtomicInteger();
-    final AtomicInteger answered = new AtomicInteger();
+public final class SlowDns implements AutoCloseable {
+    public final DatagramSocket socket;
+    public final AtomicInteger queries = new AtomicInteger();
+    public final AtomicInteger answered = new AtomicInteger();
     private final CountDownLatch release = new CountDownLatch(1);
     private final List<DatagramPacket> held = new ArrayList<>();
     private final Thread thread;
 
-    SlowDns() throws IOException {
+    public SlowDns() throws IOException {
         socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         thread = new Thread(this::serve, "slow-dns");
         thread.setDaemon(true);
         thread.start();
     }
 
-    String address() {
+    public String address() {
         return "127.0.0.1:" + socket.getLocalPort();
     }
 
     /** Sends every held answer, and answers later queries at once. */
-    void release() throws IOException {
+    public void release() throws IOException {
         synchronized (held) {
             release.countDown();
             for (DatagramPacket p : held) {

@@ -1,10 +1,11 @@
-package dev.sockbridge.adversarial;
+package dev.sockbridge.benchmarks;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -17,18 +18,22 @@ import java.util.function.IntFunction;
  * A WebSocket client with no library between it and the socket, so it can misbehave: never read,
  * declare a message larger than it sends, pipeline without waiting. Blocking I/O on a plain socket;
  * a flood runs on its own thread and is judged by a watchdog (progress, not time).
+ *
+ * <p>Shared by {@link HostileLoadBenchmark} and the adversarial tests (one hostile client, measured
+ * and asserted alike). Threading: one caller at a time, except that {@link #flood} writes on its own
+ * thread while the caller watches.
  */
-final class RawWebSocket implements AutoCloseable {
-    static final int BINARY = 2;
-    static final int CLOSE = 8;
-    static final int PING = 9;
+public final class RawWebSocket implements AutoCloseable {
+    public static final int BINARY = 2;
+    public static final int CLOSE = 8;
+    public static final int PING = 9;
 
-    final Socket socket;
-    final int status;
-    final String responseHead;
+    public final Socket socket;
+    public final int status;
+    public final String responseHead;
     private final InputStream in;
     private final OutputStream out;
-    /** Every byte this client has handed to its socket, the handshake included (see {@link KernelView}). */
+    /** Every byte this client has handed to its socket, the handshake included (the adversarial tests compare it with what the kernel holds). */
     private final AtomicLong written = new AtomicLong();
 
     private RawWebSocket(Socket s, int status, String head, long handshakeBytes) throws IOException {
@@ -41,8 +46,17 @@ final class RawWebSocket implements AutoCloseable {
     }
 
     /** Opens a connection and performs the upgrade; {@link #status} is 101 or the refusal's HTTP status. */
-    static RawWebSocket open(int port, String path, String subprotocol) throws IOException {
-        Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
+    public static RawWebSocket open(int port, String path, String subprotocol) throws IOException {
+        return open(port, path, subprotocol, null);
+    }
+
+    /** As {@link #open(int, String, String)}, from {@code local} (any port) if not null: many clients need many source addresses. */
+    public static RawWebSocket open(int port, String path, String subprotocol, InetAddress local) throws IOException {
+        Socket s = new Socket();
+        if (local != null) {
+            s.bind(new InetSocketAddress(local, 0));
+        }
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 30_000);
         s.setSoTimeout(30_000); // a handshake that never answers fails the test instead of hanging it
         s.setTcpNoDelay(true);
         byte[] key = new byte[16];
@@ -68,12 +82,12 @@ final class RawWebSocket implements AutoCloseable {
         return new RawWebSocket(s, status, h, reqBytes.length);
     }
 
-    static byte[] frame(int opcode, byte[] payload) {
+    public static byte[] frame(int opcode, byte[] payload) {
         return frame(opcode, payload, payload.length);
     }
 
     /** A masked client frame whose header declares {@code declaredLength} (more than the payload for a partial one). */
-    static byte[] frame(int opcode, byte[] payload, long declaredLength) {
+    public static byte[] frame(int opcode, byte[] payload, long declaredLength) {
         ByteArrayOutputStream b = new ByteArrayOutputStream(payload.length + 14);
         b.write(0x80 | opcode);
         if (declaredLength < 126) {
@@ -96,32 +110,32 @@ final class RawWebSocket implements AutoCloseable {
         return b.toByteArray();
     }
 
-    void write(byte[] bytes) throws IOException {
+    public void write(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
         written.addAndGet(bytes.length);
     }
 
-    long written() {
+    public long written() {
         return written.get();
     }
 
     /** The outcome of a flood: bytes written, and whether the peer stopped reading or closed, or the watchdog gave up. */
-    record Flood(long sent, boolean stalled, boolean closed, boolean aborted) {
+    public record Flood(long sent, boolean stalled, boolean closed, boolean aborted) {
     }
 
     /**
      * A flood ends after this long even if the peer keeps reading (a slow machine, where the proxy
      * keeps up with the writer): the caller judges what the proxy holds by then.
      */
-    static final long MAX_FLOOD_NANOS = 60_000_000_000L;
+    public static final long MAX_FLOOD_NANOS = 60_000_000_000L;
 
     /** A check the flood's watchdog makes every 50 ms; true ends the flood at once. */
-    interface Abort {
+    public interface Abort {
         boolean now() throws IOException;
     }
 
-    Flood flood(IntFunction<byte[]> frames, long maxBytes, long stallMillis) throws InterruptedException {
+    public Flood flood(IntFunction<byte[]> frames, long maxBytes, long stallMillis) throws InterruptedException {
         return flood(frames, maxBytes, stallMillis, () -> false);
     }
 
@@ -132,7 +146,7 @@ final class RawWebSocket implements AutoCloseable {
      * that sees the proxy already past its bound stops before the proxy runs out of memory and takes
      * the test JVM with it). Never reads. Bounded by {@code maxBytes} and by the stall window.
      */
-    Flood flood(IntFunction<byte[]> frames, long maxBytes, long stallMillis, Abort abort) throws InterruptedException {
+    public Flood flood(IntFunction<byte[]> frames, long maxBytes, long stallMillis, Abort abort) throws InterruptedException {
         AtomicLong sent = new AtomicLong();
         boolean[] closed = {false};
         Thread writer = new Thread(() -> {
@@ -179,7 +193,7 @@ final class RawWebSocket implements AutoCloseable {
     }
 
     /** Reads one frame (opcode, payload); null at end of stream or after {@code timeoutMillis} of silence. */
-    byte[][] readFrame(int timeoutMillis) throws IOException {
+    public byte[][] readFrame(int timeoutMillis) throws IOException {
         socket.setSoTimeout(timeoutMillis);
         try {
             int b0 = in.read();
@@ -209,7 +223,7 @@ final class RawWebSocket implements AutoCloseable {
      * Reads and discards frames until a close frame, the end of the stream, or {@code maxFrames};
      * returns the close code (-1 if the stream ended without a close frame, 0 if none was seen).
      */
-    int drainToClose(int maxFrames, int timeoutMillis) throws IOException {
+    public int drainToClose(int maxFrames, int timeoutMillis) throws IOException {
         for (int i = 0; i < maxFrames; i++) {
             byte[][] f = readFrame(timeoutMillis);
             if (f == null) {
