@@ -1,13 +1,9 @@
 package dev.sockbridge.api.testing;
 
 import dev.sockbridge.api.transport.ServerTransport;
-import dev.sockbridge.api.transport.ServerTransportListener;
 import dev.sockbridge.api.transport.Transport;
-import dev.sockbridge.api.transport.TransportListener;
 import dev.sockbridge.api.transport.TransportProvider;
 import dev.sockbridge.api.transport.Transports;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import java.io.File;
 import java.lang.module.ModuleDescriptor;
 import java.net.URI;
@@ -114,43 +110,12 @@ public final class ModulePath {
     private static void echo(URI uri) throws Exception {
         TransportProvider provider = Transports.forUri(uri);
         ServerTransport server = provider.newServer(uri, dev.sockbridge.api.transport.TransportOptions.defaults());
-        URI bound = server.start(new ServerTransportListener() {
-            @Override
-            public void transportCreated(Transport t) {
-                t.start(new TransportListener() {
-                    @Override
-                    public void frameReceived(ByteBuf frame) {
-                        t.send(frame);
-                    }
-
-                    @Override
-                    public void closed(int code, String reason) {
-                    }
-                });
-            }
-        }).get(20, TimeUnit.SECONDS);
+        URI bound = EchoRoundTrip.serveEcho(server, new CompletableFuture<>(), 20);
         Transport client = provider.connect(bound, dev.sockbridge.api.transport.TransportOptions.defaults()).get(20, TimeUnit.SECONDS);
-        CompletableFuture<String> echoed = new CompletableFuture<>();
-        client.start(new TransportListener() {
-            @Override
-            public void frameReceived(ByteBuf frame) {
-                try {
-                    echoed.complete(frame.toString(StandardCharsets.UTF_8));
-                } finally {
-                    frame.release();
-                }
-            }
-
-            @Override
-            public void closed(int code, String reason) {
-                echoed.completeExceptionally(new IllegalStateException("closed " + code + " " + reason));
-            }
-        });
-        client.send(Unpooled.copiedBuffer("hello", StandardCharsets.UTF_8));
-        if (!"hello".equals(echoed.get(20, TimeUnit.SECONDS))) {
+        if (!"hello".equals(EchoRoundTrip.roundTrip(client, "hello", 20))) {
             throw new AssertionError("echo over " + uri);
         }
-        client.close(1000, "done");
+        client.close(dev.sockbridge.api.transport.CloseCode.NORMAL, "done");
         server.shutdownNow().get(20, TimeUnit.SECONDS);
     }
 }
