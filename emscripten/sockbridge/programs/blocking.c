@@ -11,15 +11,6 @@
 #include <unistd.h>
 #include "common.h"
 
-static struct sockaddr_in addr_of(int port) {
-  struct sockaddr_in a;
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-  return a;
-}
-
 int main(int argc, char **argv) {
   if (argc < 4) { printf("usage: %s TCP_ECHO_PORT CLOSED_PORT LISTEN_PORT\n", argv[0]); return 2; }
   int echo_port = atoi(argv[1]), closed_port = atoi(argv[2]), listen_port = atoi(argv[3]);

@@ -1,5 +1,6 @@
 // Shared by the Sockbridge backend's test programs: PASS/FAIL lines that run-sockbridge.js reads.
 #pragma once
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,16 @@ static int g_failures = 0;
 // an errno check: the call returned -1 with exactly the errno musl defines for that name
 #define CHECK_ERRNO(call, name) do { int r_ = (int)(call); int e_ = errno; errno = e_; \
   CHECK(r_ == -1 && e_ == name, "%s: ret %d errno %d, want -1 errno %d", #name, r_, e_, name); } while (0)
+
+// 127.0.0.1:port, where the test runner's servers are
+static struct sockaddr_in addr_of(int port) {
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  return a;
+}
 
 static void finish(void) {
   printf(g_failures ? "RESULT: FAIL (%d)\n" : "RESULT: PASS\n", g_failures);

@@ -21,15 +21,6 @@ static char server_buf[256];
 static int server_len, server_replied;
 static double deadline;
 
-static struct sockaddr_in addr_of(int port) {
-  struct sockaddr_in a;
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-  return a;
-}
-
 static int tcp_nonblocking(void) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   return fd;
