@@ -2,6 +2,7 @@
 #pragma once
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,17 @@ static struct sockaddr_in addr_of(int port) {
   a.sin_port = htons(port);
   inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
   return a;
+}
+
+// getaddrinfo(name, port) for IPv4 TCP
+static inline int lookup_tcp4(const char *name, int port, struct addrinfo **res) {
+  struct addrinfo hints;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  char service[16];
+  snprintf(service, sizeof service, "%d", port);
+  return getaddrinfo(name, service, &hints, res);
 }
 
 static void finish(void) {
