@@ -206,6 +206,21 @@ var SockbridgeLibrary = {
       }, sock ? sock.sb[timeo] : -1);
     },
 
+    // bind, connect and listen: start()'s answer (0 or -errno), or, in an ASYNCIFY build where
+    // sleeper(socket, answer) gives a function(wakeUp), what that wakes the program with (the
+    // proxy's answer, a blocking connect's end)
+    startThenSleep: function(fd, start, sleeper) {
+#if ASYNCIFY
+      if (Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
+#endif
+      var r = start();
+#if ASYNCIFY
+      var sleep = sleeper(SOCKFS.getSocket(fd), r);
+      if (sleep) return Asyncify.handleSleep(sleep);
+#endif
+      return r;
+    },
+
     // bind or connect (sock_ops[op]) of fd's socket to the program's sockaddr: 0 or -errno
     toAddress: function(fd, addr, addrlen, op) {
       return SOCKBRIDGE.attempt(function() {
@@ -755,73 +770,58 @@ var SockbridgeLibrary = {
   __syscall_bind__deps: ['$SOCKBRIDGE'],
   __syscall_bind__proxy: 'sync',
   __syscall_bind: function(fd, addr, addrlen) {
-#if ASYNCIFY
-    if (Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
-#endif
-    var r = SOCKBRIDGE.toAddress(fd, addr, addrlen, 'bind');
-#if ASYNCIFY
-    var sock = SOCKFS.getSocket(fd);
-    // a UDP bind happens on the proxy now: wait for its answer (EADDRINUSE, EACCES, the port)
-    if (r === 0 && sock.type === {{{ cDefine('SOCK_DGRAM') }}} && sock.sb.udpOpening) {
-      return Asyncify.handleSleep(function(wakeUp) {
+    return SOCKBRIDGE.startThenSleep(fd, function() {
+      return SOCKBRIDGE.toAddress(fd, addr, addrlen, 'bind');
+    }, function(sock, r) {
+      // a UDP bind happens on the proxy now: wait for its answer (EADDRINUSE, EACCES, the port)
+      if (r !== 0 || sock.type !== {{{ cDefine('SOCK_DGRAM') }}} || !sock.sb.udpOpening) return null;
+      return function(wakeUp) {
         sock.sb.udpOpening.then(function() {
           var s = sock.sb;
           var done = function() { wakeUp(s.bindError ? -s.bindError : 0); };
           if (s.udp && !sock.sport) SOCKBRIDGE.waitFor(function() { if (!sock.sport) return false; done(); return true; }, 2000, done);
           else done();
         });
-      });
-    }
-#endif
-    return r;
+      };
+    });
   },
 
   __syscall_connect__deps: ['$SOCKBRIDGE'],
   __syscall_connect__proxy: 'sync',
   __syscall_connect: function(fd, addr, addrlen) {
-#if ASYNCIFY
-    if (Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
-#endif
-    var r = SOCKBRIDGE.toAddress(fd, addr, addrlen, 'connect');
-#if ASYNCIFY
-    var sock = SOCKFS.getSocket(fd);
-    if (r === -{{{ cDefine('EINPROGRESS') }}} && !SOCKBRIDGE.isNonBlocking(sock, 0)) {
-      return Asyncify.handleSleep(function(wakeUp) {
+    return SOCKBRIDGE.startThenSleep(fd, function() {
+      return SOCKBRIDGE.toAddress(fd, addr, addrlen, 'connect');
+    }, function(sock, r) {
+      if (r !== -{{{ cDefine('EINPROGRESS') }}} || SOCKBRIDGE.isNonBlocking(sock, 0)) return null;
+      return function(wakeUp) {
         SOCKBRIDGE.waitFor(function() {
           var sb = sock.sb;
           if (sb.state === 'connecting') return false;
           wakeUp(sb.state === 'connected' ? 0 : -SOCKBRIDGE.connectError(sock));
           return true;
         }, -1, function() {});
-      });
-    }
-#endif
-    return r;
+      };
+    });
   },
 
   __syscall_listen__deps: ['$SOCKBRIDGE'],
   __syscall_listen__proxy: 'sync',
   __syscall_listen: function(fd, backlog) {
-#if ASYNCIFY
-    if (Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
-#endif
-    var sock;
-    var r = SOCKBRIDGE.attempt(function() {
-      sock = SOCKBRIDGE.getSocket(fd);
-      sock.sock_ops.listen(sock, backlog);
-      return 0;
-    });
-#if ASYNCIFY
-    // wait for the proxy's listen, so that errors and getsockname's port are known on return
-    if (r === 0 && sock.sb.listening) {
-      return Asyncify.handleSleep(function(wakeUp) {
+    return SOCKBRIDGE.startThenSleep(fd, function() {
+      return SOCKBRIDGE.attempt(function() {
+        var sock = SOCKBRIDGE.getSocket(fd);
+        sock.sock_ops.listen(sock, backlog);
+        return 0;
+      });
+    }, function(sock, r) {
+      // wait for the proxy's listen, so that errors and getsockname's port are known on return
+      if (r !== 0 || !sock.sb.listening) return null;
+      return function(wakeUp) {
         sock.sb.listening.then(function() {
           wakeUp(sock.sb.state === 'listening' ? 0 : -(sock.sb.bindError || {{{ cDefine('EADDRINUSE') }}}));
         });
-      });
-    }
-#endif
-    return r;
+      };
+    });
   },
 
   __syscall_accept4__deps: ['$SOCKBRIDGE'],
