@@ -268,6 +268,21 @@ var SockbridgeLibrary = {
       }
     },
 
+    // TCP send and receive: fails the call on a socket that is not connected (ENOTCONN, or EAGAIN
+    // while it connects); after a failed connect, fails it with the connect's error once, then
+    // returns true (the caller's answer from then on: EPIPE, end of stream)
+    requireConnected: function(sock) {
+      switch (sock.sb.state) {
+        case 'new':
+        case 'listening': SOCKBRIDGE.fail({{{ cDefine('ENOTCONN') }}});
+        case 'connecting': SOCKBRIDGE.fail({{{ cDefine('EAGAIN') }}});
+        case 'failed':
+          SOCKBRIDGE.failPending(sock);
+          return true;
+      }
+      return false;
+    },
+
     // a failed connect is reported once (its error, else ECONNREFUSED) and leaves the socket free
     // to connect again; returns the errno
     connectError: function(sock) {
@@ -661,14 +676,7 @@ var SockbridgeLibrary = {
           return length;
         }
         if (addr !== undefined && sb.state !== 'connected') SOCKBRIDGE.fail({{{ cDefine('ENOTCONN') }}});
-        switch (sb.state) {
-          case 'new':
-          case 'listening': SOCKBRIDGE.fail({{{ cDefine('ENOTCONN') }}});
-          case 'connecting': SOCKBRIDGE.fail({{{ cDefine('EAGAIN') }}});
-          case 'failed':
-            SOCKBRIDGE.failPending(sock);
-            SOCKBRIDGE.fail({{{ cDefine('EPIPE') }}});
-        }
+        if (SOCKBRIDGE.requireConnected(sock)) SOCKBRIDGE.fail({{{ cDefine('EPIPE') }}});
         SOCKBRIDGE.failPending(sock);
         if (sb.shutWr || sb.eof && sb.tcp == null) SOCKBRIDGE.fail({{{ cDefine('EPIPE') }}});
         var room = SOCKBRIDGE.SEND_WINDOW - sb.inflight;
@@ -704,14 +712,7 @@ var SockbridgeLibrary = {
           if (SOCKBRIDGE.session && SOCKBRIDGE.session.isClosed) SOCKBRIDGE.fail({{{ cDefine('ENETDOWN') }}});
           SOCKBRIDGE.fail({{{ cDefine('EAGAIN') }}});
         }
-        switch (sb.state) {
-          case 'new':
-          case 'listening': SOCKBRIDGE.fail({{{ cDefine('ENOTCONN') }}});
-          case 'connecting': SOCKBRIDGE.fail({{{ cDefine('EAGAIN') }}});
-          case 'failed':
-            SOCKBRIDGE.failPending(sock);
-            return null;
-        }
+        if (SOCKBRIDGE.requireConnected(sock)) return null;
         if (sb.rqBytes) {
           var out = SOCKBRIDGE.takeStream(sb, length);
           return { buffer: out, addr: sock.daddr, port: sock.dport };
