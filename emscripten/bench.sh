@@ -379,24 +379,22 @@ crow() {
     "$(val "$2" "cpu-$3" proxy 2)" "$(val "$2" "cpu-$3" client 2)" "$(val "$2" "cpu-$3" server 2)" \
     "$(val "$2" "cpu-$3" kernel 2)" "$(fmt "$(med "$2" "$3" recv_bytes/recvs)" 0)"
 }
-for s in java:Sockbridge ref:"reference 3.1.6" refnd:"reference + TCP_NODELAY"; do
-  crow "POSIX round trips (µs/round trip)" "posix-${s%%:*}" rt "${s#*:}"
-done
-for s in java:Sockbridge ref:"reference 3.1.6" refnd:"reference + TCP_NODELAY"; do
-  crow "POSIX echo, 2 threads (ms/MiB)" "posix-${s%%:*}" bulk "${s#*:}"
-done
-for s in java:Sockbridge ref:"reference 3.1.6" refnd:"reference + TCP_NODELAY"; do
-  crow "POSIX windowed echo, 1 thread (ms/MiB)" "st-${s%%:*}" st "${s#*:}"
-done
-for s in java:Sockbridge ref:"reference 3.1.6" refnd:"reference + TCP_NODELAY"; do
-  crow "HTTP GET 1 MiB (ms/MiB)" "http-${s%%:*}" get1m "${s#*:}"
-done
-for s in java:Sockbridge ref:"reference 3.1.6" refnd:"reference + TCP_NODELAY"; do
-  crow "HTTP GET 16 MiB (ms/MiB)" "http-${s%%:*}" get16m "${s#*:}"
-done
-for s in java:Sockbridge wsk:websockify; do crow "SOCKFS round trips (µs/round trip)" "sockfs-${s%%:*}" rt "${s#*:}"; done
-for s in java:Sockbridge wsk:websockify; do crow "SOCKFS echo, callback client (ms/MiB)" "sockfs-${s%%:*}" bulk "${s#*:}"; done
-for s in java:Sockbridge wsk:websockify; do crow "SOCKFS echo, select() client (ms/MiB)" "sel-${s%%:*}" sel "${s#*:}"; done
+# crows WORKLOAD-LABEL WORKLOAD PHASE SERVER:LABEL...: one crow per server
+crows() {
+  local label="$1" wl="$2" ph="$3" s
+  shift 3
+  for s in "$@"; do crow "$label" "$wl-${s%%:*}" "$ph" "${s#*:}"; done
+}
+POSIX_SERVERS=(java:Sockbridge "ref:reference 3.1.6" "refnd:reference + TCP_NODELAY")
+BRIDGE_SERVERS=(java:Sockbridge wsk:websockify)
+crows "POSIX round trips (µs/round trip)" posix rt "${POSIX_SERVERS[@]}"
+crows "POSIX echo, 2 threads (ms/MiB)" posix bulk "${POSIX_SERVERS[@]}"
+crows "POSIX windowed echo, 1 thread (ms/MiB)" st st "${POSIX_SERVERS[@]}"
+crows "HTTP GET 1 MiB (ms/MiB)" http get1m "${POSIX_SERVERS[@]}"
+crows "HTTP GET 16 MiB (ms/MiB)" http get16m "${POSIX_SERVERS[@]}"
+crows "SOCKFS round trips (µs/round trip)" sockfs rt "${BRIDGE_SERVERS[@]}"
+crows "SOCKFS echo, callback client (ms/MiB)" sockfs bulk "${BRIDGE_SERVERS[@]}"
+crows "SOCKFS echo, select() client (ms/MiB)" sel sel "${BRIDGE_SERVERS[@]}"
 if [ ${#MISSED_ROWS[@]} -gt 0 ]; then
   echo
   echo "Targets missed, and where the time goes (Sockbridge vs baseline, medians; CPU per unit as in the second table)."

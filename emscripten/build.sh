@@ -73,10 +73,10 @@ build sockfs_select_server_down "$UP/sockets/test_sockets_select_server_down_cli
 build sockfs_select_closes_connection "$UP/sockets/test_sockets_select_server_closes_connection_client_rw.c" \
   "$PRE_S" "$RR" -- "${SOCKFS_FLAGS[@]}"
 # --- benchmark clients (bench.sh; see bench/README.md) ---
-build bench_posix "$HERE/bench/bench_posix.c" "$COMMON" "$PRE_P" "$HERE/bench/bench_cpu.h" -- "${POSIX_FLAGS[@]}"
-build bench_sockfs "$HERE/bench/bench_sockfs.c" "$PRE_S" "$HERE/bench/bench_cpu.h" -- -sENVIRONMENT=node -sEXIT_RUNTIME=1 --pre-js "$PRE_S"
-build bench_posix_st "$HERE/bench/bench_posix_st.c" "$COMMON" "$PRE_P" "$HERE/bench/bench_cpu.h" -- "${POSIX_FLAGS[@]}"
-build bench_sockfs_select "$HERE/bench/bench_sockfs_select.c" "$PRE_S" "$HERE/bench/bench_cpu.h" -- -sENVIRONMENT=node -sEXIT_RUNTIME=1 --pre-js "$PRE_S"
+build bench_posix "$HERE/bench/bench_posix.c" "$COMMON" "$PRE_P" "$HERE/bench/bench_cpu.h" "$HERE/bench/bench_common.h" -- "${POSIX_FLAGS[@]}"
+build bench_sockfs "$HERE/bench/bench_sockfs.c" "$PRE_S" "$HERE/bench/bench_cpu.h" "$HERE/bench/bench_common.h" -- -sENVIRONMENT=node -sEXIT_RUNTIME=1 --pre-js "$PRE_S"
+build bench_posix_st "$HERE/bench/bench_posix_st.c" "$COMMON" "$PRE_P" "$HERE/bench/bench_cpu.h" "$HERE/bench/bench_common.h" -- "${POSIX_FLAGS[@]}"
+build bench_sockfs_select "$HERE/bench/bench_sockfs_select.c" "$PRE_S" "$HERE/bench/bench_cpu.h" "$HERE/bench/bench_common.h" -- -sENVIRONMENT=node -sEXIT_RUNTIME=1 --pre-js "$PRE_S"
 
 # --- Emscripten's reference proxy (native, cmake + gcc), bound to 127.0.0.1, into OUT/refproxy;
 # and the same with TCP_NODELAY set on each accepted WebSocket connection (the one-line fix its

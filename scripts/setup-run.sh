@@ -6,17 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need=()
-command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
-command -v mvn >/dev/null || need+=(maven)
-command -v npm >/dev/null || need+=(npm)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "setup: installing ${need[*]} (apt)"
-  export DEBIAN_FRONTEND=noninteractive
-  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+source scripts/setup-common.sh
+install_need
 if [ ! -d clients/js/node_modules/cbor-x ]; then
   echo "setup: npm ci in clients/js (the demo page's cbor-x)"
   (cd clients/js && npm ci --no-audit --no-fund --loglevel=error)

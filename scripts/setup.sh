@@ -5,11 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need=()
-command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
-command -v mvn >/dev/null || need+=(maven)
+source scripts/setup-common.sh
 command -v node >/dev/null || need+=(nodejs)
-command -v npm >/dev/null || need+=(npm)
 command -v emcc >/dev/null || need+=(emscripten)
 command -v cmake >/dev/null || need+=(cmake)
 command -v websockify >/dev/null || need+=(websockify)
@@ -19,13 +16,7 @@ command -v websockify >/dev/null || need+=(websockify)
 [ -x /usr/bin/WebKitWebDriver ] || need+=(webkit2gtk-driver)
 command -v xvfb-run >/dev/null || need+=(xvfb xauth)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "setup: installing ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+install_need
 
 # npm modules, each folder with its own lockfile
 for dir in emscripten clients/js transport-webtransport/src/test/js proxy-app/src/test/js; do

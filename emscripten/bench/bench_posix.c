@@ -25,28 +25,15 @@
  */
 #include "../programs/posix/common.h"
 #include "bench_cpu.h"
+#include "bench_common.h"
 #include <pthread.h>
 
 #define RT_SIZE 64
-#define CHUNK 65536
 
 static unsigned char g_block[CHUNK];
 static int g_bulk_fd;
 static uint64_t g_bulk_bytes;
 static atomic_int g_send_failed = 0;
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/* nearest-rank percentile of sorted v[0..n) */
-static double percentile(const double *v, int n, double p) {
-  int k = (int)(p / 100.0 * n + 0.999999) - 1;
-  if (k < 0) k = 0;
-  if (k >= n) k = n - 1;
-  return v[k];
-}
 
 static void die(const char *what) {
   printf("BENCH error %s: errno %d (%s)\n", what, errno, errno_name(errno));
@@ -158,7 +145,7 @@ int main(int argc, char **argv) {
 
   /* ---- bulk echo ---- */
   if (g_bulk_bytes > 0) {
-    for (int i = 0; i < CHUNK; i++) g_block[i] = (unsigned char)((i * 2654435761u) >> 24);
+    pattern_fill(g_block);
     g_bulk_fd = tcp_connect(port);
     if (g_bulk_fd < 0) die("connect (echo)");
     static unsigned char buf[CHUNK];
@@ -174,15 +161,10 @@ int main(int argc, char **argv) {
         if (n == 0) errno = 0;
         die(n == 0 ? "echo: server closed early" : "echo: recv");
       }
-      size_t off = (size_t)(got % CHUNK), done = 0;
-      while (done < (size_t)n) { /* compare against the repeating block */
-        size_t k = CHUNK - off < (size_t)n - done ? CHUNK - off : (size_t)n - done;
-        if (memcmp(buf + done, g_block + off, k) != 0) {
-          printf("BENCH error echo: data differs near byte %llu\n", (unsigned long long)(got + done));
-          return 1;
-        }
-        done += k;
-        off = 0;
+      long long bad = pattern_differs(g_block, buf, (size_t)n, got);
+      if (bad >= 0) {
+        printf("BENCH error echo: data differs near byte %llu\n", (unsigned long long)(got + bad));
+        return 1;
       }
       got += (uint64_t)n;
       g_recvs++;

@@ -20,9 +20,9 @@
  */
 #include "../programs/posix/common.h"
 #include "bench_cpu.h"
+#include "bench_common.h"
 #include <strings.h>
 
-#define CHUNK 65536
 #define MIB 1048576.0
 
 static unsigned char g_block[CHUNK];
@@ -36,25 +36,21 @@ static void die(const char *what) {
   exit(1);
 }
 
-/* compares data (n bytes at stream offset pos) with the repeating pattern block */
+/* compares data (n bytes at stream offset pos) with the repeating pattern block: 0, or -1 */
 static int check(const unsigned char *data, size_t n, uint64_t pos) {
-  size_t off = (size_t)(pos % CHUNK), done = 0;
-  while (done < n) {
-    size_t k = CHUNK - off < n - done ? CHUNK - off : n - done;
-    if (memcmp(data + done, g_block + off, k) != 0) return -1;
-    done += k;
-    off = 0;
-  }
-  return 0;
+  return pattern_differs(g_block, data, n, pos) < 0 ? 0 : -1;
 }
 
-static ssize_t counted_recv(int fd, void *buf, size_t len) {
+/* recv() that returned data, counted; dies on end of stream (`closed`) or an error (`failed`) */
+static size_t counted_recv(int fd, void *buf, size_t len, const char *closed, const char *failed) {
   ssize_t n = recv(fd, buf, len, 0);
-  if (n > 0) {
-    g_recvs++;
-    g_recv_bytes += (uint64_t)n;
+  if (n <= 0) {
+    if (n == 0) errno = 0;
+    die(n == 0 ? closed : failed);
   }
-  return n;
+  g_recvs++;
+  g_recv_bytes += (uint64_t)n;
+  return (size_t)n;
 }
 
 static int run_echo(int port, uint64_t bytes, uint64_t window) {
@@ -69,12 +65,8 @@ static int run_echo(int port, uint64_t bytes, uint64_t window) {
       if (send_all(fd, g_block, CHUNK) != 0) die("send");
       sent += CHUNK;
     }
-    ssize_t n = counted_recv(fd, g_buf, g_bufsize);
-    if (n <= 0) {
-      if (n == 0) errno = 0;
-      die(n == 0 ? "echo: server closed early" : "recv");
-    }
-    if (check(g_buf, (size_t)n, got) != 0) {
+    size_t n = counted_recv(fd, g_buf, g_bufsize, "echo: server closed early", "recv");
+    if (check(g_buf, n, got) != 0) {
       printf("BENCH error echo: data differs near byte %llu\n", (unsigned long long)got);
       return 1;
     }
@@ -89,11 +81,6 @@ static int run_echo(int port, uint64_t bytes, uint64_t window) {
   return 0;
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
 /* One GET; returns the body length, or -1 after printing BENCH error. */
 static long long one_get(int port, const char *path) {
   int fd = tcp_connect(port);
@@ -106,12 +93,7 @@ static long long one_get(int port, const char *path) {
   char *end = 0;
   while (!end) {
     if (have == g_bufsize) { printf("BENCH error http: response head larger than the buffer\n"); return -1; }
-    ssize_t n = counted_recv(fd, g_buf + have, g_bufsize - have);
-    if (n <= 0) {
-      if (n == 0) errno = 0;
-      die(n == 0 ? "http: closed before the head" : "recv (http head)");
-    }
-    have += (size_t)n;
+    have += counted_recv(fd, g_buf + have, g_bufsize - have, "http: closed before the head", "recv (http head)");
     for (size_t i = 3; i < have && !end; i++)
       if (memcmp(g_buf + i - 3, "\r\n\r\n", 4) == 0) end = (char *)g_buf + i + 1;
   }
@@ -130,12 +112,8 @@ static long long one_get(int port, const char *path) {
   uint64_t body = have - (size_t)(end - (char *)g_buf);
   if (check((unsigned char *)end, (size_t)body, 0) != 0) { printf("BENCH error http: body differs at the start\n"); return -1; }
   while (body < (uint64_t)length) {
-    ssize_t n = counted_recv(fd, g_buf, g_bufsize);
-    if (n <= 0) {
-      if (n == 0) errno = 0;
-      die(n == 0 ? "http: closed before the end of the body" : "recv (http body)");
-    }
-    if (check(g_buf, (size_t)n, body) != 0) {
+    size_t n = counted_recv(fd, g_buf, g_bufsize, "http: closed before the end of the body", "recv (http body)");
+    if (check(g_buf, n, body) != 0) {
       printf("BENCH error http: body differs near byte %llu\n", (unsigned long long)body);
       return -1;
     }
@@ -178,7 +156,7 @@ static int run_http(int port, int nspecs, char **specs) {
 int main(int argc, char **argv) {
   bridge_connect(argc, argv, 4,
                  "echo ECHO_PORT BYTES WINDOW RECVBUF | http HTTP_PORT RECVBUF NAME:PATH:COUNT...");
-  for (int i = 0; i < CHUNK; i++) g_block[i] = (unsigned char)((i * 2654435761u) >> 24);
+  pattern_fill(g_block);
   int port = atoi(argv[3]);
   int rc;
   if (strcmp(argv[2], "echo") == 0 && argc == 7) {

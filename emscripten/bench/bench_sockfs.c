@@ -31,9 +31,9 @@
 #include <unistd.h>
 #include <emscripten.h>
 #include "bench_cpu.h"
+#include "bench_common.h"
 
 #define RT_SIZE 64
-#define CHUNK 65536
 
 enum { PH_RT_CONNECT, PH_RT, PH_BULK_CONNECT, PH_BULK, PH_DONE };
 static int phase = PH_RT_CONNECT;
@@ -47,45 +47,21 @@ static double bulk_t0;
 static unsigned char block[CHUNK], rbuf[CHUNK];
 static uint64_t recvs, recv_bytes; /* recv() calls that returned data in the timed part, and bytes */
 
-/* The socket callbacks keep the runtime alive (a keepalive reference that is never dropped), so
- * plain exit() would only set the exit code and leave node running while a WebSocket is open:
- * emscripten_force_exit() ends the process. */
-static void finish(int code) {
-  fflush(stdout);
-  emscripten_force_exit(code);
-}
-
-static void fail(const char *what, int e) {
-  printf("BENCH error %s: errno %d\n", what, e);
-  finish(1);
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-static double percentile(const double *v, int n, double p) {
-  int k = (int)(p / 100.0 * n + 0.999999) - 1;
-  if (k < 0) k = 0;
-  if (k >= n) k = n - 1;
-  return v[k];
-}
-
 static int open_socket(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) fail("socket", errno);
+  if (fd < 0) bench_fail("socket", errno);
   struct sockaddr_in a;
   memset(&a, 0, sizeof a);
   a.sin_family = AF_INET;
   a.sin_port = htons((uint16_t)port);
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0 && errno != EINPROGRESS) fail("connect", errno);
+  if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0 && errno != EINPROGRESS) bench_fail("connect", errno);
   return fd;
 }
 
 static void send_exact(int fd, const void *p, size_t n) {
   ssize_t r = send(fd, p, n, 0);
-  if (r != (ssize_t)n) fail("send", r < 0 ? errno : -1);
+  if (r != (ssize_t)n) bench_fail("send", r < 0 ? errno : -1);
 }
 
 static void rt_send_next(void) {
@@ -109,9 +85,9 @@ static void start_bulk(void) {
   if (bulk_bytes == 0) {
     printf("BENCH done\n");
     fflush(stdout);
-    finish(0);
+    bench_exit(0);
   }
-  for (int i = 0; i < CHUNK; i++) block[i] = (unsigned char)((i * 2654435761u) >> 24);
+  pattern_fill(block);
   phase = PH_BULK_CONNECT;
   bulk_fd = open_socket(g_port);
 }
@@ -139,16 +115,16 @@ static void on_message(int fd, void *ud) {
       ssize_t n = recv(rt_fd, rt_in + rt_have, RT_SIZE - rt_have, 0);
       if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-        fail("recv (round trips)", errno);
+        bench_fail("recv (round trips)", errno);
       }
-      if (n == 0) fail("round trips: connection closed", 0);
+      if (n == 0) bench_fail("round trips: connection closed", 0);
       rt_have += (int)n;
       if (round_i >= warmup) { recvs++; recv_bytes += (uint64_t)n; }
       if (rt_have < RT_SIZE) continue;
       double t1 = emscripten_get_now();
       if (memcmp(rt_out, rt_in, RT_SIZE) != 0) {
         printf("BENCH error round trip %d: echo differs\n", round_i);
-        finish(1);
+        bench_exit(1);
       }
       if (round_i + 1 == warmup) cpu_start();
       if (round_i == warmup) rt_start = rt_t0; /* timed part starts with the first timed send */
@@ -172,27 +148,7 @@ static void on_message(int fd, void *ud) {
       return;
     }
   } else if (phase == PH_BULK && fd == bulk_fd) {
-    for (;;) {
-      ssize_t n = recv(bulk_fd, rbuf, CHUNK, 0);
-      if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-        fail("recv (echo)", errno);
-      }
-      if (n == 0) fail("echo: connection closed", 0);
-      size_t off = (size_t)(got % CHUNK), done = 0;
-      while (done < (size_t)n) {
-        size_t k = CHUNK - off < (size_t)n - done ? CHUNK - off : (size_t)n - done;
-        if (memcmp(rbuf + done, block + off, k) != 0) {
-          printf("BENCH error echo: data differs near byte %llu\n", (unsigned long long)(got + done));
-          finish(1);
-        }
-        done += k;
-        off = 0;
-      }
-      got += (uint64_t)n;
-      recvs++;
-      recv_bytes += (uint64_t)n;
-    }
+    recv_bytes += recv_echo(bulk_fd, rbuf, CHUNK, block, &got, &recvs, "recv (echo)", "echo: connection closed");
     if (got >= bulk_bytes) {
       double secs = (emscripten_get_now() - bulk_t0) / 1000.0;
       cpu_end("bulk", bulk_bytes / 1048576.0);
@@ -201,7 +157,7 @@ static void on_message(int fd, void *ud) {
       printf("BENCH done\n");
       fflush(stdout);
       phase = PH_DONE;
-      finish(0);
+      bench_exit(0);
     }
     bulk_pump();
   }
@@ -212,13 +168,13 @@ static void on_error(int fd, int err, const char *msg, void *ud) {
   if (phase == PH_DONE) return;
   printf("BENCH error socket %d: error %d %s\n", fd, err, msg ? msg : "");
   fflush(stdout);
-  finish(1);
+  bench_exit(1);
 }
 
 static void on_close(int fd, void *ud) {
   (void)ud;
-  if ((phase == PH_RT_CONNECT || phase == PH_RT) && fd == rt_fd) fail("round-trip connection closed by the bridge", 0);
-  if ((phase == PH_BULK_CONNECT || phase == PH_BULK) && fd == bulk_fd) fail("echo connection closed by the bridge", 0);
+  if ((phase == PH_RT_CONNECT || phase == PH_RT) && fd == rt_fd) bench_fail("round-trip connection closed by the bridge", 0);
+  if ((phase == PH_BULK_CONNECT || phase == PH_BULK) && fd == bulk_fd) bench_fail("echo connection closed by the bridge", 0);
 }
 
 int main(int argc, char **argv) {
@@ -241,6 +197,6 @@ int main(int argc, char **argv) {
   emscripten_set_socket_error_callback(0, on_error);
   emscripten_set_socket_close_callback(0, on_close);
   rt_fd = open_socket(g_port);
-  /* the callbacks keep the runtime alive; they end the program with finish() */
+  /* the callbacks keep the runtime alive; they end the program with bench_exit() */
   return 0;
 }

@@ -25,24 +25,13 @@
 #include <unistd.h>
 #include <emscripten.h>
 #include "bench_cpu.h"
-
-#define CHUNK 65536
+#include "bench_common.h"
 
 static int fd = -1, connected, done_flag;
 static uint64_t total, window_bytes = 1 << 20, sent, got, recvs, events;
 static size_t bufsize = CHUNK;
 static unsigned char block[CHUNK], *buf;
 static double t0;
-
-static void finish(int code) {
-  fflush(stdout);
-  emscripten_force_exit(code);
-}
-
-static void fail(const char *what, int e) {
-  printf("BENCH error %s: errno %d\n", what, e);
-  finish(1);
-}
 
 static void main_loop(void) {
   fd_set fdr, fdw;
@@ -51,29 +40,10 @@ static void main_loop(void) {
   FD_SET(fd, &fdr);
   FD_SET(fd, &fdw);
   struct timeval tv = {0, 0};
-  if (select(fd + 1, &fdr, &fdw, NULL, &tv) < 0) fail("select", errno);
+  if (select(fd + 1, &fdr, &fdw, NULL, &tv) < 0) bench_fail("select", errno);
 
   if (FD_ISSET(fd, &fdr)) {
-    for (;;) {
-      ssize_t n = recv(fd, buf, bufsize, 0);
-      if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-        fail("recv", errno);
-      }
-      if (n == 0) fail("connection closed", 0);
-      size_t off = (size_t)(got % CHUNK), k, done = 0;
-      while (done < (size_t)n) {
-        k = CHUNK - off < (size_t)n - done ? CHUNK - off : (size_t)n - done;
-        if (memcmp(buf + done, block + off, k) != 0) {
-          printf("BENCH error echo: data differs near byte %llu\n", (unsigned long long)(got + done));
-          finish(1);
-        }
-        done += k;
-        off = 0;
-      }
-      got += (uint64_t)n;
-      recvs++;
-    }
+    recv_echo(fd, buf, bufsize, block, &got, &recvs, "recv", "connection closed");
     if (got >= total) {
       double secs = (emscripten_get_now() - t0) / 1000.0;
       cpu_end("sel", total / 1048576.0);
@@ -82,7 +52,7 @@ static void main_loop(void) {
              (unsigned long long)got, (unsigned long long)events);
       printf("BENCH done\n");
       done_flag = 1;
-      finish(0);
+      bench_exit(0);
     }
   }
   if (FD_ISSET(fd, &fdw)) {
@@ -95,9 +65,9 @@ static void main_loop(void) {
       ssize_t n = send(fd, block, CHUNK, 0);
       if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-        fail("send", errno);
+        bench_fail("send", errno);
       }
-      if (n != CHUNK) fail("short send", 0); /* SOCKFS sends whole messages */
+      if (n != CHUNK) bench_fail("short send", 0); /* SOCKFS sends whole messages */
       sent += CHUNK;
     }
   }
@@ -109,11 +79,11 @@ static void on_error(int s, int err, const char *msg, void *ud) {
   (void)s; (void)ud;
   if (done_flag) return;
   printf("BENCH error socket: error %d %s\n", err, msg ? msg : "");
-  finish(1);
+  bench_exit(1);
 }
 static void on_close(int s, void *ud) {
   (void)s; (void)ud;
-  if (!done_flag) fail("connection closed by the bridge", 0);
+  if (!done_flag) bench_fail("connection closed by the bridge", 0);
 }
 
 int main(int argc, char **argv) {
@@ -130,17 +100,17 @@ int main(int argc, char **argv) {
     return 1;
   }
   buf = (unsigned char *)malloc(bufsize);
-  for (int i = 0; i < CHUNK; i++) block[i] = (unsigned char)((i * 2654435761u) >> 24);
+  pattern_fill(block);
 
   fd = socket(PF_INET, SOCK_STREAM, IPPROTO_TCP);
-  if (fd < 0) fail("socket", errno);
+  if (fd < 0) bench_fail("socket", errno);
   fcntl(fd, F_SETFL, O_NONBLOCK);
   struct sockaddr_in addr;
   memset(&addr, 0, sizeof addr);
   addr.sin_family = AF_INET;
   addr.sin_port = htons((uint16_t)port);
   inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0 && errno != EINPROGRESS) fail("connect", errno);
+  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0 && errno != EINPROGRESS) bench_fail("connect", errno);
   emscripten_set_socket_error_callback(0, on_error);
   emscripten_set_socket_open_callback(0, on_open);
   emscripten_set_socket_message_callback(0, on_message);

@@ -120,6 +120,13 @@ var SockbridgeLibrary = {
       return {{{ cDefine('EIO') }}};
     },
 
+    // A failure that came after the call that caused it: kept as the socket's pending error (what
+    // the next call or SO_ERROR reports) and told to SOCKFS's error callback.
+    failed: function(sock, e) {
+      sock.error = SOCKBRIDGE.errnoOf(e);
+      SOCKBRIDGE.changed(sock, 'error', [sock.stream.fd, sock.error, String(e && e.message || e)]);
+    },
+
     // ---- readiness: every state change wakes the blocked calls and emits SOCKFS's callbacks ----
     changed: function(sock, event, param) {
       if (sock && event) {
@@ -190,6 +197,55 @@ var SockbridgeLibrary = {
 #endif
     },
 
+    // run() of attempt(socket) on fd's socket, waiting at most the socket's SO_RCVTIMEO or SO_SNDTIMEO
+    // (`timeo`: 'rcvTimeo' or 'sndTimeo')
+    runOn: function(fd, flags, timeo, attempt) {
+      var sock = SOCKFS.getSocket(fd);
+      return SOCKBRIDGE.run(sock, flags, function() {
+        return attempt(SOCKBRIDGE.getSocket(fd));
+      }, sock ? sock.sb[timeo] : -1);
+    },
+
+    // bind, connect and listen: start()'s answer (0 or -errno), or, in an ASYNCIFY build where
+    // sleeper(socket, answer) gives a function(wakeUp), what that wakes the program with (the
+    // proxy's answer, a blocking connect's end)
+    startThenSleep: function(fd, start, sleeper) {
+#if ASYNCIFY
+      if (Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
+#endif
+      var r = start();
+#if ASYNCIFY
+      var sleep = sleeper(SOCKFS.getSocket(fd), r);
+      if (sleep) return Asyncify.handleSleep(sleep);
+#endif
+      return r;
+    },
+
+    // bind or connect (sock_ops[op]) of fd's socket to the program's sockaddr: 0 or -errno
+    toAddress: function(fd, addr, addrlen, op) {
+      return SOCKBRIDGE.attempt(function() {
+        var sock = SOCKBRIDGE.getSocket(fd);
+        var info = getSocketAddress(addr, addrlen);
+        sock.sock_ops[op](sock, info.addr, info.port);
+        return 0;
+      });
+    },
+
+#if ASYNCIFY
+    // poll and select: sleeps until scan() finds a ready descriptor or timeoutMs pass (< 0: never),
+    // then returns done(what the last scan() found)
+    sleepScan: function(scan, timeoutMs, done) {
+      return Asyncify.handleSleep(function(wakeUp) {
+        SOCKBRIDGE.waitFor(function() {
+          var k = scan();
+          if (!k) return false;
+          wakeUp(done(k));
+          return true;
+        }, timeoutMs, function() { wakeUp(done(scan())); });
+      });
+    },
+
+#endif
     attempt: function(fn) {
       try {
         return fn();
@@ -201,6 +257,39 @@ var SockbridgeLibrary = {
 
     fail: function(errno) {
       throw new FS.ErrnoError(errno);
+    },
+
+    // the socket's pending error, if it has one, fails this call (once: as SO_ERROR, it is then cleared)
+    failPending: function(sock) {
+      var e = sock.error;
+      if (e) {
+        sock.error = null;
+        SOCKBRIDGE.fail(e);
+      }
+    },
+
+    // TCP send and receive: fails the call on a socket that is not connected (ENOTCONN, or EAGAIN
+    // while it connects); after a failed connect, fails it with the connect's error once, then
+    // returns true (the caller's answer from then on: EPIPE, end of stream)
+    requireConnected: function(sock) {
+      switch (sock.sb.state) {
+        case 'new':
+        case 'listening': SOCKBRIDGE.fail({{{ cDefine('ENOTCONN') }}});
+        case 'connecting': SOCKBRIDGE.fail({{{ cDefine('EAGAIN') }}});
+        case 'failed':
+          SOCKBRIDGE.failPending(sock);
+          return true;
+      }
+      return false;
+    },
+
+    // a failed connect is reported once (its error, else ECONNREFUSED) and leaves the socket free
+    // to connect again; returns the errno
+    connectError: function(sock) {
+      var e = sock.error || {{{ cDefine('ECONNREFUSED') }}};
+      sock.error = null;
+      sock.sb.state = 'new';
+      return e;
     },
 
     // ---- sockets ----
@@ -283,8 +372,7 @@ var SockbridgeLibrary = {
           sb.eof = true;
           sb.pumping = false;
           if (sb.state === 'closed') return;
-          sock.error = SOCKBRIDGE.errnoOf(e);
-          SOCKBRIDGE.changed(sock, 'error', [sock.stream.fd, sock.error, String(e && e.message || e)]);
+          SOCKBRIDGE.failed(sock, e);
         });
       };
       step();
@@ -316,8 +404,7 @@ var SockbridgeLibrary = {
       }, function(e) {
         if (sb.state === 'closed') return;
         sb.state = 'failed';
-        sock.error = SOCKBRIDGE.errnoOf(e);
-        SOCKBRIDGE.changed(sock, 'error', [sock.stream.fd, sock.error, String(e && e.message || e)]);
+        SOCKBRIDGE.failed(sock, e);
       });
     },
 
@@ -343,10 +430,7 @@ var SockbridgeLibrary = {
           sb.rq.push({ data: data.slice(), host: from.host, port: from.port });
           SOCKBRIDGE.changed(sock, 'message');
         });
-        udp.onerror = function(e) {
-          sock.error = SOCKBRIDGE.errnoOf(e);
-          SOCKBRIDGE.changed(sock, 'error', [sock.stream.fd, sock.error, String(e && e.message || e)]);
-        };
+        udp.onerror = function(e) { SOCKBRIDGE.failed(sock, e); };
         var queued = sb.pendingSends;
         sb.pendingSends = [];
         for (var i = 0; i < queued.length; i++) SOCKBRIDGE.udpSend(sock, queued[i].data, queued[i].to);
@@ -356,8 +440,7 @@ var SockbridgeLibrary = {
       }, function(e) {
         sb.udpOpening = null;
         sb.bindError = SOCKBRIDGE.errnoOf(e);
-        sock.error = sb.bindError;
-        SOCKBRIDGE.changed(sock, 'error', [sock.stream.fd, sock.error, String(e && e.message || e)]);
+        SOCKBRIDGE.failed(sock, e);
       });
     },
 
@@ -379,8 +462,7 @@ var SockbridgeLibrary = {
         if (first) SOCKBRIDGE.udpLocal(sock);
       }, function(e) {
         // UDP: a failed send is reported like an ICMP error, on the next call
-        sock.error = SOCKBRIDGE.errnoOf(e);
-        SOCKBRIDGE.changed(sock, 'error', [sock.stream.fd, sock.error, String(e && e.message || e)]);
+        SOCKBRIDGE.failed(sock, e);
       });
     },
 
@@ -402,6 +484,21 @@ var SockbridgeLibrary = {
         r();
       }
       return out;
+    },
+
+    // a msghdr's buffers: {list: [{base, len}], total}
+    iovecs: function(message) {
+      var iov = {{{ makeGetValue('message', C_STRUCTS.msghdr.msg_iov, '*') }}};
+      var num = {{{ makeGetValue('message', C_STRUCTS.msghdr.msg_iovlen, 'i32') }}};
+      var list = [];
+      var total = 0;
+      for (var i = 0; i < num; i++) {
+        var base = {{{ makeGetValue('iov', '(' + C_STRUCTS.iovec.__size__ + ' * i) + ' + C_STRUCTS.iovec.iov_base, '*') }}};
+        var len = {{{ makeGetValue('iov', '(' + C_STRUCTS.iovec.__size__ + ' * i) + ' + C_STRUCTS.iovec.iov_len, 'i32') }}};
+        list.push({ base: base, len: len });
+        total += len;
+      }
+      return { list: list, total: total };
     },
 
     // ---- SOCKFS sock_ops: read/write/poll/ioctl/close of the fd table come through here ----
@@ -494,11 +591,7 @@ var SockbridgeLibrary = {
           case 'connecting': SOCKBRIDGE.fail({{{ cDefine('EALREADY') }}});
           case 'connected': SOCKBRIDGE.fail({{{ cDefine('EISCONN') }}});
           case 'listening': SOCKBRIDGE.fail({{{ cDefine('EINVAL') }}});
-          case 'failed':
-            var e = sock.error || {{{ cDefine('ECONNREFUSED') }}};
-            sock.error = null;
-            sb.state = 'new';
-            SOCKBRIDGE.fail(e);
+          case 'failed': SOCKBRIDGE.fail(SOCKBRIDGE.connectError(sock));
         }
         SOCKBRIDGE.startConnect(sock, addr, port);
         SOCKBRIDGE.fail({{{ cDefine('EINPROGRESS') }}});
@@ -528,8 +621,7 @@ var SockbridgeLibrary = {
               SOCKBRIDGE.changed(sock, 'connection');
               next();
             }, function(e) {
-              sock.error = SOCKBRIDGE.errnoOf(e);
-              SOCKBRIDGE.changed(sock, 'error', [sock.stream.fd, sock.error, String(e && e.message || e)]);
+              SOCKBRIDGE.failed(sock, e);
             });
           };
           next();
@@ -537,8 +629,7 @@ var SockbridgeLibrary = {
         }, function(e) {
           sb.state = 'new';
           sb.bindError = SOCKBRIDGE.errnoOf(e);
-          sock.error = sb.bindError;
-          SOCKBRIDGE.changed(sock, 'error', [sock.stream.fd, sock.error, String(e && e.message || e)]);
+          SOCKBRIDGE.failed(sock, e);
         });
       },
 
@@ -572,7 +663,7 @@ var SockbridgeLibrary = {
             port = sock.dport;
           }
           if (length > 65507) SOCKBRIDGE.fail({{{ cDefine('EMSGSIZE') }}});
-          if (sock.error) { var ue = sock.error; sock.error = null; SOCKBRIDGE.fail(ue); }
+          SOCKBRIDGE.failPending(sock);
           var data = new Uint8Array(buffer.buffer, buffer.byteOffset + offset, length).slice();
           var to = SOCKBRIDGE.target(addr, port);
           SOCKBRIDGE.udpOpen(sock);
@@ -585,16 +676,8 @@ var SockbridgeLibrary = {
           return length;
         }
         if (addr !== undefined && sb.state !== 'connected') SOCKBRIDGE.fail({{{ cDefine('ENOTCONN') }}});
-        switch (sb.state) {
-          case 'new':
-          case 'listening': SOCKBRIDGE.fail({{{ cDefine('ENOTCONN') }}});
-          case 'connecting': SOCKBRIDGE.fail({{{ cDefine('EAGAIN') }}});
-          case 'failed':
-            var fe = sock.error;
-            if (fe) { sock.error = null; SOCKBRIDGE.fail(fe); }
-            SOCKBRIDGE.fail({{{ cDefine('EPIPE') }}});
-        }
-        if (sock.error) { var ce = sock.error; sock.error = null; SOCKBRIDGE.fail(ce); }
+        if (SOCKBRIDGE.requireConnected(sock)) SOCKBRIDGE.fail({{{ cDefine('EPIPE') }}});
+        SOCKBRIDGE.failPending(sock);
         if (sb.shutWr || sb.eof && sb.tcp == null) SOCKBRIDGE.fail({{{ cDefine('EPIPE') }}});
         var room = SOCKBRIDGE.SEND_WINDOW - sb.inflight;
         if (room <= 0) SOCKBRIDGE.fail({{{ cDefine('EAGAIN') }}});
@@ -608,8 +691,7 @@ var SockbridgeLibrary = {
         }, function(e) {
           sb.inflight -= n;
           if (sb.state === 'closed') return;
-          sock.error = SOCKBRIDGE.errnoOf(e);
-          SOCKBRIDGE.changed(sock, 'error', [sock.stream.fd, sock.error, String(e && e.message || e)]);
+          SOCKBRIDGE.failed(sock, e);
         });
         return n;
       },
@@ -625,24 +707,17 @@ var SockbridgeLibrary = {
             var buf = d.data.length > length ? d.data.subarray(0, length) : d.data;
             return { buffer: buf, addr: d.host, port: d.port, truncated: d.data.length > length };
           }
-          if (sock.error) { var ue = sock.error; sock.error = null; SOCKBRIDGE.fail(ue); }
+          SOCKBRIDGE.failPending(sock);
           if (sb.state === 'closed') SOCKBRIDGE.fail({{{ cDefine('EBADF') }}});
           if (SOCKBRIDGE.session && SOCKBRIDGE.session.isClosed) SOCKBRIDGE.fail({{{ cDefine('ENETDOWN') }}});
           SOCKBRIDGE.fail({{{ cDefine('EAGAIN') }}});
         }
-        switch (sb.state) {
-          case 'new':
-          case 'listening': SOCKBRIDGE.fail({{{ cDefine('ENOTCONN') }}});
-          case 'connecting': SOCKBRIDGE.fail({{{ cDefine('EAGAIN') }}});
-          case 'failed':
-            if (sock.error) { var fe = sock.error; sock.error = null; SOCKBRIDGE.fail(fe); }
-            return null;
-        }
+        if (SOCKBRIDGE.requireConnected(sock)) return null;
         if (sb.rqBytes) {
           var out = SOCKBRIDGE.takeStream(sb, length);
           return { buffer: out, addr: sock.daddr, port: sock.dport };
         }
-        if (sock.error) { var ce = sock.error; sock.error = null; SOCKBRIDGE.fail(ce); }
+        SOCKBRIDGE.failPending(sock);
         if (sb.eof || sb.shutRd || sb.state === 'closed') return null;
         SOCKBRIDGE.fail({{{ cDefine('EAGAIN') }}});
       }
@@ -693,105 +768,72 @@ var SockbridgeLibrary = {
     return -{{{ cDefine('EOPNOTSUPP') }}};
   },
 
-  __syscall_bind__deps: ['$SOCKBRIDGE', '$getSocketAddress'],
+  __syscall_bind__deps: ['$SOCKBRIDGE'],
   __syscall_bind__proxy: 'sync',
   __syscall_bind: function(fd, addr, addrlen) {
-#if ASYNCIFY
-    if (Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
-#endif
-    var sock;
-    var r = SOCKBRIDGE.attempt(function() {
-      sock = SOCKBRIDGE.getSocket(fd);
-      var info = getSocketAddress(addr, addrlen);
-      sock.sock_ops.bind(sock, info.addr, info.port);
-      return 0;
-    });
-#if ASYNCIFY
-    // a UDP bind happens on the proxy now: wait for its answer (EADDRINUSE, EACCES, the port)
-    if (r === 0 && sock.type === {{{ cDefine('SOCK_DGRAM') }}} && sock.sb.udpOpening) {
-      return Asyncify.handleSleep(function(wakeUp) {
+    return SOCKBRIDGE.startThenSleep(fd, function() {
+      return SOCKBRIDGE.toAddress(fd, addr, addrlen, 'bind');
+    }, function(sock, r) {
+      // a UDP bind happens on the proxy now: wait for its answer (EADDRINUSE, EACCES, the port)
+      if (r !== 0 || sock.type !== {{{ cDefine('SOCK_DGRAM') }}} || !sock.sb.udpOpening) return null;
+      return function(wakeUp) {
         sock.sb.udpOpening.then(function() {
           var s = sock.sb;
           var done = function() { wakeUp(s.bindError ? -s.bindError : 0); };
           if (s.udp && !sock.sport) SOCKBRIDGE.waitFor(function() { if (!sock.sport) return false; done(); return true; }, 2000, done);
           else done();
         });
-      });
-    }
-#endif
-    return r;
+      };
+    });
   },
 
-  __syscall_connect__deps: ['$SOCKBRIDGE', '$getSocketAddress'],
+  __syscall_connect__deps: ['$SOCKBRIDGE'],
   __syscall_connect__proxy: 'sync',
   __syscall_connect: function(fd, addr, addrlen) {
-#if ASYNCIFY
-    if (Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
-#endif
-    var sock;
-    var r = SOCKBRIDGE.attempt(function() {
-      sock = SOCKBRIDGE.getSocket(fd);
-      var info = getSocketAddress(addr, addrlen);
-      sock.sock_ops.connect(sock, info.addr, info.port);
-      return 0;
-    });
-#if ASYNCIFY
-    if (r === -{{{ cDefine('EINPROGRESS') }}} && !SOCKBRIDGE.isNonBlocking(sock, 0)) {
-      return Asyncify.handleSleep(function(wakeUp) {
+    return SOCKBRIDGE.startThenSleep(fd, function() {
+      return SOCKBRIDGE.toAddress(fd, addr, addrlen, 'connect');
+    }, function(sock, r) {
+      if (r !== -{{{ cDefine('EINPROGRESS') }}} || SOCKBRIDGE.isNonBlocking(sock, 0)) return null;
+      return function(wakeUp) {
         SOCKBRIDGE.waitFor(function() {
           var sb = sock.sb;
           if (sb.state === 'connecting') return false;
-          if (sb.state === 'connected') wakeUp(0);
-          else {
-            var e = sock.error || {{{ cDefine('ECONNREFUSED') }}};
-            sock.error = null;
-            sb.state = 'new';
-            wakeUp(-e);
-          }
+          wakeUp(sb.state === 'connected' ? 0 : -SOCKBRIDGE.connectError(sock));
           return true;
         }, -1, function() {});
-      });
-    }
-#endif
-    return r;
+      };
+    });
   },
 
   __syscall_listen__deps: ['$SOCKBRIDGE'],
   __syscall_listen__proxy: 'sync',
   __syscall_listen: function(fd, backlog) {
-#if ASYNCIFY
-    if (Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
-#endif
-    var sock;
-    var r = SOCKBRIDGE.attempt(function() {
-      sock = SOCKBRIDGE.getSocket(fd);
-      sock.sock_ops.listen(sock, backlog);
-      return 0;
-    });
-#if ASYNCIFY
-    // wait for the proxy's listen, so that errors and getsockname's port are known on return
-    if (r === 0 && sock.sb.listening) {
-      return Asyncify.handleSleep(function(wakeUp) {
+    return SOCKBRIDGE.startThenSleep(fd, function() {
+      return SOCKBRIDGE.attempt(function() {
+        var sock = SOCKBRIDGE.getSocket(fd);
+        sock.sock_ops.listen(sock, backlog);
+        return 0;
+      });
+    }, function(sock, r) {
+      // wait for the proxy's listen, so that errors and getsockname's port are known on return
+      if (r !== 0 || !sock.sb.listening) return null;
+      return function(wakeUp) {
         sock.sb.listening.then(function() {
           wakeUp(sock.sb.state === 'listening' ? 0 : -(sock.sb.bindError || {{{ cDefine('EADDRINUSE') }}}));
         });
-      });
-    }
-#endif
-    return r;
+      };
+    });
   },
 
   __syscall_accept4__deps: ['$SOCKBRIDGE'],
   __syscall_accept4__proxy: 'sync',
   __syscall_accept4: function(fd, addr, addrlen, flags) {
-    var sock = SOCKFS.getSocket(fd);
-    return SOCKBRIDGE.run(sock, 0, function() {
-      var s = SOCKBRIDGE.getSocket(fd);
+    return SOCKBRIDGE.runOn(fd, 0, 'rcvTimeo', function(s) {
       var ns = s.sock_ops.accept(s);
       if (flags & {{{ cDefine('SOCK_NONBLOCK') }}}) ns.stream.flags |= {{{ cDefine('O_NONBLOCK') }}};
       SOCKBRIDGE.writeAddr(ns, addr, addrlen, ns.daddr, ns.dport);
       return ns.stream.fd;
-    }, sock ? sock.sb.rcvTimeo : -1);
+    });
   },
 
   __syscall_getsockname__deps: ['$SOCKBRIDGE'],
@@ -849,48 +891,39 @@ var SockbridgeLibrary = {
   __syscall_sendto__deps: ['$SOCKBRIDGE', '$getSocketAddress'],
   __syscall_sendto__proxy: 'sync',
   __syscall_sendto: function(fd, message, length, flags, addr, addr_len) {
-    var sock = SOCKFS.getSocket(fd);
-    return SOCKBRIDGE.run(sock, flags, function() {
-      var s = SOCKBRIDGE.getSocket(fd);
+    return SOCKBRIDGE.runOn(fd, flags, 'sndTimeo', function(s) {
       var dest = getSocketAddress(addr, addr_len, true);
       return dest ? s.sock_ops.sendmsg(s, HEAPU8, message, length, dest.addr, dest.port)
                   : s.sock_ops.sendmsg(s, HEAPU8, message, length);
-    }, sock ? sock.sb.sndTimeo : -1);
+    });
   },
 
   __syscall_recvfrom__deps: ['$SOCKBRIDGE'],
   __syscall_recvfrom__proxy: 'sync',
   __syscall_recvfrom: function(fd, buf, len, flags, addr, addrlen) {
-    var sock = SOCKFS.getSocket(fd);
-    return SOCKBRIDGE.run(sock, flags, function() {
-      var s = SOCKBRIDGE.getSocket(fd);
+    return SOCKBRIDGE.runOn(fd, flags, 'rcvTimeo', function(s) {
       var msg = SOCKBRIDGE.recvWithFlags(s, len, flags);
       if (!msg) return 0;
       if (addr) SOCKBRIDGE.writeAddr(s, addr, addrlen, msg.addr, msg.port);
       HEAPU8.set(msg.buffer, buf);
       return msg.buffer.length;
-    }, sock ? sock.sb.rcvTimeo : -1);
+    });
   },
 
   __syscall_sendmsg__deps: ['$SOCKBRIDGE', '$readSockaddr'],
   __syscall_sendmsg__proxy: 'sync',
   __syscall_sendmsg: function(fd, message, flags) {
-    var sock = SOCKFS.getSocket(fd);
-    return SOCKBRIDGE.run(sock, flags, function() {
-      var s = SOCKBRIDGE.getSocket(fd);
-      var iov = {{{ makeGetValue('message', C_STRUCTS.msghdr.msg_iov, '*') }}};
-      var num = {{{ makeGetValue('message', C_STRUCTS.msghdr.msg_iovlen, 'i32') }}};
+    return SOCKBRIDGE.runOn(fd, flags, 'sndTimeo', function(s) {
       var name = {{{ makeGetValue('message', C_STRUCTS.msghdr.msg_name, '*') }}};
       var namelen = {{{ makeGetValue('message', C_STRUCTS.msghdr.msg_namelen, 'i32') }}};
-      var total = 0;
-      for (var i = 0; i < num; i++) total += {{{ makeGetValue('iov', '(' + C_STRUCTS.iovec.__size__ + ' * i) + ' + C_STRUCTS.iovec.iov_len, 'i32') }}};
+      var iov = SOCKBRIDGE.iovecs(message);
+      var total = iov.total;
       var view = new Uint8Array(total);
       var off = 0;
-      for (var i = 0; i < num; i++) {
-        var base = {{{ makeGetValue('iov', '(' + C_STRUCTS.iovec.__size__ + ' * i) + ' + C_STRUCTS.iovec.iov_base, '*') }}};
-        var len = {{{ makeGetValue('iov', '(' + C_STRUCTS.iovec.__size__ + ' * i) + ' + C_STRUCTS.iovec.iov_len, 'i32') }}};
-        view.set(HEAPU8.subarray(base, base + len), off);
-        off += len;
+      for (var i = 0; i < iov.list.length; i++) {
+        var v = iov.list[i];
+        view.set(HEAPU8.subarray(v.base, v.base + v.len), off);
+        off += v.len;
       }
       if (name) {
         var info = readSockaddr(name, namelen);
@@ -898,20 +931,15 @@ var SockbridgeLibrary = {
         return s.sock_ops.sendmsg(s, view, 0, total, info.addr, info.port);
       }
       return s.sock_ops.sendmsg(s, view, 0, total);
-    }, sock ? sock.sb.sndTimeo : -1);
+    });
   },
 
   __syscall_recvmsg__deps: ['$SOCKBRIDGE'],
   __syscall_recvmsg__proxy: 'sync',
   __syscall_recvmsg: function(fd, message, flags) {
-    var sock = SOCKFS.getSocket(fd);
-    return SOCKBRIDGE.run(sock, flags, function() {
-      var s = SOCKBRIDGE.getSocket(fd);
-      var iov = {{{ makeGetValue('message', C_STRUCTS.msghdr.msg_iov, '*') }}};
-      var num = {{{ makeGetValue('message', C_STRUCTS.msghdr.msg_iovlen, 'i32') }}};
-      var total = 0;
-      for (var i = 0; i < num; i++) total += {{{ makeGetValue('iov', '(' + C_STRUCTS.iovec.__size__ + ' * i) + ' + C_STRUCTS.iovec.iov_len, 'i32') }}};
-      var msg = SOCKBRIDGE.recvWithFlags(s, total, flags);
+    return SOCKBRIDGE.runOn(fd, flags, 'rcvTimeo', function(s) {
+      var iov = SOCKBRIDGE.iovecs(message);
+      var msg = SOCKBRIDGE.recvWithFlags(s, iov.total, flags);
       var mflags = 0;
       if (!msg) {
         {{{ makeSetValue('message', C_STRUCTS.msghdr.msg_flags, 0, 'i32') }}};
@@ -923,17 +951,16 @@ var SockbridgeLibrary = {
         SOCKBRIDGE.writeAddr(s, name, namelenp, msg.addr, msg.port);
       }
       var done = 0;
-      for (var i = 0; done < msg.buffer.length && i < num; i++) {
-        var base = {{{ makeGetValue('iov', '(' + C_STRUCTS.iovec.__size__ + ' * i) + ' + C_STRUCTS.iovec.iov_base, '*') }}};
-        var len = {{{ makeGetValue('iov', '(' + C_STRUCTS.iovec.__size__ + ' * i) + ' + C_STRUCTS.iovec.iov_len, 'i32') }}};
-        var k = Math.min(len, msg.buffer.length - done);
-        HEAPU8.set(msg.buffer.subarray(done, done + k), base);
+      for (var i = 0; done < msg.buffer.length && i < iov.list.length; i++) {
+        var v = iov.list[i];
+        var k = Math.min(v.len, msg.buffer.length - done);
+        HEAPU8.set(msg.buffer.subarray(done, done + k), v.base);
         done += k;
       }
       if (msg.truncated) mflags |= 0x20 /* MSG_TRUNC */;
       {{{ makeSetValue('message', C_STRUCTS.msghdr.msg_flags, 'mflags', 'i32') }}};
       return done;
-    }, sock ? sock.sb.rcvTimeo : -1);
+    });
   },
 
   __syscall_getsockopt__deps: ['$SOCKBRIDGE'],
@@ -1075,16 +1102,7 @@ var SockbridgeLibrary = {
     };
     var n = scan();
 #if ASYNCIFY
-    if (n === 0 && timeout !== 0) {
-      return Asyncify.handleSleep(function(wakeUp) {
-        SOCKBRIDGE.waitFor(function() {
-          var k = scan();
-          if (!k) return false;
-          wakeUp(k);
-          return true;
-        }, timeout < 0 ? -1 : timeout, function() { wakeUp(scan()); });
-      });
-    }
+    if (n === 0 && timeout !== 0) return SOCKBRIDGE.sleepScan(scan, timeout < 0 ? -1 : timeout, function(k) { return k; });
 #endif
     return n;
   },
@@ -1133,17 +1151,7 @@ var SockbridgeLibrary = {
     if (timeout) {
       ms = {{{ makeGetValue('timeout', C_STRUCTS.timeval.tv_sec, 'i32') }}} * 1000 + Math.floor({{{ makeGetValue('timeout', C_STRUCTS.timeval.tv_usec, 'i32') }}} / 1000);
     }
-    if (n === 0 && ms !== 0) {
-      return Asyncify.handleSleep(function(wakeUp) {
-        SOCKBRIDGE.waitFor(function() {
-          var k = scan();
-          if (!k) return false;
-          store();
-          wakeUp(k);
-          return true;
-        }, ms, function() { var k = scan(); store(); wakeUp(k); });
-      });
-    }
+    if (n === 0 && ms !== 0) return SOCKBRIDGE.sleepScan(scan, ms, function(k) { store(); return k; });
 #endif
     store();
     return n;

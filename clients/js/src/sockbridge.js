@@ -46,6 +46,14 @@ export function transportKindOf(url) {
 }
 
 /**
+ * Where the proxy is, for {@link connectBest}: its WebTransport endpoint, e.g. what
+ * `/webtransport.json` says (see fetchWebTransportInfo), and its WebSocket URL.
+ * @typedef {object} Endpoints
+ * @property {{url: string, certificateHashes?: Array<string>|string}|null} [webTransport]
+ * @property {string|null} [webSocket]  `ws://host:port/sockbridge`
+ */
+
+/**
  * Options of {@link connect} and {@link connectBest}.
  * @typedef {object} ConnectOptions
  * @property {number} [timeout]  ms for opening and the handshake, default 10000
@@ -60,7 +68,7 @@ export function transportKindOf(url) {
  * @property {boolean} [streamPerSocket]  WebTransport: each TCP socket on its own stream, default true
  * @property {any} [WebTransport]  WebTransport constructor, default the global one
  * @property {'webtransport'|'websocket'} [prefer]  with `webTransport`: see connectBest
- * @property {{url: string, certificateHashes?: Array<string>|string}|null} [webTransport]  see connectBest
+ * @property {Endpoints['webTransport']} [webTransport]  see connectBest
  * @property {number} [webTransportTimeout]  connectBest: ms for the WebTransport attempt before falling back
  * @property {import('./transport.js').Transport} [transport]  an already open transport to use instead
  */
@@ -74,7 +82,7 @@ export function transportKindOf(url) {
  * `connect({webTransport: {url, certificateHashes}, webSocket: url}, options)` or
  * `connect(wsUrl, {prefer: 'webtransport', webTransport: {...}})` is {@link connectBest}.
  *
- * @param {string|null|{webTransport?: {url: string, certificateHashes?: Array<string>|string}|null, webSocket?: string|null}} url  e.g. `ws://127.0.0.1:8080/sockbridge`
+ * @param {string|null|Endpoints} url  e.g. `ws://127.0.0.1:8080/sockbridge`
  *        or `https://127.0.0.1:4433/sockbridge` (ignored when `options.transport` is given)
  * @param {ConnectOptions} [options]
  * @returns {Promise<Session>}  rejects with a SockbridgeError: code 'SESSION_CLOSED' (GOODBYE or
@@ -104,10 +112,7 @@ export async function connect(url, options = {}) {
  * WebSocket. `session.transportKind` says which; `session.fallbackReason` why WebTransport was not
  * used (null when it was, or was not tried for want of a URL or of `WebTransport`).
  *
- * @param {object} endpoints
- * @param {{url: string, certificateHashes?: Array<string>|string}|null} [endpoints.webTransport]  e.g.
- *        what `/webtransport.json` says (see fetchWebTransportInfo)
- * @param {string|null} [endpoints.webSocket]  `ws://host:port/sockbridge`
+ * @param {Endpoints} [endpoints]
  * @param {ConnectOptions} [options]  as for {@link connect}; `prefer: 'websocket'` tries WebSocket
  *        first (default 'webtransport'); `webTransportTimeout` (ms) bounds the WebTransport attempt
  *        (open + handshake) before falling back, default min(timeout, 5000)

@@ -10,6 +10,10 @@ const DEFAULT_WINDOW = 256 * 1024;
 /** Bytes queued in the browser on a socket's channel above which its next SEND waits for a reply. */
 const SEND_QUEUE_LIMIT = 128 * 1024;
 
+const EOF_EVENTS = Posix.POLLRDHUP | Posix.POLLHUP;
+/** Datagrams that came on the unreliable path and wait for the page: beyond this many, new ones are dropped. */
+const MAX_QUEUED_DATAGRAMS = 1024;
+
 /** The parts copied back to back into one array of `size` bytes. */
 function joined(parts, size) {
   const out = new Uint8Array(size);
@@ -20,9 +24,44 @@ function joined(parts, size) {
   }
   return out;
 }
-const EOF_EVENTS = Posix.POLLRDHUP | Posix.POLLHUP;
-/** Datagrams that came on the unreliable path and wait for the page: beyond this many, new ones are dropped. */
-const MAX_QUEUED_DATAGRAMS = 1024;
+
+/**
+ * The iterator behind the socket classes' `for await`: what `next()` gives until it gives null.
+ * Leaving the loop early (`return`) does nothing else: the socket stays open.
+ * @template T
+ * @param {() => Promise<T|null>} next
+ * @returns {AsyncIterableIterator<T>}
+ */
+function iterate(next) {
+  return {
+    next: async () => {
+      const value = await next();
+      return value ? { value, done: false } : { value: undefined, done: true };
+    },
+    return: async () => ({ value: undefined, done: true }),
+    [Symbol.asyncIterator]() { return this; },
+  };
+}
+
+/**
+ * The CLOSE of `owner`'s descriptor that every socket class's close() makes. A SockbridgeError (the
+ * session or the descriptor already gone) leaves nothing to close, so it is not the caller's; the
+ * descriptor is released from the session either way. `tcp`, for a TcpSocket: `{attached}`, the
+ * opening of its own stream (see TcpSocket#_attach), after which the CLOSE goes on that stream, and
+ * which is released with the descriptor.
+ */
+async function closeOnProxy(session, owner, resolveClosed, tcp = null) {
+  try {
+    if (tcp) await tcp.attached;
+    await session._call(T.CLOSE, [owner.fd], tcp ? owner.fd : undefined);
+  } catch (e) {
+    if (!(e instanceof SockbridgeError)) throw e;
+  } finally {
+    session._disown(owner.fd, owner);
+    if (tcp) session._unroute(owner.fd);
+    resolveClosed();
+  }
+}
 
 /**
  * Receive-side flow control shared by the socket classes. `window` bytes of credit are granted
@@ -232,14 +271,7 @@ export class TcpSocket {
 
   /** `for await (const chunk of socket)`. */
   [Symbol.asyncIterator]() {
-    return {
-      next: async () => {
-        const data = await this.read();
-        return data ? { value: data, done: false } : { value: undefined, done: true };
-      },
-      return: async () => ({ value: undefined, done: true }),
-      [Symbol.asyncIterator]() { return this; },
-    };
+    return iterate(() => this.read());
   }
 
   /**
@@ -347,16 +379,7 @@ export class TcpSocket {
     this.#closing = true;
     this.#inbox.discard();
     this.#wakeWriter();
-    try {
-      await this.#attached;
-      await this.#session._call(T.CLOSE, [this.fd], this.fd);
-    } catch (e) {
-      if (!(e instanceof SockbridgeError)) throw e;
-    } finally {
-      this.#session._disown(this.fd, this);
-      this.#session._unroute(this.fd);
-      this.#resolveClosed();
-    }
+    await closeOnProxy(this.#session, this, this.#resolveClosed, { attached: this.#attached });
   }
 
   /** Sets or clears TCP_NODELAY. */
@@ -571,14 +594,7 @@ export class UdpSocket {
 
   /** `for await (const {data, host, port} of socket)`. */
   [Symbol.asyncIterator]() {
-    return {
-      next: async () => {
-        const d = await this.receive();
-        return d ? { value: d, done: false } : { value: undefined, done: true };
-      },
-      return: async () => ({ value: undefined, done: true }),
-      [Symbol.asyncIterator]() { return this; },
-    };
+    return iterate(() => this.receive());
   }
 
   /**
@@ -644,14 +660,7 @@ export class UdpSocket {
     this.#closing = true;
     this.#listener = null;
     this.#inbox.discard();
-    try {
-      await this.#session._call(T.CLOSE, [this.fd]);
-    } catch (e) {
-      if (!(e instanceof SockbridgeError)) throw e;
-    } finally {
-      this.#session._disown(this.fd, this);
-      this.#resolveClosed();
-    }
+    await closeOnProxy(this.#session, this, this.#resolveClosed);
   }
 }
 
@@ -717,14 +726,7 @@ export class TcpListener {
   }
 
   [Symbol.asyncIterator]() {
-    return {
-      next: async () => {
-        const s = await this.accept();
-        return s ? { value: s, done: false } : { value: undefined, done: true };
-      },
-      return: async () => ({ value: undefined, done: true }),
-      [Symbol.asyncIterator]() { return this; },
-    };
+    return iterate(() => this.accept());
   }
 
   /** Stops listening. Connections already accepted stay open. */
@@ -732,13 +734,6 @@ export class TcpListener {
     if (this.#closing) return this.closed;
     this.#closing = true;
     this.#inbox.finish();
-    try {
-      await this.#session._call(T.CLOSE, [this.fd]);
-    } catch (e) {
-      if (!(e instanceof SockbridgeError)) throw e;
-    } finally {
-      this.#session._disown(this.fd, this);
-      this.#resolveClosed();
-    }
+    await closeOnProxy(this.#session, this, this.#resolveClosed);
   }
 }

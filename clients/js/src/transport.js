@@ -15,8 +15,7 @@ import { SockbridgeError } from './errors.js';
  * @property {(code?: number, reason?: string) => void} close
  * @property {((frame: Uint8Array) => void)|null} onframe   set by the session; frames that arrive
  *           before it is set are kept and delivered when it is
- * @property {((info: {code: number, reason: string, error?: unknown}) => void)|null} onclose
- *           called once when the transport is closed, by either side or by an error
+ * @property {CloseListener|null} onclose   called once when the transport is closed, by either side or by an error
  * @property {string} [kind]   'websocket', 'webtransport', ...
  * @property {number} [bufferedAmount]   bytes queued for sending, if the transport knows
  * @property {(frame: Uint8Array) => boolean} [sendDatagram]   optional unreliable path (WebTransport
@@ -29,6 +28,12 @@ import { SockbridgeError } from './errors.js';
  *           of the same session (WebTransport: a bidirectional stream); calls sent on it are
  *           answered on it, push events of a socket come on the channel its PUSH went on
  * @property {(ms?: number) => Promise<void>} [settle]   waits (bounded) for channels being closed
+ */
+
+/**
+ * A transport's `onclose`: the close code and reason (from either side), and the error that closed
+ * it, if one did.
+ * @typedef {(info: {code: number, reason: string, error?: unknown}) => void} CloseListener
  */
 
 /** A frame queue in front of `onframe`, shared by transports. */
@@ -66,7 +71,7 @@ export class WebSocketTransport {
   #ws;
   #inbox = new FrameInbox();
   #closed = false;
-  /** @type {((info: {code: number, reason: string, error?: unknown}) => void)|null} */
+  /** @type {CloseListener|null} */
   onclose = null;
 
   /** @param {WebSocket} ws an open WebSocket */

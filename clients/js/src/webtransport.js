@@ -120,7 +120,7 @@ export function certificateHashes(hashes) {
 export class WebTransportStream {
   /** @type {'webtransport-stream'} */
   kind = 'webtransport-stream';
-  /** @type {((info: {code: number, reason: string, error?: unknown}) => void)|null} */
+  /** @type {import('./transport.js').CloseListener|null} */
   onclose = null;
 
   #writer;
@@ -285,7 +285,7 @@ export class WebTransportStream {
 export class WebTransportTransport {
   /** @type {'webtransport'} */
   kind = 'webtransport';
-  /** @type {((info: {code: number, reason: string, error?: unknown}) => void)|null} */
+  /** @type {import('./transport.js').CloseListener|null} */
   onclose = null;
   /** @type {((frame: Uint8Array) => void)|null} DATA_EVENTs that came as datagrams (not keep-alives) */
   ondatagram = null;

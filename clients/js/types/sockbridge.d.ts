@@ -6,6 +6,13 @@
  */
 export function transportKindOf(url: string): "webtransport" | "websocket";
 /**
+ * Where the proxy is, for {@link connectBest}: its WebTransport endpoint, e.g. what
+ * `/webtransport.json` says (see fetchWebTransportInfo), and its WebSocket URL.
+ * @typedef {object} Endpoints
+ * @property {{url: string, certificateHashes?: Array<string>|string}|null} [webTransport]
+ * @property {string|null} [webSocket]  `ws://host:port/sockbridge`
+ */
+/**
  * Options of {@link connect} and {@link connectBest}.
  * @typedef {object} ConnectOptions
  * @property {number} [timeout]  ms for opening and the handshake, default 10000
@@ -20,7 +27,7 @@ export function transportKindOf(url: string): "webtransport" | "websocket";
  * @property {boolean} [streamPerSocket]  WebTransport: each TCP socket on its own stream, default true
  * @property {any} [WebTransport]  WebTransport constructor, default the global one
  * @property {'webtransport'|'websocket'} [prefer]  with `webTransport`: see connectBest
- * @property {{url: string, certificateHashes?: Array<string>|string}|null} [webTransport]  see connectBest
+ * @property {Endpoints['webTransport']} [webTransport]  see connectBest
  * @property {number} [webTransportTimeout]  connectBest: ms for the WebTransport attempt before falling back
  * @property {import('./transport.js').Transport} [transport]  an already open transport to use instead
  */
@@ -33,41 +40,40 @@ export function transportKindOf(url: string): "webtransport" | "websocket";
  * `connect({webTransport: {url, certificateHashes}, webSocket: url}, options)` or
  * `connect(wsUrl, {prefer: 'webtransport', webTransport: {...}})` is {@link connectBest}.
  *
- * @param {string|null|{webTransport?: {url: string, certificateHashes?: Array<string>|string}|null, webSocket?: string|null}} url  e.g. `ws://127.0.0.1:8080/sockbridge`
+ * @param {string|null|Endpoints} url  e.g. `ws://127.0.0.1:8080/sockbridge`
  *        or `https://127.0.0.1:4433/sockbridge` (ignored when `options.transport` is given)
  * @param {ConnectOptions} [options]
  * @returns {Promise<Session>}  rejects with a SockbridgeError: code 'SESSION_CLOSED' (GOODBYE or
  *          closed, `closeCode` says which, 4001 for an unsupported version), 'TIMEOUT',
  *          'HANDSHAKE' or 'PROTOCOL'
  */
-export function connect(url: string | null | {
-    webTransport?: {
-        url: string;
-        certificateHashes?: Array<string> | string;
-    } | null;
-    webSocket?: string | null;
-}, options?: ConnectOptions): Promise<Session>;
+export function connect(url: string | null | Endpoints, options?: ConnectOptions): Promise<Session>;
 /**
  * Opens a session over WebTransport where the browser has it and the session opens, else over
  * WebSocket. `session.transportKind` says which; `session.fallbackReason` why WebTransport was not
  * used (null when it was, or was not tried for want of a URL or of `WebTransport`).
  *
- * @param {object} endpoints
- * @param {{url: string, certificateHashes?: Array<string>|string}|null} [endpoints.webTransport]  e.g.
- *        what `/webtransport.json` says (see fetchWebTransportInfo)
- * @param {string|null} [endpoints.webSocket]  `ws://host:port/sockbridge`
+ * @param {Endpoints} [endpoints]
  * @param {ConnectOptions} [options]  as for {@link connect}; `prefer: 'websocket'` tries WebSocket
  *        first (default 'webtransport'); `webTransportTimeout` (ms) bounds the WebTransport attempt
  *        (open + handshake) before falling back, default min(timeout, 5000)
  * @returns {Promise<Session>}
  */
-export function connectBest({ webTransport, webSocket }?: {
+export function connectBest({ webTransport, webSocket }?: Endpoints, options?: ConnectOptions): Promise<Session>;
+/**
+ * Where the proxy is, for {@link connectBest}: its WebTransport endpoint, e.g. what
+ * `/webtransport.json` says (see fetchWebTransportInfo), and its WebSocket URL.
+ */
+export type Endpoints = {
     webTransport?: {
         url: string;
         certificateHashes?: Array<string> | string;
     } | null;
+    /**
+     * `ws://host:port/sockbridge`
+     */
     webSocket?: string | null;
-}, options?: ConnectOptions): Promise<Session>;
+};
 /**
  * Options of {@link connect} and {@link connectBest}.
  */
@@ -122,10 +128,7 @@ export type ConnectOptions = {
     /**
      * see connectBest
      */
-    webTransport?: {
-        url: string;
-        certificateHashes?: Array<string> | string;
-    } | null;
+    webTransport?: Endpoints["webTransport"];
     /**
      * connectBest: ms for the WebTransport attempt before falling back
      */

@@ -82,17 +82,7 @@ export class TcpSocket {
      */
     get writable(): WritableStream<Uint8Array | ArrayBuffer | string>;
     /** `for await (const chunk of socket)`. */
-    [Symbol.asyncIterator](): {
-        next: () => Promise<{
-            value: Uint8Array<ArrayBufferLike>;
-            done: boolean;
-        }>;
-        return: () => Promise<{
-            value: any;
-            done: boolean;
-        }>;
-        [Symbol.asyncIterator](): /*elided*/ any;
-    };
+    [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array<ArrayBufferLike>>;
     #private;
 }
 /**
@@ -201,17 +191,7 @@ export class UdpSocket {
     /** Closes the socket; iteration ends. Idempotent. */
     close(): Promise<any>;
     /** `for await (const {data, host, port} of socket)`. */
-    [Symbol.asyncIterator](): {
-        next: () => Promise<{
-            value: Datagram;
-            done: boolean;
-        }>;
-        return: () => Promise<{
-            value: any;
-            done: boolean;
-        }>;
-        [Symbol.asyncIterator](): /*elided*/ any;
-    };
+    [Symbol.asyncIterator](): AsyncIterableIterator<Datagram>;
     #private;
 }
 /**
@@ -242,17 +222,7 @@ export class TcpListener {
     accept(): Promise<TcpSocket | null>;
     /** Stops listening. Connections already accepted stay open. */
     close(): Promise<any>;
-    [Symbol.asyncIterator](): {
-        next: () => Promise<{
-            value: TcpSocket;
-            done: boolean;
-        }>;
-        return: () => Promise<{
-            value: any;
-            done: boolean;
-        }>;
-        [Symbol.asyncIterator](): /*elided*/ any;
-    };
+    [Symbol.asyncIterator](): AsyncIterableIterator<TcpSocket>;
     #private;
 }
 /**

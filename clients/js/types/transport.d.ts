@@ -25,8 +25,7 @@ export function utf8Truncated(reason: any, max: any): Uint8Array<ArrayBuffer>;
  * @property {(code?: number, reason?: string) => void} close
  * @property {((frame: Uint8Array) => void)|null} onframe   set by the session; frames that arrive
  *           before it is set are kept and delivered when it is
- * @property {((info: {code: number, reason: string, error?: unknown}) => void)|null} onclose
- *           called once when the transport is closed, by either side or by an error
+ * @property {CloseListener|null} onclose   called once when the transport is closed, by either side or by an error
  * @property {string} [kind]   'websocket', 'webtransport', ...
  * @property {number} [bufferedAmount]   bytes queued for sending, if the transport knows
  * @property {(frame: Uint8Array) => boolean} [sendDatagram]   optional unreliable path (WebTransport
@@ -39,6 +38,11 @@ export function utf8Truncated(reason: any, max: any): Uint8Array<ArrayBuffer>;
  *           of the same session (WebTransport: a bidirectional stream); calls sent on it are
  *           answered on it, push events of a socket come on the channel its PUSH went on
  * @property {(ms?: number) => Promise<void>} [settle]   waits (bounded) for channels being closed
+ */
+/**
+ * A transport's `onclose`: the close code and reason (from either side), and the error that closed
+ * it, if one did.
+ * @typedef {(info: {code: number, reason: string, error?: unknown}) => void} CloseListener
  */
 /** A frame queue in front of `onframe`, shared by transports. */
 export class FrameInbox {
@@ -57,12 +61,8 @@ export class WebSocketTransport implements Transport {
     constructor(ws: WebSocket);
     /** @type {'websocket'} */
     kind: "websocket";
-    /** @type {((info: {code: number, reason: string, error?: unknown}) => void)|null} */
-    onclose: ((info: {
-        code: number;
-        reason: string;
-        error?: unknown;
-    }) => void) | null;
+    /** @type {CloseListener|null} */
+    onclose: CloseListener | null;
     set onframe(fn: any);
     get onframe(): any;
     /** The subprotocol the server chose. */
@@ -131,13 +131,9 @@ export type Transport = {
      */
     onframe: ((frame: Uint8Array) => void) | null;
     /**
-     *           called once when the transport is closed, by either side or by an error
+     * called once when the transport is closed, by either side or by an error
      */
-    onclose: ((info: {
-        code: number;
-        reason: string;
-        error?: unknown;
-    }) => void) | null;
+    onclose: CloseListener | null;
     /**
      * 'websocket', 'webtransport', ...
      */
@@ -177,3 +173,12 @@ export type Transport = {
      */
     settle?: (ms?: number) => Promise<void>;
 };
+/**
+ * A transport's `onclose`: the close code and reason (from either side), and the error that closed
+ * it, if one did.
+ */
+export type CloseListener = (info: {
+    code: number;
+    reason: string;
+    error?: unknown;
+}) => void;

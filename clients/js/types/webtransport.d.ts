@@ -109,12 +109,8 @@ export class WebTransportStream {
     });
     /** @type {'webtransport-stream'} */
     kind: "webtransport-stream";
-    /** @type {((info: {code: number, reason: string, error?: unknown}) => void)|null} */
-    onclose: ((info: {
-        code: number;
-        reason: string;
-        error?: unknown;
-    }) => void) | null;
+    /** @type {import('./transport.js').CloseListener|null} */
+    onclose: import("./transport.js").CloseListener | null;
     /** Resolves when the stream is done both ways: our side closed and the proxy's FIN (or a failure) read. */
     finished: Promise<any>;
     set onframe(fn: any);
@@ -163,12 +159,8 @@ export class WebTransportTransport {
     });
     /** @type {'webtransport'} */
     kind: "webtransport";
-    /** @type {((info: {code: number, reason: string, error?: unknown}) => void)|null} */
-    onclose: ((info: {
-        code: number;
-        reason: string;
-        error?: unknown;
-    }) => void) | null;
+    /** @type {import('./transport.js').CloseListener|null} */
+    onclose: import("./transport.js").CloseListener | null;
     /** @type {((frame: Uint8Array) => void)|null} DATA_EVENTs that came as datagrams (not keep-alives) */
     ondatagram: ((frame: Uint8Array) => void) | null;
     /**

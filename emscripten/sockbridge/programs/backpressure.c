@@ -74,11 +74,7 @@ int main(int argc, char **argv) {
   if (argc < 2) { printf("usage: %s SOURCE_PORT\n", argv[0]); return 2; }
   deadline = emscripten_get_now() + 60000;
   fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  struct sockaddr_in a;
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_port = htons(atoi(argv[1]));
-  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  struct sockaddr_in a = addr_of(atoi(argv[1]));
   CHECK_ERRNO(connect(fd, (struct sockaddr *)&a, sizeof a), EINPROGRESS);
   emscripten_set_main_loop(step, 0, 0);
   return 0;

@@ -11,27 +11,13 @@
 #include <unistd.h>
 #include "common.h"
 
-static struct sockaddr_in addr_of(int port) {
-  struct sockaddr_in a;
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-  return a;
-}
-
 int main(int argc, char **argv) {
   if (argc < 4) { printf("usage: %s TCP_ECHO_PORT CLOSED_PORT LISTEN_PORT\n", argv[0]); return 2; }
   int echo_port = atoi(argv[1]), closed_port = atoi(argv[2]), listen_port = atoi(argv[3]);
 
   // name lookup on the proxy: a real address, not Emscripten's 172.29.x.y stand-in
-  struct addrinfo hints, *res = NULL;
-  memset(&hints, 0, sizeof hints);
-  hints.ai_family = AF_INET;
-  hints.ai_socktype = SOCK_STREAM;
-  char port[16];
-  snprintf(port, sizeof port, "%d", echo_port);
-  int rc = getaddrinfo("localhost", port, &hints, &res);
+  struct addrinfo *res = NULL;
+  int rc = lookup_tcp4("localhost", echo_port, &res);
   char ip[64] = "";
   if (rc == 0) inet_ntop(AF_INET, &((struct sockaddr_in *)res->ai_addr)->sin_addr, ip, sizeof ip);
   CHECK(rc == 0 && !strcmp(ip, "127.0.0.1"), "getaddrinfo(localhost) through the proxy: %s (rc %d)", ip, rc);
@@ -40,7 +26,7 @@ int main(int argc, char **argv) {
   if (he) inet_ntop(AF_INET, he->h_addr_list[0], hip, sizeof hip);
   CHECK(he && !strcmp(hip, "127.0.0.1"), "gethostbyname(localhost) through the proxy: %s", hip);
   struct addrinfo *bad = NULL;
-  int brc = getaddrinfo("no-such-host.invalid", "80", &hints, &bad);
+  int brc = lookup_tcp4("no-such-host.invalid", 80, &bad);
   CHECK(brc == EAI_NONAME || brc == EAI_FAIL || brc == EAI_AGAIN, "an unknown name fails with an EAI code (%d: %s)", brc, gai_strerror(brc));
 
   // blocking connect to the address getaddrinfo gave

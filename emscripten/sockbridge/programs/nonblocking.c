@@ -21,15 +21,6 @@ static char server_buf[256];
 static int server_len, server_replied;
 static double deadline;
 
-static struct sockaddr_in addr_of(int port) {
-  struct sockaddr_in a;
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-  return a;
-}
-
 static int tcp_nonblocking(void) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   return fd;
@@ -174,13 +165,8 @@ int main(int argc, char **argv) {
 
   // getaddrinfo without ASYNCIFY: Emscripten hands out a stand-in address; connecting to it sends the
   // name to the proxy, which resolves it under its policy
-  struct addrinfo hints, *res = NULL;
-  memset(&hints, 0, sizeof hints);
-  hints.ai_family = AF_INET;
-  hints.ai_socktype = SOCK_STREAM;
-  char port[16];
-  snprintf(port, sizeof port, "%d", echo_port);
-  CHECK(getaddrinfo("localhost", port, &hints, &res) == 0 && res, "getaddrinfo(localhost)");
+  struct addrinfo *res = NULL;
+  CHECK(lookup_tcp4("localhost", echo_port, &res) == 0 && res, "getaddrinfo(localhost)");
   named_fd = tcp_nonblocking();
   CHECK_ERRNO(connect(named_fd, res->ai_addr, res->ai_addrlen), EINPROGRESS);
   freeaddrinfo(res);

@@ -115,10 +115,7 @@ int main(int argc, char **argv) {
   memset(&any, 0, sizeof any);
   any.sin_family = AF_INET;
   CHECK(bind(fd, (struct sockaddr *)&any, sizeof any) == 0, "bind(INADDR_ANY, 0)");
-  memset(&server, 0, sizeof server);
-  server.sin_family = AF_INET;
-  server.sin_port = htons(atoi(argv[1]));
-  inet_pton(AF_INET, "127.0.0.1", &server.sin_addr);
+  server = addr_of(atoi(argv[1]));
   struct packet p;
   CHECK_ERRNO(recv(fd, &p, sizeof p, 0), EAGAIN);
   emscripten_set_main_loop(frame, 60, 0);

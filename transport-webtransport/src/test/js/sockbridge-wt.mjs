@@ -9,13 +9,9 @@
 //   close          : [u32 BE 0x80000000 | n][u32 BE code][UTF-8 reason (n - 4 bytes)], then FIN (writer.close());
 //                    the peer answers by closing the WebTransport session with the same code and reason
 //   datagrams      : one CBOR message each, no length (SendTo with call id 0 out, Data events in)
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { driveChromium } from './chromium.mjs';
 
 const cfg = JSON.parse(process.argv[2]);
-const hardStop = setTimeout(() => { console.error('sockbridge-wt: hard timeout'); process.exit(3); }, cfg.timeoutMs);
 
 async function pageTest(args) {
   const within = (p, ms, what) => Promise.race([p,
@@ -223,27 +219,7 @@ async function pageTest(args) {
   return r;
 }
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'sockbridge-wt-chromium-'));
-let context;
-const result = {};
-try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: cfg.chromium,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-    timeout: 30000,
-  });
-  const page = await context.newPage();
-  page.on('console', m => console.error('page console: ' + m.text()));
-  await page.goto(cfg.pageUrl, { timeout: 15000 });
+await driveChromium('sockbridge-wt', 'SB-RESULT', cfg, async (openPage, result) => {
+  const page = await openPage(cfg.pageUrl);
   result.page = await page.evaluate(pageTest, cfg.page);
-} catch (e) {
-  result.fatal = String(e && e.stack || e);
-} finally {
-  if (context) await context.close().catch(() => {});
-  rmSync(userDataDir, { recursive: true, force: true });
-  clearTimeout(hardStop);
-}
-console.log('SB-RESULT ' + JSON.stringify(result));
-process.exit(result.fatal ? 2 : 0);
+});

@@ -1,13 +1,9 @@
 // Drives Debian's headless Chromium (never a downloaded browser) through a WebTransport session against the
 // server a JUnit test started. Input: one JSON argument. Output: one line "WT-RESULT <json>" on stdout.
 // Everything is bounded in time; the process exits non-zero if the browser cannot be driven at all.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { driveChromium } from './chromium.mjs';
 
 const cfg = JSON.parse(process.argv[2]);
-const hardStop = setTimeout(() => { console.error('wt-e2e: hard timeout'); process.exit(3); }, cfg.timeoutMs);
 
 // Runs inside the page. Each step is raced against a timeout so one hang cannot stall the run.
 async function pageTest(args) {
@@ -144,31 +140,10 @@ async function pageTest(args) {
   return r;
 }
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'sockbridge-wt-chromium-'));
-let context;
-const result = {};
-try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: cfg.chromium,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-    timeout: 30000,
-  });
+await driveChromium('wt-e2e', 'WT-RESULT', cfg, async (openPage, result, context) => {
   result.browserVersion = context.browser() ? context.browser().version() : 'persistent';
-  const page = await context.newPage();
-  page.on('console', m => console.error('page console: ' + m.text()));
-  await page.goto(cfg.pageUrl, { timeout: 15000 });
+  const page = await openPage(cfg.pageUrl);
   result.main = await page.evaluate(pageTest, { ...cfg.page, mode: 'main' });
-  const other = await context.newPage();
-  await other.goto(cfg.otherOriginPageUrl, { timeout: 15000 });
+  const other = await openPage(cfg.otherOriginPageUrl);
   result.otherOrigin = await other.evaluate(pageTest, { ...cfg.page, mode: 'rejections', path: '/echo' });
-} catch (e) {
-  result.fatal = String(e && e.stack || e);
-} finally {
-  if (context) await context.close().catch(() => {});
-  rmSync(userDataDir, { recursive: true, force: true });
-  clearTimeout(hardStop);
-}
-console.log('WT-RESULT ' + JSON.stringify(result));
-process.exit(result.fatal ? 2 : 0);
+});
