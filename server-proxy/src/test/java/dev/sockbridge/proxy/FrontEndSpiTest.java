@@ -52,17 +52,7 @@ class FrontEndSpiTest extends EngineTestBase {
 
     /** The bridge: confined to the session's loop, as the SPI asks. */
     static final class Bridge implements FrontEnd, TransportListener, Route {
-        static final FrontEndFactory FACTORY = new FrontEndFactory() {
-            @Override
-            public String protocol() {
-                return "test-bridge";
-            }
-
-            @Override
-            public FrontEnd create(EngineSession session, Transport transport) {
-                return new Bridge(session, transport);
-            }
-        };
+        static final FrontEndFactory FACTORY = FrontEndFactory.of("test-bridge", Bridge::new);
 
         private final EngineSession session;
         private final Transport client;

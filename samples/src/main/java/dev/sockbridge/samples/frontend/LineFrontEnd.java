@@ -33,13 +33,7 @@ import java.nio.charset.StandardCharsets;
  * or {@code proxy.attach(transport, LineFrontEnd.FACTORY)}. All but start() runs on the session's event loop.
  */
 public final class LineFrontEnd implements FrontEnd, TransportListener, Route {
-    public static final FrontEndFactory FACTORY = new FrontEndFactory() {
-        @Override
-        public String protocol() { return "lines"; }
-
-        @Override
-        public FrontEnd create(EngineSession session, Transport transport) { return new LineFrontEnd(session, transport); }
-    };
+    public static final FrontEndFactory FACTORY = FrontEndFactory.of("lines", LineFrontEnd::new);
 
     /** Push credit: the most one DATA line carries; given back as each line is sent. */
     private static final int WINDOW = 16 << 10;

@@ -45,17 +45,7 @@ public final class SockbridgeSession implements TransportListener, FrontEnd {
     public static final String PROTOCOL = "sockbridge";
 
     /** Makes this front end for each transport a proxy serves with the Sockbridge protocol. */
-    public static final FrontEndFactory FACTORY = new FrontEndFactory() {
-        @Override
-        public String protocol() {
-            return PROTOCOL;
-        }
-
-        @Override
-        public FrontEnd create(EngineSession session, Transport transport) {
-            return new SockbridgeSession(session, transport);
-        }
-    };
+    public static final FrontEndFactory FACTORY = FrontEndFactory.of(PROTOCOL, SockbridgeSession::new);
 
     private final EngineSession session;
     private final Transport transport;

@@ -21,6 +21,26 @@ public interface FrontEndFactory {
      */
     FrontEnd create(EngineSession session, Transport transport);
 
+    /**
+     * A factory that reports {@code protocol} and makes each front end with {@code create} (usually a constructor
+     * reference: {@code FrontEndFactory.of("lines", LineFrontEnd::new)}).
+     */
+    static FrontEndFactory of(String protocol, java.util.function.BiFunction<EngineSession, Transport, FrontEnd> create) {
+        java.util.Objects.requireNonNull(protocol);
+        java.util.Objects.requireNonNull(create);
+        return new FrontEndFactory() {
+            @Override
+            public String protocol() {
+                return protocol;
+            }
+
+            @Override
+            public FrontEnd create(EngineSession session, Transport transport) {
+                return create.apply(session, transport);
+            }
+        };
+    }
+
     /** The Sockbridge CBOR protocol ({@code docs/protocol.md}), which {@code serve(ServerTransport)} uses. */
     static FrontEndFactory sockbridge() {
         return dev.sockbridge.proxy.internal.SockbridgeSession.FACTORY;

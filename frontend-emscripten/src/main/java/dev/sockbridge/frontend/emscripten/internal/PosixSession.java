@@ -49,17 +49,7 @@ public final class PosixSession implements FrontEnd, TransportListener, Route {
     public static final String PROTOCOL = "emscripten-posix";
 
     /** Makes the front end of each transport a proxy serves with this protocol. */
-    public static final FrontEndFactory FACTORY = new FrontEndFactory() {
-        @Override
-        public String protocol() {
-            return PROTOCOL;
-        }
-
-        @Override
-        public FrontEnd create(EngineSession session, Transport transport) {
-            return new PosixSession(session, transport);
-        }
-    };
+    public static final FrontEndFactory FACTORY = FrontEndFactory.of(PROTOCOL, PosixSession::new);
 
     /** A call in flight: the engine's request, and the client's call as the encoder needs it. */
     private static final class Pending extends Call {
