@@ -218,6 +218,38 @@ class PolicyAddressTest {
     }
 
     @Test
+    void anIpv6DatagramSocketWhoseFirstPeerIsIpv4ReachesItAndAnIpv6PeerStillWorksOnAnother() throws Exception {
+        // the default policy binds implicitly to loopback; ::1 cannot send to 127.0.0.1, so an AF_INET6 socket
+        // talking to an IPv4-mapped peer first must get 127.0.0.1 (mapped), as a kernel would pick for that peer
+        startProxy(SockbridgeProxy.builder());
+        try (RawSession s = RawSession.open(uri);
+             DatagramSocket v4 = new DatagramSocket(new InetSocketAddress(addr("127.0.0.1"), 0));
+             DatagramSocket v6 = new DatagramSocket(new InetSocketAddress(addr("::1"), 0))) {
+            v4.setSoTimeout(10_000);
+            v6.setSoTimeout(10_000);
+            for (DatagramSocket peer : List.of(v4, v6)) {
+                int u = s.value(new Request.Socket(s.nextId(), AF_INET6, SOCK_DGRAM, 0));
+                InetAddress to = peer == v4 ? addr("::ffff:127.0.0.1") : addr("::1");
+                assertEquals(1, s.value(new Request.SendTo(s.nextId(), u, 0, new InetSocketAddress(to, peer.getLocalPort()),
+                        Unpooled.wrappedBuffer(new byte[] {7}))));
+                DatagramPacket got = new DatagramPacket(new byte[4], 4);
+                peer.receive(got);
+                assertEquals(7, got.getData()[0]);
+                peer.send(new DatagramPacket(new byte[] {8}, 1, got.getSocketAddress()));
+                Reply r = s.call(new Request.RecvFrom(s.nextId(), u, 16, 0));
+                Reply.Data d = assertInstanceOf(Reply.Data.class, r, () -> "recvfrom gave " + r);
+                try {
+                    assertEquals(8, d.data().getByte(0));
+                    assertEquals(peer.getLocalPort(), d.from().getPort());
+                } finally {
+                    Message.release(d);
+                }
+                s.ok(new Request.Close(s.nextId(), u));
+            }
+        }
+    }
+
+    @Test
     void defaultPolicyRefusesPrivilegedPortsAndPrivilegedBinds() throws Exception {
         startProxy(SockbridgeProxy.builder());
         try (RawSession s = RawSession.open(uri)) {

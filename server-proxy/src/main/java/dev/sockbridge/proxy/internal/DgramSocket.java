@@ -16,6 +16,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
+import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -139,13 +140,34 @@ final class DgramSocket extends ProxySocket {
         }
     }
 
-    private void ensureBound(Consumer<Errno> then) {
+    /**
+     * Binds implicitly, as the kernel does on a first connect or sendto. The kernel binds to the wildcard and picks
+     * a source per destination; the policy binds to one loopback address instead, so it is picked for the first
+     * destination: an AF_INET6 socket whose first peer is IPv4 (an IPv4-mapped address) gets 127.0.0.1 (mapped on
+     * the dual-stack socket), since ::1 cannot reach an IPv4 peer.
+     */
+    private void ensureBound(InetSocketAddress firstPeer, Consumer<Errno> then) {
         if (channel != null && !binding) {
             then.accept(null);
             return;
         }
-        InetAddress auto = session.policy().autoBindAddress(domain == Posix.AF_INET6);
+        boolean v6 = domain == Posix.AF_INET6 && !isIpv4(firstPeer.getAddress());
+        InetAddress auto = session.policy().autoBindAddress(v6);
         doBind(new InetSocketAddress(auto, 0), then);
+    }
+
+    /** An IPv4 address, also as the IPv4-mapped IPv6 address (::ffff:a.b.c.d) an AF_INET6 socket uses for one. */
+    private static boolean isIpv4(InetAddress a) {
+        if (a instanceof Inet4Address) {
+            return true;
+        }
+        byte[] b = a.getAddress();
+        for (int i = 0; i < 10; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return b[10] == (byte) 0xff && b[11] == (byte) 0xff;
     }
 
     @Override
@@ -161,7 +183,7 @@ final class DgramSocket extends ProxySocket {
                 call.denied("connect", d.reason());
                 return;
             }
-            ensureBound(e -> {
+            ensureBound(t, e -> {
                 if (e != null) {
                     call.fail(e, "cannot bind for connect: " + bindRefusal);
                     return;
@@ -254,7 +276,7 @@ final class DgramSocket extends ProxySocket {
                 call.denied("sendto", d.reason());
                 return;
             }
-            ensureBound(e -> {
+            ensureBound(t, e -> {
                 if (e != null || closed) {
                     drop.run();
                     sendFailed(call, e == null ? Errno.EBADF : e,
