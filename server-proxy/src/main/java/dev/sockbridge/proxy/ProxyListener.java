@@ -85,8 +85,9 @@ public interface ProxyListener {
      *   <li>"queue-full": a sendto while the native channel's send queue was full (answered EAGAIN or ENOBUFS);</li>
      *   <li>"send-failed": a fire-and-forget send (the datagram path, call id 0) that failed, whatever the cause
      *       (policy, address, no room, closed socket: nobody is there to be told);</li>
-     *   <li>"datagram-path": a datagram the client's transport would not carry, or one from the client that did
-     *       not decode or was not a fire-and-forget send.</li>
+     *   <li>"datagram-path": one the front end dropped ({@link dev.sockbridge.proxy.spi.EngineSession#datagramDropped}):
+     *       a push datagram the client's transport would not carry, one from the client that did not decode or
+     *       was not a fire-and-forget send, or (a websockify UDP bridge) one lost to a socket error.</li>
      * </ul>
      * Datagrams lost on the wire are not heard: nobody sees them go.
      */
