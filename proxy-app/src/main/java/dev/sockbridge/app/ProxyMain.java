@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * only). Serves on one port: Sockbridge at /sockbridge, Emscripten's POSIX-socket protocol at
  * /emscripten, a websockify-style bridge at /websockify, and all three at / (and any other path) chosen
  * by the offered subprotocol, as the tools they replace answer; the browser client and demo page at /; counters at
- * /stats on a separate admin listener (loopback). SIGTERM stops accepting, lets calls in flight finish (bounded), closes every
+ * /stats and Prometheus metrics at /metrics on a separate admin listener (loopback). SIGTERM stops accepting, lets calls in flight finish (bounded), closes every
  * native channel and exits 0. {@code --help} lists every option.
  */
 public final class ProxyMain {
@@ -41,6 +41,7 @@ public final class ProxyMain {
     private DemoEcho demoEcho;
     private WebSocketServer admin;
     private ProxyAuth auth;
+    private PrometheusEndpoint metrics;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     ProxyMain(ProxyOptions opts) {
@@ -108,7 +109,12 @@ public final class ProxyMain {
             String[] ns = hostAndPort(opts.get("name-server", null));
             pb.nameServer(new java.net.InetSocketAddress(ns[0], Integer.parseInt(ns[1])));
         }
+        metrics = PrometheusEndpoint.install(opts, pb);
         proxy = pb.build();
+        if (metrics != null) {
+            metrics.bindTo(proxy);
+            extras.add(metrics);
+        }
         // a message in progress is held in memory until complete: the server's default is what the
         // Sockbridge protocol needs, and only the Emscripten routes (see Protocols) allow more
         TransportOptions wsOpts = TransportOptions.defaults()
@@ -185,6 +191,9 @@ public final class ProxyMain {
         admin = adminServer();
         proxy.protectListener(admin.localAddress());
         System.out.println("stats:  " + admin.uri("/stats").toString().replaceFirst("^ws", "http") + "  (admin listener)");
+        if (metrics != null) {
+            System.out.println("metrics: " + admin.uri("/metrics").toString().replaceFirst("^ws", "http") + "  (Prometheus, admin listener)");
+        }
         if (files != null) {
             StringBuilder q = new StringBuilder();
             demoQuery.forEach((k, v) -> q.append(q.length() == 0 ? "?" : "&").append(k).append('=').append(v));
@@ -219,15 +228,20 @@ public final class ProxyMain {
         return s;
     }
 
-    /** The admin listener: /stats only, loopback by default, no WebSocket routes. */
+    /** The admin listener: /stats and /metrics (Prometheus), loopback by default, no WebSocket routes. */
     private WebSocketServer adminServer() throws Exception {
         String[] hp = hostAndPort(opts.get("admin-listen", "127.0.0.1:0"));
         WebSocketServer s = WebSocketServer.builder().bind(hp[0], Integer.parseInt(hp[1]))
                 .options(TransportOptions.defaults().with(WebSocketOptions.ALLOWED_HOSTS,
                         opts.has("allowed-host") ? String.join(",", opts.all("allowed-host")) : ""))
                 .eventLoopGroup(proxy.eventLoopGroup())
-                .httpHandler((path, query) -> path.equals("/stats")
-                        ? StaticContent.of("application/json", statsJson().getBytes(StandardCharsets.UTF_8)) : null)
+                .httpHandler((path, query) -> {
+                    if (path.equals("/metrics") && metrics != null) {
+                        return metrics.scrape();
+                    }
+                    return path.equals("/stats")
+                            ? StaticContent.of("application/json", statsJson().getBytes(StandardCharsets.UTF_8)) : null;
+                })
                 .build();
         s.start().get(10, TimeUnit.SECONDS);
         return s;

@@ -8,7 +8,11 @@ import java.net.SocketAddress;
  *
  * <p><b>Threading.</b> Events of a session are called on that session's event loop, in order, unless a method says
  * otherwise; events of different sessions come concurrently from different loops. Implementations must be
- * thread-safe, fast, and must not block nor throw (an exception would end the call or session that caused it).
+ * thread-safe, fast, and must not block. They should not throw: an exception is caught, logged (a warning the first
+ * time, then at DEBUG) and otherwise ignored, so the engine and the other listeners go on.
+ *
+ * <p><b>Several listeners.</b> {@link SockbridgeProxy.Builder#listener} may be called more than once (metrics and an
+ * access log, say): every listener hears every event, in the order they were added.
  *
  * <p>Pairs: every {@link #sessionOpened} is followed by one {@link #sessionClosed}; every {@link #callStarted} by one
  * {@link #callEnded} (also when the session ends first: EBADF); every {@link #nativeChannelOpened} by one
@@ -67,5 +71,26 @@ public interface ProxyListener {
 
     /** {@code bytes} arrived for socket {@code fd} from its native channel (one read, or one datagram). */
     default void bytesReceived(SessionInfo session, int fd, long bytes) {
+    }
+
+    /**
+     * The proxy dropped one datagram of socket {@code fd} ({@code -1} when it belongs to no socket it could tell:
+     * a datagram from the client that did not decode). Each drop that {@link ProxyStats#datagramsDropped} counts
+     * is heard here once. {@code reason} is one of:
+     * <ul>
+     *   <li>"filtered": received from a source the socket does not take (not its connected peer, or one the
+     *       policy refuses);</li>
+     *   <li>"no-room": received while the socket's receive buffer was full, or a sendto beyond the session's or
+     *       the proxy's buffer budget (answered ENOBUFS);</li>
+     *   <li>"queue-full": a sendto while the native channel's send queue was full (answered EAGAIN or ENOBUFS);</li>
+     *   <li>"send-failed": a fire-and-forget send (the datagram path, call id 0) that failed, whatever the cause
+     *       (policy, address, no room, closed socket: nobody is there to be told);</li>
+     *   <li>"datagram-path": one the front end dropped ({@link dev.sockbridge.proxy.spi.EngineSession#datagramDropped}):
+     *       a push datagram the client's transport would not carry, one from the client that did not decode or
+     *       was not a fire-and-forget send, or (a websockify UDP bridge) one lost to a socket error.</li>
+     * </ul>
+     * Datagrams lost on the wire are not heard: nobody sees them go.
+     */
+    default void datagramDropped(SessionInfo session, int fd, String reason) {
     }
 }

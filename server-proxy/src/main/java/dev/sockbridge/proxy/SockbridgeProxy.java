@@ -13,6 +13,7 @@ import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.api.transport.Transports;
 import dev.sockbridge.proxy.internal.AdmissionTicket;
 import dev.sockbridge.proxy.internal.GuardedPolicy;
+import dev.sockbridge.proxy.internal.ListenerChain;
 import dev.sockbridge.proxy.internal.ProxyContext;
 import dev.sockbridge.proxy.internal.SessionAdmitter;
 import dev.sockbridge.proxy.internal.ProxySession;
@@ -102,7 +103,7 @@ public final class SockbridgeProxy implements AutoCloseable {
             g = EventLoops.newGroup(b.threads, "sockbridge-proxy");
         }
         guard = new GuardedPolicy(b.policy);
-        ctx = new ProxyContext(g, guard, b.limits, b.proxyLimits, b.listener);
+        ctx = new ProxyContext(g, guard, b.limits, b.proxyLimits, ListenerChain.of(b.listeners));
         if (b.nameServer != null) {
             ctx.resolver.useNameServer(b.nameServer, 3000);
         }
@@ -350,7 +351,7 @@ public final class SockbridgeProxy implements AutoCloseable {
         private boolean policyIsDefault = true;
         private SessionLimits limits = SessionLimits.defaults();
         private ProxyLimits proxyLimits = ProxyLimits.defaults();
-        private ProxyListener listener = ProxyListener.NONE;
+        private final List<ProxyListener> listeners = new ArrayList<>();
         private SessionAuthenticator authenticator = SessionAuthenticator.none();
         private EventLoopGroup group;
         private int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -383,8 +384,13 @@ public final class SockbridgeProxy implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Adds a listener of the proxy's events (metrics, an access log). Each call adds one: every listener added
+         * hears every event, in the order they were added. An exception a listener throws is logged and ignored;
+         * the engine and the other listeners go on (see {@link ProxyListener}). Default: none.
+         */
         public Builder listener(ProxyListener l) {
-            listener = Objects.requireNonNull(l);
+            listeners.add(Objects.requireNonNull(l));
             return this;
         }
 

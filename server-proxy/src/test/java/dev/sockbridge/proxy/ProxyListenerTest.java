@@ -94,6 +94,11 @@ class ProxyListenerTest extends EngineTestBase {
         public void bytesReceived(SessionInfo s, int fd, long bytes) {
             add("received", s, null, fd, bytes, null);
         }
+
+        @Override
+        public void datagramDropped(SessionInfo s, int fd, String reason) {
+            add("dropped", s, null, fd, 0, reason);
+        }
     };
 
     private boolean onProxyLoop() {
@@ -223,6 +228,152 @@ class ProxyListenerTest extends EngineTestBase {
         await("sessionRefused", e -> e.kind.equals("refused") && e.text.equals("auth"));
         assertEquals(List.of(), of("opened"));
         assertEquals(1, proxy.stats().sessionsRefused());
+    }
+
+    /** A listener that throws from every event, as a broken metrics or log binding might. */
+    static final class Throwing implements ProxyListener {
+        final java.util.concurrent.atomic.AtomicInteger thrown = new java.util.concurrent.atomic.AtomicInteger();
+
+        private void boom() {
+            thrown.incrementAndGet();
+            throw new IllegalStateException("listener bug");
+        }
+
+        @Override
+        public void sessionOpened(SessionInfo s) {
+            boom();
+        }
+
+        @Override
+        public void sessionClosed(SessionInfo s, int code, String reason) {
+            boom();
+        }
+
+        @Override
+        public void callStarted(SessionInfo s, String call, int fd) {
+            boom();
+        }
+
+        @Override
+        public void callEnded(SessionInfo s, String call, int fd, int error) {
+            boom();
+        }
+
+        @Override
+        public void nativeChannelOpened(SessionInfo s, String kind) {
+            boom();
+        }
+
+        @Override
+        public void nativeChannelClosed(SessionInfo s, String kind) {
+            boom();
+        }
+
+        @Override
+        public void bytesSent(SessionInfo s, int fd, long bytes) {
+            boom();
+        }
+
+        @Override
+        public void bytesReceived(SessionInfo s, int fd, long bytes) {
+            boom();
+        }
+    }
+
+    @Test
+    void listenersAddedOneByOneAllHearEveryEventInOrderAndOneThatThrowsBreaksNothing() throws Exception {
+        // a second listener that tags what it hears, to check the order within each event
+        ConcurrentLinkedQueue<String> order = new ConcurrentLinkedQueue<>();
+        ProxyListener second = new ProxyListener() {
+            @Override
+            public void callStarted(SessionInfo s, String call, int fd) {
+                order.add("second started " + call);
+            }
+
+            @Override
+            public void callEnded(SessionInfo s, String call, int fd, int error) {
+                order.add("second ended " + call);
+            }
+        };
+        ProxyListener first = new ProxyListener() {
+            @Override
+            public void callStarted(SessionInfo s, String call, int fd) {
+                order.add("first started " + call);
+            }
+
+            @Override
+            public void callEnded(SessionInfo s, String call, int fd, int error) {
+                order.add("first ended " + call);
+            }
+        };
+        Throwing throwing = new Throwing();
+        startProxy(SockbridgeProxy.builder().listener(throwing).listener(first).listener(recorder).listener(second));
+        echo = EchoServer.start();
+        try (RawSession s = RawSession.open(uri)) {
+            int fd = s.value(new Request.Socket(s.nextId(), AF_INET, SOCK_STREAM, 0));
+            s.ok(new Request.Connect(s.nextId(), fd, echo.tcpAddress()));
+            byte[] hello = "past a broken listener".getBytes(StandardCharsets.US_ASCII);
+            assertEquals(hello.length, s.value(new Request.Send(s.nextId(), fd, 0, Unpooled.wrappedBuffer(hello))));
+            long got = 0;
+            for (int i = 0; i < 20 && got < hello.length; i++) {
+                Reply.Data d = assertInstanceOf(Reply.Data.class, s.call(new Request.Recv(s.nextId(), fd, 1024, 0)));
+                got += d.data().readableBytes();
+                Message.release(d);
+            }
+            assertEquals(hello.length, got, "the echo came back though a listener throws from every event");
+            s.ok(new Request.Close(s.nextId(), fd));
+        }
+        await("sessionClosed", e -> e.kind.equals("closed"));
+        await("nativeChannelClosed", e -> e.kind.equals("native-closed"));
+
+        // the listener after the throwing one heard the whole session
+        assertEquals(1, of("opened").size());
+        assertEquals(List.of("tcp"), of("native-opened").stream().map(Ev::call).collect(Collectors.toList()));
+        assertEquals(of("started").size(), of("ended").size());
+        assertEquals(List.of("socket", "connect", "send", "recv", "close"),
+                collapseRecvs(of("started").stream().map(Ev::call).collect(Collectors.toList())));
+        assertTrue(throwing.thrown.get() >= 12, "the broken listener was called (and threw) each time: " + throwing.thrown);
+
+        // the two tagging listeners heard the same calls, the first one before the second each time
+        List<String> firsts = order.stream().filter(o -> o.startsWith("first ")).map(o -> o.substring(6))
+                .collect(Collectors.toList());
+        List<String> seconds = order.stream().filter(o -> o.startsWith("second ")).map(o -> o.substring(7))
+                .collect(Collectors.toList());
+        assertEquals(firsts, seconds);
+        assertEquals(2 * of("started").size(), firsts.size());
+        List<String> all = List.copyOf(order);
+        for (int i = 0; i < all.size(); i += 2) {
+            assertEquals("first " + all.get(i + 1).substring(7), all.get(i), "order at " + i + ": " + all);
+        }
+    }
+
+    @Test
+    void droppedDatagramsAreHeardWithTheirSocketAndReasonAsTheStatsCountThem() throws Exception {
+        startProxy(SockbridgeProxy.builder().listener(recorder));
+        try (RawSession s = RawSession.open(uri);
+             java.net.DatagramSocket peer = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress());
+             java.net.DatagramSocket stranger = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            int fd = s.value(new Request.Socket(s.nextId(), AF_INET, dev.sockbridge.api.Posix.SOCK_DGRAM, 0));
+            s.ok(new Request.Bind(s.nextId(), fd, new InetSocketAddress("127.0.0.1", 0)));
+            s.ok(new Request.Connect(s.nextId(), fd, (InetSocketAddress) peer.getLocalSocketAddress()));
+            InetSocketAddress local = ((Reply.Address) s.call(new Request.GetSockName(s.nextId(), fd))).address();
+            // a connected UDP socket drops what its peer did not send
+            for (int i = 0; i < 3; i++) {
+                stranger.send(new java.net.DatagramPacket(new byte[] {(byte) i}, 1, local));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (of("dropped").size() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            List<Ev> dropped = of("dropped");
+            assertEquals(3, dropped.size(), () -> "heard " + events);
+            for (Ev d : dropped) {
+                assertEquals(fd, d.fd);
+                assertEquals("filtered", d.text);
+                assertTrue(d.onLoop, "heard on the session's loop");
+            }
+            assertEquals(3, proxy.stats().datagramsDropped(), "each drop the stats count is heard once");
+        }
     }
 
     /** The recv loop may take more than one recv; the test cares that recvs came between send and the second socket. */

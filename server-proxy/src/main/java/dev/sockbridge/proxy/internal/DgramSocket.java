@@ -255,7 +255,7 @@ final class DgramSocket extends ProxySocket {
             data.release();
             if (!call.fireAndForget()) {
                 datagramsDropped++;
-                session.ctx.datagramsDropped.increment();
+                session.ctx.countDatagramDropped(session.info, fd, "no-room");
             }
             sendFailed(call, Errno.ENOBUFS, session.bufferFullReason(n));
             return;
@@ -288,7 +288,7 @@ final class DgramSocket extends ProxySocket {
                     drop.run();
                     if (!call.fireAndForget()) {
                         datagramsDropped++;
-                        session.ctx.datagramsDropped.increment();
+                        session.ctx.countDatagramDropped(session.info, fd, "queue-full");
                     }
                     sendFailed(call, nonBlocking || (flags & Posix.MSG_DONTWAIT) != 0 ? Errno.EAGAIN : Errno.ENOBUFS,
                             "send queue full");
@@ -316,11 +316,12 @@ final class DgramSocket extends ProxySocket {
                 p.release();
                 return;
             }
-            if ((peer != null && !peer.equals(from))
-                    || !session.policy().checkConnect(session.info, from, true).allowed()
-                    || !hasRoom()) {
+            String drop = (peer != null && !peer.equals(from))
+                    || !session.policy().checkConnect(session.info, from, true).allowed() ? "filtered"
+                    : !hasRoom() ? "no-room" : null;
+            if (drop != null) {
                 datagramsDropped++;
-                session.ctx.datagramsDropped.increment();
+                session.ctx.countDatagramDropped(session.info, fd, drop);
                 p.release();
                 return;
             }

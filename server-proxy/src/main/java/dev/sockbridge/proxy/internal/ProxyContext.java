@@ -168,8 +168,10 @@ public final class ProxyContext {
         listener.sessionRefused(remote, transport, reason);
     }
 
-    public void countDatagramDropped() {
+    /** One datagram of socket {@code fd} was dropped; counted and told to the listener (reasons: {@link ProxyListener#datagramDropped}). */
+    public void countDatagramDropped(SessionInfo info, int fd, String reason) {
         datagramsDropped.increment();
+        listener.datagramDropped(info, fd, reason);
     }
 
     /** Counts a native channel from open to close, so a leak shows in the stats. */

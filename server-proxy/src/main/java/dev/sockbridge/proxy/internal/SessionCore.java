@@ -274,7 +274,7 @@ public final class SessionCore implements EngineSession {
         if (c.fireAndForget()) {
             // the datagram path: nobody to answer, but a failure is a dropped datagram
             if (error != 0) {
-                ctx.datagramsDropped.increment();
+                ctx.countDatagramDropped(info, c.fd, "send-failed");
             }
             Result.release(r);
             return;
@@ -331,7 +331,7 @@ public final class SessionCore implements EngineSession {
         if (s != null) {
             s.datagramsDropped++;
         }
-        ctx.datagramsDropped.increment();
+        ctx.countDatagramDropped(info, fd, "datagram-path");
     }
 
     @Override
