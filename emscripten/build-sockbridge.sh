@@ -73,5 +73,11 @@ if [ -d "$P" ]; then
   if [ "$TARGET" != web ] && [ -f "$P/nonblocking.c" ]; then
     build sb_nonblocking_pthread "$P/nonblocking.c" "${SB[@]/-sENVIRONMENT=node/-sENVIRONMENT=node,worker}" -pthread -sPROXY_TO_PTHREAD -sPTHREAD_POOL_SIZE=2
   fi
+  # blocking calls in pthreads (no ASYNCIFY): main() on the main thread starting a network thread,
+  # and the same with main() itself in a pthread (PROXY_TO_PTHREAD)
+  if [ "$TARGET" != web ] && [ -f "$P/threads.c" ]; then
+    build sb_threads "$P/threads.c" "${SB[@]/-sENVIRONMENT=node/-sENVIRONMENT=node,worker}" -pthread -sPTHREAD_POOL_SIZE=4
+    build sb_threads_proxied "$P/threads.c" "${SB[@]/-sENVIRONMENT=node/-sENVIRONMENT=node,worker}" -pthread -sPROXY_TO_PTHREAD -sPTHREAD_POOL_SIZE=4
+  fi
 fi
 echo "build-sockbridge.sh: $built built, $skipped up to date, output in $OUT"

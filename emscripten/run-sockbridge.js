@@ -97,6 +97,9 @@ const PROGRAMS = [
   { name: 'sb_blocking', args: (c) => [c.ports.tcp, c.closedPort, c.listenPort2], server2: true, check: ownCheck },
   { name: 'sb_backpressure', args: (c) => [c.sourcePort], check: ownCheck },
   { name: 'sb_nonblocking_pthread', args: (c) => [c.ports.tcp, c.closedPort, c.listenPort], server: true, check: ownCheck, nodeOnly: true },
+  // blocking calls in pthreads, main() on the main thread and with PROXY_TO_PTHREAD
+  { name: 'sb_threads', args: (c) => [c.ports.tcp, c.ports.udp, c.closedPort, c.listenPort], server: true, check: ownCheck, nodeOnly: true, udp: true },
+  { name: 'sb_threads_proxied', args: (c) => [c.ports.tcp, c.ports.udp, c.closedPort, c.listenPort], server: true, check: ownCheck, nodeOnly: true, udp: true },
 ];
 
 // The web root the proxy serves in --browser mode: links to the client, cbor-x, the page, the programs.
