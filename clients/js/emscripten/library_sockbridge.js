@@ -52,6 +52,8 @@ var SockbridgeLibrary = {
 #if USE_PTHREADS
       // one session, on the main thread: pthreads' socket calls are proxied there (__proxy: 'sync')
       if (ENVIRONMENT_IS_PTHREAD) return;
+      // known before any change, which may come after the runtime has exited (the session's end)
+      addOnInit(function() { SOCKBRIDGE.wakeWord = _sockbridge_wake_word() >> 2; });
 #endif
       var cfg = Module['sockbridge'];
       Module['SOCKBRIDGE'] = SOCKBRIDGE;
@@ -166,7 +168,8 @@ var SockbridgeLibrary = {
     // Pthreads that wait in a blocking call sleep on one word of the shared heap (in
     // sockbridge_socket.c); every change bumps it and wakes them to ask again.
     wake: function() {
-      var word = SOCKBRIDGE.wakeWord || (SOCKBRIDGE.wakeWord = _sockbridge_wake_word() >> 2);
+      var word = SOCKBRIDGE.wakeWord;
+      if (!word) return;
       Atomics.add(HEAP32, word, 1);
       Atomics.notify(HEAP32, word);
     },
