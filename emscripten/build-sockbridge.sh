@@ -81,5 +81,9 @@ if [ -d "$P" ]; then
     build sb_threads "$P/threads.c" "${TSB[@]}" -pthread -sPTHREAD_POOL_SIZE=4
     build sb_threads_proxied "$P/threads.c" "${TSB[@]}" -pthread -sPROXY_TO_PTHREAD -sPTHREAD_POOL_SIZE=4
   fi
+  # the ASYNCIFY program in a pthread build: its main-thread calls still sleep through ASYNCIFY
+  if [ "$TARGET" != web ] && [ -f "$P/blocking.c" ]; then
+    build sb_blocking_pthread_build "$P/blocking.c" "${SB[@]/-sENVIRONMENT=node/-sENVIRONMENT=node,worker}" "${ASYNC[@]}" -pthread -sPTHREAD_POOL_SIZE=1
+  fi
 fi
 echo "build-sockbridge.sh: $built built, $skipped up to date, output in $OUT"

@@ -100,6 +100,7 @@ const PROGRAMS = [
   // blocking calls in pthreads, main() on the main thread and with PROXY_TO_PTHREAD
   // (in the browser on a page made cross-origin isolated by sockbridge/web/coi-sw.js)
   { name: 'sb_threads', args: (c) => [c.ports.tcp, c.ports.udp, c.closedPort, c.listenPort], server: true, check: ownCheck, udp: true, page: { coi: 1 } },
+  { name: 'sb_blocking_pthread_build', args: (c) => [c.ports.tcp, c.closedPort, c.listenPort2], server2: true, check: ownCheck, nodeOnly: true },
   { name: 'sb_threads_proxied', args: (c) => [c.ports.tcp, c.ports.udp, c.closedPort, c.listenPort], server: true, check: ownCheck, udp: true, page: { coi: 1 } },
 ];
 
