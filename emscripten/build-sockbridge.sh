@@ -73,5 +73,17 @@ if [ -d "$P" ]; then
   if [ "$TARGET" != web ] && [ -f "$P/nonblocking.c" ]; then
     build sb_nonblocking_pthread "$P/nonblocking.c" "${SB[@]/-sENVIRONMENT=node/-sENVIRONMENT=node,worker}" -pthread -sPROXY_TO_PTHREAD -sPTHREAD_POOL_SIZE=2
   fi
+  # blocking calls in pthreads (no ASYNCIFY): main() on the main thread starting a network thread,
+  # and the same with main() itself in a pthread (PROXY_TO_PTHREAD); a page runs them cross-origin
+  # isolated (sockbridge/web/coi-sw.js)
+  if [ -f "$P/threads.c" ]; then
+    TSB=("${SB[@]/#-sENVIRONMENT=*/-sENVIRONMENT=$TARGET,worker}")
+    build sb_threads "$P/threads.c" "${TSB[@]}" -pthread -sPTHREAD_POOL_SIZE=4
+    build sb_threads_proxied "$P/threads.c" "${TSB[@]}" -pthread -sPROXY_TO_PTHREAD -sPTHREAD_POOL_SIZE=4
+  fi
+  # the ASYNCIFY program in a pthread build: its main-thread calls still sleep through ASYNCIFY
+  if [ "$TARGET" != web ] && [ -f "$P/blocking.c" ]; then
+    build sb_blocking_pthread_build "$P/blocking.c" "${SB[@]/-sENVIRONMENT=node/-sENVIRONMENT=node,worker}" "${ASYNC[@]}" -pthread -sPTHREAD_POOL_SIZE=1
+  fi
 fi
 echo "build-sockbridge.sh: $built built, $skipped up to date, output in $OUT"

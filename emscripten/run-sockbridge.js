@@ -97,6 +97,11 @@ const PROGRAMS = [
   { name: 'sb_blocking', args: (c) => [c.ports.tcp, c.closedPort, c.listenPort2], server2: true, check: ownCheck },
   { name: 'sb_backpressure', args: (c) => [c.sourcePort], check: ownCheck },
   { name: 'sb_nonblocking_pthread', args: (c) => [c.ports.tcp, c.closedPort, c.listenPort], server: true, check: ownCheck, nodeOnly: true },
+  // blocking calls in pthreads, main() on the main thread and with PROXY_TO_PTHREAD
+  // (in the browser on a page made cross-origin isolated by sockbridge/web/coi-sw.js)
+  { name: 'sb_threads', args: (c) => [c.ports.tcp, c.ports.udp, c.closedPort, c.listenPort], server: true, check: ownCheck, udp: true, page: { coi: 1 } },
+  { name: 'sb_blocking_pthread_build', args: (c) => [c.ports.tcp, c.closedPort, c.listenPort2], server2: true, check: ownCheck, nodeOnly: true },
+  { name: 'sb_threads_proxied', args: (c) => [c.ports.tcp, c.ports.udp, c.closedPort, c.listenPort], server: true, check: ownCheck, udp: true, page: { coi: 1 } },
 ];
 
 // The web root the proxy serves in --browser mode: links to the client, cbor-x, the page, the programs.
@@ -107,7 +112,7 @@ function webRoot(opts) {
   for (const f of fs.readdirSync(path.join(js, 'src'))) link(path.join(js, 'src', f), path.join(root, 'src', f));
   const cbor = path.join(js, 'node_modules', 'cbor-x');
   for (const f of fs.readdirSync(cbor)) if (f.endsWith('.js')) link(path.join(cbor, f), path.join(root, 'node_modules', 'cbor-x', f));
-  for (const f of ['page.html', 'page.js']) link(path.join(__dirname, 'sockbridge', 'web', f), path.join(root, f));
+  for (const f of ['page.html', 'page.js', 'coi-sw.js']) link(path.join(__dirname, 'sockbridge', 'web', f), path.join(root, f));
   for (const f of fs.readdirSync(opts.buildDir)) if (/\.(js|wasm)$/.test(f)) link(path.join(opts.buildDir, f), path.join(root, f));
   return root;
 }

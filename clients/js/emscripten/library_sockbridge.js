@@ -35,6 +35,13 @@ var SockbridgeLibrary = {
     // UDP datagrams queued in the program before the socket exists on the proxy, and unread ones
     // kept per socket (beyond that they are dropped, as a full receive buffer would).
     MAX_QUEUED_DATAGRAMS: 1024,
+    // the answer a pthread's call gets from the main thread when it would block (not an errno)
+    BLOCKED: -100000,
+    // 0: a call made on the main thread; 1: a pthread's call, proxied here, which may answer
+    // BLOCKED; 2: a pthread's last try after its timeout, answered as a non-blocking call would be
+    threadMode: 0,
+    wakeWord: 0,
+    lookups: {},
     session: null,
     sessionError: null,
     ready: null,
@@ -45,6 +52,8 @@ var SockbridgeLibrary = {
 #if USE_PTHREADS
       // one session, on the main thread: pthreads' socket calls are proxied there (__proxy: 'sync')
       if (ENVIRONMENT_IS_PTHREAD) return;
+      // known before any change, which may come after the runtime has exited (the session's end)
+      addOnInit(function() { SOCKBRIDGE.wakeWord = _sockbridge_wake_word() >> 2; });
 #endif
       var cfg = Module['sockbridge'];
       Module['SOCKBRIDGE'] = SOCKBRIDGE;
@@ -139,9 +148,86 @@ var SockbridgeLibrary = {
       }
       var w = SOCKBRIDGE.waiters;
       SOCKBRIDGE.waiters = [];
-      for (var i = 0; i < w.length; i++) {
-        if (!w[i].done && !w[i].check()) SOCKBRIDGE.waiters.push(w[i]);
+      // the main thread's sleeping calls decide as main-thread calls, even when a pthread's call
+      // (shutdown, close) caused the change
+      var mode = SOCKBRIDGE.threadMode;
+      SOCKBRIDGE.threadMode = 0;
+      try {
+        for (var i = 0; i < w.length; i++) {
+          if (!w[i].done && !w[i].check()) SOCKBRIDGE.waiters.push(w[i]);
+        }
+      } finally {
+        SOCKBRIDGE.threadMode = mode;
       }
+#if USE_PTHREADS
+      SOCKBRIDGE.wake();
+#endif
+    },
+
+#if USE_PTHREADS
+    // Pthreads that wait in a blocking call sleep on one word of the shared heap (in
+    // sockbridge_socket.c); every change bumps it and wakes them to ask again.
+    wake: function() {
+      var word = SOCKBRIDGE.wakeWord;
+      if (!word) return;
+      Atomics.add(HEAP32, word, 1);
+      Atomics.notify(HEAP32, word);
+    },
+
+    // In a pthread: asks the main thread (call(1), proxied, never sleeps there); while the answer
+    // is BLOCKED, waits on the wake word until something changes or timeoutMs (a number, or a
+    // function asked once, when the call first blocks; < 0: no limit) pass, then asks again
+    // (retry(1) if given: a connect that is under way is not started again). At the timeout the
+    // last try, (retry || call)(2), answers as a non-blocking call would (EAGAIN, poll's 0).
+    // Atomics.wait has no EINTR: the wait simply resumes until the deadline.
+    blockInThread: function(call, timeoutMs, retry) {
+      var word = SOCKBRIDGE.wakeWord || (SOCKBRIDGE.wakeWord = _sockbridge_wake_word() >> 2);
+      var next = call;
+      var deadline = null;
+      for (;;) {
+        // read before asking: a change after the answer makes the wait below return at once
+        var seen = Atomics.load(HEAP32, word);
+        var r = next(1);
+        if (r !== SOCKBRIDGE.BLOCKED) return r;
+        next = retry || call;
+        if (deadline === null) {
+          var t = typeof timeoutMs == 'function' ? timeoutMs() : timeoutMs;
+          deadline = t < 0 ? Infinity : performance.now() + t;
+        }
+        var left = deadline - performance.now();
+        if (left <= 0) return next(2);
+        Atomics.wait(HEAP32, word, seen, left === Infinity ? Infinity : left);
+      }
+    },
+
+    // a socket's SO_RCVTIMEO ('rcvTimeo') or SO_SNDTIMEO, asked of the main thread
+    timeoOf: function(fd, which) {
+      return function() { return _sockbridge_timeo(fd, which === 'rcvTimeo' ? 0 : 1); };
+    },
+#endif
+
+    timevalMs: function(tv) {
+      return {{{ makeGetValue('tv', C_STRUCTS.timeval.tv_sec, 'i32') }}} * 1000 + Math.floor({{{ makeGetValue('tv', C_STRUCTS.timeval.tv_usec, 'i32') }}} / 1000);
+    },
+
+    // runs fn() as a call in threadMode mode (see threadMode)
+    inMode: function(mode, fn) {
+      if (!mode) return fn();
+      var was = SOCKBRIDGE.threadMode;
+      SOCKBRIDGE.threadMode = mode;
+      try {
+        return fn();
+      } finally {
+        SOCKBRIDGE.threadMode = was;
+      }
+    },
+
+    // what a call that would block answers in thread mode (BLOCKED, or its non-blocking answer on the
+    // last try), or undefined on the main thread
+    threadAnswer: function(nonBlockingAnswer) {
+      if (SOCKBRIDGE.threadMode === 1) return SOCKBRIDGE.BLOCKED;
+      if (SOCKBRIDGE.threadMode === 2) return nonBlockingAnswer;
+      return undefined;
     },
 
     // Calls check() on every change until it returns true, or onTimeout after timeoutMs (< 0: never).
@@ -167,10 +253,13 @@ var SockbridgeLibrary = {
     },
 
     isNonBlocking: function(sock, flags) {
+      var nb = !sock || !!(sock.stream.flags & {{{ cDefine('O_NONBLOCK') }}}) || !!(flags & 0x40 /* MSG_DONTWAIT */);
+      // a pthread can always wait (blockInThread)
+      if (SOCKBRIDGE.threadMode) return nb;
 #if ASYNCIFY
-      return !sock || !!(sock.stream.flags & {{{ cDefine('O_NONBLOCK') }}}) || !!(flags & 0x40 /* MSG_DONTWAIT */);
+      return nb;
 #else
-      // without ASYNCIFY nothing can wait: every socket behaves as SOCKFS's, non-blocking
+      // without ASYNCIFY the main thread cannot wait: every socket behaves as SOCKFS's, non-blocking
       return true;
 #endif
     },
@@ -179,10 +268,11 @@ var SockbridgeLibrary = {
     // blocking socket of an ASYNCIFY build, sleeps until a change makes it succeed, or the timeout.
     run: function(sock, flags, attempt, timeoutMs) {
 #if ASYNCIFY
-      if (Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
+      if (!SOCKBRIDGE.threadMode && Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
 #endif
       var r = SOCKBRIDGE.attempt(attempt);
       if (r !== -{{{ cDefine('EAGAIN') }}} || SOCKBRIDGE.isNonBlocking(sock, flags)) return r;
+      if (SOCKBRIDGE.threadMode) return SOCKBRIDGE.threadAnswer(r);
 #if ASYNCIFY
       return Asyncify.handleSleep(function(wakeUp) {
         SOCKBRIDGE.waitFor(function() {
@@ -209,11 +299,17 @@ var SockbridgeLibrary = {
     // bind, connect and listen: start()'s answer (0 or -errno), or, in an ASYNCIFY build where
     // sleeper(socket, answer) gives a function(wakeUp), what that wakes the program with (the
     // proxy's answer, a blocking connect's end)
-    startThenSleep: function(fd, start, sleeper) {
+    startThenSleep: function(fd, start, sleeper, threadWait) {
 #if ASYNCIFY
-      if (Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
+      if (!SOCKBRIDGE.threadMode && Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
 #endif
       var r = start();
+      // a pthread waits for the same thing through blockInThread (threadWait(socket, answer) says
+      // whether there is something to wait for)
+      if (SOCKBRIDGE.threadMode) {
+        var sock = SOCKFS.getSocket(fd);
+        return sock && sock.sb && threadWait(sock, r) ? SOCKBRIDGE.threadAnswer(r) : r;
+      }
 #if ASYNCIFY
       var sleep = sleeper(SOCKFS.getSocket(fd), r);
       if (sleep) return Asyncify.handleSleep(sleep);
@@ -449,9 +545,13 @@ var SockbridgeLibrary = {
         if (a && a.port) {
           sock.saddr = a.host;
           sock.sport = a.port;
-          SOCKBRIDGE.changed(sock);
         }
-      }, function() {});
+        sock.sb.localKnown = true;
+        SOCKBRIDGE.changed(sock);
+      }, function() {
+        sock.sb.localKnown = true;
+        SOCKBRIDGE.changed(sock);
+      });
     },
 
     udpSend: function(sock, data, to) {
@@ -768,10 +868,36 @@ var SockbridgeLibrary = {
     return -{{{ cDefine('EOPNOTSUPP') }}};
   },
 
-  __syscall_bind__deps: ['$SOCKBRIDGE'],
-  __syscall_bind__proxy: 'sync',
+  // The calls that may block come in two parts: __syscall_X runs on the calling thread (in a
+  // pthread it waits there, blockInThread), sockbridge_X(mode, ...) runs on the main thread, where
+  // the session is, and answers one try (pthreads' tries are proxied to it). __proxy: false undoes
+  // the proxying that library_syscall.js gives every syscall.
+  __syscall_bind__deps: ['$SOCKBRIDGE', 'sockbridge_bind', 'sockbridge_bind_wait'],
+  __syscall_bind__proxy: false,
   __syscall_bind: function(fd, addr, addrlen) {
-    return SOCKBRIDGE.startThenSleep(fd, function() {
+#if USE_PTHREADS
+    if (ENVIRONMENT_IS_PTHREAD) {
+      return SOCKBRIDGE.blockInThread(function(mode) { return _sockbridge_bind(mode, fd, addr, addrlen); }, -1,
+        function(mode) { return _sockbridge_bind_wait(mode, fd); });
+    }
+#endif
+    return _sockbridge_bind(0, fd, addr, addrlen);
+  },
+  // a pthread's UDP bind, waiting for the proxy's answer: 0 once open and its port is known
+  sockbridge_bind_wait__deps: ['$SOCKBRIDGE'],
+  sockbridge_bind_wait__proxy: 'sync',
+  sockbridge_bind_wait: function(mode, fd) {
+    var sock = SOCKFS.getSocket(fd);
+    if (!sock || !sock.sb) return -{{{ cDefine('EBADF') }}};
+    var sb = sock.sb;
+    if (sb.bindError) return -sb.bindError;
+    if (sb.udp && (sock.sport || sb.localKnown) || mode === 2 || sb.state === 'closed') return 0;
+    return SOCKBRIDGE.BLOCKED;
+  },
+  sockbridge_bind__deps: ['$SOCKBRIDGE'],
+  sockbridge_bind__proxy: 'sync',
+  sockbridge_bind: function(mode, fd, addr, addrlen) {
+    return SOCKBRIDGE.inMode(mode, function() { return SOCKBRIDGE.startThenSleep(fd, function() {
       return SOCKBRIDGE.toAddress(fd, addr, addrlen, 'bind');
     }, function(sock, r) {
       // a UDP bind happens on the proxy now: wait for its answer (EADDRINUSE, EACCES, the port)
@@ -784,13 +910,41 @@ var SockbridgeLibrary = {
           else done();
         });
       };
-    });
+    }, function(sock, r) {
+      return r === 0 && sock.type === {{{ cDefine('SOCK_DGRAM') }}} && !!sock.sb.udpOpening;
+    }); });
   },
 
-  __syscall_connect__deps: ['$SOCKBRIDGE'],
-  __syscall_connect__proxy: 'sync',
+  __syscall_connect__deps: ['$SOCKBRIDGE', 'sockbridge_connect', 'sockbridge_connect_wait', 'sockbridge_timeo'],
+  __syscall_connect__proxy: false,
   __syscall_connect: function(fd, addr, addrlen) {
-    return SOCKBRIDGE.startThenSleep(fd, function() {
+#if USE_PTHREADS
+    // as Linux: SO_SNDTIMEO limits a blocking connect (then EINPROGRESS; it goes on in the background)
+    if (ENVIRONMENT_IS_PTHREAD) {
+      return SOCKBRIDGE.blockInThread(function(mode) { return _sockbridge_connect(mode, fd, addr, addrlen); },
+        SOCKBRIDGE.timeoOf(fd, 'sndTimeo'), function(mode) { return _sockbridge_connect_wait(mode, fd); });
+    }
+#endif
+    return _sockbridge_connect(0, fd, addr, addrlen);
+  },
+  // a pthread's blocking connect, once started: 0 when connected, its error when it failed
+  sockbridge_connect_wait__deps: ['$SOCKBRIDGE'],
+  sockbridge_connect_wait__proxy: 'sync',
+  sockbridge_connect_wait: function(mode, fd) {
+    var sock = SOCKFS.getSocket(fd);
+    if (!sock || !sock.sb) return -{{{ cDefine('EBADF') }}};
+    switch (sock.sb.state) {
+      case 'connecting': return mode === 2 ? -{{{ cDefine('EINPROGRESS') }}} : SOCKBRIDGE.BLOCKED;
+      case 'connected': return 0;
+      case 'failed': return -SOCKBRIDGE.connectError(sock);
+      case 'closed': return -{{{ cDefine('EBADF') }}};
+    }
+    return -{{{ cDefine('ECONNABORTED') }}};
+  },
+  sockbridge_connect__deps: ['$SOCKBRIDGE'],
+  sockbridge_connect__proxy: 'sync',
+  sockbridge_connect: function(mode, fd, addr, addrlen) {
+    return SOCKBRIDGE.inMode(mode, function() { return SOCKBRIDGE.startThenSleep(fd, function() {
       return SOCKBRIDGE.toAddress(fd, addr, addrlen, 'connect');
     }, function(sock, r) {
       if (r !== -{{{ cDefine('EINPROGRESS') }}} || SOCKBRIDGE.isNonBlocking(sock, 0)) return null;
@@ -802,13 +956,36 @@ var SockbridgeLibrary = {
           return true;
         }, -1, function() {});
       };
-    });
+    }, function(sock, r) {
+      return r === -{{{ cDefine('EINPROGRESS') }}} && !SOCKBRIDGE.isNonBlocking(sock, 0);
+    }); });
   },
 
-  __syscall_listen__deps: ['$SOCKBRIDGE'],
-  __syscall_listen__proxy: 'sync',
+  __syscall_listen__deps: ['$SOCKBRIDGE', 'sockbridge_listen', 'sockbridge_listen_wait'],
+  __syscall_listen__proxy: false,
   __syscall_listen: function(fd, backlog) {
-    return SOCKBRIDGE.startThenSleep(fd, function() {
+#if USE_PTHREADS
+    if (ENVIRONMENT_IS_PTHREAD) {
+      return SOCKBRIDGE.blockInThread(function(mode) { return _sockbridge_listen(mode, fd, backlog); }, -1,
+        function(mode) { return _sockbridge_listen_wait(mode, fd); });
+    }
+#endif
+    return _sockbridge_listen(0, fd, backlog);
+  },
+  // a pthread's listen, waiting for the proxy's answer (so getsockname knows the port)
+  sockbridge_listen_wait__deps: ['$SOCKBRIDGE'],
+  sockbridge_listen_wait__proxy: 'sync',
+  sockbridge_listen_wait: function(mode, fd) {
+    var sock = SOCKFS.getSocket(fd);
+    if (!sock || !sock.sb) return -{{{ cDefine('EBADF') }}};
+    var sb = sock.sb;
+    if (sb.state !== 'listening') return -(sb.bindError || {{{ cDefine('EADDRINUSE') }}});
+    return sb.listener || mode === 2 ? 0 : SOCKBRIDGE.BLOCKED;
+  },
+  sockbridge_listen__deps: ['$SOCKBRIDGE'],
+  sockbridge_listen__proxy: 'sync',
+  sockbridge_listen: function(mode, fd, backlog) {
+    return SOCKBRIDGE.inMode(mode, function() { return SOCKBRIDGE.startThenSleep(fd, function() {
       return SOCKBRIDGE.attempt(function() {
         var sock = SOCKBRIDGE.getSocket(fd);
         sock.sock_ops.listen(sock, backlog);
@@ -822,18 +999,40 @@ var SockbridgeLibrary = {
           wakeUp(sock.sb.state === 'listening' ? 0 : -(sock.sb.bindError || {{{ cDefine('EADDRINUSE') }}}));
         });
       };
-    });
+    }, function(sock, r) {
+      return r === 0 && !!sock.sb.listening && !sock.sb.listener;
+    }); });
   },
 
-  __syscall_accept4__deps: ['$SOCKBRIDGE'],
-  __syscall_accept4__proxy: 'sync',
+  __syscall_accept4__deps: ['$SOCKBRIDGE', 'sockbridge_accept4', 'sockbridge_timeo'],
+  __syscall_accept4__proxy: false,
   __syscall_accept4: function(fd, addr, addrlen, flags) {
-    return SOCKBRIDGE.runOn(fd, 0, 'rcvTimeo', function(s) {
+#if USE_PTHREADS
+    if (ENVIRONMENT_IS_PTHREAD) {
+      return SOCKBRIDGE.blockInThread(function(mode) { return _sockbridge_accept4(mode, fd, addr, addrlen, flags); },
+        SOCKBRIDGE.timeoOf(fd, 'rcvTimeo'));
+    }
+#endif
+    return _sockbridge_accept4(0, fd, addr, addrlen, flags);
+  },
+  sockbridge_accept4__deps: ['$SOCKBRIDGE'],
+  sockbridge_accept4__proxy: 'sync',
+  sockbridge_accept4: function(mode, fd, addr, addrlen, flags) {
+    return SOCKBRIDGE.inMode(mode, function() { return SOCKBRIDGE.runOn(fd, 0, 'rcvTimeo', function(s) {
       var ns = s.sock_ops.accept(s);
       if (flags & {{{ cDefine('SOCK_NONBLOCK') }}}) ns.stream.flags |= {{{ cDefine('O_NONBLOCK') }}};
       SOCKBRIDGE.writeAddr(ns, addr, addrlen, ns.daddr, ns.dport);
       return ns.stream.fd;
-    });
+    }); });
+  },
+
+  // SO_RCVTIMEO (which 0) or SO_SNDTIMEO (1) of fd's socket in ms, -1 for none: a pthread's wait limit
+  sockbridge_timeo__deps: ['$SOCKBRIDGE'],
+  sockbridge_timeo__proxy: 'sync',
+  sockbridge_timeo: function(fd, which) {
+    var sock = SOCKFS.getSocket(fd);
+    if (!sock || !sock.sb) return -1;
+    return which ? sock.sb.sndTimeo : sock.sb.rcvTimeo;
   },
 
   __syscall_getsockname__deps: ['$SOCKBRIDGE'],
@@ -888,32 +1087,65 @@ var SockbridgeLibrary = {
     });
   },
 
-  __syscall_sendto__deps: ['$SOCKBRIDGE', '$getSocketAddress'],
-  __syscall_sendto__proxy: 'sync',
+  __syscall_sendto__deps: ['$SOCKBRIDGE', 'sockbridge_sendto', 'sockbridge_timeo'],
+  __syscall_sendto__proxy: false,
   __syscall_sendto: function(fd, message, length, flags, addr, addr_len) {
-    return SOCKBRIDGE.runOn(fd, flags, 'sndTimeo', function(s) {
+#if USE_PTHREADS
+    if (ENVIRONMENT_IS_PTHREAD) {
+      return SOCKBRIDGE.blockInThread(function(mode) { return _sockbridge_sendto(mode, fd, message, length, flags, addr, addr_len); },
+        SOCKBRIDGE.timeoOf(fd, 'sndTimeo'));
+    }
+#endif
+    return _sockbridge_sendto(0, fd, message, length, flags, addr, addr_len);
+  },
+  sockbridge_sendto__deps: ['$SOCKBRIDGE', '$getSocketAddress'],
+  sockbridge_sendto__proxy: 'sync',
+  sockbridge_sendto: function(mode, fd, message, length, flags, addr, addr_len) {
+    return SOCKBRIDGE.inMode(mode, function() { return SOCKBRIDGE.runOn(fd, flags, 'sndTimeo', function(s) {
       var dest = getSocketAddress(addr, addr_len, true);
       return dest ? s.sock_ops.sendmsg(s, HEAPU8, message, length, dest.addr, dest.port)
                   : s.sock_ops.sendmsg(s, HEAPU8, message, length);
-    });
+    }); });
   },
 
-  __syscall_recvfrom__deps: ['$SOCKBRIDGE'],
-  __syscall_recvfrom__proxy: 'sync',
+  __syscall_recvfrom__deps: ['$SOCKBRIDGE', 'sockbridge_recvfrom', 'sockbridge_timeo'],
+  __syscall_recvfrom__proxy: false,
   __syscall_recvfrom: function(fd, buf, len, flags, addr, addrlen) {
-    return SOCKBRIDGE.runOn(fd, flags, 'rcvTimeo', function(s) {
+#if USE_PTHREADS
+    if (ENVIRONMENT_IS_PTHREAD) {
+      return SOCKBRIDGE.blockInThread(function(mode) { return _sockbridge_recvfrom(mode, fd, buf, len, flags, addr, addrlen); },
+        SOCKBRIDGE.timeoOf(fd, 'rcvTimeo'));
+    }
+#endif
+    return _sockbridge_recvfrom(0, fd, buf, len, flags, addr, addrlen);
+  },
+  sockbridge_recvfrom__deps: ['$SOCKBRIDGE'],
+  sockbridge_recvfrom__proxy: 'sync',
+  sockbridge_recvfrom: function(mode, fd, buf, len, flags, addr, addrlen) {
+    return SOCKBRIDGE.inMode(mode, function() { return SOCKBRIDGE.runOn(fd, flags, 'rcvTimeo', function(s) {
       var msg = SOCKBRIDGE.recvWithFlags(s, len, flags);
       if (!msg) return 0;
       if (addr) SOCKBRIDGE.writeAddr(s, addr, addrlen, msg.addr, msg.port);
       HEAPU8.set(msg.buffer, buf);
       return msg.buffer.length;
-    });
+    }); });
   },
 
-  __syscall_sendmsg__deps: ['$SOCKBRIDGE', '$readSockaddr'],
-  __syscall_sendmsg__proxy: 'sync',
+  __syscall_sendmsg__deps: ['$SOCKBRIDGE', 'sockbridge_sendmsg', 'sockbridge_timeo'],
+  __syscall_sendmsg__proxy: false,
   __syscall_sendmsg: function(fd, message, flags) {
-    return SOCKBRIDGE.runOn(fd, flags, 'sndTimeo', function(s) {
+#if USE_PTHREADS
+    if (ENVIRONMENT_IS_PTHREAD) {
+      return SOCKBRIDGE.blockInThread(function(mode) { return _sockbridge_sendmsg(mode, fd, message, flags); },
+        SOCKBRIDGE.timeoOf(fd, 'sndTimeo'));
+    }
+#endif
+    return _sockbridge_sendmsg(0, fd, message, flags);
+  },
+  sockbridge_sendmsg__deps: ['$SOCKBRIDGE', '$readSockaddr'],
+  sockbridge_sendmsg__proxy: 'sync',
+  sockbridge_sendmsg: function(mode, fd, message, flags) {
+    return SOCKBRIDGE.inMode(mode, function() { return SOCKBRIDGE.runOn(fd, flags, 'sndTimeo', function(s) {
       var name = {{{ makeGetValue('message', C_STRUCTS.msghdr.msg_name, '*') }}};
       var namelen = {{{ makeGetValue('message', C_STRUCTS.msghdr.msg_namelen, 'i32') }}};
       var iov = SOCKBRIDGE.iovecs(message);
@@ -931,13 +1163,24 @@ var SockbridgeLibrary = {
         return s.sock_ops.sendmsg(s, view, 0, total, info.addr, info.port);
       }
       return s.sock_ops.sendmsg(s, view, 0, total);
-    });
+    }); });
   },
 
-  __syscall_recvmsg__deps: ['$SOCKBRIDGE'],
-  __syscall_recvmsg__proxy: 'sync',
+  __syscall_recvmsg__deps: ['$SOCKBRIDGE', 'sockbridge_recvmsg', 'sockbridge_timeo'],
+  __syscall_recvmsg__proxy: false,
   __syscall_recvmsg: function(fd, message, flags) {
-    return SOCKBRIDGE.runOn(fd, flags, 'rcvTimeo', function(s) {
+#if USE_PTHREADS
+    if (ENVIRONMENT_IS_PTHREAD) {
+      return SOCKBRIDGE.blockInThread(function(mode) { return _sockbridge_recvmsg(mode, fd, message, flags); },
+        SOCKBRIDGE.timeoOf(fd, 'rcvTimeo'));
+    }
+#endif
+    return _sockbridge_recvmsg(0, fd, message, flags);
+  },
+  sockbridge_recvmsg__deps: ['$SOCKBRIDGE'],
+  sockbridge_recvmsg__proxy: 'sync',
+  sockbridge_recvmsg: function(mode, fd, message, flags) {
+    return SOCKBRIDGE.inMode(mode, function() { return SOCKBRIDGE.runOn(fd, flags, 'rcvTimeo', function(s) {
       var iov = SOCKBRIDGE.iovecs(message);
       var msg = SOCKBRIDGE.recvWithFlags(s, iov.total, flags);
       var mflags = 0;
@@ -960,7 +1203,7 @@ var SockbridgeLibrary = {
       if (msg.truncated) mflags |= 0x20 /* MSG_TRUNC */;
       {{{ makeSetValue('message', C_STRUCTS.msghdr.msg_flags, 'mflags', 'i32') }}};
       return done;
-    });
+    }); });
   },
 
   __syscall_getsockopt__deps: ['$SOCKBRIDGE'],
@@ -1073,11 +1316,21 @@ var SockbridgeLibrary = {
 
   // poll and select: the same readiness as SOCKFS's (stream_ops.poll of every fd); with ASYNCIFY a
   // timeout waits for a socket to change instead of being ignored
-  __syscall_poll__deps: ['$SOCKBRIDGE', '$SYSCALLS'],
-  __syscall_poll__proxy: 'sync',
+  __syscall_poll__deps: ['$SOCKBRIDGE', 'sockbridge_poll'],
+  __syscall_poll__proxy: false,
   __syscall_poll: function(fds, nfds, timeout) {
+#if USE_PTHREADS
+    if (ENVIRONMENT_IS_PTHREAD) {
+      return SOCKBRIDGE.blockInThread(function(mode) { return _sockbridge_poll(mode, fds, nfds, timeout); }, timeout < 0 ? -1 : timeout);
+    }
+#endif
+    return _sockbridge_poll(0, fds, nfds, timeout);
+  },
+  sockbridge_poll__deps: ['$SOCKBRIDGE', '$SYSCALLS'],
+  sockbridge_poll__proxy: 'sync',
+  sockbridge_poll: function(mode, fds, nfds, timeout) {
 #if ASYNCIFY
-    if (Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
+    if (!mode && Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
 #endif
     var scan = function() {
       var nonzero = 0;
@@ -1101,17 +1354,29 @@ var SockbridgeLibrary = {
       return nonzero;
     };
     var n = scan();
+    if (mode) return n === 0 && timeout !== 0 && mode === 1 ? SOCKBRIDGE.BLOCKED : n;
 #if ASYNCIFY
     if (n === 0 && timeout !== 0) return SOCKBRIDGE.sleepScan(scan, timeout < 0 ? -1 : timeout, function(k) { return k; });
 #endif
     return n;
   },
 
-  __syscall__newselect__deps: ['$SOCKBRIDGE', '$SYSCALLS'],
-  __syscall__newselect__proxy: 'sync',
+  __syscall__newselect__deps: ['$SOCKBRIDGE', 'sockbridge_select'],
+  __syscall__newselect__proxy: false,
   __syscall__newselect: function(nfds, readfds, writefds, exceptfds, timeout) {
+#if USE_PTHREADS
+    if (ENVIRONMENT_IS_PTHREAD) {
+      var ms = timeout ? SOCKBRIDGE.timevalMs(timeout) : -1;
+      return SOCKBRIDGE.blockInThread(function(mode) { return _sockbridge_select(mode, nfds, readfds, writefds, exceptfds, timeout); }, ms);
+    }
+#endif
+    return _sockbridge_select(0, nfds, readfds, writefds, exceptfds, timeout);
+  },
+  sockbridge_select__deps: ['$SOCKBRIDGE', '$SYSCALLS'],
+  sockbridge_select__proxy: 'sync',
+  sockbridge_select: function(mode, nfds, readfds, writefds, exceptfds, timeout) {
 #if ASYNCIFY
-    if (Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
+    if (!mode && Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
 #endif
     if (nfds < 0 || nfds > 64) return -{{{ cDefine('EINVAL') }}};
     var get = function(p, i) { return p ? {{{ makeGetValue('p', 'i * 4', 'i32') }}} : 0; };
@@ -1146,28 +1411,40 @@ var SockbridgeLibrary = {
       }
     };
     var n = scan();
+    var ms = timeout ? SOCKBRIDGE.timevalMs(timeout) : -1;
+    // the sets are the pthread's question until its last try: left as they are while it waits
+    if (mode === 1 && n === 0 && ms !== 0) return SOCKBRIDGE.BLOCKED;
 #if ASYNCIFY
-    var ms = -1;
-    if (timeout) {
-      ms = {{{ makeGetValue('timeout', C_STRUCTS.timeval.tv_sec, 'i32') }}} * 1000 + Math.floor({{{ makeGetValue('timeout', C_STRUCTS.timeval.tv_usec, 'i32') }}} / 1000);
-    }
-    if (n === 0 && ms !== 0) return SOCKBRIDGE.sleepScan(scan, ms, function(k) { store(); return k; });
+    if (!mode && n === 0 && ms !== 0) return SOCKBRIDGE.sleepScan(scan, ms, function(k) { store(); return k; });
 #endif
     store();
     return n;
   },
 
-#if ASYNCIFY
+#if ASYNCIFY || USE_PTHREADS
   // Name lookup through the proxy's resolver (and policy): the address it gives is what
-  // Emscripten's own getaddrinfo/gethostbyname then return for that name. Without ASYNCIFY these
-  // stay Emscripten's (a stand-in 172.29.x.y address per name) and the proxy resolves the name when
-  // the program connects or sends to it.
+  // Emscripten's own getaddrinfo/gethostbyname then return for that name. Pthreads wait for it
+  // (blockInThread), the main thread only with ASYNCIFY; without ASYNCIFY the main thread's
+  // lookups stay Emscripten's (a stand-in 172.29.x.y address per name) and the proxy resolves the
+  // name when the program connects or sends to it.
   $SOCKBRIDGE_orig_getaddrinfo: LibraryManager.library.getaddrinfo,
   $SOCKBRIDGE_orig_getaddrinfo__deps: LibraryManager.library.getaddrinfo__deps,
-  getaddrinfo__deps: ['$SOCKBRIDGE', '$SOCKBRIDGE_orig_getaddrinfo'],
-  getaddrinfo__proxy: 'sync',
+  getaddrinfo__deps: ['$SOCKBRIDGE', 'sockbridge_getaddrinfo'],
+  getaddrinfo__proxy: false,
   getaddrinfo: function(node, service, hint, out) {
-    if (Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
+#if USE_PTHREADS
+    if (ENVIRONMENT_IS_PTHREAD) {
+      return SOCKBRIDGE.blockInThread(function(mode) { return _sockbridge_getaddrinfo(mode, node, service, hint, out); }, -1);
+    }
+#endif
+    return _sockbridge_getaddrinfo(0, node, service, hint, out);
+  },
+  sockbridge_getaddrinfo__deps: ['$SOCKBRIDGE', '$SOCKBRIDGE_orig_getaddrinfo'],
+  sockbridge_getaddrinfo__proxy: 'sync',
+  sockbridge_getaddrinfo: function(mode, node, service, hint, out) {
+#if ASYNCIFY
+    if (!mode && Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
+#endif
     var name = node ? UTF8ToString(node) : '';
     var flags = hint ? {{{ makeGetValue('hint', C_STRUCTS.addrinfo.ai_flags, 'i32') }}} : 0;
     var family = hint ? {{{ makeGetValue('hint', C_STRUCTS.addrinfo.ai_family, 'i32') }}} : 0;
@@ -1177,26 +1454,54 @@ var SockbridgeLibrary = {
       }
       return SOCKBRIDGE_orig_getaddrinfo(node, service, hint, out);
     }
+    if (mode) {
+      var r = SOCKBRIDGE.lookupInThread(name, family);
+      return r === SOCKBRIDGE.BLOCKED || r < 0 ? r : SOCKBRIDGE_orig_getaddrinfo(node, service, hint, out);
+    }
+#if ASYNCIFY
     return Asyncify.handleSleep(function(wakeUp) {
       SOCKBRIDGE.resolve(name, family).then(function(r) {
         wakeUp(r < 0 ? r : SOCKBRIDGE_orig_getaddrinfo(node, service, hint, out));
       });
     });
+#else
+    return SOCKBRIDGE_orig_getaddrinfo(node, service, hint, out);
+#endif
   },
   $SOCKBRIDGE_orig_gethostbyname: LibraryManager.library.gethostbyname,
   $SOCKBRIDGE_orig_gethostbyname__deps: LibraryManager.library.gethostbyname__deps,
-  gethostbyname__deps: ['$SOCKBRIDGE', '$SOCKBRIDGE_orig_gethostbyname', '$setErrNo'],
-  gethostbyname__proxy: 'sync',
+  gethostbyname__deps: ['$SOCKBRIDGE', 'sockbridge_gethostbyname'],
+  gethostbyname__proxy: false,
   gethostbyname: function(namep) {
-    if (Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
+#if USE_PTHREADS
+    if (ENVIRONMENT_IS_PTHREAD) {
+      return SOCKBRIDGE.blockInThread(function(mode) { return _sockbridge_gethostbyname(mode, namep); }, -1);
+    }
+#endif
+    return _sockbridge_gethostbyname(0, namep);
+  },
+  sockbridge_gethostbyname__deps: ['$SOCKBRIDGE', '$SOCKBRIDGE_orig_gethostbyname'],
+  sockbridge_gethostbyname__proxy: 'sync',
+  sockbridge_gethostbyname: function(mode, namep) {
+#if ASYNCIFY
+    if (!mode && Asyncify.state === Asyncify.State.Rewinding) return Asyncify.handleSleep(function() {});
+#endif
     var name = UTF8ToString(namep);
     if (inetPton4(name) !== null) return SOCKBRIDGE_orig_gethostbyname(namep);
+    if (mode) {
+      var r = SOCKBRIDGE.lookupInThread(name, {{{ cDefine('AF_INET') }}});
+      // h_errno is not kept by Emscripten; NULL is what callers check
+      return r === SOCKBRIDGE.BLOCKED ? r : r < 0 ? 0 : SOCKBRIDGE_orig_gethostbyname(namep);
+    }
+#if ASYNCIFY
     return Asyncify.handleSleep(function(wakeUp) {
       SOCKBRIDGE.resolve(name, {{{ cDefine('AF_INET') }}}).then(function(r) {
-        // h_errno is not kept by Emscripten; NULL is what callers check
         wakeUp(r < 0 ? 0 : SOCKBRIDGE_orig_gethostbyname(namep));
       });
     });
+#else
+    return SOCKBRIDGE_orig_gethostbyname(namep);
+#endif
   },
 #endif
 };
@@ -1219,6 +1524,24 @@ SockbridgeLibrary.$SOCKBRIDGE.recvWithFlags = function(sock, len, flags) {
   sb.rqBytes = bytes;
   sb.resume = resume;
   return { buffer: out, addr: sock.daddr, port: sock.dport };
+};
+
+// a pthread's name lookup (one try, on the main thread): starts it, BLOCKED while it runs, then its
+// answer (0 or an EAI_* code) to the first try that asks after it ended
+SockbridgeLibrary.$SOCKBRIDGE.lookupInThread = function(name, family) {
+  var key = family + ' ' + name;
+  var l = SOCKBRIDGE.lookups[key];
+  if (!l) {
+    l = SOCKBRIDGE.lookups[key] = { done: false, r: 0 };
+    SOCKBRIDGE.resolve(name, family).then(function(r) {
+      l.done = true;
+      l.r = r;
+      SOCKBRIDGE.changed(null);
+    });
+  }
+  if (!l.done) return SOCKBRIDGE.BLOCKED;
+  if (SOCKBRIDGE.lookups[key] === l) delete SOCKBRIDGE.lookups[key];
+  return l.r;
 };
 
 // name lookups on the proxy: the first address of the wanted family becomes the name's address in

@@ -5,8 +5,18 @@
 // ENOPROTOOPT and ENOSYS for every call) instead of asking JavaScript as it does for the other socket
 // calls, so a JS library cannot reach them. These two definitions take the place of musl's (the
 // linker then never pulls musl's setsockopt.o/shutdown.o) and hand the calls to the backend.
+#include <emscripten.h>
 #include <errno.h>
 #include <sys/socket.h>
+
+// The word of the shared heap that pthreads waiting in a blocking socket call sleep on
+// (Atomics.wait); the main thread bumps it and wakes them on every socket change. Only pthread
+// builds use it.
+static int sockbridge_wake;
+
+EMSCRIPTEN_KEEPALIVE int *sockbridge_wake_word(void) {
+  return &sockbridge_wake;
+}
 
 int sockbridge_setsockopt_js(int fd, int level, int name, const void *value, int len);
 int sockbridge_shutdown_js(int fd, int how);

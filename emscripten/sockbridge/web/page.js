@@ -1,7 +1,8 @@
 // Runs one Emscripten program (?prog=NAME, its argv from ?args=a,b) linked with the Sockbridge backend
 // and says PASS in #result when it exits with ?exit= (default 0) and printed REPORT_RESULT=?report= (if
 // given). ?transport=webtransport insists on WebTransport (no fallback), ?transport=websocket on
-// WebSocket; ?map=PORT=HOST:PORT routes a compiled-in port as the backend's mapAddress hook.
+// WebSocket; ?map=PORT=HOST:PORT routes a compiled-in port as the backend's mapAddress hook; ?coi=1
+// (pthread programs) makes the page cross-origin isolated first (coi-sw.js).
 import * as client from '/src/sockbridge.js';
 
 const q = new URLSearchParams(location.search);
@@ -13,6 +14,17 @@ for (const e of (q.get('map') || '').split(',').filter(Boolean)) {
   const [from, to] = e.split('=');
   const i = to.lastIndexOf(':');
   map[from] = { host: to.slice(0, i), port: Number(to.slice(i + 1)) };
+}
+// ?coi=1 (pthread programs): cross-origin isolation through coi-sw.js, then a reload under it
+if (q.get('coi') && !self.crossOriginIsolated) {
+  const why = 'FAIL the page is not cross-origin isolated';
+  if (!navigator.serviceWorker) { result(`${why}: no service workers`); throw new Error(why); }
+  await navigator.serviceWorker.register('/coi-sw.js', { scope: '/' });
+  await navigator.serviceWorker.ready;
+  if (sessionStorage.getItem('coi-reloaded')) { result(`${why} even under coi-sw.js`); throw new Error(why); }
+  sessionStorage.setItem('coi-reloaded', '1');
+  location.reload();
+  await new Promise(() => {});
 }
 const want = q.get('transport');
 let out = '';

@@ -21,16 +21,22 @@ import org.junit.jupiter.api.Timeout;
  * added; their compiled-in port is routed to the run's server by the backend's mapAddress hook. Our own
  * programs: a 60 Hz UDP game loop counting loss, non-blocking errno values/listen/accept with a native
  * client (also with its main() in a pthread, under node), receive backpressure (16 MiB unread for 1.5 s:
- * what waits in the page stays bounded), and a blocking client built with ASYNCIFY (name lookup on the proxy, blocking connect, send,
- * recv, accept, poll with a timeout, SO_RCVTIMEO). emscripten/build-sockbridge.sh builds them (cached
+ * what waits in the page stays bounded), a blocking client built with ASYNCIFY (name lookup on the proxy, blocking connect, send,
+ * recv, accept, poll with a timeout, SO_RCVTIMEO), and the same blocking calls in pthreads without ASYNCIFY
+ * (sb_threads: main() on the main thread starts a network thread; sb_threads_proxied: -sPROXY_TO_PTHREAD), with select's
+ * timeout, a thread blocked in UDP recvfrom while another sends, and a blocked recv woken by another thread's shutdown;
+ * in Chromium their page is made cross-origin isolated by a service worker (emscripten/sockbridge/web/coi-sw.js). emscripten/build-sockbridge.sh builds them (cached
  * in emscripten/out), emscripten/run-sockbridge.js runs them and checks each one's result.
  */
 @Timeout(900)
 class EmscriptenBackendTest {
 
-    /** Under node also the non-blocking program with its main() in a pthread (a page would need COOP/COEP). */
-    private static final String NODE_PROGRAMS = "13 passed, 0 failed";
-    private static final String BROWSER_PROGRAMS = "12 passed, 0 failed";
+    /**
+     * Under node also the non-blocking program with its main() in a pthread, and the ASYNCIFY program in a
+     * pthread build (both built for node only).
+     */
+    private static final String NODE_PROGRAMS = "16 passed, 0 failed";
+    private static final String BROWSER_PROGRAMS = "14 passed, 0 failed";
 
     /** Under node, over the proxy's WebSocket endpoint. */
     @Test
@@ -41,6 +47,7 @@ class EmscriptenBackendTest {
             String url = p.sockbridgeUri().toString();
             String out = run(em, List.of("node", em.resolve("run-sockbridge.js").toString(), "--url", url, "--timeout", "90"), 600);
             assertTrue(out.contains("PASS sb_upstream_echo_udp") && out.contains("PASS sb_blocking"), out);
+            assertTrue(out.contains("PASS sb_threads ") && out.contains("PASS sb_threads_proxied"), out);
             assertEquals(NODE_PROGRAMS, lastLine(out), out);
         }
     }
@@ -62,6 +69,7 @@ class EmscriptenBackendTest {
         String proxyCmd = "'" + java + "' -Xss512k -cp '" + System.getProperty("java.class.path") + "' " + ProxyMain.class.getName();
         String out = run(em, List.of("node", em.resolve("run-sockbridge.js").toString(), "--browser", "--proxy-cmd", proxyCmd,
                 "--timeout", "90"), 800);
+        assertTrue(out.contains("PASS sb_threads ") && out.contains("PASS sb_threads_proxied"), out);
         assertEquals(BROWSER_PROGRAMS, lastLine(out), out);
     }
 
