@@ -19,7 +19,7 @@ import java.util.stream.Collectors;
 
 /**
  * Runs Sockbridge as a module-path application would: a child JVM with the Sockbridge main artifacts and their
- * Netty and Jackson jars on the module path, and {@link #main} (this class, from the test class path) reporting
+ * Netty, Jackson and SLF4J jars on the module path, and {@link #main} (this class, from the test class path) reporting
  * what it sees there: which providers {@code ServiceLoader} finds (so {@code uses}/{@code provides} are right),
  * which packages each Sockbridge module exports, and whether a frame echoes over each URI given.
  *
@@ -46,7 +46,7 @@ public final class ModulePath {
             boolean sockbridgeMain = Files.isDirectory(p) ? e.endsWith("target" + File.separator + "classes")
                     && Files.exists(p.resolve("module-info.class"))
                     : name.startsWith("sockbridge-") && !name.contains("-tests") && hasModuleInfo(p);
-            if (sockbridgeMain || name.startsWith("netty-") || name.startsWith("jackson-")) {
+            if (sockbridgeMain || name.startsWith("netty-") || name.startsWith("jackson-") || name.startsWith("slf4j-")) {
                 modulePath.add(e);
             } else {
                 // the test classes, test-jars (the probe itself), JUnit, modules that are not modules yet
