@@ -37,4 +37,4 @@ case "$which" in
   hostile) main=dev.sockbridge.benchmarks.HostileLoadBenchmark ;;
   *) echo "unknown benchmark: $which" >&2; exit 2 ;;
 esac
-exec java -Xmx2g -Djava.util.logging.config.file=scripts/logging-quiet.properties -cp "$CP" "$main" "$@"
+exec java -Xmx2g -Djava.util.logging.config.file=scripts/logging-quiet.properties -Dlogback.configurationFile=scripts/logback-quiet.xml -cp "$CP" "$main" "$@"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the Sockbridge proxy in the foreground. Options: scripts/proxy.sh --help
+# Runs the Sockbridge proxy in the foreground, from the deployable jar (built if needed).
+# Options: scripts/proxy.sh --help (also readable from --config FILE)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
-exec java -Xss512k -cp "proxy-app/target/classes:$(cat proxy-app/target/classpath.txt)" dev.sockbridge.app.ProxyMain "$@"
+exec java -Xss512k -jar proxy-app/target/sockbridge-proxy.jar "$@"

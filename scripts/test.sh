@@ -11,7 +11,8 @@ mvn -B -ntp verify "$@"
 echo "test: the JavaScript client (node --test), its end-to-end tests against the runnable proxy"
 bash scripts/build.sh
 log=$(mktemp)
-java -Xss512k -cp "proxy-app/target/classes:$(cat proxy-app/target/classpath.txt)" dev.sockbridge.app.ProxyMain \
+# the deployable jar, as users run it
+java -Xss512k -jar proxy-app/target/sockbridge-proxy.jar \
   --listen 127.0.0.1:0 >"$log" 2>&1 &
 proxy=$!
 trap 'kill "$proxy" 2>/dev/null || true; rm -f "$log"' EXIT

@@ -8,6 +8,7 @@
  * certificate tools ({@code internal.tls}: both transports). They are not for applications and may change.
  */
 module dev.sockbridge.api {
+    requires org.slf4j;
     // in the public signatures: ByteBuf, EventLoop/EventLoopGroup, EventExecutor and Future
     requires transitive io.netty.buffer;
     requires transitive io.netty.common;

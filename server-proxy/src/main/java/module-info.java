@@ -4,6 +4,7 @@
  * front-end SPI through which a wire protocol plugs into the engine). Everything else is implementation.
  */
 module dev.sockbridge.proxy {
+    requires org.slf4j;
     requires transitive dev.sockbridge.api;
     requires io.netty.codec.dns;
     requires io.netty.resolver;

@@ -3,6 +3,7 @@
  * several protocols share one port. Only {@code dev.sockbridge.transport.websocket} is exported.
  */
 module dev.sockbridge.transport.websocket {
+    requires org.slf4j;
     requires transitive dev.sockbridge.api;
     requires io.netty.codec;
     requires io.netty.codec.http;

@@ -4,6 +4,7 @@
  * QUIC library, which the application adds.
  */
 module dev.sockbridge.transport.webtransport {
+    requires org.slf4j;
     requires transitive dev.sockbridge.api;
     requires io.netty.codec;
     requires io.netty.codec.classes.quic;

@@ -42,6 +42,7 @@ public final class ProxyMain {
     private WebSocketServer admin;
     private ProxyAuth auth;
     private PrometheusEndpoint metrics;
+    private AccessLog accessLog;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     ProxyMain(ProxyOptions opts) {
@@ -59,6 +60,13 @@ public final class ProxyMain {
         }
         if (opts.has("help")) {
             System.out.print(ProxyOptions.help());
+            return;
+        }
+        try {
+            LogSetup.apply(opts);
+        } catch (IllegalArgumentException e) {
+            System.err.println("sockbridge: " + e.getMessage());
+            System.exit(2);
             return;
         }
         ProxyMain m = new ProxyMain(opts);
@@ -104,6 +112,11 @@ public final class ProxyMain {
                 .proxyLimits(opts.proxyLimits()).eventLoopGroup(group);
         if (auth != null) {
             pb.authenticator(auth.authenticator);
+        }
+        LogSetup.check(opts);
+        if (opts.get("access-log", "on").equals("on")) {
+            accessLog = new AccessLog();
+            pb.listener(accessLog);
         }
         if (opts.has("name-server")) {
             String[] ns = hostAndPort(opts.get("name-server", null));
@@ -305,12 +318,22 @@ public final class ProxyMain {
         Path dir = null;
         if (opts.has("static")) {
             dir = Path.of(opts.get("static", "."));
+        } else if (StaticFiles.bundledInJar()) {
+            // the deployable jar serves the copy it was built with, wherever it runs
+            return StaticFiles.bundled();
         } else {
+            // from classes (development, tests): the working tree's clients/js, so edits show without a build
             for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
                 if (Files.isDirectory(p.resolve("clients/js/src"))) {
                     dir = p.resolve("clients/js");
                     break;
                 }
+            }
+        }
+        if (dir == null && !opts.has("static")) {
+            StaticFiles bundled = StaticFiles.bundled();
+            if (bundled != null) {
+                return bundled;
             }
         }
         if (dir == null || !Files.isDirectory(dir)) {
@@ -354,6 +377,11 @@ public final class ProxyMain {
     /** The proxy, once started (tests read its counters). */
     SockbridgeProxy proxy() {
         return proxy;
+    }
+
+    /** The access log listener, or null with {@code --access-log off} (tests read what it tracks). */
+    AccessLog accessLog() {
+        return accessLog;
     }
 
     /** {@code path} on the first (plain) WebSocket listener, once started. */

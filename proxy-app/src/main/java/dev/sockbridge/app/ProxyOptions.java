@@ -16,6 +16,8 @@ import java.util.Properties;
 /**
  * The runnable proxy's settings, from flags ({@code --name value}) or a config file of the same
  * names ({@code name=value} lines, repeated keys as comma-separated lists). Flags win over the file.
+ * An option without an argument is {@code true} or {@code false} in the file ({@code --name=false} on the
+ * command line turns off one the file turned on). Every option of {@link #OPTIONS} can be set either way.
  */
 final class ProxyOptions {
     /** name, argument, help: every option, in the order {@code --help} prints them. */
@@ -61,6 +63,10 @@ final class ProxyOptions {
         {"auth-client-pin", "SHA256", "admit TLS clients (wss, QUIC) presenting the certificate with this SHA-256 fingerprint (hex; repeatable); TLS then asks for any client certificate and the authenticator checks pins and --auth-client-ca"},
         {"static", "DIR", "serve this folder at / (default: the bundled browser client and demo page)"},
         {"threads", "N", "event loop threads (default: number of cores)"},
+        {"log-level", "LEVEL", "level of every logger that --log does not name: trace, debug, info (default), warn, error, off"},
+        {"log", "LOGGER=LEVEL", "level of one logger and those below it (repeatable), e.g. dev.sockbridge.proxy=debug, io.netty=warn, sockbridge.access=off"},
+        {"log-format", "text|json", "log lines on stderr as text (default) or as JSON, one object per line, key-value pairs (the access log's) as fields"},
+        {"access-log", "on|off", "one line per session end on the logger sockbridge.access (INFO): client, transport, durationMs, bytes each way, socketsOpened, closeCode, closeReason (default on)"},
         {"demo", "", "also start native TCP and UDP echo servers on 127.0.0.1 for the demo page and demo client; with an HMAC token key on loopback listeners, /demo-token plays the game backend and mints the page a token"},
         {"help", "", "print this help and exit"},
     };
@@ -100,7 +106,10 @@ final class ProxyOptions {
                 p.load(r);
             }
             for (String k : p.stringPropertyNames()) {
-                spec(k);
+                if (spec(k)[1].isEmpty()) {
+                    o.values.put(k, List.of(bool(k, p.getProperty(k).trim())));
+                    continue;
+                }
                 List<String> vs = new ArrayList<>();
                 for (String v : p.getProperty(k).split(",")) {
                     vs.add(v.trim());
@@ -109,7 +118,17 @@ final class ProxyOptions {
             }
         }
         o.values.putAll(flags);
+        // an option without argument set to false is as if it were not given
+        o.values.entrySet().removeIf(e -> spec(e.getKey())[1].isEmpty()
+                && bool(e.getKey(), e.getValue().get(e.getValue().size() - 1)).equals("false"));
         return o;
+    }
+
+    private static String bool(String name, String v) {
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new IllegalArgumentException(name + " takes no argument (true or false in a config file), not '" + v + "'");
+        }
+        return v;
     }
 
     private static String[] spec(String name) {
@@ -199,8 +218,13 @@ final class ProxyOptions {
     static String help() {
         StringBuilder sb = new StringBuilder();
         sb.append("Sockbridge proxy: POSIX socket calls from browsers and WebAssembly, executed on native TCP/UDP.\n\n");
-        sb.append("Usage: scripts/proxy.sh [options]\n\n");
+        sb.append("Usage: java -jar sockbridge-proxy.jar [options]   (or scripts/proxy.sh [options])\n\n");
         sb.append("Safe by default: listens on 127.0.0.1 only, and sessions may reach loopback targets only.\n\n");
+        sb.append("Every option can also come from --config FILE: name=value lines (java.util.Properties: '#' comments,\n"
+                + "'\\' continues a line), the names below without '--'; a repeatable option takes comma-separated values\n"
+                + "(allow=10.0.0.0/8:7777,10.1.0.0/16); an option without argument takes true or false. Flags win over the file.\n"
+                + "Logs go to stderr (Logback; -Dlogback.configurationFile=FILE for your own configuration), the start report\n"
+                + "to stdout.\n\n");
         for (String[] s : OPTIONS) {
             String left = "  --" + s[0] + (s[1].isEmpty() ? "" : " " + s[1]);
             sb.append(left).append(" ".repeat(Math.max(2, 34 - left.length()))).append(s[2]).append('\n');

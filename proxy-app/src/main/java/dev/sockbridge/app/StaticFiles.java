@@ -3,6 +3,11 @@ package dev.sockbridge.app;
 import dev.sockbridge.transport.websocket.HttpHandler;
 import dev.sockbridge.transport.websocket.StaticContent;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -15,6 +20,12 @@ import java.util.stream.Stream;
  * block on the disk). node_modules is skipped except for the packages the browser client imports.
  */
 final class StaticFiles implements HttpHandler {
+    /**
+     * Where the build copies the browser client and demo page (clients/js: src, demo, and the cbor-x modules the
+     * page imports) among the classes, so that the jar carries them (proxy-app/pom.xml).
+     */
+    static final String BUNDLE = "/sockbridge-web";
+    private static final String BUNDLE_MARK = BUNDLE + "/demo/index.html";
     private static final long MAX_BYTES = 32L << 20;
     private final Map<String, StaticContent> files = new HashMap<>();
     private final Path root;
@@ -42,6 +53,32 @@ final class StaticFiles implements HttpHandler {
                     throw new java.io.UncheckedIOException(e);
                 }
             });
+        }
+    }
+
+    /** Whether the bundled copy is inside a jar: the proxy runs as {@code java -jar sockbridge-proxy.jar}. */
+    static boolean bundledInJar() {
+        URL u = StaticFiles.class.getResource(BUNDLE_MARK);
+        return u != null && u.getProtocol().equals("jar");
+    }
+
+    /** The bundled copy (from the jar, or from the classes folder), or null if the build left none. */
+    static StaticFiles bundled() throws IOException {
+        URL u = StaticFiles.class.getResource(BUNDLE_MARK);
+        if (u == null) {
+            return null;
+        }
+        try {
+            URI uri = u.toURI();
+            if (!u.getProtocol().equals("jar")) {
+                return new StaticFiles(Path.of(uri).getParent().getParent());
+            }
+            // read once into memory at start, so the jar's file system is needed only here
+            try (FileSystem fs = FileSystems.newFileSystem(uri, Map.of())) {
+                return new StaticFiles(fs.provider().getPath(uri).getParent().getParent());
+            }
+        } catch (URISyntaxException e) {
+            throw new IOException("bundled web files at " + u + ": " + e.getMessage(), e);
         }
     }
 

@@ -29,11 +29,28 @@ final class ProxyProcess implements AutoCloseable {
     }
 
     ProxyProcess(String... args) throws IOException {
+        this(null, List.of("-cp", System.getProperty("java.class.path"), ProxyMain.class.getName()), args);
+    }
+
+    /** The deployable jar, {@code java -jar JAR args}, run in {@code workDir} (null: this one). */
+    static ProxyProcess jar(Path jar, Path workDir, String... args) throws IOException {
+        return new ProxyProcess(workDir, List.of("-jar", jar.toString()), args);
+    }
+
+    private ProxyProcess(Path workDir, List<String> main, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Djava.util.logging.config.file=" + System.getProperty("java.util.logging.config.file", ""),
-                "-cp", System.getProperty("java.class.path"), ProxyMain.class.getName()));
+                "-Djava.util.logging.config.file=" + System.getProperty("java.util.logging.config.file", "")));
+        if (System.getProperty("logback.configurationFile") != null) {
+            // as quiet as the tests' own logging; --log flags given in args still apply on top
+            cmd.add("-Dlogback.configurationFile=" + System.getProperty("logback.configurationFile"));
+        }
+        cmd.addAll(main);
         cmd.addAll(List.of(args));
-        process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        if (workDir != null) {
+            pb.directory(workDir.toFile());
+        }
+        process = pb.start();
         reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String l;
@@ -70,6 +87,34 @@ final class ProxyProcess implements AutoCloseable {
             }
         }
         throw new AssertionError("no '" + prefix + "' within " + seconds + " s: " + lines);
+    }
+
+    /** Waits for a line containing {@code text}; fails after the timeout or if the process ends. */
+    String awaitContaining(String text, long seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        int seen = 0;
+        while (true) {
+            synchronized (lines) {
+                for (; seen < lines.size(); seen++) {
+                    if (lines.get(seen).contains(text)) {
+                        return lines.get(seen);
+                    }
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no line with '" + text + "' within " + seconds + " s: " + lines);
+            }
+            if (!process.isAlive() && !reader.isAlive()) {
+                synchronized (lines) {
+                    if (seen == lines.size()) {
+                        throw new AssertionError("proxy exited (" + process.exitValue() + ") before printing '" + text + "': " + lines);
+                    }
+                }
+                continue;
+            }
+            // woken by the reader's next line (it adds to the queue too), or after 100 ms to look again
+            queue.poll(100, TimeUnit.MILLISECONDS);
+        }
     }
 
     URI sockbridgeUri() throws InterruptedException {

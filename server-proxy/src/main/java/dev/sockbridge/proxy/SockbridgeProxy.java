@@ -20,7 +20,6 @@ import dev.sockbridge.proxy.internal.ProxySession;
 import dev.sockbridge.proxy.spi.FrontEnd;
 import dev.sockbridge.proxy.spi.FrontEndFactory;
 import io.netty.channel.EventLoopGroup;
-import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -35,6 +34,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The proxy: executes the socket calls of every session it serves against native TCP/UDP channels,
@@ -86,7 +87,7 @@ import java.util.concurrent.TimeUnit;
  * the policy, sessions never reach the proxy's own listeners (see {@link #protectListener}).
  */
 public final class SockbridgeProxy implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("dev.sockbridge.proxy");
+    private static final Logger LOG = LoggerFactory.getLogger("dev.sockbridge.proxy");
 
     private final ProxyContext ctx;
     private final SessionAdmitter admitter;
@@ -108,7 +109,7 @@ public final class SockbridgeProxy implements AutoCloseable {
             ctx.resolver.useNameServer(b.nameServer, 3000);
         }
         admitter = new SessionAdmitter(ctx, b.authenticator);
-        LOG.log(Level.INFO, "Sockbridge proxy: I/O " + (EventLoops.isNative(g) ? "epoll" : "nio") + ", policy " + guard.describe()
+        LOG.info("Sockbridge proxy: I/O " + (EventLoops.isNative(g) ? "epoll" : "nio") + ", policy " + guard.describe()
                 + (b.policyIsDefault ? " (default: loopback only)" : "") + ", limits " + b.limits
                 + ", proxy limits " + b.proxyLimits);
     }
@@ -151,7 +152,7 @@ public final class SockbridgeProxy implements AutoCloseable {
         return server.start(listener).whenComplete((uri, t) -> {
             if (t == null) {
                 guard.protect(uri);
-                LOG.log(Level.INFO, "Sockbridge proxy listening at " + uri);
+                LOG.info("Sockbridge proxy listening at " + uri);
             }
         });
     }

@@ -7,6 +7,8 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The part of a {@link Transport} that is the same on every wire: start once, deliver in order and never
@@ -45,7 +47,7 @@ import java.util.function.LongConsumer;
  * Held bytes go to {@link #held}; {@link #countHeldBytes} reports them.
  */
 public abstract class AbstractTransport implements Transport {
-    private static final System.Logger LOG = System.getLogger(AbstractTransport.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(AbstractTransport.class);
 
     private final EventExecutor executor;
     private final HeldBytes held = new HeldBytes();
@@ -431,7 +433,7 @@ public abstract class AbstractTransport implements Transport {
      * exception in a pipeline does; other transports on the loop go on. Loop.
      */
     protected void listenerFailed(String callback, Throwable t) {
-        LOG.log(System.Logger.Level.WARNING, this + ": the listener's " + callback + " threw; closing with "
+        LOG.warn(this + ": the listener's " + callback + " threw; closing with "
                 + CloseCode.INTERNAL_ERROR.code(), t);
         fail(CloseCode.INTERNAL_ERROR, "internal error");
     }
@@ -446,7 +448,7 @@ public abstract class AbstractTransport implements Transport {
         try {
             listener.closed(endCode, endReason);
         } catch (Throwable t) {
-            LOG.log(System.Logger.Level.WARNING, this + ": the listener's closed threw", t);
+            LOG.warn(this + ": the listener's closed threw", t);
         } finally {
             inCallback = was;
         }

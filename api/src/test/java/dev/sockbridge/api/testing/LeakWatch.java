@@ -17,8 +17,8 @@ import java.util.logging.Logger;
  * collected and a later buffer is allocated, so {@link #assertNoLeaks()} collects and allocates before it looks;
  * tests should also check reference counts directly, which catches a leak on the input that caused it.
  *
- * <p>Works while Netty logs through java.util.logging, which it does in these modules (no SLF4J or Log4j on
- * their test class paths).
+ * <p>Works while Netty's logs end in java.util.logging, which they do in the library modules: their tests bind
+ * SLF4J, which Netty picks, to java.util.logging (slf4j-jdk14).
  */
 public final class LeakWatch {
     /** Held strongly: java.util.logging keeps loggers only weakly, and a collected logger loses its handler. */

@@ -19,7 +19,7 @@ import java.util.stream.Collectors;
 
 /**
  * Runs Sockbridge as a module-path application would: a child JVM with the Sockbridge main artifacts and their
- * Netty, Jackson and Micrometer jars on the module path, and {@link #main} (this class, from the test class path) reporting
+ * Netty, Jackson, SLF4J and Micrometer jars on the module path, and {@link #main} (this class, from the test class path) reporting
  * what it sees there: which providers {@code ServiceLoader} finds (so {@code uses}/{@code provides} are right),
  * which packages each Sockbridge module exports, and whether a frame echoes over each URI given.
  *
@@ -47,7 +47,8 @@ public final class ModulePath {
                     && Files.exists(p.resolve("module-info.class"))
                     : name.startsWith("sockbridge-") && !name.contains("-tests") && hasModuleInfo(p);
             // micrometer-*: automatic modules that metrics-micrometer requires
-            if (sockbridgeMain || name.startsWith("netty-") || name.startsWith("jackson-") || name.startsWith("micrometer-")) {
+            if (sockbridgeMain || name.startsWith("netty-") || name.startsWith("jackson-") || name.startsWith("slf4j-")
+                    || name.startsWith("micrometer-")) {
                 modulePath.add(e);
             } else {
                 // the test classes, test-jars (the probe itself), JUnit, modules that are not modules yet

@@ -5,6 +5,8 @@ import dev.sockbridge.proxy.SessionInfo;
 import java.net.SocketAddress;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The listeners of a proxy as one: every event goes to each, in the order they were added. A listener that throws
@@ -12,7 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * an exception thrown from, say, a call's end would otherwise unwind the session's event loop code mid-way.
  */
 public final class ListenerChain implements ProxyListener {
-    private static final System.Logger LOG = System.getLogger("dev.sockbridge.proxy.listener");
+    private static final Logger LOG = LoggerFactory.getLogger("dev.sockbridge.proxy.listener");
 
     private final ProxyListener[] listeners;
     /** Per listener: its first failure is a warning, the rest are debug (one broken listener must not flood the log). */
@@ -34,10 +36,13 @@ public final class ListenerChain implements ProxyListener {
     /** Listener {@code i} threw from {@code event}: logged, and the event goes on to the next listener. */
     private void failed(int i, String event, Throwable t) {
         ProxyListener l = listeners[i];
-        System.Logger.Level level = warned[i].compareAndSet(false, true) ? System.Logger.Level.WARNING
-                : System.Logger.Level.DEBUG;
-        LOG.log(level, () -> "proxy listener " + l.getClass().getName() + " threw from " + event
-                + " (ignored; its further failures are logged at DEBUG)", t);
+        String msg = "proxy listener " + l.getClass().getName() + " threw from " + event
+                + " (ignored; its further failures are logged at DEBUG)";
+        if (warned[i].compareAndSet(false, true)) {
+            LOG.warn(msg, t);
+        } else {
+            LOG.debug(msg, t);
+        }
     }
 
     // one loop per event, written out: a capturing lambda per event would allocate on the hot paths (bytes, calls)

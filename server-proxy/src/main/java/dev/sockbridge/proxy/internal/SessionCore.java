@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The engine side of one session ({@link EngineSession}): its budgets, its calls in flight and its lifecycle. The
@@ -52,7 +54,7 @@ public final class SessionCore implements EngineSession {
      */
     public static final int SB_DATAGRAMS_DROPPED = 1;
 
-    private static final System.Logger LOG = System.getLogger("dev.sockbridge.proxy.engine");
+    private static final Logger LOG = LoggerFactory.getLogger("dev.sockbridge.proxy.engine");
     /** Each call's name for the listener, by message type. */
     private static final String[] CALL_NAMES = new String[MessageType.values().length];
 
@@ -258,7 +260,7 @@ public final class SessionCore implements EngineSession {
             dispatcher.dispatch(c);
         } catch (RuntimeException e) {
             // a bug of ours, not the client's: the client gets an errno it can act on, the log the details
-            LOG.log(System.Logger.Level.DEBUG, () -> "session " + info.id() + ": " + r.messageType() + " failed", e);
+            LOG.atDebug().setCause(e).log(() -> "session " + info.id() + ": " + r.messageType() + " failed");
             Message.release(r);
             if (!c.isDone()) {
                 c.fail(Errno.EIO, c.name + " failed in the proxy");

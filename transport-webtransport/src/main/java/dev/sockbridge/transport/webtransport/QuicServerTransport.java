@@ -19,7 +19,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http3.Http3;
 
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +37,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Sockbridge {@link ServerTransport} for {@code webtransport://HOST:PORT/PATH} (WebTransport over HTTP/3, for
@@ -79,7 +80,7 @@ import java.util.function.Predicate;
  * {@link QuicTransportOptions#MAX_REASSEMBLY_BYTES} ({@link #reassemblyBytes()} counts it).
  */
 public final class QuicServerTransport implements ServerTransport {
-    private static final System.Logger LOG = System.getLogger("dev.sockbridge.transport.webtransport");
+    private static final Logger LOG = LoggerFactory.getLogger("dev.sockbridge.transport.webtransport");
     private static final long SHUTDOWN_GRACE_MS = 500;
 
     private final URI requested;
@@ -182,7 +183,7 @@ public final class QuicServerTransport implements ServerTransport {
                     : new URI(QuicOptionValues.QUIC, null, QuicOptionValues.host(requested), bound.getPort(), null,
                             null, null);
             ServerCertificate cert = runtime.tls().certificate();
-            LOG.log(Level.INFO, "Sockbridge " + (webTransport ? "WebTransport" : "QUIC") + " server at " + uri
+            LOG.info("Sockbridge " + (webTransport ? "WebTransport" : "QUIC") + " server at " + uri
                     + ", certificate sha256 (base64, for serverCertificateHashes) " + cert.sha256Base64()
                     + ", valid until " + cert.notAfter());
             writeHashFile(cert);
@@ -216,13 +217,13 @@ public final class QuicServerTransport implements ServerTransport {
         try {
             listener.transportCreated(t);
         } catch (RuntimeException | Error e) {
-            LOG.log(Level.WARNING, "transportCreated threw; closing " + t, e);
+            LOG.warn("transportCreated threw; closing " + t, e);
             t.close(CloseCode.INTERNAL_ERROR.code(), "server error");
         }
     }
 
     private void certificateChanged(ServerCertificate cert) {
-        LOG.log(Level.INFO, "Sockbridge " + (webTransport ? "WebTransport" : "QUIC") + " server at " + uri
+        LOG.info("Sockbridge " + (webTransport ? "WebTransport" : "QUIC") + " server at " + uri
                 + " renewed its certificate: sha256 (base64) " + cert.sha256Base64() + ", valid until "
                 + cert.notAfter());
         writeHashFile(cert);
@@ -230,7 +231,7 @@ public final class QuicServerTransport implements ServerTransport {
             try {
                 c.accept(cert);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "certificate listener failed", e);
+                LOG.warn("certificate listener failed", e);
             }
         }
     }
@@ -246,7 +247,7 @@ public final class QuicServerTransport implements ServerTransport {
             Files.writeString(tmp, cert.sha256Base64() + "\n", StandardCharsets.US_ASCII);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot write the certificate hash to " + file, e);
+            LOG.warn("cannot write the certificate hash to " + file, e);
         }
     }
 

@@ -24,7 +24,6 @@ import dev.sockbridge.api.transport.TransportListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Objects;
@@ -38,6 +37,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.IntFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The implementation of {@link SockbridgeClient}: one per transport.
@@ -60,7 +61,7 @@ import java.util.function.IntFunction;
  * whichever side sees the other last, so no future is left hanging.
  */
 public final class ClientSession implements SockbridgeClient, TransportListener {
-    private static final System.Logger LOG = System.getLogger("dev.sockbridge.client");
+    private static final Logger LOG = LoggerFactory.getLogger("dev.sockbridge.client");
 
     private final Transport transport;
     private final MessageCodec codec = MessageCodec.cbor();
@@ -513,7 +514,7 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
                 state.listener.onReady(r.fd(), r.events(), r.errno());
             }
         } catch (RuntimeException ex) {
-            LOG.log(Level.WARNING, "push listener for fd " + e.fd() + " failed", ex);
+            LOG.warn("push listener for fd " + e.fd() + " failed", ex);
         } finally {
             Message.release(e);
         }

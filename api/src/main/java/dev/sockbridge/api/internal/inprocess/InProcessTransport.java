@@ -14,6 +14,8 @@ import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One end of an in-process pair. Frames are handed over as buffers (encoded, so the codec runs as it
@@ -38,7 +40,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * frames is paused: streams are independent of the main flow and of each other.
  */
 final class InProcessTransport extends AbstractTransport {
-    private static final System.Logger LOG = System.getLogger("dev.sockbridge.transport.inprocess");
+    private static final Logger LOG = LoggerFactory.getLogger("dev.sockbridge.transport.inprocess");
     static final int MAX_DATAGRAM = 1200;
 
     private final EventExecutor executor;
@@ -234,7 +236,7 @@ final class InProcessTransport extends AbstractTransport {
             try {
                 r.run();
             } catch (Throwable t) {
-                LOG.log(System.Logger.Level.WARNING, this + ": failed; closing with 1011", t);
+                LOG.warn(this + ": failed; closing with 1011", t);
                 fail(CloseCode.INTERNAL_ERROR, "internal error");
             }
         });

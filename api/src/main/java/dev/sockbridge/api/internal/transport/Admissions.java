@@ -12,10 +12,12 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Runs an {@link AdmissionCheck} for a transport: failing closed, and back on the connection's loop. */
 public final class Admissions {
-    private static final System.Logger LOG = System.getLogger("dev.sockbridge.transport");
+    private static final Logger LOG = LoggerFactory.getLogger("dev.sockbridge.transport");
 
     private Admissions() {
     }
@@ -62,7 +64,7 @@ public final class Admissions {
         }
         stage.whenComplete((a, t) -> {
             if (t != null) {
-                LOG.log(System.Logger.Level.DEBUG, "admission check failed for " + request, t);
+                LOG.debug("admission check failed for " + request, t);
             }
             Admission answer = t != null || a == null ? Admission.refuse(403, "not allowed") : a;
             Runnable r = () -> {

@@ -33,8 +33,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker13;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.internal.logging.InternalLogger;
-import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,6 +40,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP phase of a server connection: routes each request by path.
@@ -69,7 +69,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Refusals carry a short text body and close the connection.
  */
 final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
-    private static final InternalLogger LOG = InternalLoggerFactory.getInstance(HttpRouter.class);
+    private static final Logger LOG = LoggerFactory.getLogger(HttpRouter.class);
 
     private final ServerEngine engine;
     /** An upgrade waits for its admission check: the client must not send anything meanwhile. */

@@ -20,8 +20,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.netty.util.internal.logging.InternalLogger;
-import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -31,6 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a {@link dev.sockbridge.transport.websocket.WebSocketServer} is made of: one listening
@@ -43,7 +43,7 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  */
 public final class ServerEngine {
-    private static final InternalLogger LOG = InternalLoggerFactory.getInstance(ServerEngine.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ServerEngine.class);
     static final AttributeKey<WebSocketChannelTransport> SESSION = AttributeKey.valueOf("sockbridge.ws.session");
     /** Upgrade and page requests are small: larger ones are refused with 413. */
     static final int MAX_REQUEST_BYTES = 16 * 1024;

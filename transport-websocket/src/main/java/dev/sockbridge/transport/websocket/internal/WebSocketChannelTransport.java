@@ -26,8 +26,6 @@ import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.netty.util.internal.logging.InternalLogger;
-import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +33,8 @@ import java.util.ArrayDeque;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link WebSocketSession} over one upgraded Netty channel; its {@link #handler()} is the last handler of the
@@ -67,7 +67,7 @@ import java.util.concurrent.TimeUnit;
  * frame reports 1006.
  */
 public final class WebSocketChannelTransport extends AbstractTransport implements WebSocketSession {
-    private static final InternalLogger LOG = InternalLoggerFactory.getInstance(WebSocketChannelTransport.class);
+    private static final Logger LOG = LoggerFactory.getLogger(WebSocketChannelTransport.class);
 
     private final Channel channel;
     private final String scheme;

@@ -12,8 +12,6 @@ import io.netty.handler.codec.quic.QuicTransportError;
 import io.netty.handler.codec.quic.QuicStreamType;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import io.netty.util.internal.logging.InternalLogger;
-import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.net.SocketAddress;
 import java.nio.channels.ClosedChannelException;
@@ -23,6 +21,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What WebTransport and raw QUIC sessions share: the stream set, datagram sending with drop counting and flush
@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Threading: fields marked "loop" are touched on {@link #loop} only; public methods hop there.
  */
 abstract class AbstractQuicSession implements WebTransportSession {
-    private static final InternalLogger LOG = InternalLoggerFactory.getInstance(AbstractQuicSession.class);
+    private static final Logger LOG = LoggerFactory.getLogger(AbstractQuicSession.class);
 
     final QuicChannel connection;
     final EventLoop loop;

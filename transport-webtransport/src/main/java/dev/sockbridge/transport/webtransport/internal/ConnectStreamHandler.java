@@ -21,14 +21,14 @@ import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicException;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.internal.logging.InternalLogger;
-import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One HTTP/3 request stream: accepts an extended CONNECT with {@code :protocol webtransport} (draft-02) or
@@ -42,7 +42,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Threading: the stream's event loop.
  */
 final class ConnectStreamHandler extends Http3RequestStreamInboundHandler implements Capsules.Listener {
-    private static final InternalLogger LOG = InternalLoggerFactory.getInstance(ConnectStreamHandler.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectStreamHandler.class);
 
     private final WebTransportConnection connection;
     private final WebTransportServerConfig config;

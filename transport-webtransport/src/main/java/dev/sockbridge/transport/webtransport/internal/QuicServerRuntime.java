@@ -14,8 +14,6 @@ import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.netty.util.internal.logging.InternalLogger;
-import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One bound UDP socket with a QUIC server codec: what {@code WebTransportServer} and {@code RawQuicServer} share.
@@ -36,7 +36,7 @@ import java.util.function.Supplier;
  * <p>Threading: one event loop serves the socket and every connection on it. Methods are safe from any thread.
  */
 public final class QuicServerRuntime implements AutoCloseable {
-    private static final InternalLogger LOG = InternalLoggerFactory.getInstance(QuicServerRuntime.class);
+    private static final Logger LOG = LoggerFactory.getLogger(QuicServerRuntime.class);
     private static final long CLOSE_WAIT_MS = 2_000;
     /** RFC 9000 §20.1: the server refuses to accept a new connection. */
     static final int CONNECTION_REFUSED = 0x2;

@@ -18,8 +18,6 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicTransportError;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.netty.util.internal.logging.InternalLogger;
-import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +32,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Sockbridge {@link Transport} over one bidirectional QUIC stream, framed as {@link StreamFraming} says: the
@@ -66,7 +66,7 @@ import java.util.function.LongConsumer;
  * the reassembly buffer (a frame received in part, and whole frames waiting while reading is paused).
  */
 final class QuicStreamTransport extends AbstractTransport {
-    private static final InternalLogger LOG = InternalLoggerFactory.getInstance(QuicStreamTransport.class);
+    private static final Logger LOG = LoggerFactory.getLogger(QuicStreamTransport.class);
     private static final int MAX_BATCH_BYTES = 256 << 10;
     private static final int MAX_BATCH_FRAMES = 128;
 

@@ -14,8 +14,6 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamType;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.netty.util.internal.logging.InternalLogger;
-import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -27,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The WebTransport layer of one QUIC connection: session registry keyed by CONNECT stream id, routing of peer
@@ -50,7 +50,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Threading: the QuicChannel's event loop only.
  */
 public final class WebTransportConnection extends ChannelInboundHandlerAdapter implements StreamPrefixHandler.Sink {
-    private static final InternalLogger LOG = InternalLoggerFactory.getInstance(WebTransportConnection.class);
+    private static final Logger LOG = LoggerFactory.getLogger(WebTransportConnection.class);
     private static final int H3_ID_ERROR = Http3ErrorCode.H3_ID_ERROR.code();
     static final int SETTLED_MEMORY = 256;
 
