@@ -1,7 +1,6 @@
 package dev.sockbridge.transport.webtransport;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.sockbridge.api.transport.TransportOptions;
@@ -47,8 +46,7 @@ class ChromiumSockbridgeTest {
                             .with(QuicTransportOptions.IDLE_TIMEOUT_MILLIS, 2000));
             URI uri = proxy.serve(server).get(10, TimeUnit.SECONDS);
 
-            ObjectMapper json = new ObjectMapper();
-            ObjectNode cfg = json.createObjectNode()
+            ObjectNode cfg = BrowserHarness.JSON.createObjectNode()
                     .put("chromium", BrowserHarness.CHROMIUM.toString())
                     .put("pageUrl", origin + "/")
                     .put("timeoutMs", 120_000);
@@ -61,13 +59,8 @@ class ChromiumSockbridgeTest {
                     .put("idleMs", 3000) // idle for longer than the idle timeout, kept alive by the page
                     .put("keepAliveMs", 500)
                     .put("stepTimeoutMs", 20_000);
-            String out = BrowserHarness.runNode(node, "sockbridge-wt.mjs", json.writeValueAsString(cfg));
-            String line = out.lines().filter(l -> l.startsWith("SB-RESULT ")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no result from the browser run:\n" + out));
-            JsonNode result = json.readTree(line.substring("SB-RESULT ".length()));
-            String context = "browser result: " + result.toPrettyString();
-            System.out.println("Chromium Sockbridge run: " + result);
-            assertFalse(result.has("fatal"), context);
+            JsonNode result = BrowserHarness.runForResult(node, "sockbridge-wt.mjs", cfg, "SB-RESULT");
+            String context = BrowserHarness.context(result);
             JsonNode p = result.get("page");
 
             assertEquals(1, p.path("handshake").path("version").asInt(), context);

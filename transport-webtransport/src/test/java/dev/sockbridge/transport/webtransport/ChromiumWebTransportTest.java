@@ -4,7 +4,6 @@ import dev.sockbridge.transport.webtransport.internal.WebTransportServer;
 import dev.sockbridge.transport.webtransport.internal.WebTransportSession;
 import dev.sockbridge.transport.webtransport.internal.WebTransportSessionHandler;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import io.netty.handler.codec.quic.QuicStreamChannel;
@@ -61,8 +60,7 @@ class ChromiumWebTransportTest {
                 .route("/close-me", new CloseOnOpen())
                 .allowOrigins(origin)
                 .start()) {
-            ObjectMapper json = new ObjectMapper();
-            ObjectNode cfg = json.createObjectNode()
+            ObjectNode cfg = BrowserHarness.JSON.createObjectNode()
                     .put("chromium", BrowserHarness.CHROMIUM.toString())
                     .put("pageUrl", origin + "/")
                     .put("otherOriginPageUrl", "http://127.0.0.1:" + otherOriginPage.getAddress().getPort() + "/")
@@ -77,13 +75,8 @@ class ChromiumWebTransportTest {
                     .put("closeReason", CLOSE_REASON)
                     .put("stepTimeoutMs", 30_000);
 
-            String out = BrowserHarness.runNode(node, "wt-e2e.mjs", json.writeValueAsString(cfg));
-            String line = out.lines().filter(l -> l.startsWith("WT-RESULT ")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no result from the browser run:\n" + out));
-            JsonNode result = json.readTree(line.substring("WT-RESULT ".length()));
-            String context = "browser result: " + result.toPrettyString();
-            System.out.println("Chromium WebTransport run: " + result);
-            assertFalse(result.has("fatal"), context);
+            JsonNode result = BrowserHarness.runForResult(node, "wt-e2e.mjs", cfg, "WT-RESULT");
+            String context = BrowserHarness.context(result);
             JsonNode main = result.get("main");
 
             assertTrue(main.path("ready").has("maxDatagramSize"), context);
