@@ -2,7 +2,6 @@ package dev.sockbridge.transport.webtransport;
 
 import dev.sockbridge.transport.webtransport.internal.WebTransportServer;
 import dev.sockbridge.transport.webtransport.internal.WebTransportSession;
-import dev.sockbridge.transport.webtransport.internal.WebTransportSessionHandler;
 import dev.sockbridge.transport.webtransport.internal.Capsules;
 import dev.sockbridge.transport.webtransport.internal.Varint;
 import dev.sockbridge.transport.webtransport.internal.WebTransportProtocol;
@@ -11,7 +10,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.quic.QuicStreamChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -186,29 +184,7 @@ class WebTransportServerProtocolTest {
     @Test
     void capsulesCloseAndDrainTheSessionAndGreaseIsIgnored() throws Exception {
         EchoSessionHandler echo = new EchoSessionHandler(false);
-        CompletableFuture<WebTransportSession> drained = new CompletableFuture<>();
-        WebTransportSessionHandler draining = new WebTransportSessionHandler() {
-            @Override
-            public void sessionOpened(WebTransportSession session) {
-                echo.sessionOpened(session);
-            }
-
-            @Override
-            public void streamOpened(WebTransportSession session, QuicStreamChannel stream, boolean bidi) {
-                echo.streamOpened(session, stream, bidi);
-            }
-
-            @Override
-            public void sessionDraining(WebTransportSession session) {
-                drained.complete(session);
-            }
-
-            @Override
-            public void sessionClosed(WebTransportSession session, int code, String reason) {
-                echo.sessionClosed(session, code, reason);
-            }
-        };
-        start(WebTransportServer.builder().route("/echo", draining));
+        start(WebTransportServer.builder().route("/echo", echo));
 
         H3TestClient.Request request = client.connect("/echo", ORIGIN);
         assertEquals("200", request.status());
@@ -218,7 +194,7 @@ class WebTransportServerProtocolTest {
         capsules.writeBytes(drain);
         drain.release();
         request.sendCapsules(capsules, false);
-        assertEquals(request.id(), drained.get(10, SECONDS).id());
+        assertEquals(request.id(), echo.firstDraining.get(10, SECONDS).id());
 
         request.sendCapsules(Capsules.closeSession(ByteBufAllocator.DEFAULT, 0xdeadbeef, "client done"), true);
         WebTransportSession.CloseInfo closed = echo.firstClose.get(10, SECONDS);
