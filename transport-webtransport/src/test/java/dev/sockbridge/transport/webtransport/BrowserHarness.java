@@ -21,6 +21,7 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * What the browser tests share: Debian's Chromium, playwright-core from {@code src/test/js} (installed with
@@ -47,6 +48,18 @@ final class BrowserHarness {
         });
         http.start();
         return http;
+    }
+
+    /**
+     * The path of node, once the test is known to be able to drive Chromium: skipped (an assumption, not a failure)
+     * where /usr/bin/chromium or node is missing; playwright-core installed.
+     */
+    static String nodeForChromium() throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM), "no " + CHROMIUM);
+        String node = findOnPath("node");
+        assumeTrue(node != null, "no node on PATH");
+        ensurePlaywrightInstalled();
+        return node;
     }
 
     /** {@code npm ci} from the lockfile when node_modules is missing; playwright-core downloads no browser. */

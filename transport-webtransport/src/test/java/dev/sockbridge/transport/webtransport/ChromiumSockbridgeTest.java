@@ -9,14 +9,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A browser speaking Sockbridge over WebTransport to a {@link SockbridgeProxy}, with the framing written out by hand
@@ -31,10 +29,7 @@ class ChromiumSockbridgeTest {
 
     @Test
     void aPageSpeaksSockbridgeOverWebTransport() throws Exception {
-        assumeTrue(Files.isExecutable(BrowserHarness.CHROMIUM), "no " + BrowserHarness.CHROMIUM);
-        String node = BrowserHarness.findOnPath("node");
-        assumeTrue(node != null, "no node on PATH");
-        BrowserHarness.ensurePlaywrightInstalled();
+        String node = BrowserHarness.nodeForChromium();
 
         HttpServer page = BrowserHarness.pageServer();
         String origin = "http://127.0.0.1:" + page.getAddress().getPort();

@@ -10,13 +10,11 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.nio.file.Files;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * End to end with Debian's headless Chromium, driven by playwright-core from {@code src/test/js} (installed with
@@ -46,10 +44,7 @@ class ChromiumWebTransportTest {
 
     @Test
     void chromiumSessionEchoesStreamsAndDatagramsClosesAndIsRefusedForOtherOriginsAndPaths() throws Exception {
-        assumeTrue(Files.isExecutable(BrowserHarness.CHROMIUM), "no " + BrowserHarness.CHROMIUM);
-        String node = BrowserHarness.findOnPath("node");
-        assumeTrue(node != null, "no node on PATH");
-        BrowserHarness.ensurePlaywrightInstalled();
+        String node = BrowserHarness.nodeForChromium();
 
         HttpServer page = BrowserHarness.pageServer();
         HttpServer otherOriginPage = BrowserHarness.pageServer();
