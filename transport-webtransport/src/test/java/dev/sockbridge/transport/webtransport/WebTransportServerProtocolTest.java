@@ -40,6 +40,13 @@ class WebTransportServerProtocolTest {
         client = new H3TestClient(server.localAddress(), server.certificate().sha256());
     }
 
+    /** A session at /echo from the allowed origin, accepted (status 200). */
+    private H3TestClient.Request openEchoSession() throws Exception {
+        H3TestClient.Request request = client.connect("/echo", ORIGIN);
+        assertEquals("200", request.status());
+        return request;
+    }
+
     @AfterEach
     void stop() {
         if (client != null) {
@@ -186,8 +193,7 @@ class WebTransportServerProtocolTest {
         EchoSessionHandler echo = new EchoSessionHandler(false);
         start(WebTransportServer.builder().route("/echo", echo));
 
-        H3TestClient.Request request = client.connect("/echo", ORIGIN);
-        assertEquals("200", request.status());
+        H3TestClient.Request request = openEchoSession();
         ByteBuf capsules = Unpooled.buffer();
         capsules.writeBytes(HexFormat.of().parseHex("c15ca8292ac6fe88" + "05" + "0102030405")); // GREASE
         ByteBuf drain = Capsules.drainSession(ByteBufAllocator.DEFAULT);
@@ -207,8 +213,7 @@ class WebTransportServerProtocolTest {
     void serverCloseSendsTheCapsuleThenFinAndResetsTheSessionsStreams() throws Exception {
         EchoSessionHandler echo = new EchoSessionHandler(false);
         start(WebTransportServer.builder().route("/echo", echo));
-        H3TestClient.Request request = client.connect("/echo", ORIGIN);
-        assertEquals("200", request.status());
+        H3TestClient.Request request = openEchoSession();
         WebTransportSession session = echo.firstOpened.get(5, SECONDS);
         StreamProbe open = new StreamProbe();
         client.openWtBidi(request.id(), open, "x".getBytes(StandardCharsets.UTF_8), false);
@@ -235,7 +240,7 @@ class WebTransportServerProtocolTest {
     void losingTheQuicConnectionClosesTheSession() throws Exception {
         EchoSessionHandler echo = new EchoSessionHandler(false);
         start(WebTransportServer.builder().route("/echo", echo));
-        assertEquals("200", client.connect("/echo", ORIGIN).status());
+        openEchoSession();
         client.quic.close().sync();
         WebTransportSession.CloseInfo closed = echo.firstClose.get(10, SECONDS);
         assertEquals(0, closed.code());
