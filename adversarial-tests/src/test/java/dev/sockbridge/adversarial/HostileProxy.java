@@ -2,6 +2,7 @@ package dev.sockbridge.adversarial;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sockbridge.api.Posix;
 import dev.sockbridge.api.client.SockbridgeClient;
@@ -165,6 +166,19 @@ final class HostileProxy implements AutoCloseable {
             witness.close();
             witness = null;
         }
+    }
+
+    /** {@code n} witness round trips: the proxy still serves others while the attack goes on. */
+    void witnessRoundTrips(int n) throws Exception {
+        for (int i = 0; i < n; i++) {
+            witnessRoundTrip();
+        }
+    }
+
+    /** Fails if {@link ProxyStats#bufferedBytes()} peaked over {@code bound} since the last reset; resets it. */
+    void assertPeakBufferedAtMost(long bound) {
+        long peak = takePeakBuffered();
+        assertTrue(peak <= bound, "the proxy held " + peak + " bytes, over " + bound);
     }
 
     /** Resets the peak of {@link ProxyStats#bufferedBytes()}; returns the peak since the last reset. */

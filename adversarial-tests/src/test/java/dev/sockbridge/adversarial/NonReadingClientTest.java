@@ -110,11 +110,8 @@ class NonReadingClientTest {
             long held = last - base - KernelView.inKernelToClient(a);
             System.out.printf("/websockify target flood: proxy read %d bytes of it, holds %d (kernel's view)%n", last - base, held);
             assertTrue(held <= BOUND, "the proxy holds " + held + " bytes of the target's data (kernel's view), over " + BOUND);
-            for (int i = 0; i < 5; i++) {
-                p.witnessRoundTrip();
-            }
-            long peak = p.takePeakBuffered();
-            assertTrue(peak <= BOUND, "the proxy held " + peak + " bytes, over " + BOUND);
+            p.witnessRoundTrips(5);
+            p.assertPeakBufferedAtMost(BOUND);
         }
         p.closeWitness();
         p.assertQuiescent();
@@ -172,9 +169,7 @@ class NonReadingClientTest {
                 owed = KernelView.proxyClosed(a) ? 0 : owed(a, before, probe.length, replySize);
             }
             // the attacker is still connected and still not reading: the proxy must serve others meanwhile
-            for (int i = 0; i < 5; i++) {
-                p.witnessRoundTrip();
-            }
+            p.witnessRoundTrips(5);
             if (f.closed()) {
                 // closed by the proxy: it must have said why (a close frame with a code), not just failed
                 closeCode = a.drainToClose(1 << 20, 10_000);

@@ -129,9 +129,7 @@ class OversizedAndPartialMessagesTest {
                     unsettled = unsettled(open, complete);
                 }
                 assertEquals(List.of(), unsettled, "connections neither taken whole nor closed by the proxy");
-                for (int i = 0; i < 5; i++) {
-                    p.witnessRoundTrip();
-                }
+                p.witnessRoundTrips(5);
                 long counted = p.stats().bufferedBytes();
                 long taken = 0;
                 int served = 0;

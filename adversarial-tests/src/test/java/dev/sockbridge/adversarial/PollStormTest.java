@@ -58,12 +58,9 @@ class PollStormTest {
                         d.callAsync(new Request.RecvFrom(d.nextId(), busy, 2048, Posix.MSG_DONTWAIT));
                     }
                 }
-                for (int i = 0; i < 5; i++) {
-                    p.witnessRoundTrip();
-                }
+                p.witnessRoundTrips(5);
             }
-            long peak = p.takePeakBuffered();
-            assertTrue(peak <= BOUND, "the proxy held " + peak + " bytes, over " + BOUND);
+            p.assertPeakBufferedAtMost(BOUND);
             p.closeWitness();
             p.assertQuiescent();
         }

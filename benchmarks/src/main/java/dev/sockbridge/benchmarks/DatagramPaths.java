@@ -75,25 +75,15 @@ final class DatagramPaths {
     }
 
 
-    /** A native UDP echo server on 127.0.0.1 (Netty, epoll where it loads): every datagram back to its sender. */
-    static final class UdpEchoServer implements AutoCloseable {
-        private final EventLoopGroup group = EventLoops.newGroup(1, "udp-echo");
+    /** A server on a UDP port of 127.0.0.1, on a one-thread group of its own (epoll where it loads). */
+    abstract static class LoopbackUdpServer implements AutoCloseable {
+        private final EventLoopGroup group;
         private final Channel channel;
 
-        UdpEchoServer() throws InterruptedException {
-            channel = new Bootstrap().group(group).channel(EventLoops.datagramChannel(group))
-                    .handler(new ChannelInboundHandlerAdapter() {
-                        @Override
-                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                            DatagramPacket p = (DatagramPacket) msg;
-                            ctx.write(new DatagramPacket(p.content(), p.sender()));
-                        }
-
-                        @Override
-                        public void channelReadComplete(ChannelHandlerContext ctx) {
-                            ctx.flush();
-                        }
-                    }).bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
+        LoopbackUdpServer(String threadName, ChannelHandler handler) throws InterruptedException {
+            group = EventLoops.newGroup(1, threadName);
+            channel = new Bootstrap().group(group).channel(EventLoops.datagramChannel(group)).handler(handler)
+                    .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
         }
 
         InetSocketAddress address() {
@@ -104,6 +94,24 @@ final class DatagramPaths {
         public void close() {
             channel.close().awaitUninterruptibly();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A native UDP echo server on 127.0.0.1 (Netty, epoll where it loads): every datagram back to its sender. */
+    static final class UdpEchoServer extends LoopbackUdpServer {
+        UdpEchoServer() throws InterruptedException {
+            super("udp-echo", new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    DatagramPacket p = (DatagramPacket) msg;
+                    ctx.write(new DatagramPacket(p.content(), p.sender()));
+                }
+
+                @Override
+                public void channelReadComplete(ChannelHandlerContext ctx) {
+                    ctx.flush();
+                }
+            });
         }
     }
 
@@ -171,33 +179,23 @@ final class DatagramPaths {
      * The ceiling: a plain Netty QUIC server that echoes every DATAGRAM frame, and a plain Netty QUIC client, with
      * the QUIC parameters the Sockbridge transports use ({@link QuicOptions}) and the same event loops (EventLoops: epoll where it loads) as them.
      */
-    static final class PlainQuicEchoServer implements AutoCloseable {
+    static final class PlainQuicEchoServer extends LoopbackUdpServer {
         static final String ALPN = "raw-bench";
-        private final EventLoopGroup group = EventLoops.newGroup(1, "plain-quic-server");
-        private final Channel channel;
 
         PlainQuicEchoServer() throws Exception {
+            super("plain-quic-server", codec());
+        }
+
+        private static ChannelHandler codec() throws Exception {
             SelfSignedCertificate cert = SelfSignedCertificateGenerator.loopback().generate();
             QuicSslContext tls = QuicSslContextBuilder.forServer(cert.privateKey(), null, cert.certificate())
                     .applicationProtocols(ALPN).build();
-            ChannelHandler codec = new QuicOptions().applyTo(new QuicServerCodecBuilder())
+            return new QuicOptions().applyTo(new QuicServerCodecBuilder())
                     .sslContext(tls)
                     .tokenHandler(InsecureQuicTokenHandler.INSTANCE)
                     .handler(new DatagramEcho())
                     .streamHandler(new NoStreams())
                     .build();
-            channel = new Bootstrap().group(group).channel(EventLoops.datagramChannel(group)).handler(codec)
-                    .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
-        }
-
-        InetSocketAddress address() {
-            return (InetSocketAddress) channel.localAddress();
-        }
-
-        @Override
-        public void close() {
-            channel.close().awaitUninterruptibly();
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
 
         /** On every QuicChannel: each DATAGRAM frame straight back, one flush per read burst. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.sockbridge.api.testing.ProjectFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -17,12 +18,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(180)
 class BrowserDemoTest {
     static Path clientDir() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("clients/js/src"))) {
-                return p.resolve("clients/js");
-            }
-        }
-        throw new AssertionError("clients/js not found");
+        return ProjectFiles.find("clients/js/src").getParent();
     }
 
     @Test

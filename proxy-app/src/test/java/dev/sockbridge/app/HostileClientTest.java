@@ -14,41 +14,21 @@ import dev.sockbridge.api.message.Request;
 import dev.sockbridge.api.testing.EchoServer;
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.proxy.ProxyStats;
-import io.netty.bootstrap.Bootstrap;
+import dev.sockbridge.transport.websocket.testing.RawWebSocketClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
-import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketVersion;
-import io.netty.util.ReferenceCountUtil;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
@@ -65,6 +45,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(180)
 class HostileClientTest {
     static final long T_MS = 20_000;
+    static final Duration T = Duration.ofMillis(T_MS);
     /**
      * What the proxy may hold for a session whose client does not read: the WebSocket's high-water mark,
      * then at most the answers to what one read brought in before reading stopped, and a message in
@@ -72,9 +53,6 @@ class HostileClientTest {
      * requests (several MiB here).
      */
     static final long HELD_BOUND = TransportOptions.DEFAULT_HIGH_WATER_MARK + (1L << 20);
-
-    static final EventLoopGroup CLIENTS = new MultiThreadIoEventLoopGroup(1,
-            new io.netty.util.concurrent.DefaultThreadFactory("hostile-client", true), NioIoHandler.newFactory());
 
     private ProxyMain main;
     private EchoServer echoServer;
@@ -101,8 +79,8 @@ class HostileClientTest {
     @Test
     void aSockbridgeClientThatNeverReadsIsHeldBackWhileAnotherSessionIsServed() throws Exception {
         MessageCodec codec = MessageCodec.cbor();
-        RawWs flooder = RawWs.connect(main.uri("/sockbridge"), false);
-        flooder.ch.writeAndFlush(frame(codec, new Control.Hello(List.of(MessageCodec.VERSION), "hostile")));
+        RawWebSocketClient flooder = RawWebSocketClient.connectNotReading(main.uri("/sockbridge"), null, T);
+        flooder.channel.writeAndFlush(frame(codec, new Control.Hello(List.of(MessageCodec.VERSION), "hostile")));
         // each a poll of 500 descriptors that do not exist, with no timeout: answered at once, each
         // descriptor with POLLNVAL (an answer as large as the request)
         List<PollFd> fds = new java.util.ArrayList<>();
@@ -114,7 +92,7 @@ class HostileClientTest {
 
     @Test
     void anEmscriptenClientThatNeverReadsIsHeldBackWhileAnotherSessionIsServed() throws Exception {
-        RawWs flooder = RawWs.connect(main.uri("/emscripten"), false);
+        RawWebSocketClient flooder = RawWebSocketClient.connectNotReading(main.uri("/emscripten"), null, T);
         // getaddrinfo of a numeric address: answered at once, with the 2,064 bytes the client's parser needs
         // and the addresses
         flood(flooder, 20_000, HostileClientTest::getAddrInfo);
@@ -127,7 +105,7 @@ class HostileClientTest {
      * must stay under {@link #HELD_BOUND}; then another session must still be served, and everything held
      * is given back once the flooder leaves.
      */
-    private void flood(RawWs flooder, int max, IntFunction<byte[]> request) throws Exception {
+    private void flood(RawWebSocketClient flooder, int max, IntFunction<byte[]> request) throws Exception {
         long calls0 = stats().callsTotal();
         long peak = 0;
         int sent = 0;
@@ -137,16 +115,16 @@ class HostileClientTest {
             for (int bytes = 0; bytes < (256 << 10) && sent < max; sent++) {
                 byte[] r = request.apply(sent);
                 bytes += r.length;
-                last = flooder.ch.write(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(r)));
+                last = flooder.channel.write(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(r)));
             }
-            flooder.ch.flush();
+            flooder.channel.flush();
             // the proxy takes each batch unless it stopped reading: then the batch stays in our buffer, and
             // neither the proxy handles more calls nor does our buffer change
             long handledBefore = stats().callsTotal();
-            long pendingBefore = pending(flooder.ch);
+            long pendingBefore = pending(flooder.channel);
             while (!last.await(1, TimeUnit.SECONDS)) {
                 long handledNow = stats().callsTotal();
-                long pendingNow = pending(flooder.ch);
+                long pendingNow = pending(flooder.channel);
                 if (handledNow == handledBefore && pendingNow == pendingBefore) {
                     stalled = true;
                     break;
@@ -154,7 +132,7 @@ class HostileClientTest {
                 handledBefore = handledNow;
                 pendingBefore = pendingNow;
             }
-            assertTrue(flooder.ch.isActive(), "the proxy kept the connection");
+            assertTrue(flooder.channel.isActive(), "the proxy kept the connection");
             peak = Math.max(peak, stats().bufferedBytes());
             assertTrue(peak <= HELD_BOUND, "the proxy holds at most " + HELD_BOUND + " bytes, not " + peak
                     + " (after " + sent + " requests)");
@@ -204,36 +182,38 @@ class HostileClientTest {
     @Test
     void aSockbridgeClientSendingMalformedRequestsIsClosedWith4002AfterABoundedNumber() throws Exception {
         MessageCodec codec = MessageCodec.cbor();
-        RawWs c = RawWs.connect(main.uri("/sockbridge"), true);
-        c.ch.writeAndFlush(frame(codec, new Control.Hello(List.of(MessageCodec.VERSION), "hostile")));
+        RawWebSocketClient c = RawWebSocketClient.connect(main.uri("/sockbridge"), null, false, T);
+        c.channel.writeAndFlush(frame(codec, new Control.Hello(List.of(MessageCodec.VERSION), "hostile")));
         int sent = 0;
-        for (; sent < 1000 && c.ch.isActive() && !c.close.isDone(); sent++) {
+        for (; sent < 1000 && c.channel.isActive() && !c.closeStatus.isDone(); sent++) {
             // CLOSE with a call id and a text where the descriptor goes: EINVAL for that call
             int id = sent + 1;
             byte[] bad = {(byte) 0x83, 0x18, 0x1d, 0x19, (byte) (id >> 8), (byte) id, 0x60};
-            c.ch.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(bad))).await(T_MS);
+            c.channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(bad))).await(T_MS);
         }
-        String close = c.close.get(T_MS, TimeUnit.MILLISECONDS);
+        String close = c.closeStatus.get(T_MS, TimeUnit.MILLISECONDS);
         assertTrue(close.startsWith("4002 ") && close.contains("malformed"), close);
         // the welcome and one error reply for each malformed request up to the limit (a goodbye may follow)
-        assertTrue(c.messages.size() >= 1 + 256 && c.messages.size() <= 1 + 256 + 1, "answers: " + c.messages.size());
+        int answers = c.binaryPayloads().size();
+        assertTrue(answers >= 1 + 256 && answers <= 1 + 256 + 1, "answers: " + answers);
         c.close();
         awaitNothingHeld();
     }
 
     @Test
     void anEmscriptenClientSendingMalformedRequestsIsClosedWith1008AfterABoundedNumber() throws Exception {
-        RawWs c = RawWs.connect(main.uri("/emscripten"), true);
+        RawWebSocketClient c = RawWebSocketClient.connect(main.uri("/emscripten"), null, false, T);
         int sent = 0;
-        for (; sent < 1000 && c.ch.isActive() && !c.close.isDone(); sent++) {
+        for (; sent < 1000 && c.channel.isActive() && !c.closeStatus.isDone(); sent++) {
             // a call id and one byte: no opcode to read
             byte[] bad = ByteBuffer.allocate(5).order(ByteOrder.LITTLE_ENDIAN).putInt(sent + 1).put((byte) 9).array();
-            c.ch.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(bad))).await(T_MS);
+            c.channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(bad))).await(T_MS);
         }
-        String close = c.close.get(T_MS, TimeUnit.MILLISECONDS);
+        String close = c.closeStatus.get(T_MS, TimeUnit.MILLISECONDS);
         assertTrue(close.startsWith("1008 ") && close.contains("malformed"), close);
-        assertEquals(256, c.messages.size(), "one error reply for each malformed request up to the limit");
-        for (byte[] m : c.messages) {
+        List<byte[]> answers = c.binaryPayloads();
+        assertEquals(256, answers.size(), "one error reply for each malformed request up to the limit");
+        for (byte[] m : answers) {
             assertEquals(16, m.length, "an error reply as short as the client's parser allows");
         }
         c.close();
@@ -249,16 +229,16 @@ class HostileClientTest {
      */
     @Test
     void aPartial16MiBMessageOnSockbridgeIsRefusedAt1MiBWith1009() throws Exception {
-        RawWs c = RawWs.connect(main.uri("/sockbridge"), true);
+        RawWebSocketClient c = RawWebSocketClient.connect(main.uri("/sockbridge"), null, false, T);
         int piece = 64 << 10;
         long peak = 0;
-        for (int i = 0; i < 256 && c.ch.isActive() && !c.close.isDone(); i++) {
+        for (int i = 0; i < 256 && c.channel.isActive() && !c.closeStatus.isDone(); i++) {
             ByteBuf b = Unpooled.wrappedBuffer(new byte[piece]);
             WebSocketFrame f = i == 0 ? new BinaryWebSocketFrame(false, 0, b) : new ContinuationWebSocketFrame(i == 255, 0, b);
-            c.ch.writeAndFlush(f).await(T_MS);
+            c.channel.writeAndFlush(f).await(T_MS);
             peak = Math.max(peak, stats().bufferedBytes());
         }
-        String close = c.close.get(T_MS, TimeUnit.MILLISECONDS);
+        String close = c.closeStatus.get(T_MS, TimeUnit.MILLISECONDS);
         assertTrue(close.startsWith("1009 ") && close.contains(String.valueOf(1 << 20)), close);
         long bound = (1 << 20) + 4L * piece;
         assertTrue(peak <= bound, "held at most " + bound + " bytes of the message, not " + peak);
@@ -291,83 +271,5 @@ class HostileClientTest {
         b.putInt(i + 1).putInt(18);
         b.put("127.0.0.1".getBytes(StandardCharsets.US_ASCII));
         return b.array();
-    }
-
-    /**
-     * A bare WebSocket client: it sends what it is given; when reading, it keeps every binary message and
-     * the close code and reason; when not, it stops reading right after the handshake and keeps its receive
-     * buffer small, so little of what the proxy writes hides in the kernel.
-     */
-    static final class RawWs implements AutoCloseable {
-        final Channel ch;
-        final BlockingQueue<byte[]> messages = new LinkedBlockingQueue<>();
-        final CompletableFuture<String> close = new CompletableFuture<>();
-
-        private RawWs(Channel ch) {
-            this.ch = ch;
-            ch.closeFuture().addListener(f -> close.complete("1006 closed without a close frame"));
-        }
-
-        static RawWs connect(URI uri, boolean read) throws Exception {
-            WebSocketClientHandshaker hs = WebSocketClientHandshakerFactory.newHandshaker(uri, WebSocketVersion.V13,
-                    null, false, new DefaultHttpHeaders(), 1 << 24);
-            CompletableFuture<RawWs> ready = new CompletableFuture<>();
-            RawWs[] self = new RawWs[1];
-            Bootstrap b = new Bootstrap().group(CLIENTS).channel(NioSocketChannel.class)
-                    .handler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(1 << 16),
-                                    new ChannelInboundHandlerAdapter() {
-                                        @Override
-                                        public void channelActive(ChannelHandlerContext ctx) {
-                                            hs.handshake(ctx.channel());
-                                            ctx.fireChannelActive();
-                                        }
-
-                                        @Override
-                                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                            try {
-                                                if (msg instanceof FullHttpResponse) {
-                                                    hs.finishHandshake(ctx.channel(), (FullHttpResponse) msg);
-                                                    if (!read) {
-                                                        ctx.channel().config().setAutoRead(false);
-                                                    }
-                                                    self[0] = new RawWs(ctx.channel());
-                                                    ready.complete(self[0]);
-                                                } else if (msg instanceof CloseWebSocketFrame) {
-                                                    CloseWebSocketFrame c = (CloseWebSocketFrame) msg;
-                                                    self[0].close.complete(c.statusCode() + " " + c.reasonText());
-                                                } else if (msg instanceof BinaryWebSocketFrame) {
-                                                    self[0].messages.add(ByteBufUtil.getBytes(((WebSocketFrame) msg).content()));
-                                                }
-                                            } finally {
-                                                ReferenceCountUtil.release(msg);
-                                            }
-                                        }
-
-                                        @Override
-                                        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                            ready.completeExceptionally(cause);
-                                            ctx.close();
-                                        }
-                                    });
-                        }
-                    });
-            if (!read) {
-                b.option(ChannelOption.SO_RCVBUF, 16 << 10);
-            }
-            ChannelFuture cf = b.connect(uri.getHost(), uri.getPort());
-            if (!cf.await(T_MS) || !cf.isSuccess()) {
-                cf.channel().close();
-                throw new java.io.IOException("cannot connect to " + uri, cf.cause());
-            }
-            return ready.get(T_MS, TimeUnit.MILLISECONDS);
-        }
-
-        @Override
-        public void close() {
-            ch.close().awaitUninterruptibly(T_MS);
-        }
     }
 }

@@ -6,6 +6,7 @@ import io.netty.util.concurrent.EventExecutor;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -332,18 +333,7 @@ public abstract class AbstractTransport implements Transport {
 
     /** Gives {@code frame} to the listener (who owns it); false if the listener threw (the transport then fails). */
     protected final boolean deliverFrame(ByteBuf frame) {
-        boolean was = inCallback;
-        inCallback = true;
-        try {
-            listener.frameReceived(frame);
-            return true;
-        } catch (Throwable t) {
-            inCallback = was;
-            listenerFailed("frameReceived", t);
-            return false;
-        } finally {
-            inCallback = was;
-        }
+        return callListener("frameReceived", TransportListener::frameReceived, frame);
     }
 
     /** Gives {@code datagram} to the listener if started and not ended, else releases it. Loop. */
@@ -352,30 +342,12 @@ public abstract class AbstractTransport implements Transport {
             datagram.release();
             return;
         }
-        boolean was = inCallback;
-        inCallback = true;
-        try {
-            listener.datagramReceived(datagram);
-        } catch (Throwable t) {
-            inCallback = was;
-            listenerFailed("datagramReceived", t);
-        } finally {
-            inCallback = was;
-        }
+        callListener("datagramReceived", TransportListener::datagramReceived, datagram);
     }
 
     /** Tells a started listener that the peer opened {@code stream}. Loop. */
     protected final void announceStream(Transport stream) {
-        boolean was = inCallback;
-        inCallback = true;
-        try {
-            listener.streamOpened(stream);
-        } catch (Throwable t) {
-            inCallback = was;
-            listenerFailed("streamOpened", t);
-        } finally {
-            inCallback = was;
-        }
+        callListener("streamOpened", TransportListener::streamOpened, stream);
     }
 
     /** The wire's writability may have changed: the listener is told, a turn later. Any thread. */
@@ -394,20 +366,33 @@ public abstract class AbstractTransport implements Transport {
         }
         boolean sawFalse = observedUnwritable.getAndSet(false);
         boolean w = wireWritable();
+        if (reportedWritable && (sawFalse || !w)) {
+            reportedWritable = false;
+            if (!callListener("writabilityChanged", TransportListener::writabilityChanged, false)) {
+                return;
+            }
+        }
+        if (!reportedWritable && w && !ended) {
+            reportedWritable = true;
+            callListener("writabilityChanged", TransportListener::writabilityChanged, true);
+        }
+    }
+
+    /**
+     * Makes one listener callback, flagged as inside a callback (the re-entrancy guard); a callback that throws
+     * fails the transport ({@link #listenerFailed}) and makes this return false. The method references passed in
+     * capture nothing, so a frame's delivery allocates nothing here. Loop.
+     */
+    private <T> boolean callListener(String callback, BiConsumer<TransportListener, T> call, T arg) {
         boolean was = inCallback;
         inCallback = true;
         try {
-            if (reportedWritable && (sawFalse || !w)) {
-                reportedWritable = false;
-                listener.writabilityChanged(false);
-            }
-            if (!reportedWritable && w && !ended) {
-                reportedWritable = true;
-                listener.writabilityChanged(true);
-            }
+            call.accept(listener, arg);
+            return true;
         } catch (Throwable t) {
             inCallback = was;
-            listenerFailed("writabilityChanged", t);
+            listenerFailed(callback, t);
+            return false;
         } finally {
             inCallback = was;
         }

@@ -16,6 +16,7 @@ import dev.sockbridge.api.message.Message;
 import dev.sockbridge.api.message.PollFd;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
+import dev.sockbridge.api.testing.ProjectFiles;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -171,14 +172,7 @@ class GoldenVectorsTest {
     }
 
     static Path protocolDoc() {
-        Path dir = Path.of("").toAbsolutePath();
-        for (Path p = dir; p != null; p = p.getParent()) {
-            Path doc = p.resolve("docs/protocol.md");
-            if (Files.isRegularFile(doc)) {
-                return doc;
-            }
-        }
-        throw new AssertionError("docs/protocol.md not found above " + dir);
+        return ProjectFiles.find("docs/protocol.md");
     }
 
     static List<String> section(String begin, String end) throws IOException {

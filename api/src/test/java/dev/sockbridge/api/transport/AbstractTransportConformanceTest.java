@@ -237,12 +237,7 @@ public abstract class AbstractTransportConformanceTest {
         Endpoint s = nextAccepted();
         echoRoundTrip(c, 3);
 
-        c.transport.close(4001, "client says bye");
-
-        assertEquals(new Close(4001, "client says bye"), await(s.closed));
-        assertEquals(new Close(4001, "client says bye"), await(c.closed));
-        await(c.transport.closeFuture());
-        await(s.transport.closeFuture());
+        closeAndAssertBothSee(c, s, new Close(4001, "client says bye"));
         assertFalse(c.transport.isWritable(), "a closed transport is not writable");
     }
 
@@ -252,12 +247,17 @@ public abstract class AbstractTransportConformanceTest {
         Endpoint s = nextAccepted();
         echoRoundTrip(c, 3);
 
-        s.transport.close(4002, "server says bye");
+        closeAndAssertBothSee(s, c, new Close(4002, "server says bye"));
+    }
 
-        assertEquals(new Close(4002, "server says bye"), await(c.closed));
-        assertEquals(new Close(4002, "server says bye"), await(s.closed));
-        await(c.transport.closeFuture());
-        await(s.transport.closeFuture());
+    /** {@code closer} closes with {@code close}: both listeners see its code and reason, both close futures end. */
+    private void closeAndAssertBothSee(Endpoint closer, Endpoint peer, Close close) throws Exception {
+        closer.transport.close(close.code(), close.reason());
+
+        assertEquals(close, await(peer.closed));
+        assertEquals(close, await(closer.closed));
+        await(peer.transport.closeFuture());
+        await(closer.transport.closeFuture());
     }
 
     @Test
@@ -389,13 +389,7 @@ public abstract class AbstractTransportConformanceTest {
         assertTrue(c.transport.isWritable(), "writable at first");
 
         // a well-behaved sender: on the transport's executor, only while writable
-        Producer p = new Producer(c.transport, 16 * 1024, backpressureSendLimit());
-        c.producer = p;
-        runOn(c.transport.executor(), () -> {
-            p.pump();
-            return null;
-        });
-        await(p.stalled);
+        Producer p = pumpUntilStalled(c, 16 * 1024);
         int n = runOn(c.transport.executor(), () -> p.frames);
         assertEquals(Boolean.FALSE, c.writability.poll(timeout().toMillis(), TimeUnit.MILLISECONDS),
                 "writabilityChanged(false) fired after " + p.bytes + " bytes");
@@ -493,19 +487,10 @@ public abstract class AbstractTransportConformanceTest {
             e.answerSize = answer;
             e.transport.countHeldBytes(d -> peak.accumulateAndGet(held.addAndGet(d), Math::max));
         };
-        Endpoint c = connect();
-        c.transport.setAutoRead(false);
-        flush(c.transport.executor());
-        Endpoint s = nextAccepted();
-        c.keepFrames = false;
-
-        Producer p = new Producer(c.transport, request, backpressureSendLimit());
-        c.producer = p;
-        runOn(c.transport.executor(), () -> {
-            p.pump();
-            return null;
-        });
-        await(p.stalled);
+        Stalled stalled = stallANonReadingClient(request);
+        Endpoint c = stalled.client();
+        Endpoint s = stalled.server();
+        Producer p = stalled.producer();
         int sent = runOn(c.transport.executor(), () -> p.frames);
         flush(s.transport.executor());
         int answered = s.framesReceived.get();
@@ -525,6 +510,39 @@ public abstract class AbstractTransportConformanceTest {
     }
 
     /**
+     * A well-behaved sender: frames of {@code frameSize} from {@code c}, on its transport's executor and only while
+     * writable, until the transport says unwritable.
+     */
+    private Producer pumpUntilStalled(Endpoint c, int frameSize) throws Exception {
+        Producer p = new Producer(c.transport, frameSize, backpressureSendLimit());
+        c.producer = p;
+        runOn(c.transport.executor(), () -> {
+            p.pump();
+            return null;
+        });
+        await(p.stalled);
+        return p;
+    }
+
+    /** A client and its accepted server side, the client not reading and its producer stalled on writability. */
+    private record Stalled(Endpoint client, Endpoint server, Producer producer) {
+    }
+
+    /**
+     * Connects a client that does not read and pumps frames of {@code frameSize} from it until its transport says
+     * unwritable (the server's {@link #onAccept} decides how the server answers).
+     */
+    private Stalled stallANonReadingClient(int frameSize) throws Exception {
+        Endpoint c = connect();
+        c.transport.setAutoRead(false);
+        flush(c.transport.executor());
+        Endpoint s = nextAccepted();
+        c.keepFrames = false;
+        Producer p = pumpUntilStalled(c, frameSize);
+        return new Stalled(c, s, p);
+    }
+
+    /**
      * A server holding answers its peer does not read (and requests it stopped reading) gives every
      * held byte back once it has closed: the deltas its counter saw sum to zero when
      * {@link Transport#closeFuture()} completes, and none comes after.
@@ -538,18 +556,9 @@ public abstract class AbstractTransportConformanceTest {
             e.answerSize = 4096;
             e.transport.countHeldBytes(held::addAndGet);
         };
-        Endpoint c = connect();
-        c.transport.setAutoRead(false);
-        flush(c.transport.executor());
-        Endpoint s = nextAccepted();
-        c.keepFrames = false;
-        Producer p = new Producer(c.transport, 1024, backpressureSendLimit());
-        c.producer = p;
-        runOn(c.transport.executor(), () -> {
-            p.pump();
-            return null;
-        });
-        await(p.stalled);
+        Stalled stalled = stallANonReadingClient(1024);
+        Endpoint c = stalled.client();
+        Endpoint s = stalled.server();
         // the client stalls once the server reads slower than it sends, which on a loaded machine can happen
         // before the server's answers fill the kernel's buffers: the server holds some once they are full
         long deadline = System.nanoTime() + timeout().toNanos();
@@ -720,13 +729,7 @@ public abstract class AbstractTransportConformanceTest {
         s.keepFrames = false;
         s.transport.setAutoRead(false);
         flush(s.transport.executor());
-        Producer p = new Producer(c.transport, 16 * 1024, backpressureSendLimit());
-        c.producer = p;
-        runOn(c.transport.executor(), () -> {
-            p.pump();
-            return null;
-        });
-        await(p.stalled);
+        Producer p = pumpUntilStalled(c, 16 * 1024);
         int n = runOn(c.transport.executor(), () -> p.frames);
 
         Transport stream = await(c.transport.openStream());

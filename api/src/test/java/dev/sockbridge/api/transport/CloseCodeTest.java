@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sockbridge.api.message.Control.Goodbye;
+import dev.sockbridge.api.testing.ProjectFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -83,13 +84,6 @@ class CloseCodeTest {
     }
 
     static Path protocolDoc() {
-        Path dir = Path.of("").toAbsolutePath();
-        for (Path p = dir; p != null; p = p.getParent()) {
-            Path doc = p.resolve("docs/protocol.md");
-            if (Files.isRegularFile(doc)) {
-                return doc;
-            }
-        }
-        throw new AssertionError("docs/protocol.md not found above " + dir);
+        return ProjectFiles.find("docs/protocol.md");
     }
 }

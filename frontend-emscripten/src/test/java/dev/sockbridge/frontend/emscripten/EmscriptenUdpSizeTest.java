@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sockbridge.frontend.emscripten.EmClient.Rep;
+import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.SocketAddress;
@@ -81,6 +82,12 @@ class EmscriptenUdpSizeTest extends EmscriptenTestBase {
 
     /** A client UDP socket, the peer's address as the protocol writes it, and the proxy's side as the peer sees it. */
     private record Udp(int handle, byte[] to, SocketAddress proxySide) {
+        /** Sends each payload from {@code peer} to the proxy's side, in order. */
+        void sendFrom(DatagramSocket peer, byte[]... payloads) throws IOException {
+            for (byte[] b : payloads) {
+                peer.send(new DatagramPacket(b, b.length, proxySide));
+            }
+        }
     }
 
     /** Opens a UDP socket at the proxy and sends the peer one byte, so the peer learns where the proxy's side is. */
@@ -98,12 +105,9 @@ class EmscriptenUdpSizeTest extends EmscriptenTestBase {
         try (DatagramSocket peer = nativePeer()) {
             Udp u = udpTowards(c, peer);
             int h = u.handle();
-            byte[] to = u.to();
-            SocketAddress proxySide = u.proxySide();
             byte[] big = pattern(3, MAX_UDP);
             byte[] next = pattern(4, 2049);
-            peer.send(new DatagramPacket(big, big.length, proxySide));
-            peer.send(new DatagramPacket(next, next.length, proxySide));
+            u.sendFrom(peer, big, next);
             Rep r = c.call(recvfromReq(c.nextId(), h, 2048, 0, 16));
             assertEquals(2048, r.ret());
             assertEquals(2048, r.i32(12));
@@ -123,14 +127,10 @@ class EmscriptenUdpSizeTest extends EmscriptenTestBase {
         try (DatagramSocket peer = nativePeer()) {
             Udp u = udpTowards(c, peer);
             int h = u.handle();
-            byte[] to = u.to();
-            SocketAddress proxySide = u.proxySide();
             byte[] big = pattern(7, MAX_UDP);
             byte[] mid = pattern(8, 8192);
             byte[] next = pattern(9, 2049);
-            peer.send(new DatagramPacket(big, big.length, proxySide));
-            peer.send(new DatagramPacket(mid, mid.length, proxySide));
-            peer.send(new DatagramPacket(next, next.length, proxySide));
+            u.sendFrom(peer, big, mid, next);
 
             Rep size = c.call(recvReq(c.nextId(), h, 0, msgPeek | msgTrunc));
             assertEquals(MAX_UDP, size.ret(), "MSG_PEEK|MSG_TRUNC with no buffer: the size of the next datagram");
@@ -140,7 +140,7 @@ class EmscriptenUdpSizeTest extends EmscriptenTestBase {
             assertEquals(2048, r.i32(12), "data_len: what is carried");
             assertEquals(20 + 2048 + 16, r.len());
             assertArrayEquals(Arrays.copyOf(big, 2048), r.slice(20, 2048));
-            assertArrayEquals(to, r.slice(20 + 2048, 16), "the sender, after the data carried");
+            assertArrayEquals(u.to(), r.slice(20 + 2048, 16), "the sender, after the data carried");
             Rep r2 = c.call(recvReq(c.nextId(), h, 100, msgTrunc));
             assertEquals(8192, r2.ret(), "recv with MSG_TRUNC: the real length");
             assertEquals(12 + 100, r2.len(), "the caller's 100 bytes");

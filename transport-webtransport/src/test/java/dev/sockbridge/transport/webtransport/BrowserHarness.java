@@ -1,5 +1,7 @@
 package dev.sockbridge.transport.webtransport;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 
 import java.io.ByteArrayOutputStream;
@@ -17,7 +19,9 @@ import java.util.concurrent.TimeUnit;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * What the browser tests share: Debian's Chromium, playwright-core from {@code src/test/js} (installed with
@@ -27,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 final class BrowserHarness {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path JS_DIR = Path.of("src/test/js").toAbsolutePath();
+    static final ObjectMapper JSON = new ObjectMapper();
 
     private BrowserHarness() {
     }
@@ -45,6 +50,18 @@ final class BrowserHarness {
         return http;
     }
 
+    /**
+     * The path of node, once the test is known to be able to drive Chromium: skipped (an assumption, not a failure)
+     * where /usr/bin/chromium or node is missing; playwright-core installed.
+     */
+    static String nodeForChromium() throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM), "no " + CHROMIUM);
+        String node = findOnPath("node");
+        assumeTrue(node != null, "no node on PATH");
+        ensurePlaywrightInstalled();
+        return node;
+    }
+
     /** {@code npm ci} from the lockfile when node_modules is missing; playwright-core downloads no browser. */
     static void ensurePlaywrightInstalled() throws Exception {
         if (Files.exists(JS_DIR.resolve("node_modules/playwright-core/package.json"))) {
@@ -56,6 +73,25 @@ final class BrowserHarness {
                 .directory(JS_DIR.toFile()).redirectErrorStream(true).start();
         String log = drain(p.getInputStream(), p, 180);
         assertEquals(0, p.exitValue(), "npm ci failed:\n" + log);
+    }
+
+    /**
+     * Runs {@code script} with {@code config} and returns the JSON on its {@code marker} line (the page's result),
+     * failing when there is none or the result reports a fatal error.
+     */
+    static JsonNode runForResult(String node, String script, JsonNode config, String marker) throws Exception {
+        String out = runNode(node, script, JSON.writeValueAsString(config));
+        String line = out.lines().filter(l -> l.startsWith(marker + " ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no result from the browser run:\n" + out));
+        JsonNode result = JSON.readTree(line.substring(marker.length() + 1));
+        System.out.println(script + " run: " + result);
+        assertFalse(result.has("fatal"), context(result));
+        return result;
+    }
+
+    /** A result as an assertion message. */
+    static String context(JsonNode result) {
+        return "browser result: " + result.toPrettyString();
     }
 
     static String runNode(String node, String script, String config) throws Exception {

@@ -1,7 +1,6 @@
 package dev.sockbridge.transport.webtransport;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.sockbridge.api.transport.TransportOptions;
@@ -10,14 +9,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A browser speaking Sockbridge over WebTransport to a {@link SockbridgeProxy}, with the framing written out by hand
@@ -32,10 +29,7 @@ class ChromiumSockbridgeTest {
 
     @Test
     void aPageSpeaksSockbridgeOverWebTransport() throws Exception {
-        assumeTrue(Files.isExecutable(BrowserHarness.CHROMIUM), "no " + BrowserHarness.CHROMIUM);
-        String node = BrowserHarness.findOnPath("node");
-        assumeTrue(node != null, "no node on PATH");
-        BrowserHarness.ensurePlaywrightInstalled();
+        String node = BrowserHarness.nodeForChromium();
 
         HttpServer page = BrowserHarness.pageServer();
         String origin = "http://127.0.0.1:" + page.getAddress().getPort();
@@ -47,8 +41,7 @@ class ChromiumSockbridgeTest {
                             .with(QuicTransportOptions.IDLE_TIMEOUT_MILLIS, 2000));
             URI uri = proxy.serve(server).get(10, TimeUnit.SECONDS);
 
-            ObjectMapper json = new ObjectMapper();
-            ObjectNode cfg = json.createObjectNode()
+            ObjectNode cfg = BrowserHarness.JSON.createObjectNode()
                     .put("chromium", BrowserHarness.CHROMIUM.toString())
                     .put("pageUrl", origin + "/")
                     .put("timeoutMs", 120_000);
@@ -61,13 +54,8 @@ class ChromiumSockbridgeTest {
                     .put("idleMs", 3000) // idle for longer than the idle timeout, kept alive by the page
                     .put("keepAliveMs", 500)
                     .put("stepTimeoutMs", 20_000);
-            String out = BrowserHarness.runNode(node, "sockbridge-wt.mjs", json.writeValueAsString(cfg));
-            String line = out.lines().filter(l -> l.startsWith("SB-RESULT ")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no result from the browser run:\n" + out));
-            JsonNode result = json.readTree(line.substring("SB-RESULT ".length()));
-            String context = "browser result: " + result.toPrettyString();
-            System.out.println("Chromium Sockbridge run: " + result);
-            assertFalse(result.has("fatal"), context);
+            JsonNode result = BrowserHarness.runForResult(node, "sockbridge-wt.mjs", cfg, "SB-RESULT");
+            String context = BrowserHarness.context(result);
             JsonNode p = result.get("page");
 
             assertEquals(1, p.path("handshake").path("version").asInt(), context);

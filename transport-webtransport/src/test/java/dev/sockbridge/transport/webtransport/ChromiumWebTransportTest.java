@@ -4,20 +4,17 @@ import dev.sockbridge.transport.webtransport.internal.WebTransportServer;
 import dev.sockbridge.transport.webtransport.internal.WebTransportSession;
 import dev.sockbridge.transport.webtransport.internal.WebTransportSessionHandler;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.nio.file.Files;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * End to end with Debian's headless Chromium, driven by playwright-core from {@code src/test/js} (installed with
@@ -47,10 +44,7 @@ class ChromiumWebTransportTest {
 
     @Test
     void chromiumSessionEchoesStreamsAndDatagramsClosesAndIsRefusedForOtherOriginsAndPaths() throws Exception {
-        assumeTrue(Files.isExecutable(BrowserHarness.CHROMIUM), "no " + BrowserHarness.CHROMIUM);
-        String node = BrowserHarness.findOnPath("node");
-        assumeTrue(node != null, "no node on PATH");
-        BrowserHarness.ensurePlaywrightInstalled();
+        String node = BrowserHarness.nodeForChromium();
 
         HttpServer page = BrowserHarness.pageServer();
         HttpServer otherOriginPage = BrowserHarness.pageServer();
@@ -61,8 +55,7 @@ class ChromiumWebTransportTest {
                 .route("/close-me", new CloseOnOpen())
                 .allowOrigins(origin)
                 .start()) {
-            ObjectMapper json = new ObjectMapper();
-            ObjectNode cfg = json.createObjectNode()
+            ObjectNode cfg = BrowserHarness.JSON.createObjectNode()
                     .put("chromium", BrowserHarness.CHROMIUM.toString())
                     .put("pageUrl", origin + "/")
                     .put("otherOriginPageUrl", "http://127.0.0.1:" + otherOriginPage.getAddress().getPort() + "/")
@@ -77,13 +70,8 @@ class ChromiumWebTransportTest {
                     .put("closeReason", CLOSE_REASON)
                     .put("stepTimeoutMs", 30_000);
 
-            String out = BrowserHarness.runNode(node, "wt-e2e.mjs", json.writeValueAsString(cfg));
-            String line = out.lines().filter(l -> l.startsWith("WT-RESULT ")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no result from the browser run:\n" + out));
-            JsonNode result = json.readTree(line.substring("WT-RESULT ".length()));
-            String context = "browser result: " + result.toPrettyString();
-            System.out.println("Chromium WebTransport run: " + result);
-            assertFalse(result.has("fatal"), context);
+            JsonNode result = BrowserHarness.runForResult(node, "wt-e2e.mjs", cfg, "WT-RESULT");
+            String context = BrowserHarness.context(result);
             JsonNode main = result.get("main");
 
             assertTrue(main.path("ready").has("maxDatagramSize"), context);

@@ -27,6 +27,7 @@ final class EchoSessionHandler implements WebTransportSessionHandler {
     final List<WebTransportSession> opened = new CopyOnWriteArrayList<>();
     final CompletableFuture<WebTransportSession> firstOpened = new CompletableFuture<>();
     final CompletableFuture<WebTransportSession.CloseInfo> firstClose = new CompletableFuture<>();
+    final CompletableFuture<WebTransportSession> firstDraining = new CompletableFuture<>();
     final CompletableFuture<String> serverBidiReply = new CompletableFuture<>();
     final AtomicInteger bidiStreams = new AtomicInteger();
     final AtomicInteger uniStreams = new AtomicInteger();
@@ -77,6 +78,11 @@ final class EchoSessionHandler implements WebTransportSessionHandler {
     public void datagramReceived(WebTransportSession session, ByteBuf payload) {
         datagrams.incrementAndGet();
         session.sendDatagram(payload.retain());
+    }
+
+    @Override
+    public void sessionDraining(WebTransportSession session) {
+        firstDraining.complete(session);
     }
 
     @Override

@@ -2,7 +2,6 @@ package dev.sockbridge.transport.webtransport;
 
 import dev.sockbridge.transport.webtransport.internal.WebTransportServer;
 import dev.sockbridge.transport.webtransport.internal.WebTransportSession;
-import dev.sockbridge.transport.webtransport.internal.WebTransportSessionHandler;
 import dev.sockbridge.transport.webtransport.internal.Capsules;
 import dev.sockbridge.transport.webtransport.internal.Varint;
 import dev.sockbridge.transport.webtransport.internal.WebTransportProtocol;
@@ -11,7 +10,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.quic.QuicStreamChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -40,6 +38,13 @@ class WebTransportServerProtocolTest {
     private void start(WebTransportServer.Builder builder) throws Exception {
         server = builder.allowOrigins(ORIGIN).start();
         client = new H3TestClient(server.localAddress(), server.certificate().sha256());
+    }
+
+    /** A session at /echo from the allowed origin, accepted (status 200). */
+    private H3TestClient.Request openEchoSession() throws Exception {
+        H3TestClient.Request request = client.connect("/echo", ORIGIN);
+        assertEquals("200", request.status());
+        return request;
     }
 
     @AfterEach
@@ -186,39 +191,16 @@ class WebTransportServerProtocolTest {
     @Test
     void capsulesCloseAndDrainTheSessionAndGreaseIsIgnored() throws Exception {
         EchoSessionHandler echo = new EchoSessionHandler(false);
-        CompletableFuture<WebTransportSession> drained = new CompletableFuture<>();
-        WebTransportSessionHandler draining = new WebTransportSessionHandler() {
-            @Override
-            public void sessionOpened(WebTransportSession session) {
-                echo.sessionOpened(session);
-            }
+        start(WebTransportServer.builder().route("/echo", echo));
 
-            @Override
-            public void streamOpened(WebTransportSession session, QuicStreamChannel stream, boolean bidi) {
-                echo.streamOpened(session, stream, bidi);
-            }
-
-            @Override
-            public void sessionDraining(WebTransportSession session) {
-                drained.complete(session);
-            }
-
-            @Override
-            public void sessionClosed(WebTransportSession session, int code, String reason) {
-                echo.sessionClosed(session, code, reason);
-            }
-        };
-        start(WebTransportServer.builder().route("/echo", draining));
-
-        H3TestClient.Request request = client.connect("/echo", ORIGIN);
-        assertEquals("200", request.status());
+        H3TestClient.Request request = openEchoSession();
         ByteBuf capsules = Unpooled.buffer();
         capsules.writeBytes(HexFormat.of().parseHex("c15ca8292ac6fe88" + "05" + "0102030405")); // GREASE
         ByteBuf drain = Capsules.drainSession(ByteBufAllocator.DEFAULT);
         capsules.writeBytes(drain);
         drain.release();
         request.sendCapsules(capsules, false);
-        assertEquals(request.id(), drained.get(10, SECONDS).id());
+        assertEquals(request.id(), echo.firstDraining.get(10, SECONDS).id());
 
         request.sendCapsules(Capsules.closeSession(ByteBufAllocator.DEFAULT, 0xdeadbeef, "client done"), true);
         WebTransportSession.CloseInfo closed = echo.firstClose.get(10, SECONDS);
@@ -231,8 +213,7 @@ class WebTransportServerProtocolTest {
     void serverCloseSendsTheCapsuleThenFinAndResetsTheSessionsStreams() throws Exception {
         EchoSessionHandler echo = new EchoSessionHandler(false);
         start(WebTransportServer.builder().route("/echo", echo));
-        H3TestClient.Request request = client.connect("/echo", ORIGIN);
-        assertEquals("200", request.status());
+        H3TestClient.Request request = openEchoSession();
         WebTransportSession session = echo.firstOpened.get(5, SECONDS);
         StreamProbe open = new StreamProbe();
         client.openWtBidi(request.id(), open, "x".getBytes(StandardCharsets.UTF_8), false);
@@ -259,7 +240,7 @@ class WebTransportServerProtocolTest {
     void losingTheQuicConnectionClosesTheSession() throws Exception {
         EchoSessionHandler echo = new EchoSessionHandler(false);
         start(WebTransportServer.builder().route("/echo", echo));
-        assertEquals("200", client.connect("/echo", ORIGIN).status());
+        openEchoSession();
         client.quic.close().sync();
         WebTransportSession.CloseInfo closed = echo.firstClose.get(10, SECONDS);
         assertEquals(0, closed.code());

@@ -1,7 +1,6 @@
 package dev.sockbridge.transport.websocket.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -150,18 +149,20 @@ class RouteBySubprotocolTest {
         return null;
     }
 
+    /** An upgrade at {@code path} offering {@code offer} is accepted, answering {@code answered} (null: none). */
+    private void assertUpgradedWith(String answered, ServerEngine engine, String path, String offer) {
+        String r = upgrade(channel(engine), path, offer);
+        assertStatus(101, r);
+        assertEquals(answered, protocolHeader(r), r);
+    }
+
     @Test
     void atTheRootTheOfferedSubprotocolPicksTheProtocol() {
         ServerEngine engine = engine();
-        String r = upgrade(channel(engine), "/", "sockbridge.v1");
-        assertStatus(101, r);
-        assertEquals("sockbridge.v1", protocolHeader(r));
-        r = upgrade(channel(engine), "/", "binary");
-        assertStatus(101, r);
-        assertEquals("binary", protocolHeader(r));
-        r = upgrade(channel(engine), "/", null);
-        assertStatus(101, r);
-        assertNull(protocolHeader(r), "no subprotocol answered to a client that offered none: " + r);
+        assertUpgradedWith("sockbridge.v1", engine, "/", "sockbridge.v1");
+        assertUpgradedWith("binary", engine, "/", "binary");
+        // no subprotocol answered to a client that offered none
+        assertUpgradedWith(null, engine, "/", null);
         assertEquals(List.of("sockbridge / sockbridge.v1", "bridge / binary", "posix / null"), opened);
     }
 
@@ -169,9 +170,7 @@ class RouteBySubprotocolTest {
     void anyPathWithoutARouteOfItsOwnIsServedTheSameWayAndKeepsItsPathAndOffersOrder() {
         ServerEngine engine = engine();
         // an offer nobody speaks is skipped when a later one fits; the client's order decides
-        String r = upgrade(channel(engine), "/db1?token=x", "base64x, binary, sockbridge.v1");
-        assertStatus(101, r);
-        assertEquals("binary", protocolHeader(r));
+        assertUpgradedWith("binary", engine, "/db1?token=x", "base64x, binary, sockbridge.v1");
         upgrade(channel(engine), "/a/b", null);
         assertEquals(List.of("bridge /db1 binary", "posix /a/b null"), opened);
         assertEquals("/db1", sessions.get(0).path());
