@@ -18,7 +18,7 @@
 // with a note when absent.
 
 import { spawn } from 'node:child_process';
-import { readFileSync, existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, mkdtempSync, writeFileSync, rmSync, mkdirSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +45,16 @@ const socketOptions = JSON.parse(opt('socket', '{}'));
 // --profile: instead of the table, one bulk run of each row under the page's CPU profiler (Chromium):
 // where the page's main thread spends its time
 const profile = args.includes('--profile');
+// --browser-log DIR: each browser's stdout and stderr (Chromium with --enable-logging) to DIR/<name>-<pid>.log
+const browserLog = opt('browser-log', null);
+// one measurement longer than this (the page's own bulk limit is 120 s) counts as failed and the browser is
+// started afresh: a hung or crashed page never answers
+const measureTimeoutMs = Number(opt('measure-timeout', 180)) * 1000;
+// warm-up rounds at most (each row once, 8 MiB): until the proxy's JIT compilers are quiet
+const warmupRounds = Number(opt('warmup', 8));
+// --proxy-jvm '-XX:StartFlightRecording=...': more JVM options for the proxy (profiling it)
+const proxyJvm = (opt('proxy-jvm', '') || '').split(' ').filter(Boolean);
+const proxyCpPrefix = opt('proxy-classpath-prefix', null);
 
 const say = (s) => process.stderr.write(`bench: ${s}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -63,6 +73,16 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
     for (const c of children) c.kill('SIGKILL');
     process.exit(130);
   });
+}
+
+/** With --browser-log, appends the child's output to a file of its own. */
+function logTo(child, name) {
+  if (!browserLog) return;
+  mkdirSync(browserLog, { recursive: true });
+  const f = join(browserLog, `${name}-${child.pid}.log`);
+  const w = (d) => { try { appendFileSync(f, d); } catch { /* best effort */ } };
+  child.stdout.on('data', w);
+  child.stderr.on('data', w);
 }
 
 function startAndWait(cmd, argv, pattern, { timeout = 60000, env = process.env, cwd } = {}) {
@@ -97,11 +117,88 @@ function cpuSeconds(pid) {
   }
 }
 
+/**
+ * CPU seconds of a process's threads by name, digits and trailing dashes dropped ('sockbridge-quic-server-',
+ * 'C2 CompilerThread', 'GC Thread#' ...): which of the proxy's threads the time went to.
+ */
+function threadCpu(pid) {
+  const out = {};
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const f = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+        const name = f.slice(f.indexOf('(') + 1, f.lastIndexOf(')')).replace(/[-#]?\d+/g, '').replace(/-+$/, '');
+        const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+        out[name] = (out[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        // the thread ended
+      }
+    }
+  } catch {
+    // not Linux
+  }
+  return out;
+}
+
+/** after - before per key, in ms per MiB of `mib`, only the keys above 0.05. */
+function perMiB(before, after, mib) {
+  return Object.fromEntries(Object.keys(after).map((k) => [k, ((after[k] - (before[k] ?? 0)) * 1000) / mib])
+    .filter(([, v]) => v > 0.05).sort((a, b) => b[1] - a[1]));
+}
+
+const fmt = (o) => Object.entries(o).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
+
+/**
+ * CPU seconds of a browser's processes by kind, from /proc (Linux): its own process and every descendant,
+ * keyed by Chromium's --type (renderer, utility:network, gpu-process; the browser process is 'browser') or
+ * Firefox's process type (its last argument, e.g. tab, socket, rdd; the parent is 'browser').
+ */
+function browserCpu(rootPid) {
+  const out = {};
+  let stats;
+  try {
+    stats = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((pid) => {
+      try {
+        const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+        return { pid: Number(pid), ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12])) / 100 };
+      } catch {
+        return null;
+      }
+    }).filter(Boolean);
+  } catch {
+    return out;
+  }
+  const mine = new Set([rootPid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const s of stats) if (!mine.has(s.pid) && mine.has(s.ppid)) { mine.add(s.pid); grew = true; }
+  }
+  for (const s of stats) {
+    if (!mine.has(s.pid)) continue;
+    let kind = 'browser';
+    try {
+      // Chromium rewrites its children's command lines into one string: split on spaces too
+      const argv = readFileSync(`/proc/${s.pid}/cmdline`, 'utf8').split(/[\0 ]/).filter(Boolean);
+      const type = argv.find((a) => a.startsWith('--type='))?.slice(7);
+      const sub = argv.find((a) => a.startsWith('--utility-sub-type='))?.slice(19);
+      if (type) kind = sub ? `${type}:${sub.replace(/\.mojom\..*$/, '')}` : type;
+      else if (argv.includes('-contentproc')) kind = argv[argv.length - 1];
+      if (/crashpad|zygote/.test(argv[0] + (type ?? ''))) continue;
+    } catch {
+      continue;
+    }
+    out[kind] = (out[kind] ?? 0) + s.cpu;
+  }
+  return out;
+}
+
 async function startProxy(echoTcp) {
   const cpFile = join(root, 'proxy-app/target/classpath.txt');
   if (!existsSync(cpFile)) throw new Error('no proxy-app/target/classpath.txt: build first (scripts/build.sh)');
-  const cp = `${join(root, 'proxy-app/target/classes')}:${readFileSync(cpFile, 'utf8').trim()}`;
-  const { child, output } = await startAndWait('java', ['-Xss512k', '-Djava.util.logging.config.file=' + join(root, 'scripts/logging-quiet.properties'),
+  // --proxy-classpath-prefix DIR: classes put before the build's (another build of a module, to compare two)
+  const cp = `${proxyCpPrefix ? `${proxyCpPrefix}:` : ''}${join(root, 'proxy-app/target/classes')}:${readFileSync(cpFile, 'utf8').trim()}`;
+  const { child, output } = await startAndWait('java', [...proxyJvm, '-Xss512k', '-Djava.util.logging.config.file=' + join(root, 'scripts/logging-quiet.properties'),
     '-cp', cp, 'dev.sockbridge.app.ProxyMain', '--listen', '127.0.0.1:0', '--webtransport-listen', '127.0.0.1:0',
     '--bridge-target', echoTcp, '--static', join(root, 'clients/js'), '--idle-timeout', '0'],
   /^ready in/m, { cwd: root });
@@ -127,10 +224,13 @@ class Rpc {
   #ws;
   #next = 1;
   #pending = new Map();
+  /** @type {(m: object) => void} protocol events (messages without an id) */
+  onevent = () => {};
   constructor(ws) {
     this.#ws = ws;
     ws.on('message', (d) => {
       const m = JSON.parse(d.toString());
+      if (m.id == null && m.method) this.onevent(m);
       const p = m.id != null && this.#pending.get(m.id);
       if (!p) return;
       this.#pending.delete(m.id);
@@ -152,6 +252,12 @@ class Rpc {
     return new Promise((resolvePromise, reject) => this.#pending.set(id, { resolve: resolvePromise, reject }));
   }
 
+  /** Rejects every call still waiting (the page under them is gone). */
+  failPending(e) {
+    for (const p of this.#pending.values()) p.reject(e);
+    this.#pending.clear();
+  }
+
   close() { this.#ws.close(); }
 }
 
@@ -161,8 +267,16 @@ async function launchChromium(page) {
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-chromium-'));
   const { child, match } = await startAndWait(exe, ['--headless=new', '--remote-debugging-port=0', `--user-data-dir=${dir}`,
     '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--disable-extensions', '--disable-default-apps', 'about:blank'], /DevTools listening on (ws:\S+)/);
+    '--disable-sync', '--disable-extensions', '--disable-default-apps', ...(browserLog ? ['--enable-logging=stderr', '--v=0'] : []),
+    'about:blank'], /DevTools listening on (ws:\S+)/);
+  logTo(child, 'chromium');
   const rpc = await Rpc.open(match[1]);
+  // a renderer that crashes never answers the evaluation under way: fail it at once (the run goes on in a
+  // fresh browser); Target's discovery events only, still no Network domain
+  rpc.onevent = (m) => {
+    if (m.method === 'Target.targetCrashed') rpc.failPending(new Error(`renderer crashed (${m.params?.status} ${m.params?.errorCode})`));
+  };
+  await rpc.send('Target.setDiscoverTargets', { discover: true });
   const { targetId } = await rpc.send('Target.createTarget', { url: 'about:blank' });
   const { sessionId } = await rpc.send('Target.attachToTarget', { targetId, flatten: true });
   // only Page.navigate and Runtime.evaluate: no domain is enabled, Network least of all
@@ -182,7 +296,7 @@ async function launchChromium(page) {
     await rpc.send('Profiler.disable', {}, { sessionId });
     return { value, profile };
   };
-  return { name: 'Chromium', evaluate, profiled, close: () => { rpc.close(); return stop(child, dir); } };
+  return { name: 'Chromium', pid: child.pid, evaluate, profiled, close: () => { rpc.close(); return stop(child, dir); } };
 }
 
 // ------------------------------------------------------------------ a bare WebDriver BiDi client (Firefox)
@@ -205,6 +319,7 @@ async function launchFirefox(page) {
   ].map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`).join('\n'));
   const { child, match } = await startAndWait(exe, ['--headless', '--no-remote', '--profile', dir, '--remote-debugging-port', '0', 'about:blank'],
     /WebDriver BiDi listening on (ws:\S+)/, { env: { ...process.env, MOZ_CRASHREPORTER_DISABLE: '1' } });
+  logTo(child, 'firefox');
   const rpc = await Rpc.open(`${match[1]}/session`);
   await rpc.send('session.new', { capabilities: {} });
   const tree = await rpc.send('browsingContext.getTree', {});
@@ -217,6 +332,7 @@ async function launchFirefox(page) {
   };
   return {
     name: 'Firefox',
+    pid: child.pid,
     evaluate,
     close: () => { rpc.close(); return stop(child, dir); },
   };
@@ -234,25 +350,48 @@ async function benchBrowser(launch, proxy, echo) {
   }
   if (!b) return null;
   try {
-    for (let i = 0; i < 100 && !(await b.evaluate('window.sbBenchReady === true').catch(() => false)); i++) await sleep(100);
+    await pageReady(b);
     const ua = await b.evaluate('navigator.userAgent');
     const hasWt = await b.evaluate('typeof WebTransport === "function"');
     say(`${b.name}: ${ua}`);
     const use = rows.filter((r) => r !== 'client-wt' || hasWt);
-    const results = Object.fromEntries(use.map((r) => [r, { bulk: [], p50: [], p99: [], proxyCpu: [], info: null }]));
+    const results = Object.fromEntries(use.map((r) => [r, { bulk: [], p50: [], p99: [], proxyCpu: [], browserCpu: [], threadCpu: [], info: null }]));
     const cfg = { bridgeUrl: proxy.bridgeUrl, wsUrl: proxy.wsUrl, echo: echo.tcp, total: totalMiB << 20, chunk, socket: socketOptions };
     const run = async (row, workload, extra = {}) => {
       const c = JSON.stringify({ ...cfg, row, workload, count: rttCount, ...extra });
+      let timer;
       try {
-        return JSON.parse(await b.evaluate(`window.sbBench.run(${c}).then(JSON.stringify)`));
+        const expired = new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no result in ${measureTimeoutMs / 1000} s (page hung)`)), measureTimeoutMs);
+        });
+        return JSON.parse(await Promise.race([b.evaluate(`window.sbBench.run(${c}).then(JSON.stringify)`), expired]));
       } catch (e) {
         say(`${b.name} ${row} ${workload} failed: ${e.message.split('\n')[0]}`);
         failures.push(`${b.name} ${row} ${workload}: ${e.message.split('\n')[0]}`);
+        if (/renderer crashed|page hung|driver connection closed/.test(e.message)) {
+          // the page is gone: the remaining measurements run in a fresh browser
+          await b.close();
+          b = await launch(proxy.page);
+          await pageReady(b);
+        }
         return null;
+      } finally {
+        clearTimeout(timer);
       }
     };
-    // one warm-up of each (JIT, connection set-up, QUIC slow start on a first session)
-    for (const row of use) await run(row, 'bulk', { total: 4 << 20 });
+    // warm-up: rounds of every row until the proxy's JIT compilers are quiet (under a fifth of the proxy's CPU
+    // in a round), at most --warmup rounds. A fresh proxy runs its QUIC path interpreted or in C1 code for a
+    // long while on a busy machine (measured: the compiler threads took 60-100 ms of CPU per MiB echoed over
+    // WebTransport after the old single 4 MiB warm-up), which is not the steady state being compared.
+    for (let w = 0; w < warmupRounds; w++) {
+      const t0 = threadCpu(proxy.child.pid);
+      for (const row of use) await run(row, 'bulk', { total: 8 << 20 });
+      const d = perMiB(t0, threadCpu(proxy.child.pid), 1);
+      const jit = Object.entries(d).filter(([k]) => /Compiler/.test(k)).reduce((a, [, v]) => a + v, 0);
+      const all = Object.values(d).reduce((a, v) => a + v, 0);
+      say(`${b.name} warm-up ${w + 1}: proxy CPU ${(all / 1000).toFixed(1)} s, JIT compilers ${(jit / 1000).toFixed(1)} s`);
+      if (jit < all / 5) break;
+    }
     if (profile && b.profiled) {
       for (const row of use) {
         const c = JSON.stringify({ ...cfg, row, workload: 'bulk' });  // eslint-disable-line
@@ -267,10 +406,19 @@ async function benchBrowser(launch, proxy, echo) {
       const order = use.map((_, k) => use[(k + i) % use.length]);
       for (const row of order) {
         const cpu0 = cpuSeconds(proxy.child.pid);
+        const t0 = threadCpu(proxy.child.pid);
+        const b0 = browserCpu(b.pid);
         const r = await run(row, 'bulk');
         if (!r) continue;
         // the proxy's CPU per MiB echoed (both directions pass through it)
         results[row].proxyCpu.push(((cpuSeconds(proxy.child.pid) - cpu0) * 1000) / totalMiB);
+        // and the browser's, by process kind: which of its processes works hardest for each path
+        const per = perMiB(b0, browserCpu(b.pid), totalMiB);
+        const threads = perMiB(t0, threadCpu(proxy.child.pid), totalMiB);
+        results[row].browserCpu.push(per);
+        results[row].threadCpu.push(threads);
+        say(`${b.name} run ${i + 1} ${row} browser CPU ms/MiB: ${fmt(per)}`);
+        say(`${b.name} run ${i + 1} ${row} proxy CPU ms/MiB by thread: ${fmt(threads)}`);
         results[row].bulk.push(r.mibPerSecond);
         results[row].info = r.features ?? results[row].info;
         say(`${b.name} run ${i + 1} ${row} bulk ${r.mibPerSecond.toFixed(1)} MiB/s (${r.chunks} chunks read)`);
@@ -287,6 +435,10 @@ async function benchBrowser(launch, proxy, echo) {
   } finally {
     await b.close();
   }
+}
+
+async function pageReady(b) {
+  for (let i = 0; i < 100 && !(await b.evaluate('window.sbBenchReady === true').catch(() => false)); i++) await sleep(100);
 }
 
 /** Self time by function of a CPU profile, the top entries, and how much of the time the thread was idle. */
@@ -314,8 +466,8 @@ const ROW_NAMES = {
 
 function table(all) {
   const lines = [];
-  lines.push(`| browser | path | bulk MiB/s (${totalMiB} MiB echoed) | runs | 64 B round trip p50 ms | p99 ms | proxy CPU ms/MiB | ratio |`);
-  lines.push('|---|---|---|---|---|---|---|---|');
+  lines.push(`| browser | path | bulk MiB/s (${totalMiB} MiB echoed) | runs | 64 B round trip p50 ms | p99 ms | proxy CPU ms/MiB | of it event loops | browser CPU ms/MiB by process | ratio |`);
+  lines.push('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of all) {
     const m = (row, k) => median(r.results[row]?.[k] ?? []);
     for (const row of Object.keys(r.results)) {
@@ -323,9 +475,14 @@ function table(all) {
       let ratio = '';
       if (row === 'client-ws' && r.results['raw-ws']) ratio = `${(m('client-ws', 'bulk') / m('raw-ws', 'bulk')).toFixed(2)}x raw WebSocket (target 0.9)`;
       if (row === 'client-wt' && r.results['client-ws']) ratio = `${(m('client-wt', 'bulk') / m('client-ws', 'bulk')).toFixed(2)}x client over WebSocket (target 0.8)`;
-      lines.push(`| ${r.name} | ${ROW_NAMES[row]} | **${m(row, 'bulk').toFixed(1)}** | ${v.bulk.map((x) => x.toFixed(1)).join(' / ')} | ${m(row, 'p50').toFixed(2)} | ${m(row, 'p99').toFixed(2)} | ${m(row, 'proxyCpu').toFixed(1)} | ${ratio} |`);
+      // the proxy's event loops (threads named sockbridge-*), without its JIT compilers and GC
+      const loops = median(v.threadCpu.map((t) => Object.entries(t).filter(([k]) => k.startsWith('sockbridge')).reduce((a, [, x]) => a + x, 0)));
+      const kinds = [...new Set(v.browserCpu.flatMap((c) => Object.keys(c)))];
+      const bcpu = kinds.map((k) => [k, median(v.browserCpu.map((c) => c[k] ?? 0))]).filter(([, x]) => x >= 1)
+        .sort((a, b) => b[1] - a[1]).map(([k, x]) => `${k} ${x.toFixed(0)}`).join(', ');
+      lines.push(`| ${r.name} | ${ROW_NAMES[row]} | **${m(row, 'bulk').toFixed(1)}** | ${v.bulk.map((x) => x.toFixed(1)).join(' / ')} | ${m(row, 'p50').toFixed(2)} | ${m(row, 'p99').toFixed(2)} | ${m(row, 'proxyCpu').toFixed(1)} | ${loops.toFixed(1)} | ${bcpu} | ${ratio} |`);
     }
-    if (!r.hasWt) lines.push(`| ${r.name} | JS client over WebTransport | (no WebTransport in this browser) | | | | | |`);
+    if (!r.hasWt) lines.push(`| ${r.name} | JS client over WebTransport | (no WebTransport in this browser) | | | | | | | |`);
   }
   for (const r of all) {
     const f = r.results['client-wt']?.info;
@@ -335,6 +492,7 @@ function table(all) {
 }
 
 const failures = [];
+const loadBefore = (() => { try { return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '); } catch { return '?'; } })();
 const echo = await echoServers();
 let proxy;
 const all = [];
@@ -353,7 +511,7 @@ try {
   proxy?.child.kill('SIGTERM');
   echo.close();
 }
-console.log(`\nbrowser benchmark: medians of ${runs} interleaved runs, ${totalMiB} MiB echoed through a native TCP echo server in ${chunk}-byte writes, ${rttCount} round trips of 64 bytes\n`);
+console.log(`\nbrowser benchmark (load average ${loadBefore} before, ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} after): medians of ${runs} interleaved runs, ${totalMiB} MiB echoed through a native TCP echo server in ${chunk}-byte writes, ${rttCount} round trips of 64 bytes\n`);
 console.log(table(all));
 if (failures.length) console.log(`\nfailed measurements (left out of the medians):\n${failures.map((f) => `- ${f}`).join('\n')}`);
 process.exit(0);
