@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  * /stats on a separate admin listener (loopback), with /live and /ready for health checks. SIGTERM drains (see
  * {@link SockbridgeProxy#drain}): /ready turns 503, new sessions are refused, open ones are told the proxy is going
  * away and get {@code --drain-timeout} to finish, the rest are closed with 1001; then every native channel is closed
- * and the process exits 0. SIGINT (Ctrl-C) stops at once the same way, without waiting for sessions.
+ * and the process exits 0. SIGINT (Ctrl-C) does not drain: it stops accepting, gives calls in flight up to 5 s,
+ * ends every session with 1001 and exits 0, as before.
  * {@code --help} lists every option.
  */
 public final class ProxyMain {
