@@ -157,3 +157,9 @@ for (const row of bad) {
     });
   });
 }
+
+test('GOING_AWAY (version 2): [5, reason] both ways, as the Java codec writes it', () => {
+  const wire = new Uint8Array([0x82, 0x05, 0x6a, ...new TextEncoder().encode('going away')]);
+  assert.deepEqual(decodeMessage(wire), { kind: 'GOING_AWAY', reason: 'going away' });
+  assert.deepEqual([...encodeMessage({ kind: 'GOING_AWAY', reason: 'going away' })], [...wire]);
+});
