@@ -29,8 +29,11 @@ import java.util.concurrent.TimeUnit;
  * only). Serves on one port: Sockbridge at /sockbridge, Emscripten's POSIX-socket protocol at
  * /emscripten, a websockify-style bridge at /websockify, and all three at / (and any other path) chosen
  * by the offered subprotocol, as the tools they replace answer; the browser client and demo page at /; counters at
- * /stats on a separate admin listener (loopback). SIGTERM stops accepting, lets calls in flight finish (bounded), closes every
- * native channel and exits 0. {@code --help} lists every option.
+ * /stats on a separate admin listener (loopback), with /live and /ready for health checks. SIGTERM drains (see
+ * {@link SockbridgeProxy#drain}): /ready turns 503, new sessions are refused, open ones are told the proxy is going
+ * away and get {@code --drain-timeout} to finish, the rest are closed with 1001; then every native channel is closed
+ * and the process exits 0. SIGINT (Ctrl-C) stops at once the same way, without waiting for sessions.
+ * {@code --help} lists every option.
  */
 public final class ProxyMain {
     private final ProxyOptions opts;
@@ -83,7 +86,11 @@ public final class ProxyMain {
     private void installSignalHandlers() {
         sun.misc.SignalHandler h = sig -> {
             Thread t = new Thread(() -> {
-                System.out.println("received SIG" + sig.getName() + ": shutting down");
+                if (sig.getName().equals("TERM")) {
+                    drain(opts.drainTimeout());
+                } else {
+                    System.out.println("received SIG" + sig.getName() + ": shutting down");
+                }
                 stop();
                 stopped.countDown();
             }, "shutdown");
@@ -93,8 +100,27 @@ public final class ProxyMain {
         sun.misc.Signal.handle(new sun.misc.Signal("INT"), h);
     }
 
+    /**
+     * Readiness turns false at once (/ready answers 503), new sessions are refused, open ones are told and get
+     * {@code timeout} to end; blocks until they have (bounded: the proxy closes what is left at the timeout).
+     */
+    void drain(Duration timeout) {
+        try {
+            java.util.concurrent.CompletableFuture<Void> f = proxy.drain(timeout);
+            // said once the drain has begun: /ready answers 503 from here on
+            System.out.println("received SIGTERM: draining " + proxy.stats().sessionsOpen() + " sessions, timeout "
+                    + timeout.toMillis() + " ms");
+            System.out.flush();
+            f.get(timeout.toMillis() + 15_000, TimeUnit.MILLISECONDS);
+            System.out.println("drained; sessions open: " + proxy.stats().sessionsOpen());
+        } catch (Exception e) {
+            System.err.println("drain: " + e);
+        }
+    }
+
     void start() throws Exception {
         checkExposure();
+        opts.drainTimeout(); // a malformed value stops the start, not the drain
         // one group for the listeners and the sessions, so a session runs on its connection's loop;
         // made here so it outlives the proxy's own shutdown and stops last
         group = EventLoops.newGroup(opts.getInt("threads", Math.max(1, Runtime.getRuntime().availableProcessors())), "sockbridge");
@@ -184,7 +210,9 @@ public final class ProxyMain {
         }
         admin = adminServer();
         proxy.protectListener(admin.localAddress());
-        System.out.println("stats:  " + admin.uri("/stats").toString().replaceFirst("^ws", "http") + "  (admin listener)");
+        String adminHttp = admin.uri("/").toString().replaceFirst("^ws", "http").replaceFirst("/$", "");
+        System.out.println("stats:  " + adminHttp + "/stats  (admin listener; health: " + adminHttp + "/live, " + adminHttp
+                + "/ready)");
         if (files != null) {
             StringBuilder q = new StringBuilder();
             demoQuery.forEach((k, v) -> q.append(q.length() == 0 ? "?" : "&").append(k).append('=').append(v));
@@ -219,15 +247,30 @@ public final class ProxyMain {
         return s;
     }
 
-    /** The admin listener: /stats only, loopback by default, no WebSocket routes. */
+    /**
+     * The admin listener, loopback by default, no WebSocket routes: /stats (counters), /live (200 "live" while the
+     * process runs) and /ready (200 "ready" while sessions are accepted, 503 "draining" once a drain has begun: a
+     * balancer's health check sends no more clients here).
+     */
     private WebSocketServer adminServer() throws Exception {
         String[] hp = hostAndPort(opts.get("admin-listen", "127.0.0.1:0"));
         WebSocketServer s = WebSocketServer.builder().bind(hp[0], Integer.parseInt(hp[1]))
                 .options(TransportOptions.defaults().with(WebSocketOptions.ALLOWED_HOSTS,
                         opts.has("allowed-host") ? String.join(",", opts.all("allowed-host")) : ""))
                 .eventLoopGroup(proxy.eventLoopGroup())
-                .httpHandler((path, query) -> path.equals("/stats")
-                        ? StaticContent.of("application/json", statsJson().getBytes(StandardCharsets.UTF_8)) : null)
+                .httpHandler((path, query) -> {
+                    switch (path) {
+                        case "/stats":
+                            return StaticContent.of("application/json", statsJson().getBytes(StandardCharsets.UTF_8));
+                        case "/live":
+                            return StaticContent.text("live\n");
+                        case "/ready":
+                            return proxy.isDraining() ? StaticContent.text("draining\n").withStatus(503)
+                                    : StaticContent.text("ready\n");
+                        default:
+                            return null;
+                    }
+                })
                 .build();
         s.start().get(10, TimeUnit.SECONDS);
         return s;

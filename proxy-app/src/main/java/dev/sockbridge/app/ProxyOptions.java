@@ -33,7 +33,8 @@ final class ProxyOptions {
         {"allow-bind", "CIDR[:PORTS]", "allow bind/listen on these local addresses (repeatable); default loopback"},
         {"origin", "ORIGIN", "also allow browser pages from this Origin (repeatable; '*' = every web site); default: only the proxy's own pages, and clients that send no Origin (native)"},
         {"allowed-host", "NAME", "a name clients may use in the Host header (WebTransport: :authority) besides IP literals and localhost (repeatable; '*' = any); others get HTTP 421 (DNS rebinding)"},
-        {"admin-listen", "HOST:PORT", "admin listener (HTTP) for /stats, default 127.0.0.1:0 (a free port, printed at start); keep it off the internet"},
+        {"admin-listen", "HOST:PORT", "admin listener (HTTP) for /stats, /live and /ready (503 while draining), default 127.0.0.1:0 (a free port, printed at start); keep it off the internet"},
+        {"drain-timeout", "DURATION", "on SIGTERM, how long open sessions get to finish after being told the proxy is going away, before the rest are closed with 1001 (e.g. 30s, 500ms, 2m; default 30s)"},
         {"allow-lookup", "SUFFIX", "sessions may resolve names ending in SUFFIX (repeatable; '*' = every name); default: loopback names only"},
         {"allow-reverse-lookup", "", "sessions may ask getnameinfo for names of addresses they may reach (default: numeric answers only)"},
         {"name-server", "HOST:PORT", "ask this DNS server instead of /etc/resolv.conf's"},
@@ -135,6 +136,22 @@ final class ProxyOptions {
 
     int getInt(String name, int def) {
         return Integer.parseInt(get(name, String.valueOf(def)));
+    }
+
+    /** --drain-timeout: a number with a unit (ms, s, m), or plain seconds. */
+    java.time.Duration drainTimeout() {
+        return duration("drain-timeout", get("drain-timeout", "30s"));
+    }
+
+    static java.time.Duration duration(String name, String v) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,9})\\s*(ms|s|m)?").matcher(v.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("--" + name + ": '" + v + "' is not a duration (e.g. 30s, 500ms, 2m)");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        return unit.equals("ms") ? java.time.Duration.ofMillis(n)
+                : unit.equals("m") ? java.time.Duration.ofMinutes(n) : java.time.Duration.ofSeconds(n);
     }
 
     SocketPolicy policy() {

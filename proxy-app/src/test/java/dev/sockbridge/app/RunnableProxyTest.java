@@ -42,7 +42,7 @@ class RunnableProxyTest {
 
     @Test
     void startsOnSafeDefaultsServesAndStopsCleanlyOnSigterm() throws Exception {
-        try (ProxyProcess p = new ProxyProcess("--listen", "127.0.0.1:0");
+        try (ProxyProcess p = new ProxyProcess("--listen", "127.0.0.1:0", "--drain-timeout", "1s");
              ServerSocket nativeServer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             URI uri = p.sockbridgeUri();
             assertEquals("127.0.0.1", uri.getHost(), "listens on loopback");

@@ -52,7 +52,8 @@ import java.util.concurrent.TimeUnit;
  * <p><b>Lifecycle.</b> Build with {@link #builder()}, then {@link #serve} one or more server
  * transports (or {@link #attach} single transports). {@link #shutdown(Duration)} stops accepting,
  * lets calls in flight finish for at most the grace period, then ends every session, which closes
- * every native channel it owns.
+ * every native channel it owns. {@link #drain(Duration)} ends the sessions gently first: refuses new ones, tells the
+ * open ones the proxy is going away and gives them time to finish.
  *
  * <p><b>Threading.</b> Thread-safe. Each session runs on one event loop of the proxy's group, and all
  * of its native channels are registered on that same loop: no thread per connection or per call.
@@ -94,6 +95,7 @@ public final class SockbridgeProxy implements AutoCloseable {
     private final List<ServerTransport> servers = new CopyOnWriteArrayList<>();
     private final Set<ProxySession> sessions = ConcurrentHashMap.newKeySet();
     private volatile boolean shuttingDown;
+    private CompletableFuture<Void> drained; // guarded by this
 
     private SockbridgeProxy(Builder b) {
         EventLoopGroup g = b.group;
@@ -232,6 +234,10 @@ public final class SockbridgeProxy implements AutoCloseable {
         }
         sessions.add(session);
         transport.closeFuture().whenComplete((v, t) -> sessions.remove(session));
+        if (isDraining()) {
+            // admitted just before the drain began, registered after it looked at the sessions
+            session.goingAway(DRAIN_REASON);
+        }
         if (ticket != null && ticket.expiresAt != null) {
             long delay = Math.max(0, Duration.between(Instant.now(), ticket.expiresAt).toMillis());
             ScheduledFuture<?> expiry = ctx.loopFor(transport.executor()).schedule(
@@ -241,6 +247,80 @@ public final class SockbridgeProxy implements AutoCloseable {
         return true;
     }
 
+
+    /** The reason sessions are told, and closed with at a drain's timeout. */
+    private static final String DRAIN_REASON = "going away";
+
+    /**
+     * Drains the proxy, as a rollout or a scale-down wants: from now on every new session is refused (HTTP 503 "the
+     * proxy is draining" on WebSocket and WebTransport listeners, close code 1013 on raw QUIC and transports given to
+     * {@link #attach}); the listeners themselves stay bound, so a balancer sees a clear refusal and tries another
+     * proxy. Every open session is told the proxy is going away ({@link FrontEnd#goingAway}, after its transport's
+     * own signal, {@link Transport#goingAway}, where it has one). Sessions
+     * go on working until {@code timeout}; one that ends before (the client closes, or its front end ends it) ends
+     * normally. At the timeout the rest are closed with 1001 "going away", which closes their native channels. The
+     * future completes once every session has ended and its native channels are closed (or 5 s after the timeout,
+     * whatever is left then); it never fails.
+     *
+     * <p>Idempotent: a second call returns the first call's future (its timeout is ignored). The proxy stays usable
+     * for its counters; {@link #shutdown} afterwards closes the listeners and, if it made them, its event loops. Any
+     * thread; it does not block.
+     */
+    public CompletableFuture<Void> drain(Duration timeout) {
+        Objects.requireNonNull(timeout);
+        CompletableFuture<Void> f;
+        synchronized (this) {
+            if (drained != null) {
+                return drained;
+            }
+            f = drained = new CompletableFuture<>();
+        }
+        admitter.startDraining();
+        LOG.log(Level.INFO, "draining: " + sessions.size() + " sessions told to go away, closed in " + timeout.toMillis() + " ms");
+        for (ProxySession s : sessions) {
+            s.goingAway(DRAIN_REASON);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        CompletableFuture<Void> allEnded = new CompletableFuture<>();
+        awaitSessionsEnded(deadline, false, allEnded);
+        allEnded.thenCompose(v -> waitNativeClosed(System.nanoTime() + TimeUnit.SECONDS.toNanos(5)))
+                .whenComplete((v, t) -> f.complete(null));
+        return f;
+    }
+
+    /** Whether {@link #drain} was called: new sessions are refused. Any thread. */
+    public synchronized boolean isDraining() {
+        return drained != null;
+    }
+
+    /** Polls until no session is left; at {@code deadline} closes the rest, then waits at most 5 s more for them. */
+    private void awaitSessionsEnded(long deadline, boolean closed, CompletableFuture<Void> done) {
+        if (sessions.isEmpty()) {
+            done.complete(null);
+            return;
+        }
+        long d = deadline;
+        boolean c = closed;
+        if (System.nanoTime() - deadline >= 0) {
+            if (closed) {
+                done.complete(null); // a transport that never reported its close: waited long enough
+                return;
+            }
+            for (ProxySession s : sessions) {
+                s.close(Control.Goodbye.GOING_AWAY, DRAIN_REASON);
+            }
+            c = true;
+            d = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        }
+        long waitMs = Math.max(1, Math.min(20, TimeUnit.NANOSECONDS.toMillis(d - System.nanoTime())));
+        long fd = d;
+        boolean fc = c;
+        try {
+            ctx.group.next().schedule(() -> awaitSessionsEnded(fd, fc, done), waitMs, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            done.complete(null); // the loops stopped: shutdown ended every session
+        }
+    }
 
     public ProxyStats stats() {
         return ctx.stats();

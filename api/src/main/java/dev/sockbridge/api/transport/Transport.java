@@ -123,6 +123,18 @@ public interface Transport {
         close(code.code(), CloseCode.reasonOr(code, reason));
     }
 
+    /**
+     * Tells the peer that this end is going away soon (a proxy that drains): the connection stays open and
+     * works as before, the peer should finish its work and not start more, and it will be closed (with
+     * {@link CloseCode#GOING_AWAY}) at the end of the drain if it is still open. A transport that has a
+     * signal for it sends it: WebTransport a DRAIN_WEBTRANSPORT_SESSION capsule on the session's CONNECT
+     * stream and an HTTP/3 GOAWAY on the connection's control stream. The default does nothing: a WebSocket
+     * has no such signal short of closing, so the protocol above says it, if it can. Any thread; idempotent;
+     * nothing after {@link #close}.
+     */
+    default void goingAway(String reason) {
+    }
+
     /** Completes when the transport has closed, from either side. */
     CompletableFuture<Void> closeFuture();
 

@@ -47,6 +47,23 @@ public final class ProxySession {
         return core.isClosed();
     }
 
+    private boolean toldGoingAway;
+
+    /**
+     * Tells the session the proxy drains: the transport's signal first (WebTransport's capsule and GOAWAY), then
+     * the front end's protocol. Any thread; once per session, however often called.
+     */
+    public void goingAway(String reason) {
+        Loops.run(core.loop(), () -> {
+            if (toldGoingAway || core.isClosed()) {
+                return;
+            }
+            toldGoingAway = true;
+            transport.goingAway(reason);
+            frontEnd.goingAway(reason);
+        });
+    }
+
     /** Ends the session from the proxy's side. Any thread; idempotent. */
     public void close(int code, String reason) {
         if (!Loops.run(core.loop(), () -> {

@@ -51,6 +51,7 @@ public final class SessionAdmitter {
     private final ConcurrentHashMap<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<InetAddress, Bucket> buckets = new ConcurrentHashMap<>();
     private volatile int purgeAt = 4096;
+    private volatile boolean draining;
 
     /** Tokens of one client address; mutated inside the map's compute only. */
     private static final class Bucket {
@@ -69,10 +70,22 @@ public final class SessionAdmitter {
         return total.get();
     }
 
+    /**
+     * From now on every session is refused with 503 "the proxy is draining" (close code 1013 without HTTP), so a
+     * balancer or client tries another proxy. Never undone.
+     */
+    public void startDraining() {
+        draining = true;
+    }
+
     /** The proxy's admission check, for every entry (see the class comment). */
     public CompletionStage<Admission> admit(ConnectRequest request) {
         String transport = request.scheme();
         SocketAddress remote = request.remoteAddress();
+        if (draining) {
+            ctx.countRefused(remote, transport, "draining");
+            return CompletableFuture.completedFuture(Admission.refuse(503, "the proxy is draining; try another"));
+        }
         InetAddress key = addressKey(remote);
         if (key != null && limits.newSessionsPerSecondPerAddress() != Integer.MAX_VALUE) {
             int wait = takeToken(key);

@@ -24,6 +24,17 @@ public interface FrontEnd {
     void start();
 
     /**
+     * The proxy drains ({@code SockbridgeProxy.drain}): the session may go on until the drain's timeout, after
+     * which the proxy {@linkplain #close closes} it with {@code 1001}. The proxy has already called
+     * {@link dev.sockbridge.api.transport.Transport#goingAway} on the transport (the transport's own signal, where
+     * it has one); a front end whose protocol can say it tells the client here, and may end the session sooner
+     * once the client has nothing left to do (no open sockets, say). The default does nothing more: the session is
+     * closed at the timeout, or when the client ends it. On the session's loop; once.
+     */
+    default void goingAway(String reason) {
+    }
+
+    /**
      * Ends the session from the proxy's side: tells the client in the front end's protocol if it can, closes the
      * transport with {@code code} and {@code reason}, and calls {@link EngineSession#close}. On the session's loop;
      * may come more than once (the later ones do nothing).

@@ -302,7 +302,8 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         ByteBuf body = head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(content.body());
-        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(content.status()), body);
         res.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, content.contentType())
                 .set(HttpHeaderNames.CONTENT_LENGTH, content.body().length)
