@@ -57,6 +57,7 @@ class BalancedProxiesTest {
     static final int NEW_QUIC_SESSIONS = 10;
     /** Between one session's round trips: 300 sessions make about 600 round trips a second in all. */
     static final long PERIOD_MILLIS = 500;
+    static final int DRAIN_TIMEOUT_SECONDS = 8;
     static final int DRAINED = 0;
     static final int KILLED = 1;
     static final int SURVIVOR = 2;
@@ -164,6 +165,8 @@ class BalancedProxiesTest {
                         "--allow", "127.0.0.1/32:" + echoes[i].udpAddress().getPort(),
                         // behind a balancer every session comes from the balancer's address
                         "--max-sessions-per-address", "1000", "--new-sessions-per-second", "1000",
+                        // open sessions get this long once told the proxy is going away
+                        "--drain-timeout", DRAIN_TIMEOUT_SECONDS + "s",
                         "--threads", "1");
                 cleanup.add(proxies[i]);
             }
@@ -194,24 +197,39 @@ class BalancedProxiesTest {
             }
             awaitTrips(sessions, 2, 30);
 
-            // drain: SIGTERM
+            // drain: SIGTERM. HAProxy's check of /ready sees 503 and takes the proxy out
             List<Session> drained = on(sessions, DRAINED);
             proxies[DRAINED].process.destroy();
             awaitCondition("HAProxy takes the draining proxy out", 20, () -> !upServers(statsPort).contains("proxy1"));
-            awaitCondition("the drained proxy's sessions end", 30, () -> drained.stream().noneMatch(s -> s.client.isOpen()));
+
+            // new WebSocket sessions, while the drained proxy's sessions still run, land on the other two
+            int before = sessions.size();
+            open("ws", wsUri, TransportOptions.defaults(), NEW_WS_SESSIONS);
+            List<Session> freshWs = List.copyOf(sessions.subList(before, sessions.size()));
+            System.out.println("new WebSocket sessions per proxy during the drain: " + perProxy(freshWs));
+            assertTrue(freshWs.stream().noneMatch(s -> s.proxy == DRAINED), "no new session on the draining proxy: " + perProxy(freshWs));
+
+            // the drained proxy's sessions end with going-away within the drain timeout, and it exits 0
+            awaitCondition("the drained proxy's sessions end", DRAIN_TIMEOUT_SECONDS + 30,
+                    () -> drained.stream().noneMatch(s -> s.client.isOpen()));
             for (Session s : drained) {
                 s.stopping = true;
             }
             System.out.println("drained sessions ended with: " + codes(drained));
+            for (Session s : drained) {
+                assertEquals(1001, s.goodbye().code(), "going away: " + s);
+            }
             assertEquals(0, proxies[DRAINED].awaitExit(40), "a drained proxy exits 0");
 
-            // new sessions land on the other two
-            List<Session> before = new ArrayList<>(sessions);
-            open("ws", wsUri, TransportOptions.defaults(), NEW_WS_SESSIONS);
+            // nginx has no health check of its own: once the drained proxy is gone, its port answers with ICMP port
+            // unreachable, nginx counts a failure and hands the datagrams to the next proxy on the ring
+            before = sessions.size();
             open("quic", quicUri, quicOpts, NEW_QUIC_SESSIONS);
-            List<Session> fresh = sessions.subList(before.size(), sessions.size());
-            System.out.println("new sessions per proxy: " + perProxy(fresh));
-            assertTrue(fresh.stream().noneMatch(s -> s.proxy == DRAINED), "no new session on the drained proxy: " + perProxy(fresh));
+            open("wt", wtUri, quicOpts, NEW_QUIC_SESSIONS);
+            List<Session> freshQuic = List.copyOf(sessions.subList(before, sessions.size()));
+            System.out.println("new QUIC sessions per proxy after the drain: " + perProxy(freshQuic) + "; nginx's refused upstream datagrams: "
+                    + read(dir.resolve("nginx/error.log")).lines().filter(l -> l.contains("refused")).count());
+            assertTrue(freshQuic.stream().noneMatch(s -> s.proxy == DRAINED), "no new session on the drained proxy: " + perProxy(freshQuic));
 
             // kill: SIGKILL
             List<Session> killed = on(sessions, KILLED);
