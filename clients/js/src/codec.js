@@ -24,6 +24,7 @@ const SCHEMA = {
     ['maxOutstandingCalls', 'int'], ['maxBufferedBytes', 'long']],
   [T.GOODBYE]: [['code', 'int'], ['reason', 'str']],
   [T.CREDIT]: [['fd', 'int'], ['bytes', 'long']],
+  [T.GOING_AWAY]: [['reason', 'str']],
   [T.DATA_EVENT]: [['fd', 'int'], ['flags', 'int'], ['from', 'addr'], ['data', 'data']],
   [T.ACCEPT_EVENT]: [['fd', 'int'], ['newFd', 'int'], ['peer', 'addr']],
   [T.READY_EVENT]: [['fd', 'int'], ['events', 'int'], ['errno', 'int']],

@@ -4,12 +4,18 @@
 /** The protocol version this client speaks (HELLO offers it, WELCOME confirms it). */
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * Version 1 plus the proxy's GOING_AWAY notice (a proxy that drains). HELLO offers it too; a proxy
+ * that knows it chooses it, and only then sends GOING_AWAY.
+ */
+export const PROTOCOL_VERSION_GOING_AWAY = 2;
+
 /** The WebSocket subprotocol of the Sockbridge CBOR protocol. */
 export const SUBPROTOCOL = 'sockbridge.v1';
 
 /** Message type codes: the first element of every message array (dev.sockbridge.api.message.MessageType). */
 export const MessageType = Object.freeze({
-  HELLO: 0x01, WELCOME: 0x02, GOODBYE: 0x03, CREDIT: 0x04,
+  HELLO: 0x01, WELCOME: 0x02, GOODBYE: 0x03, CREDIT: 0x04, GOING_AWAY: 0x05,
   DATA_EVENT: 0x08, ACCEPT_EVENT: 0x09, READY_EVENT: 0x0a,
   SOCKET: 0x10, SOCKETPAIR: 0x11, BIND: 0x12, CONNECT: 0x13, LISTEN: 0x14, ACCEPT: 0x15,
   SEND: 0x16, RECV: 0x17, SENDTO: 0x18, RECVFROM: 0x19, SENDMSG: 0x1a, RECVMSG: 0x1b,

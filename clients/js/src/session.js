@@ -1,4 +1,4 @@
-import { MessageType as T, MessageTypeName, PROTOCOL_VERSION, Posix, CloseCode } from './constants.js';
+import { MessageType as T, MessageTypeName, PROTOCOL_VERSION, PROTOCOL_VERSION_GOING_AWAY, Posix, CloseCode } from './constants.js';
 import { buildMessage, encodeFrame, decodeFrame, parseMessage, typeCode, isRequest, ProtocolError } from './codec.js';
 import { familyOf, toSocketAddress } from './address.js';
 import { SockbridgeError } from './errors.js';
@@ -43,6 +43,23 @@ export class Session {
    * @type {((event: object) => void)|null}
    */
   onevent = null;
+  /**
+   * Called once when the proxy says it is going away (it drains for a rollout), with
+   * `{reason, source}`: `source` is `'protocol'` (a GOING_AWAY message) or `'transport'`
+   * (WebTransport's `draining`). The session still works: finish what is under way, then
+   * {@link Session#close} and connect again (a balancer picks another proxy); the proxy closes the
+   * session with 1001 when its drain ends.
+   * @type {((info: {reason: string, source: 'protocol'|'transport'}) => void)|null}
+   */
+  ongoaway = null;
+  /**
+   * Resolves (with the same `{reason, source}`) when the proxy says it is going away; never, if the
+   * session ends without it.
+   * @type {Promise<{reason: string, source: 'protocol'|'transport'}>}
+   */
+  goingAway;
+  #resolveGoingAway;
+  #toldGoingAway = false;
   /** Replies received for no waiting call (ignored). */
   strayReplies = 0;
   /**
@@ -75,6 +92,8 @@ export class Session {
     this.welcome = welcome;
     this.#streamPerSocket = (streamPerSocket ?? true) && typeof transport.openStream === 'function';
     this.closed = new Promise((r) => { this.#resolveClosed = r; });
+    this.goingAway = new Promise((r) => { this.#resolveGoingAway = r; });
+    if ('ongoaway' in transport) transport.ongoaway = (reason) => this.#peerGoingAway(reason, 'transport');
     transport.onframe = (f) => this.#frame(f);
     if ('ondatagram' in transport) transport.ondatagram = (f) => this.#datagram(f);
     transport.onclose = ({ code, reason, error }) => {
@@ -116,7 +135,7 @@ export class Session {
           return;
         }
         if (m.kind === 'WELCOME') {
-          if (m.version !== PROTOCOL_VERSION) {
+          if (m.version !== PROTOCOL_VERSION && m.version !== PROTOCOL_VERSION_GOING_AWAY) {
             finish(new SockbridgeError({ code: 'HANDSHAKE', reason: `the proxy chose protocol version ${m.version}` }));
             return;
           }
@@ -130,7 +149,7 @@ export class Session {
         }
       };
       try {
-        transport.send(encodeFrame(buildMessage(T.HELLO, null, [[PROTOCOL_VERSION], agent])));
+        transport.send(encodeFrame(buildMessage(T.HELLO, null, [[PROTOCOL_VERSION, PROTOCOL_VERSION_GOING_AWAY], agent])));
       } catch (e) {
         finish(e instanceof SockbridgeError ? e : SockbridgeError.closed(1006, e.message, e));
       }
@@ -456,12 +475,26 @@ export class Session {
       const owner = this.#owners.get(m.fd);
       if (owner) owner._event(m, 'stream');
       else this.onevent?.(m);
+    } else if (code === T.GOING_AWAY && this.welcome.version >= PROTOCOL_VERSION_GOING_AWAY) {
+      this.#peerGoingAway(m.reason ?? '', 'protocol');
     } else if (code === T.GOODBYE) {
       this.#goodbye = { code: m.code, reason: m.reason };
       this.#end(SockbridgeError.closed(m.code, m.reason));
       this.#t.close(CloseCode.NORMAL, 'goodbye');
     } else {
       this.#protocolError(`a proxy may not send ${m.kind}`);
+    }
+  }
+
+  #peerGoingAway(reason, source) {
+    if (this.#toldGoingAway || this.isClosed) return;
+    this.#toldGoingAway = true;
+    const info = { reason, source };
+    this.#resolveGoingAway(info);
+    try {
+      this.ongoaway?.(info);
+    } catch (e) {
+      queueMicrotask(() => { throw e; }); // the application's error, reported as uncaught
     }
   }
 

@@ -25,7 +25,7 @@ export {
 } from './webtransport.js';
 export {
   MessageType, MessageTypeName, Posix, Errno, GaiError, SocketOption, SOL_SOCKBRIDGE, CloseCode, errnoName,
-  PROTOCOL_VERSION, SUBPROTOCOL,
+  PROTOCOL_VERSION, PROTOCOL_VERSION_GOING_AWAY, SUBPROTOCOL,
 } from './constants.js';
 export {
   encodeMessage, decodeMessage, encodeFrame, decodeFrame, buildMessage, parseMessage, fieldNames, ProtocolError,

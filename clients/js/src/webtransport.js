@@ -287,6 +287,13 @@ export class WebTransportTransport {
   kind = 'webtransport';
   /** @type {import('./transport.js').CloseListener|null} */
   onclose = null;
+  /**
+   * Called once if the proxy drains the session (the browser's `WebTransport.draining` resolved:
+   * a DRAIN_WEBTRANSPORT_SESSION capsule or an HTTP/3 GOAWAY), with a reason; browsers without
+   * `draining` never call it (the Sockbridge GOING_AWAY message says it there).
+   * @type {((reason: string) => void)|null}
+   */
+  ongoaway = null;
   /** @type {((frame: Uint8Array) => void)|null} DATA_EVENTs that came as datagrams (not keep-alives) */
   ondatagram = null;
   /**
@@ -334,6 +341,9 @@ export class WebTransportTransport {
     wt.closed.then(
       (info) => this.#sessionEnded(info?.closeCode ?? 0, info?.reason ?? ''),
       (e) => this.#sessionEnded(1006, describeFailure(e, 'the WebTransport session failed and the browser gave no reason'), e ?? null));
+    if (wt.draining && typeof wt.draining.then === 'function') {
+      wt.draining.then(() => { if (!this.#closing) this.ongoaway?.('the server drains the session'); }, () => {});
+    }
     this.#features.sendOrder = hasSendOrder(mainStream.writable);
     const d = wt.datagrams;
     if (d) {

@@ -47,9 +47,11 @@ function waiterList() {
  *        `createWritable()` only (the current spec), or both (Firefox: the attribute deprecated)
  * @param {boolean} [o.sendOrder]  send streams have a `sendOrder` attribute (Firefox, Safari),
  *        set from `createBidirectionalStream({sendOrder})`
+ * @param {boolean} [o.draining]  the session has a `draining` promise (Chromium, per the spec),
+ *        resolved by the server side's `session.drain()`
  */
 export function fakeWebTransport({
-  maxDatagramSize = 1199, failReady = null, rejectReadyWith = null, noDatagrams = false, datagramApi = 'writable', sendOrder = false,
+  maxDatagramSize = 1199, failReady = null, rejectReadyWith = null, noDatagrams = false, datagramApi = 'writable', sendOrder = false, draining = false,
 } = {}) {
   const server = {
     sessions: [],
@@ -82,6 +84,7 @@ export function fakeWebTransport({
       this.closed = new Promise((resolve, reject) => { this._resolveClosed = resolve; this._rejectClosed = reject; });
       if (rejectReadyWith) this._rejectClosed(rejectReadyWith.value);
       this.closed.catch(() => {});
+      if (draining) this.draining = new Promise((resolve) => { session.drain = resolve; });
       if (!noDatagrams) {
         // each written datagram is recorded with the API it went through
         const sink = (api) => new WritableStream({

@@ -24,11 +24,11 @@ function serveSocketSetup(peer, fd, { connectError } = {}) {
   }
 }
 
-test('handshake: HELLO [1,[1],agent], WELCOME gives the limits', async () => {
+test('handshake: HELLO [1,[1,2],agent], WELCOME gives the limits', async () => {
   const peer = fakePeer();
   const pending = connect('unused', { transport: peer.transport, agent: 'test-agent' });
   const hello = await peer.next('HELLO');
-  assert.deepEqual(hello.versions, [1]);
+  assert.deepEqual(hello.versions, [1, 2], 'version 1, and 2 (1 with GOING_AWAY)');
   assert.equal(hello.agent, 'test-agent');
   peer.send(WELCOME);
   const s = await pending;
@@ -419,4 +419,38 @@ test('a frame the client may not get (a request) ends the session', async () => 
   const why = await session.closed;
   assert.equal(why.code, 'PROTOCOL');
   assert.match(why.reason, /CLOSE/);
+});
+
+test('going away: GOING_AWAY in version 2 fires ongoaway and goingAway once; the session still works', async () => {
+  const { peer, session } = await open({ ...WELCOME, version: 2 });
+  const events = [];
+  session.ongoaway = (info) => events.push(info);
+  peer.send({ kind: 'GOING_AWAY', reason: 'going away' });
+  assert.deepEqual(await session.goingAway, { reason: 'going away', source: 'protocol' });
+  peer.send({ kind: 'GOING_AWAY', reason: 'again' });
+  peer.answer('SOCKET', () => ({ kind: 'VALUE_REPLY', value: 3 }));
+  const sent = session.call('socket', Posix.AF_INET, Posix.SOCK_STREAM, 0);
+  assert.equal((await sent).value, 3, 'calls still answered after the notice');
+  assert.deepEqual(events, [{ reason: 'going away', source: 'protocol' }], 'told once');
+  assert.equal(session.isClosed, false);
+  await session.close();
+});
+
+test('going away: a transport that drains (WebTransport) fires ongoaway with source transport', async () => {
+  const peer = fakePeer();
+  peer.transport.ongoaway = null;
+  const pending = connect('unused', { transport: peer.transport, timeout: 2000 });
+  await peer.next('HELLO');
+  peer.send(WELCOME);
+  const session = await pending;
+  peer.transport.ongoaway('the server drains the session');
+  assert.deepEqual(await session.goingAway, { reason: 'the server drains the session', source: 'transport' });
+  await session.close();
+});
+
+test('going away: GOING_AWAY in a version 1 session is a protocol error', async () => {
+  const { peer, session } = await open();
+  peer.send({ kind: 'GOING_AWAY', reason: 'x' });
+  const err = await session.closed;
+  assert.equal(err.code, 'PROTOCOL');
 });

@@ -506,3 +506,14 @@ test('describeFailure: words for anything a promise can reject with', () => {
   assert.equal(describeFailure(42), '42');
   assert.equal(describeFailure({}, 'x'), 'x');
 });
+
+test('going away: WebTransport.draining (the proxy drains the session) fires ongoaway with source transport', async () => {
+  const { session, wt } = await openSession({}, { draining: true });
+  const told = [];
+  session.ongoaway = (info) => told.push(info);
+  wt.drain();
+  assert.deepEqual(await session.goingAway, { reason: 'the server drains the session', source: 'transport' });
+  assert.equal(told.length, 1);
+  assert.equal(session.isClosed, false, 'still open: the proxy closes it when its drain ends');
+  await session.close();
+});

@@ -6,6 +6,11 @@
 export function errnoName(code: number): string;
 /** The protocol version this client speaks (HELLO offers it, WELCOME confirms it). */
 export const PROTOCOL_VERSION: 1;
+/**
+ * Version 1 plus the proxy's GOING_AWAY notice (a proxy that drains). HELLO offers it too; a proxy
+ * that knows it chooses it, and only then sends GOING_AWAY.
+ */
+export const PROTOCOL_VERSION_GOING_AWAY: 2;
 /** The WebSocket subprotocol of the Sockbridge CBOR protocol. */
 export const SUBPROTOCOL: "sockbridge.v1";
 /** Message type codes: the first element of every message array (dev.sockbridge.api.message.MessageType). */
@@ -14,6 +19,7 @@ export const MessageType: Readonly<{
     WELCOME: 2;
     GOODBYE: 3;
     CREDIT: 4;
+    GOING_AWAY: 5;
     DATA_EVENT: 8;
     ACCEPT_EVENT: 9;
     READY_EVENT: 10;

@@ -55,6 +55,19 @@ export class Session {
      * @type {((event: object) => void)|null}
      */
     onevent: ((event: object) => void) | null;
+    /**
+     * Called once when the proxy says it is going away (it drains for a rollout), with
+     * `{reason, source}`: `source` is `'protocol'` (a GOING_AWAY message) or `'transport'`
+     * (WebTransport's `draining`). The session still works: finish what is under way, then
+     * {@link Session#close} and connect again (a balancer picks another proxy); the proxy closes the
+     * session with 1001 when its drain ends.
+     */
+    ongoaway: ((info: GoingAwayInfo) => void) | null;
+    /**
+     * Resolves (with the same `{reason, source}`) when the proxy says it is going away; never, if the
+     * session ends without it.
+     */
+    goingAway: Promise<GoingAwayInfo>;
     /** Replies received for no waiting call (ignored). */
     strayReplies: number;
     /**
@@ -267,3 +280,8 @@ import { SockbridgeError } from './errors.js';
 import { TcpSocket } from './sockets.js';
 import { UdpSocket } from './sockets.js';
 import { TcpListener } from './sockets.js';
+/** What {@link Session#ongoaway} and {@link Session#goingAway} report. */
+export type GoingAwayInfo = {
+    reason: string;
+    source: "protocol" | "transport";
+};

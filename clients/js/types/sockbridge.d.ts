@@ -144,6 +144,7 @@ export { TcpSocket, UdpSocket, TcpListener } from "./sockets.js";
 export { SockbridgeError, describeFailure } from "./errors.js";
 export { WebSocketTransport, openWebSocket, LengthPrefixedFramer, FrameInbox, CLOSE_FLAG, MAX_CLOSE_REASON_BYTES } from "./transport.js";
 export { WebTransportTransport, WebTransportStream, openWebTransport, fetchWebTransportInfo, certificateHashes, toWebTransportUrl, KEEPALIVE_DATAGRAM, MAIN_SEND_ORDER, datagramWriteApi, hasSendOrder } from "./webtransport.js";
-export { MessageType, MessageTypeName, Posix, Errno, GaiError, SocketOption, SOL_SOCKBRIDGE, CloseCode, errnoName, PROTOCOL_VERSION, SUBPROTOCOL } from "./constants.js";
+export { MessageType, MessageTypeName, Posix, Errno, GaiError, SocketOption, SOL_SOCKBRIDGE, CloseCode, errnoName, PROTOCOL_VERSION, PROTOCOL_VERSION_GOING_AWAY, SUBPROTOCOL } from "./constants.js";
 export { encodeMessage, decodeMessage, encodeFrame, decodeFrame, buildMessage, parseMessage, fieldNames, ProtocolError } from "./codec.js";
 export { parseHostPort, toWireAddress, fromWireAddress } from "./address.js";
+export type { GoingAwayInfo } from "./session.js";

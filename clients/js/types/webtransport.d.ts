@@ -161,6 +161,12 @@ export class WebTransportTransport {
     kind: "webtransport";
     /** @type {import('./transport.js').CloseListener|null} */
     onclose: import("./transport.js").CloseListener | null;
+    /**
+     * Called once if the proxy drains the session (the browser's `WebTransport.draining` resolved:
+     * a DRAIN_WEBTRANSPORT_SESSION capsule or an HTTP/3 GOAWAY), with a reason; browsers without
+     * `draining` never call it (the Sockbridge GOING_AWAY message says it there).
+     */
+    ongoaway: ((reason: string) => void) | null;
     /** @type {((frame: Uint8Array) => void)|null} DATA_EVENTs that came as datagrams (not keep-alives) */
     ondatagram: ((frame: Uint8Array) => void) | null;
     /**

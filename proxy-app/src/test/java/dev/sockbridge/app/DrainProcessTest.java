@@ -42,6 +42,7 @@ class DrainProcessTest {
                 p.process.toHandle().destroy(); // SIGTERM
                 p.await("received SIGTERM: draining", 30);
                 assertEquals("503 draining", get(admin, "/ready"), "a balancer's health check sends no more clients");
+                assertEquals("going away", client.goingAway().get(10, TimeUnit.SECONDS), "the session is told first");
                 assertEquals("200 live", get(admin, "/live"), "still alive while it drains");
                 assertEquals(503, upgradeStatus(uri.getPort()), "a new session is refused while draining");
 

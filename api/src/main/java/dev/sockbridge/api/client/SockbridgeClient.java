@@ -106,6 +106,17 @@ public interface SockbridgeClient extends AutoCloseable {
     /** Completes, never exceptionally, when the session ends, with the code and reason it ended with. */
     CompletableFuture<Control.Goodbye> closeFuture();
 
+    /**
+     * Completes, with the proxy's reason, when the proxy says it is going away (it drains for a rollout): the
+     * session still works, but the proxy will close it with 1001 when its drain timeout ends. Finish the work under
+     * way, then {@link #close()} and connect again (a balancer sends the new session to another proxy). Said by a
+     * Sockbridge {@code GOING_AWAY} message (protocol version 2, which this client offers) or by the transport
+     * (WebTransport's DRAIN_WEBTRANSPORT_SESSION capsule), whichever comes first. Never completes if the session
+     * ends without it (see {@link #closeFuture()}). Dependent actions run on the transport's event loop unless
+     * added with an executor: do not block in them.
+     */
+    CompletableFuture<String> goingAway();
+
     /** False while the transport's send queue is above its high-water mark. */
     boolean isWritable();
 

@@ -19,8 +19,14 @@ import io.netty.buffer.ByteBufAllocator;
  */
 public interface MessageCodec {
 
-    /** The protocol version this codec speaks. */
+    /** The protocol version every peer speaks. */
     int VERSION = 1;
+
+    /**
+     * Version 1 plus the proxy's {@link dev.sockbridge.api.message.Control.GoingAway} notice. A client that offers it
+     * (besides 1) understands the notice; the proxy chooses it then, and sends the notice only in sessions of it.
+     */
+    int VERSION_GOING_AWAY = 2;
 
     static MessageCodec cbor() {
         return CborMessageCodec.INSTANCE;

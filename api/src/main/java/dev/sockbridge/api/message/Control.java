@@ -37,6 +37,15 @@ public sealed interface Control extends Message {
         public MessageType messageType() { return MessageType.GOODBYE; }
     }
 
+    /**
+     * The proxy is going away (it drains): the session goes on working, but the client should finish its work and
+     * end the session (or move to another proxy); the proxy closes it with 1001 at the end of its drain. Sent only
+     * in protocol version 2 ({@link dev.sockbridge.api.codec.MessageCodec#VERSION_GOING_AWAY}), at most once.
+     */
+    record GoingAway(String reason) implements Control {
+        public MessageType messageType() { return MessageType.GOING_AWAY; }
+    }
+
     /** Grants {@code bytes} more credit to push-mode socket {@code fd}. */
     record Credit(int fd, long bytes) implements Control {
         public MessageType messageType() { return MessageType.CREDIT; }

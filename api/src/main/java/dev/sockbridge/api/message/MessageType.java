@@ -9,7 +9,7 @@ import java.util.Map;
  * its comment.
  */
 public enum MessageType {
-    HELLO(0x01), WELCOME(0x02), GOODBYE(0x03), CREDIT(0x04),
+    HELLO(0x01), WELCOME(0x02), GOODBYE(0x03), CREDIT(0x04), GOING_AWAY(0x05),
 
     DATA_EVENT(0x08), ACCEPT_EVENT(0x09), READY_EVENT(0x0a),
 

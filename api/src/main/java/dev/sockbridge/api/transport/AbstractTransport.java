@@ -59,6 +59,8 @@ public abstract class AbstractTransport implements Transport {
 
     // executor only
     private TransportListener listener;
+    private boolean goingAwayTold; // loop
+    private String goingAwayPending; // loop: came before start
     private boolean autoRead = true;
     private boolean inCallback;
     private boolean draining;
@@ -139,6 +141,9 @@ public abstract class AbstractTransport implements Transport {
                 // flips before start were told to no one: the listener starts from the state as it is, and a
                 // sender that saw false hears true
                 reconcileWritability();
+                if (goingAwayPending != null) {
+                    deliverGoingAway(goingAwayPending);
+                }
             }
         });
     }
@@ -357,6 +362,31 @@ public abstract class AbstractTransport implements Transport {
         } catch (Throwable t) {
             inCallback = was;
             listenerFailed("datagramReceived", t);
+        } finally {
+            inCallback = was;
+        }
+    }
+
+    /**
+     * Tells the listener the peer is going away ({@link TransportListener#peerGoingAway}), once; before {@link #start}
+     * it is kept and told right after the start. Nothing once ended. Loop.
+     */
+    protected final void deliverGoingAway(String reason) {
+        if (ended || goingAwayTold) {
+            return;
+        }
+        if (listener == null) {
+            goingAwayPending = reason == null ? "" : reason;
+            return;
+        }
+        goingAwayTold = true;
+        boolean was = inCallback;
+        inCallback = true;
+        try {
+            listener.peerGoingAway(reason == null ? "" : reason);
+        } catch (Throwable t) {
+            inCallback = was;
+            listenerFailed("peerGoingAway", t);
         } finally {
             inCallback = was;
         }

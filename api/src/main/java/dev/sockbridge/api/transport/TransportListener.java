@@ -31,6 +31,14 @@ public interface TransportListener {
         stream.close(CloseCode.UNSUPPORTED_DATA, "streams not accepted");
     }
 
+    /**
+     * The peer said it is going away soon (a proxy that drains: a WebTransport DRAIN_WEBTRANSPORT_SESSION capsule,
+     * say). The transport still works; finish what is under way and start nothing new on it, as it will be closed
+     * (1001) if still open when the peer's drain ends. At most once. The default ignores it.
+     */
+    default void peerGoingAway(String reason) {
+    }
+
     /** The transport ended: called once, last. {@code code} follows WebSocket close codes ({@link CloseCode#of(int)} names it). */
     void closed(int code, String reason);
 }

@@ -57,6 +57,8 @@ public final class SockbridgeSession implements TransportListener, FrontEnd {
     private final Map<Transport, TransportRoute> routes = new ConcurrentHashMap<>();
     private final TransportRoute main;
     private boolean welcomed;
+    private int version; // loop: chosen at the handshake
+    private String goingAway; // loop: the proxy drains; told at once, or right after the handshake
     private int malformedAnswered;
     private volatile boolean ended;
 
@@ -191,9 +193,36 @@ public final class SockbridgeSession implements TransportListener, FrontEnd {
             return;
         }
         welcomed = true;
+        // version 2 is version 1 and the GOING_AWAY notice: only a client that offers it is told
+        version = h.versions().contains(MessageCodec.VERSION_GOING_AWAY) ? MessageCodec.VERSION_GOING_AWAY : MessageCodec.VERSION;
         SessionLimits limits = session.limits();
-        send(new Control.Welcome(MessageCodec.VERSION, AGENT, limits.maxFrameSize(), limits.maxSockets(),
+        send(new Control.Welcome(version, AGENT, limits.maxFrameSize(), limits.maxSockets(),
                 limits.maxOutstandingCalls(), limits.maxBufferedBytes()), main);
+        if (goingAway != null) {
+            tellGoingAway();
+        }
+    }
+
+    /**
+     * The proxy drains: a client of version 2 gets {@code GOING_AWAY(reason)} on the main transport (after the
+     * Welcome, if the handshake is still to come) and may finish its work; one of version 1 hears nothing until the
+     * proxy closes the session with 1001 at the drain's timeout.
+     */
+    @Override
+    public void goingAway(String reason) {
+        if (goingAway != null || ended) {
+            return;
+        }
+        goingAway = reason == null ? "" : reason;
+        if (welcomed) {
+            tellGoingAway();
+        }
+    }
+
+    private void tellGoingAway() {
+        if (version >= MessageCodec.VERSION_GOING_AWAY && !ended) {
+            send(new Control.GoingAway(goingAway), main);
+        }
     }
 
     @Override

@@ -51,6 +51,8 @@ final class H3TestClient implements AutoCloseable {
     String authority;
     /** The server's SETTINGS frame, once its control stream brought it. */
     final CompletableFuture<Http3SettingsFrame> serverSettings = new CompletableFuture<>();
+    /** The id of the server's GOAWAY frame, once its control stream brought one. */
+    final CompletableFuture<Long> goAway = new CompletableFuture<>();
 
     H3TestClient(InetSocketAddress server, byte[] certificateSha256) throws Exception {
         this(server, certificateSha256, null);
@@ -86,6 +88,8 @@ final class H3TestClient implements AutoCloseable {
                                     public void channelRead(ChannelHandlerContext ctx, Object msg) {
                                         if (msg instanceof Http3SettingsFrame) {
                                             serverSettings.complete((Http3SettingsFrame) msg);
+                                        } else if (msg instanceof io.netty.handler.codec.http3.Http3GoAwayFrame) {
+                                            goAway.complete(((io.netty.handler.codec.http3.Http3GoAwayFrame) msg).id());
                                         }
                                         io.netty.util.ReferenceCountUtil.release(msg);
                                     }

@@ -71,6 +71,7 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
     private final AtomicInteger lastCallId = new AtomicInteger();
     private final CompletableFuture<SockbridgeClient> opened = new CompletableFuture<>();
     private final CompletableFuture<Control.Goodbye> closeFuture = new CompletableFuture<>();
+    private final CompletableFuture<String> goingAway = new CompletableFuture<>();
     private final AtomicReference<Control.Goodbye> ended = new AtomicReference<>();
     private final Queue<CompletableFuture<Void>> writableWaiters = new ConcurrentLinkedQueue<>();
     private volatile Control.Welcome welcome;
@@ -94,7 +95,7 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
     public static CompletableFuture<SockbridgeClient> open(Transport transport, String agent) {
         ClientSession s = new ClientSession(Objects.requireNonNull(transport, "transport"));
         transport.start(s);
-        s.sendControl(new Control.Hello(List.of(MessageCodec.VERSION), agent));
+        s.sendControl(new Control.Hello(List.of(MessageCodec.VERSION, MessageCodec.VERSION_GOING_AWAY), agent));
         return s.opened;
     }
 
@@ -118,6 +119,16 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
     @Override
     public CompletableFuture<Control.Goodbye> closeFuture() {
         return closeFuture;
+    }
+
+    @Override
+    public CompletableFuture<String> goingAway() {
+        return goingAway;
+    }
+
+    @Override
+    public void peerGoingAway(String reason) {
+        goingAway.complete(reason == null ? "" : reason); // the transport's signal; the protocol's may come too
     }
 
     @Override
@@ -698,6 +709,8 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
             onEvent((Event) m, false);
         } else if (m instanceof Control.Goodbye) {
             end((Control.Goodbye) m, false);
+        } else if (m instanceof Control.GoingAway && welcome.version() >= MessageCodec.VERSION_GOING_AWAY) {
+            peerGoingAway(((Control.GoingAway) m).reason());
         } else {
             Message.release(m);
             malformed.increment();
@@ -708,7 +721,7 @@ public final class ClientSession implements SockbridgeClient, TransportListener 
     private void handshake(Message m) {
         if (m instanceof Control.Welcome) {
             Control.Welcome w = (Control.Welcome) m;
-            if (w.version() != MessageCodec.VERSION) {
+            if (w.version() != MessageCodec.VERSION && w.version() != MessageCodec.VERSION_GOING_AWAY) {
                 protocolError("the proxy chose version " + w.version() + ", which was not offered");
                 return;
             }

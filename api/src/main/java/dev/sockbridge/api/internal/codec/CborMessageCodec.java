@@ -131,6 +131,12 @@ public final class CborMessageCodec implements MessageCodec {
                 str(g, b.reason());
                 return;
             }
+            case GOING_AWAY: {
+                Control.GoingAway a = (Control.GoingAway) m;
+                start(g, t, 2);
+                str(g, a.reason());
+                return;
+            }
             case CREDIT: {
                 Control.Credit c = (Control.Credit) m;
                 start(g, t, 3);
@@ -570,6 +576,11 @@ public final class CborMessageCodec implements MessageCodec {
                     Control.Goodbye b = new Control.Goodbye(i32(), str());
                     end();
                     return b;
+                }
+                case GOING_AWAY: {
+                    Control.GoingAway a = new Control.GoingAway(str());
+                    end();
+                    return a;
                 }
                 case CREDIT: {
                     Control.Credit c = new Control.Credit(i32(), i64());

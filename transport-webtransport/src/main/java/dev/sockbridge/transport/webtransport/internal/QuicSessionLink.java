@@ -68,6 +68,13 @@ final class QuicSessionLink {
         this.mainArrived = mainArrived;
     }
 
+    /** The peer drains the session (its DRAIN_WEBTRANSPORT_SESSION capsule): the main channel's listener hears it. Loop. */
+    void peerDraining() {
+        if (main != null) {
+            main.peerDraining();
+        }
+    }
+
     /** The session is open: servers wait for the main channel, clients start their keep-alive. */
     void opened() {
         if (server && settings.mainStreamTimeoutMillis() > 0) {

@@ -227,6 +227,27 @@ final class QuicStreamTransport extends AbstractTransport {
         return link.openStream(Kind.EXTRA);
     }
 
+    /**
+     * The proxy drains: on the main channel of a WebTransport session, DRAIN_WEBTRANSPORT_SESSION and the
+     * connection's GOAWAY ({@link WebTransportSession#drain}); raw QUIC has no such signal (the Sockbridge protocol's
+     * GOING_AWAY says it there). Extra streams share the main channel's session: nothing of their own.
+     */
+    @Override
+    public void goingAway(String reason) {
+        if (isMain()) {
+            runOnLoop(() -> {
+                if (!isEnded()) {
+                    link.session.drain();
+                }
+            });
+        }
+    }
+
+    /** The peer drains the session: the listener is told. Loop. */
+    void peerDraining() {
+        deliverGoingAway("the server drains the session");
+    }
+
     /** Closes and, for the main channel, ends the session at once instead of waiting for the peer (shutdown). */
     void closeNow(int code, String reason) {
         markClosing();

@@ -154,6 +154,14 @@ public final class SockbridgeSessionHandler implements WebTransportSessionHandle
     }
 
     @Override
+    public void sessionDraining(WebTransportSession session) {
+        QuicSessionLink link = links.get(session);
+        if (link != null) {
+            link.peerDraining();
+        }
+    }
+
+    @Override
     public void sessionClosed(WebTransportSession session, int code, String reason) {
         List<QuicStreamChannel> held = admitting.remove(session);
         if (held != null) {

@@ -6,6 +6,8 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http3.DefaultHttp3GoAwayFrame;
+import io.netty.handler.codec.http3.Http3;
 import io.netty.handler.codec.http3.Http3ErrorCode;
 import io.netty.handler.codec.http3.Http3ServerConnectionHandler;
 import io.netty.handler.codec.quic.QuicChannel;
@@ -75,6 +77,7 @@ public final class WebTransportConnection extends ChannelInboundHandlerAdapter i
     private ScheduledFuture<?> expiryTimer;
     private volatile int maxDatagramLength;
     private QuicChannel channel;
+    private boolean goAwaySent; // loop
     private io.netty.handler.codec.http3.Http3SettingsFrame peerSettings; // loop
     private final List<Runnable> awaitingSettings = new ArrayList<>(); // loop
 
@@ -187,6 +190,31 @@ public final class WebTransportConnection extends ChannelInboundHandlerAdapter i
                 deliver(session, p.payload);
             }
         }
+    }
+
+    /**
+     * Sends an HTTP/3 GOAWAY on our control stream, once per connection: the server drains, and requests on client
+     * streams from the returned id on (past every CONNECT of a session open now) will not be served; the sessions
+     * open go on. Loop.
+     */
+    void goAway() {
+        if (goAwaySent || channel == null) {
+            return;
+        }
+        QuicStreamChannel control = Http3.getLocalControlStream(channel);
+        if (control == null || !control.isActive()) {
+            return;
+        }
+        goAwaySent = true;
+        long next = 0;
+        for (long id : sessions.keySet()) {
+            next = Math.max(next, id + 4); // client-initiated bidirectional stream ids step by 4
+        }
+        control.writeAndFlush(new DefaultHttp3GoAwayFrame(next)).addListener(f -> {
+            if (!f.isSuccess()) {
+                LOG.debug("{}: GOAWAY not sent", channel, f.cause());
+            }
+        });
     }
 
     void sessionEnded(WebTransportSessionImpl session) {

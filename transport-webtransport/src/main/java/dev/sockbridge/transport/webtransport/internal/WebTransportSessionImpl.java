@@ -28,6 +28,7 @@ final class WebTransportSessionImpl extends AbstractQuicSession {
     private int peerCloseCode; // loop
     private String peerCloseReason = ""; // loop
     private boolean finSent; // loop
+    private boolean drainSent; // loop
     final SessionFlowControl flow; // loop
 
     WebTransportSessionImpl(WebTransportConnection owner, QuicStreamChannel connectStream, String path,
@@ -111,11 +112,14 @@ final class WebTransportSessionImpl extends AbstractQuicSession {
         });
     }
 
+    /** DRAIN_WEBTRANSPORT_SESSION on the CONNECT stream, then an HTTP/3 GOAWAY on the connection (once for it). */
     @Override
     public void drain() {
         loop.execute(() -> {
-            if (isOpen()) {
-                connectStream.writeAndFlush(new DefaultHttp3DataFrame(Capsules.drainSession(connection.alloc())));
+            if (isOpen() && !drainSent) {
+                drainSent = true;
+                writeCapsule(Capsules.drainSession(connection.alloc()));
+                owner.goAway();
             }
         });
     }
