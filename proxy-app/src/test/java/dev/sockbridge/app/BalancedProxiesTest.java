@@ -57,7 +57,7 @@ class BalancedProxiesTest {
     static final int NEW_QUIC_SESSIONS = 10;
     /** Between one session's round trips: 300 sessions make about 600 round trips a second in all. */
     static final long PERIOD_MILLIS = 500;
-    static final int DRAIN_TIMEOUT_SECONDS = 8;
+    static final int DRAIN_TIMEOUT_SECONDS = 15;
     static final int DRAINED = 0;
     static final int KILLED = 1;
     static final int SURVIVOR = 2;
@@ -200,6 +200,10 @@ class BalancedProxiesTest {
             // drain: SIGTERM. HAProxy's check of /ready sees 503 and takes the proxy out
             List<Session> drained = on(sessions, DRAINED);
             proxies[DRAINED].process.destroy();
+            // each of its sessions hears going-away (the client's event) and still works until the drain timeout
+            awaitCondition("every session on the draining proxy hears going-away", 30,
+                    () -> drained.stream().allMatch(s -> s.client.goingAway().isDone()));
+            awaitTrips(drained, 1, DRAIN_TIMEOUT_SECONDS);
             awaitCondition("HAProxy takes the draining proxy out", 20, () -> !upServers(statsPort).contains("proxy1"));
 
             // new WebSocket sessions, while the drained proxy's sessions still run, land on the other two
@@ -243,6 +247,12 @@ class BalancedProxiesTest {
             for (Session s : killed) {
                 Control.Goodbye g = s.goodbye();
                 assertTrue(g.code() != 1000 && !g.reason().isEmpty(), "a clear, abnormal close on the client: " + s);
+            }
+
+            for (Session s : sessions) {
+                if (s.proxy != DRAINED) {
+                    assertTrue(!s.client.goingAway().isDone(), "only the drained proxy's sessions hear going-away: " + s);
+                }
             }
 
             // the third proxy's sessions never noticed: open, and every round trip succeeded before, during and after
