@@ -199,7 +199,8 @@ class BalancedProxiesTest {
 
             // drain: SIGTERM. HAProxy's check of /ready sees 503 and takes the proxy out
             List<Session> drained = on(sessions, DRAINED);
-            proxies[DRAINED].process.destroy();
+            // SIGTERM through the handle: Process.destroy() also closes our end of its output, losing what it says
+            proxies[DRAINED].process.toHandle().destroy();
             // each of its sessions hears going-away (the client's event) and still works until the drain timeout
             awaitCondition("every session on the draining proxy hears going-away", 30,
                     () -> drained.stream().allMatch(s -> s.client.goingAway().isDone()));
@@ -224,6 +225,7 @@ class BalancedProxiesTest {
                 assertEquals(1001, s.goodbye().code(), "going away: " + s);
             }
             assertEquals(0, proxies[DRAINED].awaitExit(40), "a drained proxy exits 0");
+            assertTrue(proxies[DRAINED].lines.stream().anyMatch(l -> l.startsWith("received SIGTERM: draining")), "it drained");
 
             // nginx has no health check of its own: once the drained proxy is gone, its port answers with ICMP port
             // unreachable, nginx counts a failure and hands the datagrams to the next proxy on the ring
