@@ -30,7 +30,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -110,7 +109,6 @@ class BalancedProxiesTest {
     private final EchoServer[] echoes = new EchoServer[3];
     private final ProxyProcess[] proxies = new ProxyProcess[3];
     private final List<Session> sessions = new ArrayList<>();
-    private final ConcurrentLinkedQueue<Session> all = new ConcurrentLinkedQueue<>();
     private final ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "round-trip-pacer");
         t.setDaemon(true);
@@ -262,7 +260,6 @@ class BalancedProxiesTest {
             for (Session s : survivors) {
                 assertTrue(s.client.isOpen() && s.failure == null, "never noticed: " + s);
             }
-            assertTrue(all.stream().filter(s -> s.proxy == SURVIVOR).allMatch(s -> s.failure == null));
         } catch (Throwable t) {
             System.out.println("HAProxy's log:\n" + read(dir.resolve("haproxy.log")) + "\nnginx's error log:\n"
                     + read(dir.resolve("nginx/error.log")));
@@ -296,7 +293,6 @@ class BalancedProxiesTest {
             for (CompletableFuture<Session> s : f) {
                 Session session = s.get(30, TimeUnit.SECONDS);
                 sessions.add(session);
-                all.add(session);
                 schedule(session);
             }
         }
