@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need, only what is missing: Debian packages (emscripten, chromium, firefox-esr,
-# WebKitGTK's driver with xvfb, nginx, websockify, cmake) and the npm modules of the folders that have a
+# WebKitGTK's driver with xvfb, nginx with its stream module, HAProxy, websockify, cmake) and the npm modules of the folders that have a
 # package.json. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +16,9 @@ command -v websockify >/dev/null || need+=(websockify)
 [ -x /usr/bin/WebKitWebDriver ] || need+=(webkit2gtk-driver)
 command -v xvfb-run >/dev/null || need+=(xvfb xauth)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+# proxy-app's BalancedProxiesTest: several proxies behind HAProxy (WebSocket) and nginx's stream module (UDP)
+[ -e /usr/lib/nginx/modules/ngx_stream_module.so ] || need+=(libnginx-mod-stream)
+[ -x /usr/sbin/haproxy ] || need+=(haproxy)
 install_need
 
 # npm modules, each folder with its own lockfile
