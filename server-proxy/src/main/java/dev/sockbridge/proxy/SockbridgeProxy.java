@@ -278,7 +278,7 @@ public final class SockbridgeProxy implements AutoCloseable {
             f = drained = new CompletableFuture<>();
         }
         admitter.startDraining();
-        LOG.log(Level.INFO, "draining: " + sessions.size() + " sessions told to go away, closed in " + timeout.toMillis() + " ms");
+        LOG.info("draining: {} sessions told to go away, closed in {} ms", sessions.size(), timeout.toMillis());
         for (ProxySession s : sessions) {
             s.goingAway(DRAIN_REASON);
         }
