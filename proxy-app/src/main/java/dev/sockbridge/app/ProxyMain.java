@@ -86,9 +86,10 @@ public final class ProxyMain {
             m.stop();
             System.exit(1);
         }
+        // before "ready": whoever reads that line may send SIGTERM at once, and must get a drain, not exit 143
+        m.installSignalHandlers();
         System.out.printf("ready in %d ms (pid %d)%n", (System.nanoTime() - t0) / 1_000_000, ProcessHandle.current().pid());
         System.out.flush();
-        m.installSignalHandlers();
         m.stopped.await();
         System.exit(0);
     }
