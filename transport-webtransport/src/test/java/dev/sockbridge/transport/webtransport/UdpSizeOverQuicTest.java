@@ -88,6 +88,16 @@ class UdpSizeOverQuicTest {
         return u;
     }
 
+    /** Checks a received datagram's bytes and that MSG_TRUNC is set exactly when {@code truncated}; releases it. */
+    private static void assertData(Reply.Data r, byte[] expected, boolean truncated, String what) {
+        try {
+            assertArrayEquals(expected, ByteBufUtil.getBytes(r.data()), what);
+            assertEquals(truncated ? Posix.MSG_TRUNC : 0, r.flags() & Posix.MSG_TRUNC, what + ": MSG_TRUNC");
+        } finally {
+            Message.release(r);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"quic", "webtransport"})
     void sendtoAndRecvfromCarryEverySizeIntactBothWays(String scheme) throws Exception {
@@ -105,13 +115,8 @@ class UdpSizeOverQuicTest {
                 peer.send(new DatagramPacket(in, in.length, p.getSocketAddress()));
                 Reply.Data r = SockbridgeDriver.expect(main.call(id -> new Request.RecvFrom(id, u, 65536, 0)),
                         Reply.Data.class);
-                try {
-                    assertArrayEquals(in, ByteBufUtil.getBytes(r.data()), scheme + ": native to client, " + size + " bytes");
-                    assertEquals(0, r.flags() & Posix.MSG_TRUNC);
-                    assertEquals(peerAddr, r.from());
-                } finally {
-                    Message.release(r);
-                }
+                assertData(r, in, false, scheme + ": native to client, " + size + " bytes");
+                assertEquals(peerAddr, r.from());
             }
             // a short buffer: the first part and MSG_TRUNC
             byte[] big = pattern(3, MAX_UDP);
@@ -119,12 +124,7 @@ class UdpSizeOverQuicTest {
             SocketAddress proxySide = receiveAt(peer).getSocketAddress();
             peer.send(new DatagramPacket(big, big.length, proxySide));
             Reply.Data r = SockbridgeDriver.expect(main.call(id -> new Request.RecvMsg(id, u, 2048, 0)), Reply.Data.class);
-            try {
-                assertArrayEquals(Arrays.copyOf(big, 2048), ByteBufUtil.getBytes(r.data()));
-                assertEquals(Posix.MSG_TRUNC, r.flags() & Posix.MSG_TRUNC, "recvmsg that cuts says so");
-            } finally {
-                Message.release(r);
-            }
+            assertData(r, Arrays.copyOf(big, 2048), true, scheme + ": recvmsg that cuts says so");
         }
     }
 
