@@ -88,6 +88,13 @@ class UdpSizeOverQuicTest {
         return u;
     }
 
+    /** Sends one byte from {@code u} to {@code peer}; where it came from is the proxy's side of the UDP flow. */
+    private static SocketAddress proxySide(SockbridgeDriver.Channel main, int u, DatagramSocket peer) throws Exception {
+        InetSocketAddress peerAddr = (InetSocketAddress) peer.getLocalSocketAddress();
+        main.value(id -> new Request.SendTo(id, u, 0, peerAddr, Unpooled.wrappedBuffer(new byte[] {1})));
+        return receiveAt(peer).getSocketAddress();
+    }
+
     /** Checks a received datagram's bytes and that MSG_TRUNC is set exactly when {@code truncated}; releases it. */
     private static void assertData(Reply.Data r, byte[] expected, boolean truncated, String what) {
         try {
@@ -120,9 +127,7 @@ class UdpSizeOverQuicTest {
             }
             // a short buffer: the first part and MSG_TRUNC
             byte[] big = pattern(3, MAX_UDP);
-            main.value(id -> new Request.SendTo(id, u, 0, peerAddr, Unpooled.wrappedBuffer(new byte[] {1})));
-            SocketAddress proxySide = receiveAt(peer).getSocketAddress();
-            peer.send(new DatagramPacket(big, big.length, proxySide));
+            peer.send(new DatagramPacket(big, big.length, proxySide(main, u, peer)));
             Reply.Data r = SockbridgeDriver.expect(main.call(id -> new Request.RecvMsg(id, u, 2048, 0)), Reply.Data.class);
             assertData(r, Arrays.copyOf(big, 2048), true, scheme + ": recvmsg that cuts says so");
         }
@@ -134,9 +139,7 @@ class UdpSizeOverQuicTest {
         try (SockbridgeDriver d = connect(scheme); DatagramSocket peer = nativePeer()) {
             SockbridgeDriver.Channel main = d.main;
             int u = boundUdp(main);
-            InetSocketAddress peerAddr = (InetSocketAddress) peer.getLocalSocketAddress();
-            main.value(id -> new Request.SendTo(id, u, 0, peerAddr, Unpooled.wrappedBuffer(new byte[] {0})));
-            SocketAddress proxySide = receiveAt(peer).getSocketAddress();
+            SocketAddress proxySide = proxySide(main, u, peer);
             main.ok(id -> new Request.Push(id, u, true, 1 << 20));
             BlockingQueue<SockbridgeDriver.Received> events = d.events(u);
             int max = main.transport.maxDatagramSize();
