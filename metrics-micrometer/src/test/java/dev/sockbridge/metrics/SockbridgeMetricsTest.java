@@ -4,13 +4,11 @@ import static dev.sockbridge.api.Posix.AF_INET;
 import static dev.sockbridge.api.Posix.SOCK_DGRAM;
 import static dev.sockbridge.api.Posix.SOCK_STREAM;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sockbridge.api.Errno;
 import dev.sockbridge.api.GaiError;
-import dev.sockbridge.api.message.Message;
 import dev.sockbridge.api.message.Reply;
 import dev.sockbridge.api.message.Request;
 import dev.sockbridge.api.testing.EchoServer;
@@ -22,7 +20,6 @@ import dev.sockbridge.proxy.SessionInfo;
 import dev.sockbridge.proxy.SockbridgeProxy;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.netty.buffer.Unpooled;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -87,16 +84,7 @@ class SockbridgeMetricsTest {
         echo = EchoServer.start();
         byte[] hello = "counted bytes".getBytes(StandardCharsets.US_ASCII);
         try (SessionDriver s = SessionDriver.open(uri)) {
-            int fd = s.value(new Request.Socket(s.nextId(), AF_INET, SOCK_STREAM, 0));
-            s.ok(new Request.Connect(s.nextId(), fd, echo.tcpAddress()));
-            assertEquals(hello.length, s.value(new Request.Send(s.nextId(), fd, 0, Unpooled.wrappedBuffer(hello))));
-            long got = 0;
-            for (int i = 0; i < 20 && got < hello.length; i++) {
-                Reply.Data d = assertInstanceOf(Reply.Data.class, s.call(new Request.Recv(s.nextId(), fd, 1024, 0)));
-                got += d.data().readableBytes();
-                Message.release(d);
-            }
-            assertEquals(hello.length, got);
+            s.tcpEcho(echo.tcpAddress(), hello, "the echo came back");
 
             // an errno: nothing listens on that port
             int refusedFd = s.value(new Request.Socket(s.nextId(), AF_INET, SOCK_STREAM, 0));

@@ -22,7 +22,6 @@ import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -116,7 +115,7 @@ class AccessLogTest {
             assertTrue((Long) f.get("durationMs") >= 0);
 
             // the websockify bridge: 4 bytes each way; the target's end closes the session
-            Ws bridge = new Ws();
+            QueuingWebSocket bridge = new QueuingWebSocket();
             WebSocket ws = open(main.uri("/websockify"), bridge, "binary");
             try (Socket peer = target.accept()) {
                 ws.sendBinary(ByteBuffer.wrap("ping".getBytes()), true).get(10, TimeUnit.SECONDS);
@@ -132,7 +131,7 @@ class AccessLogTest {
             assertEquals(1L, f.get("socketsOpened"), f.toString());
 
             // Emscripten's POSIX proxy: a socket call, then the client closes with 1000
-            Ws posix = new Ws();
+            QueuingWebSocket posix = new QueuingWebSocket();
             WebSocket pw = open(main.uri("/emscripten"), posix);
             byte[] call = new byte[20];
             ByteBuffer.wrap(call).order(ByteOrder.LITTLE_ENDIAN).putInt(9).putInt(1).putInt(2).putInt(1).putInt(0);
@@ -158,44 +157,7 @@ class AccessLogTest {
 
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private WebSocket open(URI uri, Ws c, String... subprotocols) throws Exception {
-        WebSocket.Builder b = http.newWebSocketBuilder();
-        if (subprotocols.length > 0) {
-            b.subprotocols(subprotocols[0]);
-        }
-        return b.buildAsync(uri, c).get(20, TimeUnit.SECONDS);
-    }
-
-    /** A binary WebSocket client that queues whole messages. */
-    private static final class Ws implements WebSocket.Listener {
-        final BlockingQueue<Object> in = new LinkedBlockingQueue<>();
-        private final java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
-
-        @Override
-        public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
-            byte[] b = new byte[data.remaining()];
-            data.get(b);
-            partial.writeBytes(b);
-            if (last) {
-                in.add(partial.toByteArray());
-                partial.reset();
-            }
-            ws.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket ws, int code, String reason) {
-            in.add("closed " + code);
-            return null;
-        }
-
-        Object next() throws InterruptedException {
-            Object o = in.poll(20, TimeUnit.SECONDS);
-            if (o == null) {
-                throw new AssertionError("nothing received within 20 s");
-            }
-            return o;
-        }
+    private WebSocket open(URI uri, QueuingWebSocket c, String... subprotocols) throws Exception {
+        return QueuingWebSocket.open(http, uri, c, subprotocols);
     }
 }

@@ -60,11 +60,16 @@ class BrowserEnginesTest {
         }
     }
 
+    /** The demo page in Firefox over {@code transport}; the page's log. */
+    private static String firefox(String transport) throws Exception {
+        assumeTrue(Files.isExecutable(FIREFOX), "no " + FIREFOX);
+        return run(List.of("node", "engine-test.mjs", "--engine", "firefox",
+                demo + "&transport=" + transport, "--timeout", "90000"));
+    }
+
     @Test
     void firefoxOverWebTransport() throws Exception {
-        assumeTrue(Files.isExecutable(FIREFOX), "no " + FIREFOX);
-        String log = run(List.of("node", "engine-test.mjs", "--engine", "firefox",
-                demo + "&transport=webtransport", "--timeout", "90000"));
+        String log = firefox("webtransport");
         assertTrue(log.contains("transport: webtransport (https://127.0.0.1:"), "transport line:\n" + log);
         assertTrue(!log.contains("transport: websocket") && !log.contains("did not open"), "no fallback:\n" + log);
         // the certificate-hash flow: the hash came from /webtransport.json, and the session opened with it
@@ -81,9 +86,7 @@ class BrowserEnginesTest {
 
     @Test
     void firefoxOverWebSocket() throws Exception {
-        assumeTrue(Files.isExecutable(FIREFOX), "no " + FIREFOX);
-        String log = run(List.of("node", "engine-test.mjs", "--engine", "firefox",
-                demo + "&transport=websocket", "--timeout", "90000"));
+        String log = firefox("websocket");
         assertTrue(log.contains("transport: websocket"), "transport line:\n" + log);
         assertCommonChecks(log);
     }

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sockbridge.api.client.BridgedSocket;
 import dev.sockbridge.api.client.SockbridgeClient;
-import java.io.ByteArrayOutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -20,10 +19,7 @@ import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -57,64 +53,15 @@ class RootRoutesTest {
         main.start();
     }
 
-    /** A binary WebSocket client that queues what it receives (messages, then "closed CODE"). */
-    private static final class Client implements WebSocket.Listener {
-        final BlockingQueue<Object> in = new LinkedBlockingQueue<>();
-        private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
-        private final StringBuilder text = new StringBuilder();
-
-        @Override
-        public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
-            byte[] b = new byte[data.remaining()];
-            data.get(b);
-            partial.writeBytes(b);
-            if (last) {
-                in.add(partial.toByteArray());
-                partial.reset();
-            }
-            ws.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            text.append(data);
-            if (last) {
-                in.add(text.toString());
-                text.setLength(0);
-            }
-            ws.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket ws, int code, String reason) {
-            in.add("closed " + code + " " + reason);
-            return null;
-        }
-
-        Object next() throws InterruptedException {
-            Object o = in.poll(20, TimeUnit.SECONDS);
-            if (o == null) {
-                throw new AssertionError("nothing received within 20 s");
-            }
-            return o;
-        }
-    }
-
-    private WebSocket open(URI uri, Client c, String... subprotocols) throws Exception {
-        WebSocket.Builder b = http.newWebSocketBuilder();
-        if (subprotocols.length > 0) {
-            b.subprotocols(subprotocols[0], java.util.Arrays.copyOfRange(subprotocols, 1, subprotocols.length));
-        }
-        return b.buildAsync(uri, c).get(20, TimeUnit.SECONDS);
+    private WebSocket open(URI uri, QueuingWebSocket c, String... subprotocols) throws Exception {
+        return QueuingWebSocket.open(http, uri, c, subprotocols);
     }
 
     @Test
     void binaryAtTheRootIsTheBridgeToTheConfiguredTcpTarget() throws Exception {
         try (ServerSocket target = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             start("--bridge-target", "127.0.0.1:" + target.getLocalPort());
-            Client c = new Client();
+            QueuingWebSocket c = new QueuingWebSocket();
             WebSocket ws = open(main.uri("/"), c, "binary");
             assertEquals("binary", ws.getSubprotocol());
             try (Socket peer = target.accept()) {
@@ -131,7 +78,7 @@ class RootRoutesTest {
     void base64AtTheRootIsWebsockifysTextFramingToTheSameTarget() throws Exception {
         try (ServerSocket target = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             start("--bridge-target", "127.0.0.1:" + target.getLocalPort());
-            Client c = new Client();
+            QueuingWebSocket c = new QueuingWebSocket();
             WebSocket ws = open(main.uri("/"), c, "base64");
             assertEquals("base64", ws.getSubprotocol());
             try (Socket peer = target.accept()) {
@@ -148,7 +95,7 @@ class RootRoutesTest {
     void theRootBridgesTargetStaysUnderThePolicy() throws Exception {
         // TEST-NET-1, never routed: the default policy (loopback only) refuses it before any packet leaves
         start("--bridge-target", "192.0.2.1:7000");
-        Client c = new Client();
+        QueuingWebSocket c = new QueuingWebSocket();
         open(main.uri("/"), c, "binary");
         String closed = c.next().toString();
         assertTrue(closed.startsWith("closed 1008"), closed);
@@ -160,7 +107,7 @@ class RootRoutesTest {
         try (DatagramSocket target = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             target.setSoTimeout(20_000);
             start("--bridge-target", "127.0.0.1:" + target.getLocalPort(), "--bridge-udp");
-            Client c = new Client();
+            QueuingWebSocket c = new QueuingWebSocket();
             // any path without a route of its own is served the same way (websockify ignores the path)
             WebSocket ws = open(main.uri("/some/path"), c, "binary");
             ws.sendBinary(ByteBuffer.wrap("one".getBytes()), true).get(10, TimeUnit.SECONDS);
@@ -190,7 +137,7 @@ class RootRoutesTest {
     @Test
     void noSubprotocolAtTheRootIsEmscriptensPosixProxy() throws Exception {
         start();
-        Client c = new Client();
+        QueuingWebSocket c = new QueuingWebSocket();
         WebSocket ws = open(main.uri("/"), c);
         assertEquals("", ws.getSubprotocol(), "no subprotocol answered to a client that offered none");
         ws.sendBinary(posixSocketCall(7), true).get(10, TimeUnit.SECONDS);
@@ -219,7 +166,7 @@ class RootRoutesTest {
             }
         }
         // the named Emscripten path keeps serving clients that offer nothing
-        Client c = new Client();
+        QueuingWebSocket c = new QueuingWebSocket();
         WebSocket ws = open(main.uri("/emscripten"), c);
         ws.sendBinary(posixSocketCall(1), true).get(10, TimeUnit.SECONDS);
         assertEquals(1, ByteBuffer.wrap((byte[]) c.next()).order(ByteOrder.LITTLE_ENDIAN).getInt());
@@ -229,7 +176,7 @@ class RootRoutesTest {
     @Test
     void anUnknownSubprotocolAloneGetsA400WithTheReason() throws Exception {
         start();
-        ExecutionException e = assertThrows(ExecutionException.class, () -> open(main.uri("/"), new Client(), "chat"));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> open(main.uri("/"), new QueuingWebSocket(), "chat"));
         WebSocketHandshakeException h = assertInstanceOf(WebSocketHandshakeException.class, e.getCause());
         assertEquals(400, h.getResponse().statusCode());
         // the reason, as a client that reads the body sees it

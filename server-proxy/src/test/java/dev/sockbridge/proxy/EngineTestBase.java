@@ -1,5 +1,7 @@
 package dev.sockbridge.proxy;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.sockbridge.api.transport.TransportOptions;
 import dev.sockbridge.api.transport.Transports;
 import dev.sockbridge.proxy.internal.ProxyContext;
@@ -36,6 +38,17 @@ abstract class EngineTestBase {
     static URI serveInProcess(SockbridgeProxy p, String prefix) throws Exception {
         URI name = URI.create("inprocess://" + prefix + "-" + COUNTER.incrementAndGet() + "-" + System.nanoTime());
         return p.serve(Transports.forUri(name).newServer(name, TransportOptions.defaults())).get(5, TimeUnit.SECONDS);
+    }
+
+    /**
+     * For tests that keep their own proxy field: shuts {@code p} (if any) down at once and checks that it left no
+     * native channel open.
+     */
+    static void shutdownLeavingNoChannels(SockbridgeProxy p) throws Exception {
+        if (p != null) {
+            p.shutdown(Duration.ZERO).get(10, TimeUnit.SECONDS);
+            assertEquals(0, p.stats().nativeChannelsOpen(), "native channels left open");
+        }
     }
 
     @AfterEach

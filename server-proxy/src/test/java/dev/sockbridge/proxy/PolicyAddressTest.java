@@ -73,10 +73,7 @@ class PolicyAddressTest {
 
     @AfterEach
     void stop() throws Exception {
-        if (proxy != null) {
-            proxy.shutdown(Duration.ZERO).get(10, TimeUnit.SECONDS);
-            assertEquals(0, proxy.stats().nativeChannelsOpen(), "native channels left open");
-        }
+        EngineTestBase.shutdownLeavingNoChannels(proxy);
         tcpListener.close();
         udpListener.close();
     }

@@ -57,10 +57,7 @@ class PolicyLookupTest {
 
     @AfterEach
     void stop() throws Exception {
-        if (proxy != null) {
-            proxy.shutdown(Duration.ZERO).get(10, TimeUnit.SECONDS);
-            assertEquals(0, proxy.stats().nativeChannelsOpen(), "native channels left open");
-        }
+        EngineTestBase.shutdownLeavingNoChannels(proxy);
         tcpListener.close();
         dns.close();
     }
@@ -195,14 +192,18 @@ class PolicyLookupTest {
         assertEquals(List.of("3.2.1.10.in-addr.arpa PTR"), dns.questions);
     }
 
+    /** Names {@code prefix}1 to 4 .game.test on 127.0.0.1, and a proxy that may look up game.test at {@code limits}. */
+    private void startWithFourNames(String prefix, SocketPolicy.LookupLimits limits) throws Exception {
+        for (int i = 1; i <= 4; i++) {
+            dns.name(prefix + i + ".game.test", ip("127.0.0.1"));
+        }
+        startProxy(loopback().allowLookup("game.test").lookupLimits(limits).build());
+    }
+
     @Test
     void lookupsOverASessionsRateAreRefusedWithEaiAgainAndSendNoQuery() throws Exception {
-        for (String n : List.of("r1", "r2", "r3", "r4")) {
-            dns.name(n + ".game.test", ip("127.0.0.1"));
-        }
         // two at once, then one per 1,000 s: no refill while the test runs
-        startProxy(loopback().allowLookup("game.test")
-                .lookupLimits(new SocketPolicy.LookupLimits(0.001, 2, 8, 1000, 1000)).build());
+        startWithFourNames("r", new SocketPolicy.LookupLimits(0.001, 2, 8, 1000, 1000));
         try (RawSession s = RawSession.open(uri); RawSession other = RawSession.open(uri)) {
             resolve(s, "r1.game.test");
             resolve(s, "r2.game.test");
@@ -224,11 +225,7 @@ class PolicyLookupTest {
 
     @Test
     void lookupsOverTheProxysRateAreRefusedWhicheverSessionAsks() throws Exception {
-        for (String n : List.of("g1", "g2", "g3", "g4")) {
-            dns.name(n + ".game.test", ip("127.0.0.1"));
-        }
-        startProxy(loopback().allowLookup("game.test")
-                .lookupLimits(new SocketPolicy.LookupLimits(1000, 100, 8, 0.001, 3)).build());
+        startWithFourNames("g", new SocketPolicy.LookupLimits(1000, 100, 8, 0.001, 3));
         try (RawSession a = RawSession.open(uri); RawSession b = RawSession.open(uri)) {
             resolve(a, "g1.game.test");
             resolve(a, "g2.game.test");

@@ -310,17 +310,8 @@ class ProxyListenerTest extends EngineTestBase {
         startProxy(SockbridgeProxy.builder().listener(throwing).listener(first).listener(recorder).listener(second));
         echo = EchoServer.start();
         try (RawSession s = RawSession.open(uri)) {
-            int fd = s.value(new Request.Socket(s.nextId(), AF_INET, SOCK_STREAM, 0));
-            s.ok(new Request.Connect(s.nextId(), fd, echo.tcpAddress()));
             byte[] hello = "past a broken listener".getBytes(StandardCharsets.US_ASCII);
-            assertEquals(hello.length, s.value(new Request.Send(s.nextId(), fd, 0, Unpooled.wrappedBuffer(hello))));
-            long got = 0;
-            for (int i = 0; i < 20 && got < hello.length; i++) {
-                Reply.Data d = assertInstanceOf(Reply.Data.class, s.call(new Request.Recv(s.nextId(), fd, 1024, 0)));
-                got += d.data().readableBytes();
-                Message.release(d);
-            }
-            assertEquals(hello.length, got, "the echo came back though a listener throws from every event");
+            int fd = s.tcpEcho(echo.tcpAddress(), hello, "the echo came back though a listener throws from every event");
             s.ok(new Request.Close(s.nextId(), fd));
         }
         await("sessionClosed", e -> e.kind.equals("closed"));

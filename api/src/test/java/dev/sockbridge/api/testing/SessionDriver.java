@@ -195,6 +195,28 @@ public class SessionDriver implements AutoCloseable {
         return e;
     }
 
+    /**
+     * Opens a TCP socket, connects it to {@code echo} (a server that sends back what it gets), sends {@code bytes}
+     * and reads (at most 20 times) until as many came back; asserts they all did, {@code why} saying what that
+     * proves.
+     *
+     * @return the socket's fd, still open
+     */
+    public int tcpEcho(java.net.InetSocketAddress echo, byte[] bytes, String why) throws Exception {
+        int fd = value(new Request.Socket(nextId(), dev.sockbridge.api.Posix.AF_INET, dev.sockbridge.api.Posix.SOCK_STREAM,
+                0));
+        ok(new Request.Connect(nextId(), fd, echo));
+        assertEquals(bytes.length, value(new Request.Send(nextId(), fd, 0, Unpooled.wrappedBuffer(bytes))));
+        long got = 0;
+        for (int i = 0; i < 20 && got < bytes.length; i++) {
+            Reply.Data d = assertInstanceOf(Reply.Data.class, call(new Request.Recv(nextId(), fd, 1024, 0)));
+            got += d.data().readableBytes();
+            Message.release(d);
+        }
+        assertEquals(bytes.length, got, why);
+        return fd;
+    }
+
     /** A reply as a test message: its errno and reason if it is an error. */
     public static String describe(Reply r) {
         return r instanceof Reply.Error e ? "error " + e.code() + " (" + e.reason() + ")" : r.toString();

@@ -3,6 +3,7 @@ package dev.sockbridge.transport.webtransport;
 import dev.sockbridge.transport.webtransport.internal.PinnedCertificateTrustManager;
 import dev.sockbridge.transport.webtransport.internal.Varint;
 import dev.sockbridge.transport.webtransport.internal.WebTransportProtocol;
+import dev.sockbridge.transport.webtransport.internal.WebTransportServer;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -211,6 +212,16 @@ final class H3TestClient implements AutoCloseable {
         Varint.write(b, sessionId >>> 2);
         b.writeBytes(payload);
         quic.writeAndFlush(b);
+    }
+
+    /** A test's teardown: closes {@code client}, then {@code server}; either may be {@code null}. */
+    static void closeWithServer(H3TestClient client, WebTransportServer server) {
+        if (client != null) {
+            client.close();
+        }
+        if (server != null) {
+            server.close();
+        }
     }
 
     @Override

@@ -88,6 +88,23 @@ class UdpSizeOverQuicTest {
         return u;
     }
 
+    /** Sends one byte from {@code u} to {@code peer}; where it came from is the proxy's side of the UDP flow. */
+    private static SocketAddress proxySide(SockbridgeDriver.Channel main, int u, DatagramSocket peer) throws Exception {
+        InetSocketAddress peerAddr = (InetSocketAddress) peer.getLocalSocketAddress();
+        main.value(id -> new Request.SendTo(id, u, 0, peerAddr, Unpooled.wrappedBuffer(new byte[] {1})));
+        return receiveAt(peer).getSocketAddress();
+    }
+
+    /** Checks a received datagram's bytes and that MSG_TRUNC is set exactly when {@code truncated}; releases it. */
+    private static void assertData(Reply.Data r, byte[] expected, boolean truncated, String what) {
+        try {
+            assertArrayEquals(expected, ByteBufUtil.getBytes(r.data()), what);
+            assertEquals(truncated ? Posix.MSG_TRUNC : 0, r.flags() & Posix.MSG_TRUNC, what + ": MSG_TRUNC");
+        } finally {
+            Message.release(r);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"quic", "webtransport"})
     void sendtoAndRecvfromCarryEverySizeIntactBothWays(String scheme) throws Exception {
@@ -105,26 +122,14 @@ class UdpSizeOverQuicTest {
                 peer.send(new DatagramPacket(in, in.length, p.getSocketAddress()));
                 Reply.Data r = SockbridgeDriver.expect(main.call(id -> new Request.RecvFrom(id, u, 65536, 0)),
                         Reply.Data.class);
-                try {
-                    assertArrayEquals(in, ByteBufUtil.getBytes(r.data()), scheme + ": native to client, " + size + " bytes");
-                    assertEquals(0, r.flags() & Posix.MSG_TRUNC);
-                    assertEquals(peerAddr, r.from());
-                } finally {
-                    Message.release(r);
-                }
+                assertData(r, in, false, scheme + ": native to client, " + size + " bytes");
+                assertEquals(peerAddr, r.from());
             }
             // a short buffer: the first part and MSG_TRUNC
             byte[] big = pattern(3, MAX_UDP);
-            main.value(id -> new Request.SendTo(id, u, 0, peerAddr, Unpooled.wrappedBuffer(new byte[] {1})));
-            SocketAddress proxySide = receiveAt(peer).getSocketAddress();
-            peer.send(new DatagramPacket(big, big.length, proxySide));
+            peer.send(new DatagramPacket(big, big.length, proxySide(main, u, peer)));
             Reply.Data r = SockbridgeDriver.expect(main.call(id -> new Request.RecvMsg(id, u, 2048, 0)), Reply.Data.class);
-            try {
-                assertArrayEquals(Arrays.copyOf(big, 2048), ByteBufUtil.getBytes(r.data()));
-                assertEquals(Posix.MSG_TRUNC, r.flags() & Posix.MSG_TRUNC, "recvmsg that cuts says so");
-            } finally {
-                Message.release(r);
-            }
+            assertData(r, Arrays.copyOf(big, 2048), true, scheme + ": recvmsg that cuts says so");
         }
     }
 
@@ -134,9 +139,7 @@ class UdpSizeOverQuicTest {
         try (SockbridgeDriver d = connect(scheme); DatagramSocket peer = nativePeer()) {
             SockbridgeDriver.Channel main = d.main;
             int u = boundUdp(main);
-            InetSocketAddress peerAddr = (InetSocketAddress) peer.getLocalSocketAddress();
-            main.value(id -> new Request.SendTo(id, u, 0, peerAddr, Unpooled.wrappedBuffer(new byte[] {0})));
-            SocketAddress proxySide = receiveAt(peer).getSocketAddress();
+            SocketAddress proxySide = proxySide(main, u, peer);
             main.ok(id -> new Request.Push(id, u, true, 1 << 20));
             BlockingQueue<SockbridgeDriver.Received> events = d.events(u);
             int max = main.transport.maxDatagramSize();

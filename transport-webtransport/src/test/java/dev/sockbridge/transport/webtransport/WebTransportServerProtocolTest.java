@@ -49,12 +49,7 @@ class WebTransportServerProtocolTest {
 
     @AfterEach
     void stop() {
-        if (client != null) {
-            client.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+        H3TestClient.closeWithServer(client, server);
     }
 
     /** Collects a stream's bytes and tells when it ended, cleanly or not. */

@@ -52,12 +52,7 @@ class WebTransportSettingsProfilesTest {
 
     @AfterEach
     void stop() {
-        if (client != null) {
-            client.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+        H3TestClient.closeWithServer(client, server);
     }
 
     private static Http3SettingsFrame settings(long... idValue) {

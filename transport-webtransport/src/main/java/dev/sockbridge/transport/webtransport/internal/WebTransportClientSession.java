@@ -5,7 +5,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http3.DefaultHttp3DataFrame;
 import io.netty.handler.codec.http3.DefaultHttp3Headers;
 import io.netty.handler.codec.http3.DefaultHttp3HeadersFrame;
 import io.netty.handler.codec.http3.Http3;
@@ -45,24 +44,16 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Threading: see {@link AbstractQuicSession}; everything runs on the QUIC connection's loop.
  */
-public final class WebTransportClientSession extends AbstractQuicSession implements StreamPrefixHandler.Sink {
-    private final String path;
-    private final String origin;
+public final class WebTransportClientSession extends AbstractWebTransportSession
+        implements StreamPrefixHandler.Sink {
     private final Promise<WebTransportSession> opened;
-    private QuicStreamChannel connectStream; // loop
     private volatile int maxDatagramLength;
     private volatile long sessionId = -1;
-    private int quarterIdLength = 1;
-    private boolean finSent; // loop
     private boolean started; // loop: the server answered 200 and the handler was told
-    private int peerCloseCode; // loop
-    private String peerCloseReason = ""; // loop
 
     private WebTransportClientSession(QuicChannel connection, String path, String origin,
                                       WebTransportSessionHandler handler, Promise<WebTransportSession> opened) {
-        super(connection, handler);
-        this.path = path;
-        this.origin = origin;
+        super(connection, path, origin, handler);
         this.opened = opened;
     }
 
@@ -84,65 +75,14 @@ public final class WebTransportClientSession extends AbstractQuicSession impleme
     }
 
     @Override
-    public String path() {
-        return path;
-    }
-
-    @Override
-    public String origin() {
-        return origin;
-    }
-
-    @Override
-    ByteBuf streamPrefix(QuicStreamType type) {
-        return WebTransportProtocol.streamPrefix(connection.alloc(), type, sessionId);
-    }
-
-    @Override
-    int datagramPrefixLength() {
-        return quarterIdLength;
-    }
-
-    @Override
-    void writeDatagramPrefix(ByteBuf out) {
-        Varint.write(out, WebTransportProtocol.quarterStreamId(sessionId));
-    }
-
-    @Override
     int quicMaxDatagramLength() {
         return maxDatagramLength;
     }
 
     @Override
-    public void close(int code, String reason) {
-        loop.execute(() -> {
-            if (!isOpen()) {
-                return;
-            }
-            String text = reason == null ? "" : reason;
-            sendFin(Capsules.closeSession(connection.alloc(), code, text));
-            markClosed(code, text, false);
-            closeConnectionLater();
-        });
-    }
-
-    @Override
-    public void drain() {
-        loop.execute(() -> {
-            if (isOpen() && connectStream != null) {
-                connectStream.writeAndFlush(new DefaultHttp3DataFrame(Capsules.drainSession(connection.alloc())));
-            }
-        });
-    }
-
-    private void sendFin(ByteBuf lastCapsules) {
-        if (finSent || connectStream == null || !connectStream.isActive()) {
-            lastCapsules.release();
-            return;
-        }
-        finSent = true;
-        connectStream.writeAndFlush(new DefaultHttp3DataFrame(lastCapsules))
-                .addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
+    void endAndLinger(int code, String reason, boolean byPeer) {
+        markClosed(code, reason, byPeer);
+        closeConnectionLater();
     }
 
     /** The session is over: the connection goes once the server ended the CONNECT stream too, or after a while. */
@@ -229,14 +169,13 @@ public final class WebTransportClientSession extends AbstractQuicSession impleme
                     return;
                 }
                 QuicStreamChannel stream = (QuicStreamChannel) f.getNow();
-                connectStream = stream;
                 sessionId = stream.streamId();
-                quarterIdLength = Varint.size(WebTransportProtocol.quarterStreamId(sessionId));
+                connectStreamOpened(stream);
                 Http3Headers h = new DefaultHttp3Headers()
                         .method("CONNECT").protocol(WebTransportProtocol.PROTOCOL).scheme("https")
-                        .authority(authority).path(path);
-                if (origin != null) {
-                    h.add("origin", origin);
+                        .authority(authority).path(path());
+                if (origin() != null) {
+                    h.add("origin", origin());
                 }
                 h.add("sec-webtransport-http3-draft02", "1");
                 stream.writeAndFlush(new DefaultHttp3HeadersFrame(h)).addListener(w -> {
@@ -284,8 +223,7 @@ public final class WebTransportClientSession extends AbstractQuicSession impleme
         public void channelInactive(ChannelHandlerContext ctx) {
             failOpen(new ClosedChannelException());
             if (started) {
-                markClosed(peerCloseCode, peerCloseCode == 0 && peerCloseReason.isEmpty()
-                        ? "QUIC connection closed" : peerCloseReason, true, false);
+                markClosed(peerCloseCode(), peerReasonOr("QUIC connection closed"), true, false);
             }
             ctx.fireChannelInactive();
         }
@@ -309,7 +247,7 @@ public final class WebTransportClientSession extends AbstractQuicSession impleme
             answered = true;
             CharSequence status = frame.headers().status();
             if (status == null || !"200".contentEquals(status)) {
-                failOpen(new IOException("WebTransport CONNECT " + path + " refused with HTTP status " + status));
+                failOpen(new IOException("WebTransport CONNECT " + path() + " refused with HTTP status " + status));
                 return;
             }
             capsules = new Capsules.Parser(this);
@@ -344,9 +282,7 @@ public final class WebTransportClientSession extends AbstractQuicSession impleme
                 failOpen(new IOException("the server ended the CONNECT stream without an answer"));
                 return;
             }
-            sendFin(Unpooled.EMPTY_BUFFER);
-            markClosed(peerCloseCode, peerCloseReason, true);
-            closeConnectionLater();
+            peerFin();
             if (finSent) {
                 closeConnection(); // both FINs are out: nothing more to wait for
             }
@@ -358,8 +294,7 @@ public final class WebTransportClientSession extends AbstractQuicSession impleme
                 capsules.release();
             }
             if (started && isOpen()) {
-                markClosed(peerCloseCode, peerCloseCode == 0 && peerCloseReason.isEmpty()
-                        ? "CONNECT stream closed" : peerCloseReason, true, false);
+                markClosed(peerCloseCode(), peerReasonOr("CONNECT stream closed"), true, false);
                 closeConnection();
             }
             super.channelInactive(ctx);
@@ -379,18 +314,12 @@ public final class WebTransportClientSession extends AbstractQuicSession impleme
 
         @Override
         public void closeSessionCapsule(int code, String reason) {
-            peerCloseCode = code;
-            peerCloseReason = reason;
-            sendFin(Unpooled.EMPTY_BUFFER);
-            markClosed(code, reason, true);
-            closeConnectionLater();
+            peerCloseCapsule(code, reason);
         }
 
         @Override
         public void drainSessionCapsule() {
-            if (isOpen()) {
-                safely("sessionDraining", () -> handler.sessionDraining(WebTransportClientSession.this));
-            }
+            peerDrain();
         }
 
         @Override

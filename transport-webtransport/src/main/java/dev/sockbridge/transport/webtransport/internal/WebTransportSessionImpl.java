@@ -1,7 +1,6 @@
 package dev.sockbridge.transport.webtransport.internal;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http3.DefaultHttp3DataFrame;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamType;
@@ -17,28 +16,21 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Threading: see {@link AbstractQuicSession}.
  */
-final class WebTransportSessionImpl extends AbstractQuicSession {
+final class WebTransportSessionImpl extends AbstractWebTransportSession {
     static final long PEER_FIN_TIMEOUT_MS = 3_000;
 
     private final WebTransportConnection owner;
-    private final QuicStreamChannel connectStream;
-    private final String path;
-    private final String origin;
-    private final int quarterIdLength;
-    private int peerCloseCode; // loop
-    private String peerCloseReason = ""; // loop
-    private boolean finSent; // loop
+    /** The CONNECT stream's id, final so that {@link #id()} is safe from any thread. */
+    private final long id;
     private boolean drainSent; // loop
     final SessionFlowControl flow; // loop
 
     WebTransportSessionImpl(WebTransportConnection owner, QuicStreamChannel connectStream, String path,
                             String origin, WebTransportSessionHandler handler) {
-        super(connectStream.parent(), handler);
+        super(connectStream.parent(), path, origin, handler);
         this.owner = owner;
-        this.connectStream = connectStream;
-        this.path = path;
-        this.origin = origin;
-        this.quarterIdLength = Varint.size(WebTransportProtocol.quarterStreamId(connectStream.streamId()));
+        this.id = connectStream.streamId();
+        connectStreamOpened(connectStream);
         this.flow = new SessionFlowControl(connection.alloc(), this::writeCapsule);
         if (owner.peerSettings() != null) {
             flow.peerSettings(owner.peerSettings());
@@ -66,50 +58,12 @@ final class WebTransportSessionImpl extends AbstractQuicSession {
 
     @Override
     public long id() {
-        return connectStream.streamId();
-    }
-
-    @Override
-    public String path() {
-        return path;
-    }
-
-    @Override
-    public String origin() {
-        return origin;
-    }
-
-    @Override
-    ByteBuf streamPrefix(QuicStreamType type) {
-        return WebTransportProtocol.streamPrefix(connection.alloc(), type, id());
-    }
-
-    @Override
-    int datagramPrefixLength() {
-        return quarterIdLength;
-    }
-
-    @Override
-    void writeDatagramPrefix(ByteBuf out) {
-        Varint.write(out, WebTransportProtocol.quarterStreamId(id()));
+        return id;
     }
 
     @Override
     int quicMaxDatagramLength() {
         return owner.maxDatagramLength();
-    }
-
-    @Override
-    public void close(int code, String reason) {
-        loop.execute(() -> {
-            if (!isOpen()) {
-                return;
-            }
-            String text = reason == null ? "" : reason;
-            sendFin(Capsules.closeSession(connection.alloc(), code, text));
-            end(code, text, false);
-            closeConnectStreamLater();
-        });
     }
 
     /** DRAIN_WEBTRANSPORT_SESSION on the CONNECT stream, then an HTTP/3 GOAWAY on the connection (once for it). */
@@ -124,49 +78,15 @@ final class WebTransportSessionImpl extends AbstractQuicSession {
         });
     }
 
-    /**
-     * Ends our side of the CONNECT stream after {@code lastCapsules} (may be empty). FIN goes out only once the
-     * DATA frame is written, so it can never overtake capsule bytes held back by flow control.
-     */
-    private void sendFin(ByteBuf lastCapsules) {
-        if (finSent || !connectStream.isActive()) {
-            lastCapsules.release();
-            return;
-        }
-        finSent = true;
-        connectStream.writeAndFlush(new DefaultHttp3DataFrame(lastCapsules))
-                .addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
-    }
-
-    private void end(int code, String reason, boolean byPeer) {
+    @Override
+    void endAndLinger(int code, String reason, boolean byPeer) {
         end(code, reason, byPeer, true);
+        closeConnectStreamLater();
     }
 
     private void end(int code, String reason, boolean byPeer, boolean clean) {
         owner.sessionEnded(this);
         markClosed(code, reason, byPeer, clean);
-    }
-
-    // ---- events from the CONNECT stream (loop) ----
-
-    void peerCloseCapsule(int code, String reason) {
-        peerCloseCode = code;
-        peerCloseReason = reason;
-        sendFin(Unpooled.EMPTY_BUFFER);
-        end(code, reason, true);
-        closeConnectStreamLater();
-    }
-
-    void peerDrain() {
-        if (isOpen()) {
-            safely("sessionDraining", () -> handler.sessionDraining(this));
-        }
-    }
-
-    void peerFin() {
-        sendFin(Unpooled.EMPTY_BUFFER);
-        end(peerCloseCode, peerCloseReason, true);
-        closeConnectStreamLater();
     }
 
     /**
@@ -182,7 +102,7 @@ final class WebTransportSessionImpl extends AbstractQuicSession {
     }
 
     void connectStreamGone(String why) {
-        end(peerCloseCode, peerCloseCode == 0 && peerCloseReason.isEmpty() ? why : peerCloseReason, true, false);
+        end(peerCloseCode(), peerReasonOr(why), true, false);
     }
 
     void protocolError(String why) {
