@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sockbridge.api.client.BridgedSocket;
 import dev.sockbridge.api.client.SockbridgeClient;
 import dev.sockbridge.api.message.Control;
+import dev.sockbridge.transport.websocket.testing.UpgradeProbe;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
@@ -44,7 +45,7 @@ class DrainProcessTest {
                 assertEquals("503 draining", get(admin, "/ready"), "a balancer's health check sends no more clients");
                 assertEquals("going away", client.goingAway().get(10, TimeUnit.SECONDS), "the session is told first");
                 assertEquals("200 live", get(admin, "/live"), "still alive while it drains");
-                assertEquals(503, upgradeStatus(uri.getPort()), "a new session is refused while draining");
+                assertEquals(503, UpgradeProbe.sockbridgeUpgradeStatus(uri.getPort()), "a new session is refused while draining");
 
                 // the open session still works during the drain
                 s.getOutputStream().write("during the drain".getBytes());
@@ -81,17 +82,6 @@ class DrainProcessTest {
                 // headers
             }
             return status + " " + r.readLine();
-        }
-    }
-
-    static int upgradeStatus(int port) throws Exception {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            s.setSoTimeout(10_000);
-            s.getOutputStream().write(("GET /sockbridge HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\n"
-                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-                    + "Sec-WebSocket-Protocol: sockbridge.v1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            String line = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
-            return Integer.parseInt(line.split(" ")[1]);
         }
     }
 }

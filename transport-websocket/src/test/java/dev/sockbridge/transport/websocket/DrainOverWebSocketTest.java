@@ -9,11 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sockbridge.api.client.BridgedSocket;
 import dev.sockbridge.api.client.SockbridgeClient;
 import dev.sockbridge.api.codec.MessageCodec;
-import dev.sockbridge.api.message.Control;
-import dev.sockbridge.proxy.ProxyStats;
 import dev.sockbridge.proxy.SockbridgeProxy;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
+import dev.sockbridge.proxy.testing.DrainChecks;
+import dev.sockbridge.transport.websocket.testing.UpgradeProbe;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -57,37 +55,16 @@ class DrainOverWebSocketTest {
                 peer.getOutputStream().write(peer.getInputStream().readNBytes(msg.length));
                 assertArrayEquals(msg, s.getInputStream().readNBytes(msg.length));
 
-                assertEquals(503, upgradeStatus(uri.getPort()), "a new session is refused while draining");
+                assertEquals(503, UpgradeProbe.sockbridgeUpgradeStatus(uri.getPort()), "a new session is refused while draining");
                 ExecutionException refused = assertThrows(ExecutionException.class,
                         () -> SockbridgeClient.connect(uri).get(10, TimeUnit.SECONDS));
                 assertFalse(String.valueOf(refused.getCause()).isEmpty());
 
-                Control.Goodbye idleEnd = idle.closeFuture().get(15, TimeUnit.SECONDS);
-                Control.Goodbye busyEnd = busy.closeFuture().get(15, TimeUnit.SECONDS);
-                assertEquals(1001, idleEnd.code(), idleEnd.toString());
-                assertEquals(1001, busyEnd.code(), busyEnd.toString());
-                drained.get(15, TimeUnit.SECONDS);
-                peer.setSoTimeout(10_000);
-                assertEquals(-1, peer.getInputStream().read(), "the busy session's native socket was closed");
-                ProxyStats st = proxy.stats();
-                assertEquals(0, st.sessionsOpen());
-                assertEquals(0, st.nativeChannelsOpen());
-                assertEquals(0, st.bufferedBytes());
+                DrainChecks.assertTheRestClosedWith1001AndNothingLeft(proxy, drained, peer, idle, busy);
             }
         } finally {
             server.shutdownNow().get(10, TimeUnit.SECONDS);
             proxy.shutdown(Duration.ZERO).get(20, TimeUnit.SECONDS);
-        }
-    }
-
-    private static int upgradeStatus(int port) throws Exception {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            s.setSoTimeout(10_000);
-            s.getOutputStream().write(("GET /sockbridge HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\n"
-                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-                    + "Sec-WebSocket-Protocol: sockbridge.v1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            String line = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
-            return Integer.parseInt(line.split(" ")[1]);
         }
     }
 }
