@@ -29,38 +29,8 @@ int main(int argc, char **argv) {
   int brc = lookup_tcp4("no-such-host.invalid", 80, &bad);
   CHECK(brc == EAI_NONAME || brc == EAI_FAIL || brc == EAI_AGAIN, "an unknown name fails with an EAI code (%d: %s)", brc, gai_strerror(brc));
 
-  // blocking connect to the address getaddrinfo gave
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  CHECK(connect(fd, res->ai_addr, res->ai_addrlen) == 0, "blocking connect returns 0");
-  freeaddrinfo(res);
-  struct sockaddr_in local;
-  socklen_t ll = sizeof local;
-  CHECK(getsockname(fd, (struct sockaddr *)&local, &ll) == 0 && ntohs(local.sin_port) != 0, "getsockname after connect: port %d", ntohs(local.sin_port));
-
-  // 1 MiB each way through blocking send and recv (the window makes send wait)
-  enum { N = 1 << 20 };
-  unsigned char *out = malloc(N), *in = malloc(N);
-  for (int i = 0; i < N; i++) out[i] = (unsigned char)(i * 31 + (i >> 9));
-  size_t got = 0, put = 0;
-  while (put < N) {
-    ssize_t n = send(fd, out + put, N - put > 200000 ? 200000 : N - put, 0);
-    if (n <= 0) { CHECK(0, "send %zd", n); break; }
-    put += n;
-    // keep reading what has come back so neither side's window fills
-    while (got < put) {
-      struct pollfd p = { fd, POLLIN, 0 };
-      if (poll(&p, 1, 0) != 1) break;
-      ssize_t m = recv(fd, in + got, N - got, 0);
-      if (m <= 0) break;
-      got += m;
-    }
-  }
-  while (got < N) {
-    ssize_t m = recv(fd, in + got, N - got, 0);
-    if (m <= 0) { CHECK(0, "blocking recv %zd", m); break; }
-    got += m;
-  }
-  CHECK(got == N && !memcmp(in, out, N), "1 MiB echoed intact through blocking send/recv (%zu bytes)", got);
+  // blocking connect to the address getaddrinfo gave, and 1 MiB each way
+  int fd = connect_and_echo_1mib(res);
 
   // poll with a timeout waits, then reports nothing
   struct pollfd p = { fd, POLLIN, 0 };
@@ -91,7 +61,8 @@ int main(int argc, char **argv) {
   struct sockaddr_in l = addr_of(listen_port);
   CHECK(bind(lf, (struct sockaddr *)&l, sizeof l) == 0, "bind 127.0.0.1:%d", listen_port);
   CHECK(listen(lf, 4) == 0, "listen (waits for the proxy's answer)");
-  ll = sizeof local;
+  struct sockaddr_in local;
+  socklen_t ll = sizeof local;
   CHECK(getsockname(lf, (struct sockaddr *)&local, &ll) == 0 && ntohs(local.sin_port) == listen_port, "getsockname of the listener");
   printf("LISTENING 127.0.0.1:%d\n", listen_port);
   fflush(stdout);

@@ -3,9 +3,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <emscripten.h>
 
 static int g_failures = 0;
@@ -34,6 +36,42 @@ static inline int lookup_tcp4(const char *name, int port, struct addrinfo **res)
   char service[16];
   snprintf(service, sizeof service, "%d", port);
   return getaddrinfo(name, service, &hints, res);
+}
+
+// A blocking connect to res (freed), then 1 MiB through blocking send (sends of 200,000 bytes wait for the window)
+// and blocking recv, reading what has come back between sends so neither side's window fills; the connected fd.
+static inline int connect_and_echo_1mib(struct addrinfo *res) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(connect(fd, res->ai_addr, res->ai_addrlen) == 0, "blocking connect returns 0");
+  freeaddrinfo(res);
+  struct sockaddr_in local;
+  socklen_t ll = sizeof local;
+  CHECK(getsockname(fd, (struct sockaddr *)&local, &ll) == 0 && ntohs(local.sin_port) != 0, "getsockname after connect: port %d", ntohs(local.sin_port));
+  enum { N = 1 << 20 };
+  unsigned char *out = malloc(N), *in = malloc(N);
+  for (int i = 0; i < N; i++) out[i] = (unsigned char)(i * 31 + (i >> 9));
+  size_t got = 0, put = 0;
+  while (put < N) {
+    ssize_t n = send(fd, out + put, N - put > 200000 ? 200000 : N - put, 0);
+    if (n <= 0) { CHECK(0, "send %zd", n); break; }
+    put += n;
+    while (got < put) {
+      struct pollfd p = { fd, POLLIN, 0 };
+      if (poll(&p, 1, 0) != 1) break;
+      ssize_t m = recv(fd, in + got, N - got, 0);
+      if (m <= 0) break;
+      got += m;
+    }
+  }
+  while (got < N) {
+    ssize_t m = recv(fd, in + got, N - got, 0);
+    if (m <= 0) { CHECK(0, "blocking recv %zd", m); break; }
+    got += m;
+  }
+  CHECK(got == N && !memcmp(in, out, N), "1 MiB echoed intact through blocking send/recv (%zu bytes)", got);
+  free(out);
+  free(in);
+  return fd;
 }
 
 static void finish(void) {
