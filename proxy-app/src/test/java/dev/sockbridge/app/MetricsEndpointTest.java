@@ -93,8 +93,11 @@ class MetricsEndpointTest {
             client.close();
 
             // after: the session ended normally, nothing open, nothing held
-            PrometheusText after = awaitScrape(metrics, "the session's end is counted",
-                    t -> t.value("sockbridge_sessions_closed_total") >= 1 && t.value("sockbridge_native_channels_active") == 0);
+            // what the session's transport held is given back when the transport's close completes, after the session's
+            // end is counted: wait for it to reach 0 (a byte never given back fails here)
+            PrometheusText after = awaitScrape(metrics, "the session's end is counted and what it held given back",
+                    t -> t.value("sockbridge_sessions_closed_total") >= 1 && t.value("sockbridge_native_channels_active") == 0
+                            && t.value("sockbridge_buffered_bytes") == 0);
             assertEquals(1, after.value("sockbridge_sessions_closed_total", "code", "1000"), after.toString());
             assertEquals(0, after.value("sockbridge_sessions_active"));
             assertEquals(0, after.value("sockbridge_buffered_bytes"));
