@@ -74,6 +74,39 @@ static inline int connect_and_echo_1mib(struct addrinfo *res) {
   return fd;
 }
 
+// listen on 127.0.0.1:port (LISTENING is the runner's cue to start its native client), a blocking accept, the
+// client's line read and sent back, then its close seen (the client closes once it has its line back: the
+// program's end would end the session)
+static inline void listen_accept_echo_line(int listen_port) {
+  int lf = socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  setsockopt(lf, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_in l = addr_of(listen_port);
+  CHECK(bind(lf, (struct sockaddr *)&l, sizeof l) == 0, "bind 127.0.0.1:%d", listen_port);
+  CHECK(listen(lf, 4) == 0, "listen (waits for the proxy's answer)");
+  struct sockaddr_in local;
+  socklen_t ll = sizeof local;
+  CHECK(getsockname(lf, (struct sockaddr *)&local, &ll) == 0 && ntohs(local.sin_port) == listen_port, "getsockname of the listener");
+  printf("LISTENING 127.0.0.1:%d\n", listen_port);
+  fflush(stdout);
+  struct sockaddr_in peer;
+  socklen_t pl = sizeof peer;
+  int cf = accept(lf, (struct sockaddr *)&peer, &pl);
+  CHECK(cf >= 0 && ntohs(peer.sin_port) != 0, "blocking accept: fd %d from port %d", cf, ntohs(peer.sin_port));
+  char line[256];
+  size_t len = 0;
+  while (len < sizeof line && (len == 0 || line[len - 1] != '\n')) {
+    ssize_t n = recv(cf, line + len, sizeof line - len, 0);
+    if (n <= 0) break;
+    len += n;
+  }
+  CHECK(len > 0 && line[len - 1] == '\n', "read the client's line (%zu bytes)", len);
+  CHECK(send(cf, line, len, 0) == (ssize_t)len, "sent it back");
+  CHECK(recv(cf, line, sizeof line, 0) == 0, "the native client closed after the reply");
+  close(cf);
+  close(lf);
+}
+
 static void finish(void) {
   printf(g_failures ? "RESULT: FAIL (%d)\n" : "RESULT: PASS\n", g_failures);
   fflush(stdout);
